@@ -1,0 +1,33 @@
+//! The shared language of Vitrine: what the server sends, what the app and the service worker
+//! read. Everything here is plain data with no I/O, so it builds for `wasm32-unknown-unknown` and
+//! native alike.
+
+mod catalog;
+mod error;
+mod ids;
+mod money;
+
+pub use catalog::{Collection, CollectionDetail, ImageRef, Item, ItemSummary};
+pub use error::{ApiError, ErrorCode};
+pub use ids::{ItemId, ParseIdError, Slug};
+pub use money::{Currency, Money};
+
+/// Paths of the JSON API, shared so the app, the worker and the server never disagree.
+pub mod paths {
+    /// Prefix of every API route.
+    pub const API_PREFIX: &str = "/api/";
+    /// List of collections.
+    pub const COLLECTIONS: &str = "/api/v1/collections";
+    /// Liveness probe; never cached by the service worker.
+    pub const HEALTHZ: &str = "/healthz";
+
+    /// One collection with its items.
+    pub fn collection(slug: &crate::Slug) -> String {
+        format!("{COLLECTIONS}/{slug}")
+    }
+
+    /// One item.
+    pub fn item(id: crate::ItemId) -> String {
+        format!("/api/v1/items/{id}")
+    }
+}

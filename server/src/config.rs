@@ -1,0 +1,15 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Everything the server needs to start, passed explicitly (no globals).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Database URL, e.g. `sqlite://data/vitrine.db`.
+    pub database_url: String,
+    /// Where to listen; port 0 picks a free one.
+    pub addr: SocketAddr,
+    /// The built app from `cargo xtask dist`.
+    pub dist_dir: PathBuf,
+    /// Catalog images written by `vitrine seed-demo`.
+    pub media_dir: PathBuf,
+}

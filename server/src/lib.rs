@@ -1,0 +1,68 @@
+//! Vitrine's server: the catalog API, the built app and its media, behind one axum router.
+
+pub mod config;
+pub mod demo;
+mod error;
+mod routes;
+pub mod storage;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+pub use config::Config;
+pub use error::ApiError;
+use storage::{Storage, StorageError};
+
+/// What every handler can reach; passed explicitly, never global.
+#[derive(Clone)]
+pub struct AppState {
+    pub storage: Arc<dyn Storage>,
+}
+
+/// Build the router for `state` (used directly by router-level tests).
+pub fn app(state: AppState, config: &Config) -> axum::Router {
+    routes::router(state, config)
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+}
+
+/// A server bound to its port, not yet serving (zero2prod's `Application`).
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    addr: SocketAddr,
+}
+
+impl Application {
+    /// Open storage, run migrations and bind the listener.
+    pub async fn build(config: Config) -> Result<Self, StartError> {
+        let storage = storage::connect(&config.database_url).await?;
+        let router = app(AppState { storage }, &config);
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .map_err(|source| StartError::Bind { addr: config.addr, source })?;
+        let addr =
+            listener.local_addr().map_err(|source| StartError::Bind { addr: config.addr, source })?;
+        Ok(Application { listener, router, addr })
+    }
+
+    /// The address actually bound (port 0 becomes a real port).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serve until `shutdown` resolves, then finish in-flight requests.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
+    }
+}

@@ -1,0 +1,79 @@
+//! The built app: precompressed files chosen by `Accept-Encoding`, immutable caching for
+//! content-hashed names, and the app shell for every other path so deep links work.
+
+use std::convert::Infallible;
+use std::path::Path;
+
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tower::ServiceExt;
+use tower_http::services::{ServeDir, ServeFile};
+
+pub fn router(dist: &Path, media: &Path) -> Router {
+    let shell = ServeFile::new(dist.join("index.html")).precompressed_br().precompressed_gzip();
+    let deep_link = tower::service_fn(move |req: Request| {
+        let shell = shell.clone();
+        async move {
+            if looks_like_file(req.uri().path()) {
+                return Ok::<_, Infallible>(StatusCode::NOT_FOUND.into_response());
+            }
+            shell.oneshot(req).await.map(IntoResponse::into_response)
+        }
+    });
+    let root = ServeDir::new(dist).precompressed_br().precompressed_gzip().fallback(deep_link);
+    Router::new()
+        .nest_service("/media", ServeDir::new(media))
+        .fallback_service(root)
+        .layer(middleware::from_fn(cache_headers))
+}
+
+/// A last segment with an extension names a file: a missing one is a 404, not the shell.
+fn looks_like_file(path: &str) -> bool {
+    path.rsplit('/').next().is_some_and(|last| last.contains('.'))
+}
+
+async fn cache_headers(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let mut res = next.run(req).await;
+    let policy = cache_policy(&path, res.status());
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    res
+}
+
+/// Content-hashed URLs never change; everything else (shell, `sw.js`, manifest) must be
+/// revalidated so a new release is seen at once. Errors are never cached.
+fn cache_policy(path: &str, status: StatusCode) -> &'static str {
+    let ok = status.is_success() || status == StatusCode::NOT_MODIFIED;
+    if !ok {
+        "no-store"
+    } else if path.starts_with("/assets/") || path.starts_with("/media/") {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_hashed_paths_are_immutable() {
+        let ok = StatusCode::OK;
+        assert_eq!(cache_policy("/assets/app-1a2b.wasm", ok), "public, max-age=31536000, immutable");
+        assert_eq!(cache_policy("/media/thumbs/1-ab.jpg", ok), "public, max-age=31536000, immutable");
+        assert_eq!(cache_policy("/sw.js", ok), "no-cache");
+        assert_eq!(cache_policy("/", ok), "no-cache");
+        assert_eq!(cache_policy("/assets/missing.js", StatusCode::NOT_FOUND), "no-store");
+    }
+
+    #[test]
+    fn deep_links_are_not_files() {
+        assert!(!looks_like_file("/c/tidal-glass"));
+        assert!(!looks_like_file("/i/101"));
+        assert!(looks_like_file("/favicon.ico"));
+    }
+}

@@ -1,0 +1,52 @@
+//! Storage behind a trait: SQLite is the embedded default; Postgres can follow behind the same
+//! trait without touching routes or domain code.
+
+mod sqlite;
+
+use async_trait::async_trait;
+use vitrine_protocol::{Collection, CollectionDetail, Item, ItemId, Slug};
+
+pub use sqlite::SqliteStorage;
+
+use crate::demo::NewCatalog;
+
+/// What went wrong below the HTTP boundary.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored row is invalid: {0}")]
+    Corrupt(String),
+    #[error("unsupported database URL {0:?}: use sqlite://path (Postgres support is planned)")]
+    UnsupportedUrl(String),
+    #[error("cannot create the database folder: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The catalog as the routes see it.
+#[async_trait]
+pub trait Storage: Send + Sync + 'static {
+    /// Every collection, in display order.
+    async fn collections(&self) -> Result<Vec<Collection>, StorageError>;
+    /// One collection with its items, or `None` if the slug is unknown.
+    async fn collection(&self, slug: &Slug) -> Result<Option<CollectionDetail>, StorageError>;
+    /// One item, or `None` if the id is unknown.
+    async fn item(&self, id: ItemId) -> Result<Option<Item>, StorageError>;
+    /// Whether the catalog has no collections yet.
+    async fn is_empty(&self) -> Result<bool, StorageError>;
+    /// Insert a whole catalog in one transaction.
+    async fn insert_catalog(&self, catalog: &NewCatalog) -> Result<(), StorageError>;
+    /// Cheap round trip for health checks.
+    async fn ping(&self) -> Result<(), StorageError>;
+}
+
+/// Open the storage a URL names, creating and migrating it if needed.
+pub async fn connect(url: &str) -> Result<std::sync::Arc<dyn Storage>, StorageError> {
+    if url.starts_with("sqlite:") {
+        Ok(std::sync::Arc::new(SqliteStorage::connect(url).await?))
+    } else {
+        Err(StorageError::UnsupportedUrl(url.to_owned()))
+    }
+}

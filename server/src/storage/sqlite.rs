@@ -1,0 +1,238 @@
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{FromRow, SqlitePool};
+use vitrine_protocol::{
+    Collection, CollectionDetail, Currency, ImageRef, Item, ItemId, ItemSummary, Money, Slug,
+};
+
+use super::{Storage, StorageError};
+use crate::demo::NewCatalog;
+
+/// SQLite in WAL mode through sqlx.
+#[derive(Clone)]
+pub struct SqliteStorage {
+    pool: SqlitePool,
+}
+
+impl SqliteStorage {
+    /// Open (creating if absent) and migrate the database at `url`.
+    pub async fn connect(url: &str) -> Result<Self, StorageError> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        if let Some(parent) = options.get_filename().parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent)?;
+            }
+        }
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(SqliteStorage { pool })
+    }
+}
+
+#[derive(FromRow)]
+struct CollectionRow {
+    slug: String,
+    title: String,
+    description: String,
+    item_count: i64,
+    cover_url: Option<String>,
+    cover_width: Option<i64>,
+    cover_height: Option<i64>,
+    cover_alt: Option<String>,
+}
+
+#[derive(FromRow)]
+struct ItemRow {
+    id: i64,
+    title: String,
+    artist: String,
+    description: String,
+    alt: String,
+    price_minor: i64,
+    currency: String,
+    edition_size: i64,
+    stock: i64,
+    thumb_url: String,
+    thumb_width: i64,
+    thumb_height: i64,
+    original_url: String,
+    original_width: i64,
+    original_height: i64,
+    collection_slug: String,
+    collection_title: String,
+}
+
+const COLLECTION_SELECT: &str = "
+    SELECT c.slug, c.title, c.description,
+           (SELECT count(*) FROM items i WHERE i.collection_id = c.id) AS item_count,
+           f.thumb_url AS cover_url, f.thumb_width AS cover_width,
+           f.thumb_height AS cover_height, f.alt AS cover_alt
+    FROM collections c
+    LEFT JOIN items f ON f.id = (
+        SELECT id FROM items WHERE collection_id = c.id ORDER BY position, id LIMIT 1)";
+
+const ITEM_SELECT: &str = "
+    SELECT i.id, i.title, i.artist, i.description, i.alt, i.price_minor, i.currency,
+           i.edition_size, i.stock, i.thumb_url, i.thumb_width, i.thumb_height,
+           i.original_url, i.original_width, i.original_height,
+           c.slug AS collection_slug, c.title AS collection_title
+    FROM items i JOIN collections c ON c.id = i.collection_id";
+
+fn corrupt(what: &str, detail: impl std::fmt::Display) -> StorageError {
+    StorageError::Corrupt(format!("{what}: {detail}"))
+}
+
+fn to_u32(what: &str, n: i64) -> Result<u32, StorageError> {
+    u32::try_from(n).map_err(|_| corrupt(what, n))
+}
+
+fn image(what: &str, url: String, w: i64, h: i64) -> Result<ImageRef, StorageError> {
+    Ok(ImageRef { url, width: to_u32(what, w)?, height: to_u32(what, h)? })
+}
+
+fn currency(code: &str) -> Result<Currency, StorageError> {
+    match code {
+        "EUR" => Ok(Currency::EUR),
+        "USD" => Ok(Currency::USD),
+        "JPY" => Ok(Currency::JPY),
+        other => Err(corrupt("currency", other)),
+    }
+}
+
+impl TryFrom<CollectionRow> for Collection {
+    type Error = StorageError;
+
+    fn try_from(r: CollectionRow) -> Result<Self, StorageError> {
+        let cover = match (r.cover_url, r.cover_width, r.cover_height) {
+            (Some(url), Some(w), Some(h)) => Some(image("cover", url, w, h)?),
+            _ => None,
+        };
+        Ok(Collection {
+            slug: r.slug.parse().map_err(|e| corrupt("slug", e))?,
+            title: r.title,
+            description: r.description,
+            item_count: to_u32("item_count", r.item_count)?,
+            cover,
+            cover_alt: r.cover_alt,
+        })
+    }
+}
+
+impl TryFrom<ItemRow> for Item {
+    type Error = StorageError;
+
+    fn try_from(r: ItemRow) -> Result<Self, StorageError> {
+        Ok(Item {
+            summary: ItemSummary {
+                id: ItemId::try_from(r.id).map_err(|e| corrupt("item id", e))?,
+                title: r.title,
+                artist: r.artist,
+                price: Money { amount_minor: r.price_minor, currency: currency(&r.currency)? },
+                stock: to_u32("stock", r.stock)?,
+                thumb: image("thumb", r.thumb_url, r.thumb_width, r.thumb_height)?,
+                alt: r.alt,
+            },
+            collection: r.collection_slug.parse().map_err(|e| corrupt("slug", e))?,
+            collection_title: r.collection_title,
+            description: r.description,
+            edition_size: to_u32("edition_size", r.edition_size)?,
+            original: image("original", r.original_url, r.original_width, r.original_height)?,
+        })
+    }
+}
+
+#[async_trait]
+impl Storage for SqliteStorage {
+    async fn collections(&self) -> Result<Vec<Collection>, StorageError> {
+        let sql = format!("{COLLECTION_SELECT} ORDER BY c.position, c.id");
+        let rows: Vec<CollectionRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+        rows.into_iter().map(Collection::try_from).collect()
+    }
+
+    async fn collection(&self, slug: &Slug) -> Result<Option<CollectionDetail>, StorageError> {
+        let sql = format!("{COLLECTION_SELECT} WHERE c.slug = ?");
+        let row: Option<CollectionRow> =
+            sqlx::query_as(&sql).bind(slug.as_str()).fetch_optional(&self.pool).await?;
+        let Some(row) = row else { return Ok(None) };
+        let sql = format!("{ITEM_SELECT} WHERE c.slug = ? ORDER BY i.position, i.id");
+        let items: Vec<ItemRow> =
+            sqlx::query_as(&sql).bind(slug.as_str()).fetch_all(&self.pool).await?;
+        let items = items
+            .into_iter()
+            .map(|r| Item::try_from(r).map(|item| item.summary))
+            .collect::<Result<_, _>>()?;
+        Ok(Some(CollectionDetail { collection: row.try_into()?, items }))
+    }
+
+    async fn item(&self, id: ItemId) -> Result<Option<Item>, StorageError> {
+        let sql = format!("{ITEM_SELECT} WHERE i.id = ?");
+        let row: Option<ItemRow> =
+            sqlx::query_as(&sql).bind(id.get()).fetch_optional(&self.pool).await?;
+        row.map(Item::try_from).transpose()
+    }
+
+    async fn is_empty(&self) -> Result<bool, StorageError> {
+        let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM collections")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n == 0)
+    }
+
+    async fn insert_catalog(&self, catalog: &NewCatalog) -> Result<(), StorageError> {
+        let mut tx = self.pool.begin().await?;
+        for (position, c) in catalog.collections.iter().enumerate() {
+            let collection_id: i64 = sqlx::query_scalar(
+                "INSERT INTO collections (slug, title, description, position)
+                 VALUES (?, ?, ?, ?) RETURNING id",
+            )
+            .bind(c.slug.as_str())
+            .bind(&c.title)
+            .bind(&c.description)
+            .bind(position as i64)
+            .fetch_one(&mut *tx)
+            .await?;
+            for (position, i) in c.items.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO items (id, collection_id, position, title, artist, description,
+                        alt, price_minor, currency, edition_size, stock, thumb_url, thumb_width,
+                        thumb_height, original_url, original_width, original_height)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(i.id.get())
+                .bind(collection_id)
+                .bind(position as i64)
+                .bind(&i.title)
+                .bind(&i.artist)
+                .bind(&i.description)
+                .bind(&i.alt)
+                .bind(i.price.amount_minor)
+                .bind(i.price.currency.code())
+                .bind(i64::from(i.edition_size))
+                .bind(i64::from(i.stock))
+                .bind(&i.thumb.url)
+                .bind(i64::from(i.thumb.width))
+                .bind(i64::from(i.thumb.height))
+                .bind(&i.original.url)
+                .bind(i64::from(i.original.width))
+                .bind(i64::from(i.original.height))
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<(), StorageError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}

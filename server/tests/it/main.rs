@@ -1,0 +1,6 @@
+//! Integration tests: the real server on a free port with a fresh SQLite database.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod catalog;
+mod helpers;
+mod static_files;
