@@ -51,8 +51,9 @@ impl Application {
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|source| StartError::Bind { addr: config.addr, source })?;
-        let addr =
-            listener.local_addr().map_err(|source| StartError::Bind { addr: config.addr, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| StartError::Bind { addr: config.addr, source })?;
         Ok(Application { listener, router, addr })
     }
 
@@ -62,7 +63,10 @@ impl Application {
     }
 
     /// Serve until `shutdown` resolves, then finish in-flight requests.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
     }
 }

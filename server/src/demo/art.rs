@@ -166,7 +166,8 @@ impl ArtSpec {
             Style::Blobs => format!(
                 "{} soft {a} shapes with glowing {b} cores drifting over a {bg} background, the \
                  largest toward the {place}.",
-                ["Two", "Three", "Four", "Five", "Six"][(self.scale as usize).saturating_sub(2) % 5]
+                ["Two", "Three", "Four", "Five", "Six"]
+                    [(self.scale as usize).saturating_sub(2) % 5]
             ),
         }
     }
@@ -307,9 +308,9 @@ mod tests {
             let spec = ArtSpec::random(style, &mut Rng::new(3));
             let img = spec.render(240, 160);
             let accent = spec.rgb(1);
-            let near = img.pixels().filter(|p| {
-                (0..3).all(|i| (f32::from(p.0[i]) - accent[i]).abs() <= 7.0)
-            });
+            let near = img
+                .pixels()
+                .filter(|p| (0..3).all(|i| (f32::from(p.0[i]) - accent[i]).abs() <= 7.0));
             assert!(near.count() > 100, "{style:?} draws its first accent");
         }
     }

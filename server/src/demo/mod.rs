@@ -58,8 +58,9 @@ const THEMES: [Theme; 4] = [
     Theme {
         slug: "tidal-glass",
         title: "Tidal Glass",
-        description: "Banded seascapes drawn from tide tables: each wave's height and period come \
-                      from a real harbour's readings, layered like sea glass.",
+        description:
+            "Banded seascapes: each work stacks rolling waves of three colours, its crest \
+                      swelling toward one side of the frame, layered like sea glass.",
         style: Style::Waves,
         currency: Currency::EUR,
         base_price_minor: 2_400,
@@ -69,8 +70,8 @@ const THEMES: [Theme; 4] = [
     Theme {
         slug: "orbit-studies",
         title: "Orbit Studies",
-        description: "Concentric rings that trace imaginary orbits, each spacing chosen from the \
-                      ratios of planetary resonances.",
+        description: "Concentric rings that trace imaginary orbits around an off-centre point, \
+                      alternating two colours against a quiet field.",
         style: Style::Rings,
         currency: Currency::EUR,
         base_price_minor: 3_900,
@@ -80,7 +81,8 @@ const THEMES: [Theme; 4] = [
     Theme {
         slug: "quiet-grids",
         title: "Quiet Grids",
-        description: "Truchet tilings: square tiles that each carry two quarter-circle arcs, turned \
+        description:
+            "Truchet tilings: square tiles that each carry two quarter-circle arcs, turned \
                       by chance so that the arcs join into long winding paths.",
         style: Style::Tiles,
         currency: Currency::USD,
@@ -91,7 +93,8 @@ const THEMES: [Theme; 4] = [
     Theme {
         slug: "ember-fields",
         title: "Ember Fields",
-        description: "Soft fields of light around glowing cores, like embers seen through fog; each \
+        description:
+            "Soft fields of light around glowing cores, like embers seen through fog; each \
                       work is a handful of metaballs frozen mid-drift.",
         style: Style::Blobs,
         currency: Currency::JPY,

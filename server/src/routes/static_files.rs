@@ -63,8 +63,14 @@ mod tests {
     #[test]
     fn only_hashed_paths_are_immutable() {
         let ok = StatusCode::OK;
-        assert_eq!(cache_policy("/assets/app-1a2b.wasm", ok), "public, max-age=31536000, immutable");
-        assert_eq!(cache_policy("/media/thumbs/1-ab.jpg", ok), "public, max-age=31536000, immutable");
+        assert_eq!(
+            cache_policy("/assets/app-1a2b.wasm", ok),
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(
+            cache_policy("/media/thumbs/1-ab.jpg", ok),
+            "public, max-age=31536000, immutable"
+        );
         assert_eq!(cache_policy("/sw.js", ok), "no-cache");
         assert_eq!(cache_policy("/", ok), "no-cache");
         assert_eq!(cache_policy("/assets/missing.js", StatusCode::NOT_FOUND), "no-store");

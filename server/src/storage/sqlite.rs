@@ -180,9 +180,8 @@ impl Storage for SqliteStorage {
     }
 
     async fn is_empty(&self) -> Result<bool, StorageError> {
-        let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM collections")
-            .fetch_one(&self.pool)
-            .await?;
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT count(*) FROM collections").fetch_one(&self.pool).await?;
         Ok(n == 0)
     }
 

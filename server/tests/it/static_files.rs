@@ -11,9 +11,11 @@ async fn fetch(app: &crate::helpers::TestApp, path: &str, enc: &str) -> reqwest:
 async fn precompressed_variant_follows_accept_encoding() {
     let app = spawn_app().await;
     let path = "/assets/app-0123abcd.js";
-    for (accept, encoding, body) in
-        [("br, gzip", Some("br"), "brotli"), ("gzip", Some("gzip"), "gzip"), ("identity", None, "plain")]
-    {
+    for (accept, encoding, body) in [
+        ("br, gzip", Some("br"), "brotli"),
+        ("gzip", Some("gzip"), "gzip"),
+        ("identity", None, "plain"),
+    ] {
         let res = fetch(&app, path, accept).await;
         assert_eq!(res.status(), StatusCode::OK);
         assert_eq!(

@@ -1,0 +1,98 @@
+//! The only place the app talks HTTP. Requests are aborted when their view goes away.
+
+use serde::de::DeserializeOwned;
+use vitrine_protocol::{
+    paths, ApiError, Collection, CollectionDetail, ErrorCode, Item, ItemId, Slug,
+};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, RequestCache, RequestInit, Response};
+
+/// Why data could not be shown, in the terms the UI needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchError {
+    /// No network and no saved copy on this device.
+    Offline,
+    /// The server says it does not exist.
+    NotFound,
+    /// Anything else; the message is for people.
+    Failed(String),
+}
+
+/// Aborts its request when dropped: held by the future that reads the whole response, so
+/// leaving a view (which drops that future) cancels the download.
+struct AbortOnDrop(Option<AbortController>);
+
+impl AbortOnDrop {
+    fn new() -> Self {
+        AbortOnDrop(AbortController::new().ok())
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(c) = &self.0 {
+            c.abort();
+        }
+    }
+}
+
+async fn fetch(
+    path: &str,
+    cache: RequestCache,
+    abort: &AbortOnDrop,
+) -> Result<Response, FetchError> {
+    let window = web_sys::window().ok_or(FetchError::Offline)?;
+    let init = RequestInit::new();
+    init.set_cache(cache);
+    if let Some(c) = &abort.0 {
+        init.set_signal(Some(&c.signal()));
+    }
+    let value = JsFuture::from(window.fetch_with_str_and_init(path, &init))
+        .await
+        .map_err(|_| FetchError::Offline)?;
+    value.dyn_into::<Response>().map_err(|_| FetchError::Failed("unexpected response".into()))
+}
+
+async fn text(response: &Response) -> Result<String, FetchError> {
+    let promise = response.text().map_err(|_| FetchError::Offline)?;
+    let value = JsFuture::from(promise).await.map_err(|_| FetchError::Offline)?;
+    Ok(value.as_string().unwrap_or_default())
+}
+
+async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, FetchError> {
+    let abort = AbortOnDrop::new();
+    let response = fetch(path, RequestCache::Default, &abort).await?;
+    let body = text(&response).await?;
+    if response.ok() {
+        return serde_json::from_str(&body)
+            .map_err(|e| FetchError::Failed(format!("the server sent something unexpected: {e}")));
+    }
+    Err(match serde_json::from_str::<ApiError>(&body) {
+        Ok(e) if e.code == ErrorCode::NotFound => FetchError::NotFound,
+        Ok(e) if e.code == ErrorCode::OfflineUnavailable => FetchError::Offline,
+        Ok(e) => FetchError::Failed(e.message),
+        Err(_) => FetchError::Failed(format!("the server answered {}", response.status())),
+    })
+}
+
+pub async fn collections() -> Result<Vec<Collection>, FetchError> {
+    get_json(paths::COLLECTIONS).await
+}
+
+pub async fn collection(slug: Slug) -> Result<CollectionDetail, FetchError> {
+    get_json(&paths::collection(&slug)).await
+}
+
+pub async fn item(id: ItemId) -> Result<Item, FetchError> {
+    get_json(&paths::item(id)).await
+}
+
+/// Whether the server answers right now. Never served from any cache.
+pub async fn server_reachable() -> bool {
+    let abort = AbortOnDrop::new();
+    match fetch(paths::HEALTHZ, RequestCache::NoStore, &abort).await {
+        Ok(r) => r.ok() && text(&r).await.is_ok(),
+        Err(_) => false,
+    }
+}

@@ -1,0 +1,45 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+use vitrine_protocol::Collection;
+
+use super::loading;
+use crate::components::{PageHeading, Problem};
+use crate::{api, routes};
+
+#[component]
+pub fn Home() -> impl IntoView {
+    let collections = LocalResource::new(api::collections);
+    view! {
+        <Suspense fallback=|| loading("collections")>
+            {move || Suspend::new(async move {
+                match collections.await {
+                    Ok(list) => view! {
+                        <PageHeading text="Collections" />
+                        <ul class="collections">
+                            {list.into_iter().map(|c| view! { <li><CollectionCard c /></li> }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(error) => view! { <Problem error what="list of collections" /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn CollectionCard(c: Collection) -> impl IntoView {
+    let count = format!("{} works", c.item_count);
+    view! {
+        <article class="collection-card">
+            <A href=routes::collection(&c.slug)>
+                {c.cover.map(|img| view! {
+                    <img src=img.url width=img.width height=img.height
+                        alt=c.cover_alt.unwrap_or_default() decoding="async" />
+                })}
+                <h2>{c.title}</h2>
+            </A>
+            <p class="count">{count}</p>
+            <p>{c.description}</p>
+        </article>
+    }
+}

@@ -1,0 +1,109 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use vitrine_protocol::{Item, ItemId};
+
+use super::loading;
+use crate::api::{self, FetchError};
+use crate::components::{PageHeading, Problem};
+use crate::routes;
+
+#[component]
+pub fn ItemPage() -> impl IntoView {
+    let params = use_params_map();
+    let item = LocalResource::new(move || {
+        let id = params.read().get("id").unwrap_or_default();
+        async move {
+            match id.parse::<ItemId>() {
+                Ok(id) => api::item(id).await,
+                Err(_) => Err(FetchError::NotFound),
+            }
+        }
+    });
+    view! {
+        <Suspense fallback=|| loading("this work")>
+            {move || Suspend::new(async move {
+                match item.await {
+                    Ok(item) => view! { <ItemDetail item /> }.into_any(),
+                    Err(error) => view! { <Problem error what="item" /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// One plain sentence with everything that matters, for screen readers and skimmers alike.
+pub fn summary(item: &Item) -> String {
+    let s = &item.summary;
+    let availability = match s.stock {
+        0 => "sold out".to_owned(),
+        n => format!("{n} of {} editions left", item.edition_size),
+    };
+    format!("{} by {}, {}, {availability}.", s.title, s.artist, s.price)
+}
+
+#[component]
+fn ItemDetail(item: Item) -> impl IntoView {
+    let sentence = summary(&item);
+    let s = item.summary;
+    let original_label = format!(
+        "View the full-size original ({} × {} JPEG)",
+        item.original.width, item.original.height
+    );
+    view! {
+        <article class="item">
+            <nav aria-label="Breadcrumb">
+                <A href=routes::collection(&item.collection)>{item.collection_title}</A>
+            </nav>
+            <PageHeading text=s.title.clone() />
+            <p class="summary">{sentence}</p>
+            <figure>
+                <img src=s.thumb.url width=s.thumb.width height=s.thumb.height alt=s.alt
+                    decoding="async" />
+                <figcaption>
+                    <a href=item.original.url>{original_label}</a>
+                </figcaption>
+            </figure>
+            <dl class="facts">
+                <dt>"Artist"</dt><dd>{s.artist}</dd>
+                <dt>"Price"</dt><dd>{s.price.to_string()}</dd>
+                <dt>"Edition"</dt>
+                <dd>{format!("{} of {} available", s.stock, item.edition_size)}</dd>
+            </dl>
+            <p class="description">{item.description}</p>
+        </article>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use vitrine_protocol::{Currency, ImageRef, ItemSummary, Money};
+
+    use super::*;
+
+    fn item(stock: u32) -> Item {
+        let img = ImageRef { url: "/x.jpg".into(), width: 1, height: 1 };
+        Item {
+            summary: ItemSummary {
+                id: ItemId::try_from(1).unwrap(),
+                title: "Neap".into(),
+                artist: "Mara Okonkwo".into(),
+                price: Money { amount_minor: 2400, currency: Currency::EUR },
+                stock,
+                thumb: img.clone(),
+                alt: "waves".into(),
+            },
+            collection: "tidal-glass".parse().unwrap(),
+            collection_title: "Tidal Glass".into(),
+            description: String::new(),
+            edition_size: 10,
+            original: img,
+        }
+    }
+
+    #[test]
+    fn summary_reads_as_one_sentence() {
+        assert_eq!(summary(&item(3)), "Neap by Mara Okonkwo, 24.00 EUR, 3 of 10 editions left.");
+        assert_eq!(summary(&item(0)), "Neap by Mara Okonkwo, 24.00 EUR, sold out.");
+    }
+}

@@ -1,0 +1,18 @@
+//! One file per route.
+
+mod collection;
+mod home;
+mod item;
+mod not_found;
+
+pub use collection::CollectionPage;
+pub use home::Home;
+pub use item::ItemPage;
+pub use not_found::NotFound;
+
+use leptos::prelude::*;
+
+/// Shown while a page's data is on its way.
+fn loading(what: &'static str) -> impl IntoView {
+    view! { <p class="loading" aria-busy="true">{format!("Loading {what}…")}</p> }
+}

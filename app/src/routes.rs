@@ -1,0 +1,34 @@
+//! The app's URLs, in one place.
+
+use vitrine_protocol::{ItemId, Slug};
+
+/// The collections list.
+pub const HOME: &str = "/";
+
+/// A collection's gallery.
+pub fn collection(slug: &Slug) -> String {
+    format!("/c/{slug}")
+}
+
+/// An item's page.
+pub fn item(id: ItemId) -> String {
+    format!("/i/{id}")
+}
+
+/// Document title for a page: the page first, so tabs and screen readers lead with it.
+pub fn title(page: &str) -> String {
+    format!("{page} · Vitrine")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_match_the_server_deep_links() {
+        let slug: Slug = "tidal-glass".parse().unwrap();
+        assert_eq!(collection(&slug), "/c/tidal-glass");
+        assert_eq!(item(ItemId::try_from(101).unwrap()), "/i/101");
+        assert_eq!(title("Collections"), "Collections · Vitrine");
+    }
+}

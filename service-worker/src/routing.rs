@@ -1,0 +1,89 @@
+//! Which strategy answers which request: a pure function of the request's shape, so it is
+//! unit-tested natively and costs no I/O on the hot path.
+
+use vitrine_protocol::paths;
+
+use crate::cache_names::CacheKind;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// Let the browser handle it as if there were no worker.
+    Passthrough,
+    /// Any navigation: the cached app shell (offline-first), which routes on the client.
+    AppShell,
+    /// Content-hashed or precached files: cache, then network (and remember).
+    CacheFirst(CacheKind),
+    /// Catalog JSON: answer from cache at once, refresh in the background.
+    StaleWhileRevalidate(CacheKind),
+}
+
+/// The request as routing sees it.
+pub struct RequestShape<'a> {
+    pub method: &'a str,
+    pub same_origin: bool,
+    pub navigate: bool,
+    pub path: &'a str,
+}
+
+pub fn route(r: &RequestShape<'_>) -> Strategy {
+    if r.method != "GET" || !r.same_origin {
+        return Strategy::Passthrough;
+    }
+    if r.navigate {
+        return Strategy::AppShell;
+    }
+    if r.path == paths::HEALTHZ {
+        return Strategy::Passthrough;
+    }
+    if r.path.starts_with(paths::API_PREFIX) {
+        return Strategy::StaleWhileRevalidate(CacheKind::Api);
+    }
+    if r.path.starts_with("/media/") {
+        return Strategy::CacheFirst(CacheKind::Media);
+    }
+    if r.path.starts_with("/assets/") || r.path == "/manifest.webmanifest" {
+        return Strategy::CacheFirst(CacheKind::Precache);
+    }
+    Strategy::Passthrough
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(path: &str) -> Strategy {
+        route(&RequestShape { method: "GET", same_origin: true, navigate: false, path })
+    }
+
+    #[test]
+    fn routes_by_shape() {
+        assert_eq!(get("/api/v1/collections"), Strategy::StaleWhileRevalidate(CacheKind::Api));
+        assert_eq!(get("/api/v1/items/101"), Strategy::StaleWhileRevalidate(CacheKind::Api));
+        assert_eq!(get("/assets/app-12ab.wasm"), Strategy::CacheFirst(CacheKind::Precache));
+        assert_eq!(get("/media/thumbs/101-aa.jpg"), Strategy::CacheFirst(CacheKind::Media));
+        assert_eq!(get("/healthz"), Strategy::Passthrough);
+        assert_eq!(get("/sw.js"), Strategy::Passthrough);
+    }
+
+    #[test]
+    fn every_navigation_gets_the_shell() {
+        for path in ["/", "/c/tidal-glass", "/i/999", "/nowhere"] {
+            let r = RequestShape { method: "GET", same_origin: true, navigate: true, path };
+            assert_eq!(route(&r), Strategy::AppShell, "{path}");
+        }
+    }
+
+    #[test]
+    fn writes_and_other_origins_pass_through() {
+        let post =
+            RequestShape { method: "POST", same_origin: true, navigate: false, path: "/api/v1/x" };
+        assert_eq!(route(&post), Strategy::Passthrough);
+        let cdn = RequestShape {
+            method: "GET",
+            same_origin: false,
+            navigate: false,
+            path: "/assets/a.js",
+        };
+        assert_eq!(route(&cdn), Strategy::Passthrough);
+    }
+}

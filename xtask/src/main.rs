@@ -1,0 +1,93 @@
+//! `cargo xtask <command>`: Vitrine's automation, in Rust (matklad's cargo-xtask pattern).
+
+mod bench;
+mod dist;
+mod icons;
+mod tools;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use xshell::{cmd, Shell};
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  run [--addr HOST:PORT]  install what is missing, build, seed the demo catalog, serve
+  dist                    build target/dist: hashed, precompressed, with a precache manifest
+  test                    fmt, clippy, unit, integration and browser tests
+  bench [--clean]         measure first-load bytes and build times (--clean: clean build too)
+";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let sh = Shell::new()?;
+    sh.change_dir(project_root());
+    match args.first().map(String::as_str) {
+        Some("run") => run(&sh, &args[1..]),
+        Some("dist") => {
+            tools::ensure_build_tools(&sh)?;
+            dist::build(&sh).map(drop)
+        }
+        Some("test") => test(&sh),
+        Some("bench") => bench::run(&sh, args.iter().any(|a| a == "--clean")),
+        _ => {
+            eprint!("{USAGE}");
+            bail!("unknown or missing command")
+        }
+    }
+}
+
+pub fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+fn run(sh: &Shell, args: &[String]) -> Result<()> {
+    let addr = match args {
+        [] => "127.0.0.1:8080".to_owned(),
+        [flag, addr] if flag == "--addr" => addr.clone(),
+        _ => bail!("usage: cargo xtask run [--addr HOST:PORT]"),
+    };
+    tools::ensure_build_tools(sh)?;
+    dist::build(sh)?;
+    cmd!(sh, "cargo build --release --package vitrine-server").run()?;
+    let vitrine = project_root().join("target/release/vitrine");
+    let db = "sqlite://data/vitrine.db";
+    // Idempotent: inserts the catalog only into an empty database, draws only missing images.
+    cmd!(sh, "{vitrine} seed-demo --db {db} --media data/media").run()?;
+    cmd!(sh, "{vitrine} serve --db {db} --media data/media --dist target/dist --addr {addr}")
+        .run()?;
+    Ok(())
+}
+
+fn test(sh: &Shell) -> Result<()> {
+    tools::ensure_build_tools(sh)?;
+    tools::ensure_test_tools(sh)?;
+    cmd!(sh, "cargo fmt --all --check").run().context("run `cargo fmt --all` to fix")?;
+    cmd!(sh, "cargo clippy --workspace --all-targets -- -D warnings").run()?;
+    cmd!(sh, "cargo test --workspace").run()?;
+    dist::build(sh)?;
+    browser_tests(sh)
+}
+
+/// The end-to-end suite: real Chromium, the real server binary, the real built app.
+fn browser_tests(sh: &Shell) -> Result<()> {
+    let root = project_root();
+    cmd!(sh, "cargo build --package vitrine-server").run()?;
+    let vitrine = root.join("target/debug/vitrine");
+    // Images are deterministic, so one drawing serves every run; each test seeds its own rows.
+    let media = root.join("target/e2e/media");
+    let scratch = root.join("target/e2e/media-seed.db");
+    let _ = std::fs::remove_file(&scratch);
+    let scratch_url = format!("sqlite://{}", scratch.display());
+    cmd!(sh, "{vitrine} seed-demo --db {scratch_url} --media {media}").run()?;
+    let _env = [
+        sh.push_env("VITRINE_BIN", &vitrine),
+        sh.push_env("VITRINE_DIST", root.join("target/dist")),
+        sh.push_env("VITRINE_MEDIA", &media),
+        sh.push_env("CHROMIUM", tools::CHROMIUM),
+    ];
+    cmd!(sh, "node --test --test-concurrency=1 tests/e2e/").run()?;
+    Ok(())
+}

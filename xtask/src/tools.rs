@@ -1,0 +1,75 @@
+//! Installs what the build and the tests need, pinned, from the registries this project can
+//! reach. Nothing downloads prebuilt binaries at run time.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use xshell::{cmd, Shell};
+
+use crate::project_root;
+
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// wasm target, wasm-bindgen-cli equal to Cargo.lock's wasm-bindgen, wasm-opt (npm binaryen).
+pub fn ensure_build_tools(sh: &Shell) -> Result<()> {
+    let installed = cmd!(sh, "rustup target list --installed").read()?;
+    if !installed.lines().any(|l| l.trim() == WASM_TARGET) {
+        cmd!(sh, "rustup target add {WASM_TARGET}").run()?;
+    }
+    let want = wasm_bindgen_version()?;
+    let have = cmd!(sh, "wasm-bindgen --version").ignore_status().read().unwrap_or_default();
+    if have.split_whitespace().nth(1) != Some(want.as_str()) {
+        eprintln!("installing wasm-bindgen-cli {want} (Cargo.lock pins it; takes a few minutes)");
+        cmd!(sh, "cargo install wasm-bindgen-cli --version {want}").run()?;
+    }
+    ensure_npm_packages(sh)
+}
+
+/// Debian's Chromium and ChromeDriver, plus the npm packages (playwright-core).
+pub fn ensure_test_tools(sh: &Shell) -> Result<()> {
+    if !std::path::Path::new(CHROMIUM).exists() {
+        eprintln!("installing Debian's chromium and chromium-driver");
+        cmd!(sh, "apt-get update").run()?;
+        cmd!(sh, "apt-get install -y --no-install-recommends chromium chromium-driver").run()?;
+    }
+    ensure_npm_packages(sh)
+}
+
+/// `npm ci` from the committed lockfile, whenever it is newer than what is installed.
+fn ensure_npm_packages(sh: &Shell) -> Result<()> {
+    let root = project_root();
+    let stamp = root.join("node_modules/.package-lock.json");
+    let lock = root.join("package-lock.json");
+    let fresh = match (std::fs::metadata(&stamp), std::fs::metadata(&lock)) {
+        (Ok(s), Ok(l)) => s.modified()? >= l.modified()?,
+        _ => false,
+    };
+    if !fresh {
+        if cmd!(sh, "npm --version").ignore_stdout().run().is_err() {
+            bail!("npm is missing: install Node.js 20+ (Debian: apt-get install nodejs npm)");
+        }
+        // No install scripts: nothing may download a browser or binary behind our back.
+        cmd!(sh, "npm ci --ignore-scripts --no-audit --no-fund").run()?;
+    }
+    Ok(())
+}
+
+pub fn wasm_opt() -> PathBuf {
+    project_root().join("node_modules/.bin/wasm-opt")
+}
+
+/// The exact `wasm-bindgen` version in Cargo.lock.
+pub fn wasm_bindgen_version() -> Result<String> {
+    let lock =
+        std::fs::read_to_string(project_root().join("Cargo.lock")).context("reading Cargo.lock")?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    bail!("wasm-bindgen is not in Cargo.lock")
+}
