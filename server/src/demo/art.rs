@@ -8,7 +8,7 @@ use image::{imageops, ImageEncoder, Rgb, RgbImage};
 use sha2::{Digest, Sha256};
 
 /// Bump when drawing changes: it is part of every image URL, so caches never serve stale art.
-const GENERATOR_VERSION: u32 = 1;
+const GENERATOR_VERSION: u32 = 2;
 
 /// SplitMix64: tiny, fast, and the same on every platform.
 pub struct Rng(u64);
@@ -193,7 +193,7 @@ impl ArtSpec {
                 (x, y, r * r)
             })
             .collect();
-        let phase = rng.range(0.0, 6.28);
+        let phase = rng.range(0.0, std::f32::consts::TAU);
         let wave_len = rng.range(0.6, 1.4) * w / 3.0;
         let tile = h / self.scale.max(1) as f32;
         let seed = self.seed;
@@ -202,7 +202,7 @@ impl ArtSpec {
             .map(|x| {
                 let x = x as f32;
                 let crest = (-((x - fx) / (0.35 * w)).powi(2)).exp();
-                (x / wave_len * 6.283 + phase).sin() * h * 0.05 * (1.0 + crest)
+                (x / wave_len * std::f32::consts::TAU + phase).sin() * h * 0.05 * (1.0 + crest)
             })
             .collect();
         RgbImage::from_fn(width, height, |x, y| {
@@ -219,7 +219,7 @@ impl ArtSpec {
                     let ring = (d / (self.scale as f32 * unit)) as u32;
                     if d > 0.9 * h {
                         bg
-                    } else if ring % 2 == 0 {
+                    } else if ring.is_multiple_of(2) {
                         a
                     } else {
                         b
@@ -236,7 +236,7 @@ impl ArtSpec {
                     let r2 = ((tile - lx).powi(2) + (tile - ly).powi(2)).sqrt();
                     let on_arc = (r1 - tile / 2.0).abs() < tile * 0.12
                         || (r2 - tile / 2.0).abs() < tile * 0.12;
-                    match (on_arc, cell % 11 == 0) {
+                    match (on_arc, cell.is_multiple_of(11)) {
                         (true, _) => a,
                         (false, true) => b,
                         (false, false) => bg,
