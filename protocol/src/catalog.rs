@@ -1,6 +1,7 @@
 use serde::{Deserialize, Serialize};
 
-use crate::{ItemId, Money, Slug};
+use crate::signing::Signed;
+use crate::{ItemId, Money, Quote, Slug};
 
 /// A picture with the size it will be drawn at, so the page reserves its box before it loads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,4 +76,8 @@ pub struct Item {
     pub edition_size: u32,
     /// Full-size original.
     pub original: ImageRef,
+    /// A server-signed price to buy at, honoured until it expires even if the price changes.
+    /// Always present in the server's answers.
+    #[serde(default)]
+    pub quote: Option<Signed<Quote>>,
 }

@@ -3,11 +3,17 @@
 //! native alike.
 
 mod catalog;
+mod commerce;
 mod error;
 mod ids;
 mod money;
+pub mod signing;
 
 pub use catalog::{Collection, CollectionDetail, ImageRef, Item, ItemSummary};
+pub use commerce::{
+    Buyer, DeviceCertificate, DeviceRegistration, Intent, IntentId, OfflineLimit, Order,
+    OrderState, Payment, Quote, SuggestedAction, UnixMillis,
+};
 pub use error::{ApiError, ErrorCode};
 pub use ids::{ItemId, ParseIdError, Slug};
 pub use money::{Currency, Money};
@@ -29,5 +35,15 @@ pub mod paths {
     /// One item.
     pub fn item(id: crate::ItemId) -> String {
         format!("/api/v1/items/{id}")
+    }
+
+    /// Register a device key, get a certificate.
+    pub const DEVICES: &str = "/api/v1/devices";
+    /// Submit intents (`Idempotency-Key` = intent id).
+    pub const INTENTS: &str = "/api/v1/intents";
+
+    /// One order's current state.
+    pub fn order(id: crate::IntentId) -> String {
+        format!("/api/v1/orders/{id}")
     }
 }

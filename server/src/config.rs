@@ -1,6 +1,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use crate::domain::keys::Policy;
+
 /// Everything the server needs to start, passed explicitly (no globals).
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -12,4 +14,6 @@ pub struct Config {
     pub dist_dir: PathBuf,
     /// Catalog images written by `vitrine seed-demo`.
     pub media_dir: PathBuf,
+    /// Certificate, quote and escrow lifetimes; offline limits.
+    pub policy: Policy,
 }

@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod domain;
 mod error;
 mod routes;
 pub mod storage;
@@ -11,15 +12,23 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use vitrine_protocol::signing::SecretKey;
 
 pub use config::Config;
+use domain::ingest::Ingest;
+use domain::keys::Keys;
+use domain::settlement::{Rails, SandboxCard};
 pub use error::ApiError;
+pub use routes::intents::{IDEMPOTENCY_KEY, REPLAYED};
 use storage::{Storage, StorageError};
 
 /// What every handler can reach; passed explicitly, never global.
 #[derive(Clone)]
 pub struct AppState {
     pub storage: Arc<dyn Storage>,
+    pub keys: Arc<Keys>,
+    pub ingest: Ingest,
 }
 
 /// Build the router for `state` (used directly by router-level tests).
@@ -34,6 +43,8 @@ pub enum StartError {
     Storage(#[from] StorageError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("no randomness for the server key: {0}")]
+    Random(String),
 }
 
 /// A server bound to its port, not yet serving (zero2prod's `Application`).
@@ -44,10 +55,18 @@ pub struct Application {
 }
 
 impl Application {
-    /// Open storage, run migrations and bind the listener.
+    /// Open storage, run migrations, load (or make) the server key, start the order writer and
+    /// the settlement worker, and bind the listener.
     pub async fn build(config: Config) -> Result<Self, StartError> {
         let storage = storage::connect(&config.database_url).await?;
-        let router = app(AppState { storage }, &config);
+        let mut candidate = [0u8; 32];
+        getrandom::getrandom(&mut candidate).map_err(|e| StartError::Random(e.to_string()))?;
+        let secret = storage.server_secret(candidate).await?;
+        let keys = Arc::new(Keys::new(SecretKey::from_bytes(secret), config.policy.clone()));
+        let wake_settler = Arc::new(Notify::new());
+        let ingest = Ingest::start(storage.clone(), keys.escrow_ttl_ms(), wake_settler.clone());
+        domain::settler::spawn(storage.clone(), Rails::default().with(SandboxCard), wake_settler);
+        let router = app(AppState { storage, keys, ingest }, &config);
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|source| StartError::Bind { addr: config.addr, source })?;

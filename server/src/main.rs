@@ -1,8 +1,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use vitrine_server::domain::keys::Policy;
 use vitrine_server::{demo, storage, Application, Config};
 
 /// Vitrine: an offline-first NFT storefront.
@@ -35,6 +37,9 @@ enum Command {
         /// The built app, from `cargo xtask dist`.
         #[arg(long, env = "VITRINE_DIST", default_value = "target/dist")]
         dist: PathBuf,
+        /// Seconds an accepted order holds its stock while payment settles.
+        #[arg(long, env = "VITRINE_ESCROW_TTL", default_value_t = 900)]
+        escrow_ttl: u64,
     },
     /// Fill an empty database with the demo catalog and draw its images.
     SeedDemo {
@@ -56,16 +61,27 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Serve { db, addr, dist } => serve(db, addr, dist).await,
+        Command::Serve { db, addr, dist, escrow_ttl } => serve(db, addr, dist, escrow_ttl).await,
         Command::SeedDemo { db, no_images } => seed_demo(db, no_images).await,
     }
 }
 
-async fn serve(db: DbArgs, addr: SocketAddr, dist: PathBuf) -> anyhow::Result<()> {
+async fn serve(
+    db: DbArgs,
+    addr: SocketAddr,
+    dist: PathBuf,
+    escrow_ttl_secs: u64,
+) -> anyhow::Result<()> {
     if !dist.join("index.html").exists() {
         tracing::warn!(dist = %dist.display(), "no built app here; run `cargo xtask dist`");
     }
-    let config = Config { database_url: db.db, addr, dist_dir: dist, media_dir: db.media };
+    let config = Config {
+        database_url: db.db,
+        addr,
+        dist_dir: dist,
+        media_dir: db.media,
+        policy: Policy { escrow_ttl: Duration::from_secs(escrow_ttl_secs), ..Policy::default() },
+    };
     let app = Application::build(config).await.context("starting the server")?;
     // Tests and xtask read this exact line to learn the bound port.
     println!("Vitrine is ready at http://{}", app.addr());

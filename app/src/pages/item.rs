@@ -98,6 +98,7 @@ mod tests {
             description: String::new(),
             edition_size: 10,
             original: img,
+            quote: None,
         }
     }
 

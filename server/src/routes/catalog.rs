@@ -5,16 +5,17 @@ use axum::response::Response;
 use vitrine_protocol::{ItemId, Slug};
 
 use super::etag;
+use crate::domain::clock;
 use crate::error::ApiError;
 use crate::AppState;
 
 /// Turn a raw path segment into a typed id, or a 400 in the one error shape.
-fn segment<T>(raw: Result<Path<String>, PathRejection>, what: &str) -> Result<T, ApiError>
+pub fn segment<T>(raw: Result<Path<String>, PathRejection>, what: &str) -> Result<T, ApiError>
 where
     T: std::str::FromStr<Err = vitrine_protocol::ParseIdError>,
 {
-    let Path(raw) = raw.map_err(|e| ApiError::BadRequest(format!("invalid {what}: {e}")))?;
-    raw.parse().map_err(|e| ApiError::BadRequest(format!("invalid {what}: {e}")))
+    let Path(raw) = raw.map_err(|e| ApiError::bad_request(format!("invalid {what}: {e}")))?;
+    raw.parse().map_err(|e| ApiError::bad_request(format!("invalid {what}: {e}")))
 }
 
 pub async fn collections(
@@ -35,7 +36,7 @@ pub async fn collection(
         .storage
         .collection(&slug)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no collection named {slug}")))?;
+        .ok_or_else(|| ApiError::not_found(format!("no collection named {slug}")))?;
     Ok(etag::json(&headers, &detail))
 }
 
@@ -45,10 +46,11 @@ pub async fn item(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let id: ItemId = segment(id, "item id")?;
-    let item = state
+    let mut item = state
         .storage
         .item(id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no item with id {id}")))?;
+        .ok_or_else(|| ApiError::not_found(format!("no item with id {id}")))?;
+    item.quote = Some(state.keys.quote(id, item.summary.price, clock::now()));
     Ok(etag::json(&headers, &item))
 }

@@ -1,11 +1,14 @@
 //! Storage behind a trait: SQLite is the embedded default; Postgres can follow behind the same
 //! trait without touching routes or domain code.
 
+pub mod orders;
 mod sqlite;
+mod sqlite_orders;
 
 use async_trait::async_trait;
 use vitrine_protocol::{Collection, CollectionDetail, Item, ItemId, Slug};
 
+pub use orders::OrderStore;
 pub use sqlite::SqliteStorage;
 
 use crate::demo::NewCatalog;
@@ -25,9 +28,14 @@ pub enum StorageError {
     Io(#[from] std::io::Error),
 }
 
+/// Everything the server stores: the catalog and the orders.
+pub trait Storage: CatalogStore + OrderStore {}
+
+impl<T: CatalogStore + OrderStore> Storage for T {}
+
 /// The catalog as the routes see it.
 #[async_trait]
-pub trait Storage: Send + Sync + 'static {
+pub trait CatalogStore: Send + Sync + 'static {
     /// Every collection, in display order.
     async fn collections(&self) -> Result<Vec<Collection>, StorageError>;
     /// One collection with its items, or `None` if the slug is unknown.

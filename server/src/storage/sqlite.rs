@@ -8,13 +8,13 @@ use vitrine_protocol::{
     Collection, CollectionDetail, Currency, ImageRef, Item, ItemId, ItemSummary, Money, Slug,
 };
 
-use super::{Storage, StorageError};
+use super::{CatalogStore, StorageError};
 use crate::demo::NewCatalog;
 
 /// SQLite in WAL mode through sqlx.
 #[derive(Clone)]
 pub struct SqliteStorage {
-    pool: SqlitePool,
+    pub(super) pool: SqlitePool,
 }
 
 impl SqliteStorage {
@@ -98,7 +98,7 @@ fn image(what: &str, url: String, w: i64, h: i64) -> Result<ImageRef, StorageErr
     Ok(ImageRef { url, width: to_u32(what, w)?, height: to_u32(what, h)? })
 }
 
-fn currency(code: &str) -> Result<Currency, StorageError> {
+pub(super) fn currency(code: &str) -> Result<Currency, StorageError> {
     match code {
         "EUR" => Ok(Currency::EUR),
         "USD" => Ok(Currency::USD),
@@ -145,12 +145,13 @@ impl TryFrom<ItemRow> for Item {
             description: r.description,
             edition_size: to_u32("edition_size", r.edition_size)?,
             original: image("original", r.original_url, r.original_width, r.original_height)?,
+            quote: None,
         })
     }
 }
 
 #[async_trait]
-impl Storage for SqliteStorage {
+impl CatalogStore for SqliteStorage {
     async fn collections(&self) -> Result<Vec<Collection>, StorageError> {
         let sql = format!("{COLLECTION_SELECT} ORDER BY c.position, c.id");
         let rows: Vec<CollectionRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;

@@ -1,13 +1,31 @@
 use std::path::Path;
+use std::time::Duration;
 
+use sqlx::SqlitePool;
 use tempfile::TempDir;
-use vitrine_server::{demo, storage, Application, Config};
+use vitrine_protocol::signing::{SecretKey, Signed};
+use vitrine_protocol::{
+    Buyer, DeviceCertificate, DeviceRegistration, Intent, IntentId, Item, ItemId, Order,
+    OrderState, Payment, Quote, UnixMillis,
+};
+use vitrine_server::domain::keys::Policy;
+use vitrine_server::domain::settlement::SandboxCard;
+use vitrine_server::{demo, storage, Application, Config, IDEMPOTENCY_KEY};
 
 /// A running server with its own database and dist folder, dropped with the test.
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
+    /// The server's signing key, read from its database: lets tests forge nothing but craft
+    /// exactly the expired or mismatched grants they need.
+    pub server_key: SecretKey,
+    /// A second connection to the same database, for setup and ledger checks.
+    pub db: SqlitePool,
     _dir: TempDir,
+}
+
+pub fn now() -> UnixMillis {
+    vitrine_server::domain::clock::now()
 }
 
 impl TestApp {
@@ -18,26 +36,151 @@ impl TestApp {
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.unwrap()
     }
+
+    /// A buyer's device, registered through the API like the app does it.
+    pub async fn device(&self) -> Device {
+        let mut secret = [0u8; 32];
+        getrandom::getrandom(&mut secret).unwrap();
+        let key = SecretKey::from_bytes(secret);
+        let registration =
+            Signed::sign(DeviceRegistration { device_key: key.public(), device_time: now() }, &key);
+        let res =
+            self.client.post(self.url("/api/v1/devices")).json(&registration).send().await.unwrap();
+        assert_eq!(res.status(), 201);
+        let certificate: Signed<DeviceCertificate> = res.json().await.unwrap();
+        Device { key, certificate }
+    }
+
+    pub async fn item(&self, id: i64) -> Item {
+        self.get(&format!("/api/v1/items/{id}")).await.json().await.unwrap()
+    }
+
+    pub async fn quote(&self, id: i64) -> Signed<Quote> {
+        self.item(id).await.quote.expect("items carry a quote")
+    }
+
+    pub async fn post_intent(&self, intent: &Signed<Intent>) -> reqwest::Response {
+        self.post_raw(&serde_json::to_string(intent).unwrap(), Some(&intent.body.id.to_string()))
+            .await
+    }
+
+    pub async fn post_raw(&self, body: &str, key: Option<&str>) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(self.url("/api/v1/intents"))
+            .header("content-type", "application/json")
+            .body(body.to_owned());
+        if let Some(key) = key {
+            req = req.header(IDEMPOTENCY_KEY, key);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn order(&self, id: IntentId) -> Order {
+        self.get(&format!("/api/v1/orders/{id}")).await.json().await.unwrap()
+    }
+
+    /// Poll until the order reaches `state` (settlement is asynchronous); bounded.
+    pub async fn wait_for_state(&self, id: IntentId, state: OrderState) -> Order {
+        for _ in 0..200 {
+            let order = self.order(id).await;
+            if order.state == state {
+                return order;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("order {id} never became {state:?}; last {:?}", self.order(id).await);
+    }
+
+    /// Orders, ledger rows and total stock: what a rejected request must leave unchanged.
+    pub async fn ledger_snapshot(&self) -> (i64, i64, i64) {
+        let q = |sql| sqlx::query_scalar::<_, i64>(sql).fetch_one(&self.db);
+        (
+            q("SELECT count(*) FROM orders").await.unwrap(),
+            q("SELECT count(*) FROM ledger").await.unwrap(),
+            q("SELECT sum(stock) FROM items").await.unwrap(),
+        )
+    }
+
+    pub async fn stock(&self, item: i64) -> i64 {
+        sqlx::query_scalar("SELECT stock FROM items WHERE id = ?")
+            .bind(item)
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
+    }
+
+    pub async fn set_stock(&self, item: i64, stock: i64) {
+        sqlx::query(
+            "UPDATE items SET edition_size = max(edition_size, ?1), stock = ?1 WHERE id = ?2",
+        )
+        .bind(stock)
+        .bind(item)
+        .execute(&self.db)
+        .await
+        .unwrap();
+    }
+}
+
+/// A device key with its server-issued certificate.
+pub struct Device {
+    pub key: SecretKey,
+    pub certificate: Signed<DeviceCertificate>,
+}
+
+impl Device {
+    /// A fresh intent (new UUID v7) for `quantity` of the quoted item, paid with `card`.
+    pub fn intent(&self, quote: &Signed<Quote>, quantity: u32, card: &str) -> Intent {
+        Intent {
+            id: IntentId::from_uuid(uuid::Uuid::now_v7()).unwrap(),
+            item: quote.body.item,
+            quantity,
+            quote: quote.clone(),
+            certificate: self.certificate.clone(),
+            device_time: now(),
+            payment: Payment { rail: "sandbox-card".into(), token: card.into() },
+            buyer: Buyer::default(),
+        }
+    }
+
+    pub fn sign(&self, intent: Intent) -> Signed<Intent> {
+        Signed::sign(intent, &self.key)
+    }
+
+    pub fn buy(&self, quote: &Signed<Quote>, quantity: u32) -> Signed<Intent> {
+        self.sign(self.intent(quote, quantity, SandboxCard::APPROVE))
+    }
+}
+
+pub fn item_id(n: i64) -> ItemId {
+    ItemId::try_from(n).unwrap()
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Policy::default()).await
 }
 
 /// Spawn the real app on port 0 with the demo catalog seeded (rows only) and a tiny fake dist.
-pub async fn spawn_app() -> TestApp {
+pub async fn spawn_app_with(policy: Policy) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("db/vitrine.db").display());
     let storage = storage::connect(&db).await.unwrap();
     storage.insert_catalog(&demo::catalog().unwrap()).await.unwrap();
+    let server_key = SecretKey::from_bytes(storage.server_secret([42; 32]).await.unwrap());
     write_dist(&dir.path().join("dist"));
     let config = Config {
-        database_url: db,
+        database_url: db.clone(),
         addr: "127.0.0.1:0".parse().unwrap(),
         dist_dir: dir.path().join("dist"),
         media_dir: dir.path().join("media"),
+        policy,
     };
     let app = Application::build(config).await.unwrap();
     let base = format!("http://{}", app.addr());
     tokio::spawn(app.run_until(std::future::pending()));
     let client = reqwest::Client::builder().no_gzip().no_brotli().build().unwrap();
-    TestApp { base, client, _dir: dir }
+    let db = SqlitePool::connect(&db).await.unwrap();
+    TestApp { base, client, server_key, db, _dir: dir }
 }
 
 /// The layout `cargo xtask dist` writes, with known bytes so tests can tell variants apart.

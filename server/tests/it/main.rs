@@ -2,5 +2,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod catalog;
+mod devices;
 mod helpers;
+mod idempotency;
+mod rejections;
+mod settlement;
 mod static_files;

@@ -1,0 +1,7 @@
+//! Signing: fixed vectors (so every client and server agrees byte for byte) and properties
+//! (any change to a signed object breaks its signature).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod fixtures;
+mod properties;
+mod vectors;

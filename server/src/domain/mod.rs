@@ -1,0 +1,9 @@
+//! The rules of the shop, with no HTTP in them: what makes an intent acceptable, how escrow
+//! holds and releases stock, and how orders settle.
+
+pub mod clock;
+pub mod ingest;
+pub mod keys;
+pub mod settlement;
+pub mod settler;
+pub mod verify;

@@ -1,0 +1,120 @@
+//! `POST /api/v1/intents`: accept each intent id exactly once (Stripe-style idempotency).
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use vitrine_protocol::signing::{Signed, SigningBytes};
+use vitrine_protocol::{paths, ErrorCode, Intent, IntentId};
+
+use super::json::ApiJson;
+use crate::domain::ingest::Submitted;
+use crate::domain::{clock, verify};
+use crate::error::ApiError;
+use crate::storage::orders::{Ingested, NewOrder, StoredAnswer};
+use crate::AppState;
+
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+pub const REPLAYED: &str = "idempotent-replayed";
+
+pub async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(signed): ApiJson<Signed<Intent>>,
+) -> Result<Response, ApiError> {
+    let id = idempotency_key(&headers, &signed.body)?;
+    let request_hash = fingerprint(&signed);
+
+    // A retry of something already answered never touches the write path.
+    if let Some(answer) = state.storage.answer(id).await? {
+        return replay(answer, &request_hash);
+    }
+    verify::verify(&signed, &state.keys.public(), clock::now(), state.keys.policy.max_quantity)?;
+    let intent = signed.body;
+    if state.storage.item(intent.item).await?.is_none() {
+        return Err(ApiError::new(ErrorCode::UnknownItem, format!("no item {}", intent.item)));
+    }
+    let total = intent
+        .total()
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidQuantity, "the total is too large"))?;
+    let order = NewOrder {
+        id,
+        request_hash,
+        device_key: *intent.device_key(),
+        item: intent.item,
+        quantity: intent.quantity,
+        total,
+        rail: intent.payment.rail,
+        token: intent.payment.token,
+        buyer: intent.buyer,
+        device_time: intent.device_time,
+    };
+    match state.ingest.submit(order).await {
+        Submitted::Done(Ingested::Created(answer)) => Ok(answer_response(answer, false)),
+        Submitted::Done(Ingested::Existing(answer)) => replay(answer, &request_hash),
+        Submitted::InProgress => Err(ApiError::new(
+            ErrorCode::InProgress,
+            "this purchase is being processed; ask again in a moment",
+        )),
+        Submitted::Failed => Err(ApiError::new(
+            ErrorCode::Internal,
+            "the purchase could not be recorded; nothing was taken, try again",
+        )),
+    }
+}
+
+/// The header must be present and equal to the intent's id.
+fn idempotency_key(headers: &HeaderMap, intent: &Intent) -> Result<IntentId, ApiError> {
+    let raw = headers.get(IDEMPOTENCY_KEY).ok_or_else(|| {
+        ApiError::new(ErrorCode::IdempotencyKeyMissing, "the Idempotency-Key header is required")
+    })?;
+    let key = raw.to_str().ok().and_then(|s| s.parse::<IntentId>().ok());
+    match key {
+        Some(key) if key == intent.id => Ok(key),
+        _ => Err(ApiError::new(
+            ErrorCode::IdempotencyKeyMismatch,
+            "the Idempotency-Key header must equal the intent's id",
+        )),
+    }
+}
+
+/// What makes two requests "the same body": the signed content, not its JSON spelling.
+fn fingerprint(signed: &Signed<Intent>) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(signed.body.signing_bytes());
+    h.update(signed.signature.0);
+    h.finalize().into()
+}
+
+fn replay(answer: StoredAnswer, request_hash: &[u8; 32]) -> Result<Response, ApiError> {
+    if &answer.request_hash != request_hash {
+        return Err(ApiError::new(
+            ErrorCode::IdempotencyMismatch,
+            "this intent id was already used for a different purchase",
+        ));
+    }
+    Ok(answer_response(answer, true))
+}
+
+fn answer_response(answer: StoredAnswer, replayed: bool) -> Response {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::CREATED);
+    let location = answer_location(&answer.body);
+    let mut res = (
+        status,
+        [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")],
+        answer.body,
+    )
+        .into_response();
+    if let Some(location) = location {
+        res.headers_mut().insert(header::LOCATION, location);
+    }
+    if replayed {
+        res.headers_mut().insert(REPLAYED, HeaderValue::from_static("true"));
+    }
+    res
+}
+
+fn answer_location(body: &str) -> Option<HeaderValue> {
+    let order: vitrine_protocol::Order = serde_json::from_str(body).ok()?;
+    HeaderValue::from_str(&paths::order(order.id)).ok()
+}
