@@ -42,8 +42,11 @@ pub mod paths {
     /// Submit intents (`Idempotency-Key` = intent id).
     pub const INTENTS: &str = "/api/v1/intents";
 
+    /// Prefix of order-state URLs; never cached by the service worker.
+    pub const ORDERS_PREFIX: &str = "/api/v1/orders/";
+
     /// One order's current state.
     pub fn order(id: crate::IntentId) -> String {
-        format!("/api/v1/orders/{id}")
+        format!("{ORDERS_PREFIX}{id}")
     }
 }

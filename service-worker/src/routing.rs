@@ -32,7 +32,8 @@ pub fn route(r: &RequestShape<'_>) -> Strategy {
     if r.navigate {
         return Strategy::AppShell;
     }
-    if r.path == paths::HEALTHZ {
+    // Liveness and order state change by themselves: a cached copy would be a lie.
+    if r.path == paths::HEALTHZ || r.path.starts_with(paths::ORDERS_PREFIX) {
         return Strategy::Passthrough;
     }
     if r.path.starts_with(paths::API_PREFIX) {
@@ -62,6 +63,10 @@ mod tests {
         assert_eq!(get("/assets/app-12ab.wasm"), Strategy::CacheFirst(CacheKind::Precache));
         assert_eq!(get("/media/thumbs/101-aa.jpg"), Strategy::CacheFirst(CacheKind::Media));
         assert_eq!(get("/healthz"), Strategy::Passthrough);
+        assert_eq!(
+            get("/api/v1/orders/01890a5d-ac96-774b-bcce-b302099a8057"),
+            Strategy::Passthrough
+        );
         assert_eq!(get("/sw.js"), Strategy::Passthrough);
     }
 

@@ -48,6 +48,11 @@ pub fn run(sh: &Shell, clean: bool) -> Result<()> {
         std::fs::remove_dir_all(&dir)?;
     }
 
+    // Intent ingest vs the bare handler, and a 1,000-intent replay (release build).
+    writeln!(report)?;
+    let ingest = cmd!(sh, "cargo bench --package vitrine-server --bench ingest").read()?;
+    report.push_str(&ingest);
+
     let out = project_root().join("target/bench/report.md");
     std::fs::create_dir_all(out.parent().context("report folder")?)?;
     std::fs::write(&out, &report)?;

@@ -1,0 +1,184 @@
+//! Intent ingest throughput and latency at concurrency 64, side by side in one run with a bare
+//! axum + SQLite handler that only does insert-or-get by primary key in one transaction per
+//! request, at the same durability (WAL, synchronous = NORMAL). Prints a Markdown table.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use futures::StreamExt;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use vitrine_protocol::signing::{SecretKey, Signed};
+use vitrine_protocol::{
+    Buyer, DeviceCertificate, DeviceRegistration, Intent, IntentId, Item, Payment,
+};
+use vitrine_server::domain::{clock, keys::Policy, settlement::SandboxCard};
+use vitrine_server::{demo, storage, Application, Config, IDEMPOTENCY_KEY};
+
+const CONCURRENCY: usize = 64;
+const ITEM: i64 = 201;
+
+struct Run {
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+impl Run {
+    fn rate(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn pct(&self, p: f64) -> f64 {
+        let mut l = self.latencies.clone();
+        l.sort();
+        let i = ((l.len() as f64 * p).ceil() as usize).clamp(1, l.len()) - 1;
+        l[i].as_secs_f64() * 1000.0
+    }
+}
+
+/// Send every (key, body) with `concurrency` in flight; every answer must be 201.
+async fn load(url: &str, requests: &[(String, String)], concurrency: usize) -> Run {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().unwrap();
+    let start = Instant::now();
+    let latencies: Vec<Duration> = futures::stream::iter(requests)
+        .map(|(key, body)| {
+            let client = client.clone();
+            async move {
+                let t = Instant::now();
+                let res = client
+                    .post(url)
+                    .header("content-type", "application/json")
+                    .header(IDEMPOTENCY_KEY, key)
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 201, "{}", res.text().await.unwrap_or_default());
+                res.bytes().await.unwrap();
+                t.elapsed()
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    Run { elapsed: start.elapsed(), latencies }
+}
+
+async fn vitrine(n: usize) -> (String, Vec<(String, String)>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("vitrine.db").display());
+    let storage = storage::connect(&db).await.unwrap();
+    storage.insert_catalog(&demo::catalog().unwrap()).await.unwrap();
+    let pool = SqlitePool::connect(&db).await.unwrap();
+    sqlx::query("UPDATE items SET edition_size = ?1, stock = ?1 WHERE id = ?2")
+        .bind((n * 3) as i64)
+        .bind(ITEM)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let config = Config {
+        database_url: db,
+        addr: "127.0.0.1:0".parse().unwrap(),
+        dist_dir: dir.path().join("dist"),
+        media_dir: dir.path().join("media"),
+        policy: Policy::default(),
+    };
+    let app = Application::build(config).await.unwrap();
+    let base = format!("http://{}", app.addr());
+    tokio::spawn(app.run_until(std::future::pending()));
+
+    // One device, registered like the app does; intents signed before the clock starts.
+    let client = reqwest::Client::new();
+    let key = SecretKey::from_bytes([5; 32]);
+    let reg = Signed::sign(DeviceRegistration { device_key: key.public(), device_time: clock::now() }, &key);
+    let cert: Signed<DeviceCertificate> =
+        client.post(format!("{base}/api/v1/devices")).json(&reg).send().await.unwrap().json().await.unwrap();
+    let item: Item =
+        client.get(format!("{base}/api/v1/items/{ITEM}")).send().await.unwrap().json().await.unwrap();
+    let quote = item.quote.unwrap();
+    let requests = (0..n)
+        .map(|_| {
+            let intent = Intent {
+                id: IntentId::from_uuid(uuid::Uuid::now_v7()).unwrap(),
+                item: quote.body.item,
+                quantity: 1,
+                quote: quote.clone(),
+                certificate: cert.clone(),
+                device_time: clock::now(),
+                payment: Payment { rail: "sandbox-card".into(), token: SandboxCard::APPROVE.into() },
+                buyer: Buyer::default(),
+            };
+            let signed = Signed::sign(intent, &key);
+            (signed.body.id.to_string(), serde_json::to_string(&signed).unwrap())
+        })
+        .collect();
+    (format!("{base}/api/v1/intents"), requests, dir)
+}
+
+/// The bare peer: insert-or-get by primary key, one transaction per request.
+async fn bare() -> (String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", dir.path().join("bare.db").display()))
+        .unwrap()
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(5));
+    let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await.unwrap();
+    sqlx::query("CREATE TABLE kv (id TEXT PRIMARY KEY, body TEXT NOT NULL)").execute(&pool).await.unwrap();
+    async fn handler(State(pool): State<SqlitePool>, headers: HeaderMap, body: String) -> (StatusCode, String) {
+        let key = headers[IDEMPOTENCY_KEY].to_str().unwrap().to_owned();
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
+        let found: Option<String> =
+            sqlx::query_scalar("SELECT body FROM kv WHERE id = ?").bind(&key).fetch_optional(&mut *tx).await.unwrap();
+        let answer = match found {
+            Some(stored) => stored,
+            None => {
+                sqlx::query("INSERT INTO kv (id, body) VALUES (?, ?)").bind(&key).bind(&body).execute(&mut *tx).await.unwrap();
+                body
+            }
+        };
+        tx.commit().await.unwrap();
+        (StatusCode::CREATED, answer)
+    }
+    let app = axum::Router::new().route("/bare", post(handler)).with_state(pool);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/bare", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, dir)
+}
+
+#[tokio::main]
+async fn main() {
+    let n: usize = std::env::var("INGEST_N").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000);
+    let (url, requests, _dir) = vitrine(n).await;
+    let (bare_url, _bare_dir) = bare().await;
+    // Warm both (connections, page cache), then measure each on the same request bodies.
+    load(&url, &requests[..200], CONCURRENCY).await;
+    load(&bare_url, &requests[..200], CONCURRENCY).await;
+    let ours = load(&url, &requests[200..], CONCURRENCY).await;
+    let peer = load(&bare_url, &requests[200..], CONCURRENCY).await;
+
+    // One device replaying a long outbox: one request at a time, as a replayer does.
+    let (url2, replay, _dir2) = vitrine(1000).await;
+    let sequential = load(&url2, &replay, 1).await;
+
+    println!("## Intent ingest, concurrency {CONCURRENCY}, {} requests each\n", ours.latencies.len());
+    println!("| handler | req/s | p50 ms | p99 ms |\n|---|---|---|---|");
+    for (name, run) in [("vitrine POST /api/v1/intents", &ours), ("bare axum + SQLite insert-or-get", &peer)] {
+        println!("| {name} | {:.0} | {:.2} | {:.2} |", run.rate(), run.pct(0.5), run.pct(0.99));
+    }
+    println!(
+        "\nratio vitrine/bare: throughput {:.2}, p99 {:.2} (goal: throughput ≥ 1.0, p99 ≤ 1.0)\n",
+        ours.rate() / peer.rate(),
+        ours.pct(0.99) / peer.pct(0.99)
+    );
+    println!(
+        "Replay of 1,000 intents from one device, one at a time: {:.2} s (goal ≤ 3 s)\n",
+        sequential.elapsed.as_secs_f64()
+    );
+}
