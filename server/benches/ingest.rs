@@ -94,11 +94,27 @@ async fn vitrine(n: usize) -> (String, Vec<(String, String)>, tempfile::TempDir)
     // One device, registered like the app does; intents signed before the clock starts.
     let client = reqwest::Client::new();
     let key = SecretKey::from_bytes([5; 32]);
-    let reg = Signed::sign(DeviceRegistration { device_key: key.public(), device_time: clock::now() }, &key);
-    let cert: Signed<DeviceCertificate> =
-        client.post(format!("{base}/api/v1/devices")).json(&reg).send().await.unwrap().json().await.unwrap();
-    let item: Item =
-        client.get(format!("{base}/api/v1/items/{ITEM}")).send().await.unwrap().json().await.unwrap();
+    let reg = Signed::sign(
+        DeviceRegistration { device_key: key.public(), device_time: clock::now() },
+        &key,
+    );
+    let cert: Signed<DeviceCertificate> = client
+        .post(format!("{base}/api/v1/devices"))
+        .json(&reg)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let item: Item = client
+        .get(format!("{base}/api/v1/items/{ITEM}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let quote = item.quote.unwrap();
     let requests = (0..n)
         .map(|_| {
@@ -109,7 +125,10 @@ async fn vitrine(n: usize) -> (String, Vec<(String, String)>, tempfile::TempDir)
                 quote: quote.clone(),
                 certificate: cert.clone(),
                 device_time: clock::now(),
-                payment: Payment { rail: "sandbox-card".into(), token: SandboxCard::APPROVE.into() },
+                payment: Payment {
+                    rail: "sandbox-card".into(),
+                    token: SandboxCard::APPROVE.into(),
+                },
                 buyer: Buyer::default(),
             };
             let signed = Signed::sign(intent, &key);
@@ -122,23 +141,41 @@ async fn vitrine(n: usize) -> (String, Vec<(String, String)>, tempfile::TempDir)
 /// The bare peer: insert-or-get by primary key, one transaction per request.
 async fn bare() -> (String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", dir.path().join("bare.db").display()))
-        .unwrap()
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(5));
+    let options = SqliteConnectOptions::from_str(&format!(
+        "sqlite://{}",
+        dir.path().join("bare.db").display()
+    ))
+    .unwrap()
+    .create_if_missing(true)
+    .journal_mode(SqliteJournalMode::Wal)
+    .synchronous(SqliteSynchronous::Normal)
+    .busy_timeout(Duration::from_secs(5));
     let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await.unwrap();
-    sqlx::query("CREATE TABLE kv (id TEXT PRIMARY KEY, body TEXT NOT NULL)").execute(&pool).await.unwrap();
-    async fn handler(State(pool): State<SqlitePool>, headers: HeaderMap, body: String) -> (StatusCode, String) {
+    sqlx::query("CREATE TABLE kv (id TEXT PRIMARY KEY, body TEXT NOT NULL)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    async fn handler(
+        State(pool): State<SqlitePool>,
+        headers: HeaderMap,
+        body: String,
+    ) -> (StatusCode, String) {
         let key = headers[IDEMPOTENCY_KEY].to_str().unwrap().to_owned();
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
-        let found: Option<String> =
-            sqlx::query_scalar("SELECT body FROM kv WHERE id = ?").bind(&key).fetch_optional(&mut *tx).await.unwrap();
+        let found: Option<String> = sqlx::query_scalar("SELECT body FROM kv WHERE id = ?")
+            .bind(&key)
+            .fetch_optional(&mut *tx)
+            .await
+            .unwrap();
         let answer = match found {
             Some(stored) => stored,
             None => {
-                sqlx::query("INSERT INTO kv (id, body) VALUES (?, ?)").bind(&key).bind(&body).execute(&mut *tx).await.unwrap();
+                sqlx::query("INSERT INTO kv (id, body) VALUES (?, ?)")
+                    .bind(&key)
+                    .bind(&body)
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
                 body
             }
         };
@@ -167,9 +204,14 @@ async fn main() {
     let (url2, replay, _dir2) = vitrine(1000).await;
     let sequential = load(&url2, &replay, 1).await;
 
-    println!("## Intent ingest, concurrency {CONCURRENCY}, {} requests each\n", ours.latencies.len());
+    println!(
+        "## Intent ingest, concurrency {CONCURRENCY}, {} requests each\n",
+        ours.latencies.len()
+    );
     println!("| handler | req/s | p50 ms | p99 ms |\n|---|---|---|---|");
-    for (name, run) in [("vitrine POST /api/v1/intents", &ours), ("bare axum + SQLite insert-or-get", &peer)] {
+    for (name, run) in
+        [("vitrine POST /api/v1/intents", &ours), ("bare axum + SQLite insert-or-get", &peer)]
+    {
         println!("| {name} | {:.0} | {:.2} | {:.2} |", run.rate(), run.pct(0.5), run.pct(0.99));
     }
     println!(

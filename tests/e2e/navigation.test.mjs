@@ -1,21 +1,9 @@
 // Keyboard-only browsing, titles, focus, and the not-found page, online.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { freshDatabase, startServer, launchBrowser, heading } from "./support.mjs";
+import { useStorefront, heading } from "./support.mjs";
 
-let db, server, browser;
-
-before(async () => {
-  db = freshDatabase();
-  server = await startServer({ db: db.db });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.kill();
-  db?.cleanup();
-});
+const ctx = useStorefront();
 
 /** Press Tab until the focused element is the link named `name`, as a keyboard user would. */
 async function tabTo(page, name, limit = 40) {
@@ -31,8 +19,8 @@ async function tabTo(page, name, limit = 40) {
 }
 
 test("a keyboard user reaches a collection and an item", async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.base}/`);
+  const page = await ctx.browser.context.newPage();
+  await page.goto(`${ctx.server.base}/`);
   await heading(page, "Collections").waitFor();
   assert.equal(await page.title(), "Collections · Vitrine");
 
@@ -53,9 +41,9 @@ test("a keyboard user reaches a collection and an item", async () => {
 });
 
 test("unknown pages and ids show a not-found page with a way home", async () => {
-  const page = await browser.context.newPage();
+  const page = await ctx.browser.context.newPage();
   for (const path of ["/no/such/page", "/c/no-such-collection", "/i/999999", "/i/not-a-number"]) {
-    await page.goto(`${server.base}${path}`);
+    await page.goto(`${ctx.server.base}${path}`);
     await heading(page, "Not found").waitFor();
     assert.equal(await page.title(), "Not found · Vitrine", path);
   }
@@ -64,13 +52,13 @@ test("unknown pages and ids show a not-found page with a way home", async () => 
 });
 
 test("the storefront is installable as an app", async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.base}/`);
+  const page = await ctx.browser.context.newPage();
+  await page.goto(`${ctx.server.base}/`);
   await heading(page, "Collections").waitFor();
-  const cdp = await browser.context.newCDPSession(page);
+  const cdp = await ctx.browser.context.newCDPSession(page);
   const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
   assert.deepEqual(installabilityErrors, []);
-  const manifest = await (await page.request.get(`${server.base}/manifest.webmanifest`)).json();
+  const manifest = await (await page.request.get(`${ctx.server.base}/manifest.webmanifest`)).json();
   const purposes = manifest.icons.map((i) => `${i.sizes} ${i.purpose ?? "any"}`);
   assert.deepEqual(purposes, ["192x192 any", "512x512 any", "512x512 maskable"]);
 });

@@ -1,27 +1,15 @@
 // A collector browses, the server dies, and the storefront keeps working from the Rust
 // service worker: deep links, saved pages, an honest offline indicator, and a clear message for
 // what was never saved.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { freshDatabase, startServer, launchBrowser, status, heading } from "./support.mjs";
+import { useStorefront, status, heading } from "./support.mjs";
 
-let db, server, browser;
-
-before(async () => {
-  db = freshDatabase();
-  server = await startServer({ db: db.db });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.kill();
-  db?.cleanup();
-});
+const ctx = useStorefront();
 
 test("browse, lose the server, and deep links still render offline", async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.base}/`);
+  const page = await ctx.browser.context.newPage();
+  await page.goto(`${ctx.server.base}/`);
   await heading(page, "Collections").waitFor();
   await status(page, "Online").waitFor();
   // The worker has precached the app and catalog and controls the page.
@@ -38,10 +26,10 @@ test("browse, lose the server, and deep links still render offline", async () =>
   assert.equal(new URL(page.url()).pathname, "/i/201");
   await page.getByText(/^Perihelion by .+ editions? left\.$|^Perihelion by .+ sold out\.$/).waitFor();
 
-  await server.kill();
+  await ctx.server.kill();
 
-  const offline = await browser.context.newPage();
-  await offline.goto(`${server.base}/c/orbit-studies`);
+  const offline = await ctx.browser.context.newPage();
+  await offline.goto(`${ctx.server.base}/c/orbit-studies`);
   await heading(offline, "Orbit Studies").waitFor();
   await status(offline, "Offline: showing saved copies").waitFor();
   // Grid thumbnails were precached: the first one really decodes, and keeps its alt text.
@@ -50,15 +38,15 @@ test("browse, lose the server, and deep links still render offline", async () =>
   await offline.waitForFunction(
     (img) => img.complete && img.naturalWidth > 0, await thumb.elementHandle());
 
-  await offline.goto(`${server.base}/i/201`);
+  await offline.goto(`${ctx.server.base}/i/201`);
   await heading(offline, "Perihelion").waitFor();
 
   // A collection never opened online is still there: the worker saved the whole catalog.
-  await offline.goto(`${server.base}/c/tidal-glass`);
+  await offline.goto(`${ctx.server.base}/c/tidal-glass`);
   await heading(offline, "Tidal Glass").waitFor();
 
   // An item never opened says so plainly instead of showing a blank page.
-  await offline.goto(`${server.base}/i/213`);
+  await offline.goto(`${ctx.server.base}/i/213`);
   await heading(offline, "Not available offline").waitFor();
   await offline.getByText("It will load as soon as you are back online").waitFor();
   assert.equal(await offline.title(), "Not available offline · Vitrine");

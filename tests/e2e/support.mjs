@@ -5,6 +5,7 @@ import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { before, after } from "node:test";
 import { chromium } from "playwright-core";
 
 const env = (name) => {
@@ -71,3 +72,22 @@ export const status = (page, text) => page.getByRole("status").filter({ hasText:
 
 /** The page's one level-1 heading with this name. */
 export const heading = (page, name) => page.getByRole("heading", { level: 1, name, exact: true });
+
+/**
+ * Registers hooks that give the test file its own database, server and browser, torn down
+ * after the last test. Read `server` and `browser` from the returned object inside tests.
+ */
+export function useStorefront() {
+  const ctx = {};
+  before(async () => {
+    ctx.db = freshDatabase();
+    ctx.server = await startServer({ db: ctx.db.db });
+    ctx.browser = await launchBrowser();
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    await ctx.server?.kill();
+    ctx.db?.cleanup();
+  });
+  return ctx;
+}

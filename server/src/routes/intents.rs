@@ -25,15 +25,11 @@ pub async fn submit(
     let id = idempotency_key(&headers, &signed.body)?;
     let request_hash = fingerprint(&signed);
 
-    // A retry of something already answered never touches the write path.
-    if let Some(answer) = state.storage.answer(id).await? {
-        return replay(answer, &request_hash);
-    }
+    // Everything but the stock is checked here, in parallel, with no database access; the
+    // writer then does only the exactly-once bookkeeping (and finds retries by their id).
     verify::verify(&signed, &state.keys.public(), clock::now(), state.keys.policy.max_quantity)?;
     let intent = signed.body;
-    if state.storage.item(intent.item).await?.is_none() {
-        return Err(ApiError::new(ErrorCode::UnknownItem, format!("no item {}", intent.item)));
-    }
+    let item = intent.item;
     let total = intent
         .total()
         .ok_or_else(|| ApiError::new(ErrorCode::InvalidQuantity, "the total is too large"))?;
@@ -52,6 +48,9 @@ pub async fn submit(
     match state.ingest.submit(order).await {
         Submitted::Done(Ingested::Created(answer)) => Ok(answer_response(answer, false)),
         Submitted::Done(Ingested::Existing(answer)) => replay(answer, &request_hash),
+        Submitted::Done(Ingested::UnknownItem) => {
+            Err(ApiError::new(ErrorCode::UnknownItem, format!("no item {item}")))
+        }
         Submitted::InProgress => Err(ApiError::new(
             ErrorCode::InProgress,
             "this purchase is being processed; ask again in a moment",

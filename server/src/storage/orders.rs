@@ -37,6 +37,8 @@ pub enum Ingested {
     Created(StoredAnswer),
     /// The id was already taken; this is the answer it got then.
     Existing(StoredAnswer),
+    /// No such item: nothing was written.
+    UnknownItem,
 }
 
 /// A held order due for a settlement attempt.
@@ -62,12 +64,9 @@ pub trait OrderStore: Send + Sync + 'static {
     /// The server's signing secret: `candidate` is stored if there is none yet.
     async fn server_secret(&self, candidate: [u8; 32]) -> Result<[u8; 32], StorageError>;
 
-    /// The stored first answer for `id`, if the intent was seen.
-    async fn answer(&self, id: IntentId) -> Result<Option<StoredAnswer>, StorageError>;
-
     /// Create orders in one transaction (group commit): for each, take the stock if there is
     /// enough (held until `now + hold_ms`), else record a conflict. Ids already present are
-    /// left alone and their first answer returned.
+    /// left alone and their first answer returned; unknown items write nothing.
     async fn ingest(
         &self,
         batch: &[NewOrder],

@@ -145,6 +145,15 @@ async fn ingest_one(
         .await?
         .rows_affected()
         == 1;
+    if !taken {
+        let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM items WHERE id = ?")
+            .bind(item)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if exists.is_none() {
+            return Ok(Ingested::UnknownItem);
+        }
+    }
     let (state, hold_expires_at, reason, actions) = if taken {
         (OrderState::Held, Some(UnixMillis(now.0.saturating_add(hold_ms))), None, Vec::new())
     } else {
@@ -236,11 +245,6 @@ impl OrderStore for SqliteStorage {
             .fetch_one(&self.pool)
             .await?;
         secret.try_into().map_err(|_| corrupt("server key", "not 32 bytes"))
-    }
-
-    async fn answer(&self, id: IntentId) -> Result<Option<StoredAnswer>, StorageError> {
-        let mut conn = self.pool.acquire().await?;
-        answer_in(&mut conn, id).await
     }
 
     async fn ingest(
