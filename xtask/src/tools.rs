@@ -10,6 +10,9 @@ use crate::project_root;
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// Fallback when there is no npm: the `wasm-opt` crate builds binaryen from source (slow, but
+/// needs only Rust and a C++ compiler). Never Debian's binaryen 108: it breaks externref tables.
+const WASM_OPT_CRATE: &str = "0.116.1";
 
 /// wasm target, wasm-bindgen-cli equal to Cargo.lock's wasm-bindgen, wasm-opt (npm binaryen).
 pub fn ensure_build_tools(sh: &Shell) -> Result<()> {
@@ -23,7 +26,27 @@ pub fn ensure_build_tools(sh: &Shell) -> Result<()> {
         eprintln!("installing wasm-bindgen-cli {want} (Cargo.lock pins it; takes a few minutes)");
         cmd!(sh, "cargo install wasm-bindgen-cli --version {want}").run()?;
     }
-    ensure_npm_packages(sh)
+    if has_npm(sh) {
+        ensure_npm_packages(sh)
+    } else if !cargo_wasm_opt().exists() {
+        eprintln!("npm not found: building wasm-opt {WASM_OPT_CRATE} from crates.io instead");
+        cmd!(sh, "cargo install wasm-opt --locked --version {WASM_OPT_CRATE}").run()?;
+        Ok(())
+    } else {
+        Ok(())
+    }
+}
+
+fn has_npm(sh: &Shell) -> bool {
+    cmd!(sh, "npm --version").quiet().ignore_stdout().ignore_stderr().run().is_ok()
+}
+
+fn cargo_wasm_opt() -> PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_default();
+    home.join("bin/wasm-opt")
 }
 
 /// Debian's Chromium and ChromeDriver, plus the npm packages (playwright-core).
@@ -46,8 +69,8 @@ fn ensure_npm_packages(sh: &Shell) -> Result<()> {
         _ => false,
     };
     if !fresh {
-        if cmd!(sh, "npm --version").ignore_stdout().run().is_err() {
-            bail!("npm is missing: install Node.js 20+ (Debian: apt-get install nodejs npm)");
+        if !has_npm(sh) {
+            bail!("npm is missing: the browser tests need Node.js 20+ (Debian: apt-get install nodejs npm)");
         }
         // No install scripts: nothing may download a browser or binary behind our back.
         cmd!(sh, "npm ci --ignore-scripts --no-audit --no-fund").run()?;
@@ -55,8 +78,14 @@ fn ensure_npm_packages(sh: &Shell) -> Result<()> {
     Ok(())
 }
 
+/// npm's binaryen when installed, else the one `cargo install wasm-opt` built.
 pub fn wasm_opt() -> PathBuf {
-    project_root().join("node_modules/.bin/wasm-opt")
+    let npm = project_root().join("node_modules/.bin/wasm-opt");
+    if npm.exists() {
+        npm
+    } else {
+        cargo_wasm_opt()
+    }
 }
 
 /// The exact `wasm-bindgen` version in Cargo.lock.

@@ -1,5 +1,5 @@
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use vitrine_protocol::{ItemId, Slug};
@@ -18,10 +18,23 @@ where
     raw.parse().map_err(|e| ApiError::bad_request(format!("invalid {what}: {e}")))
 }
 
+/// The catalog endpoints take no parameters; a query string is a client's mistake (a typo'd
+/// filter would otherwise silently return everything), as Stripe treats unknown parameters.
+fn no_query(query: RawQuery) -> Result<(), ApiError> {
+    match query.0 {
+        Some(q) if !q.is_empty() => {
+            Err(ApiError::bad_request(format!("this endpoint takes no query parameters: {q:?}")))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub async fn collections(
     State(state): State<AppState>,
     headers: HeaderMap,
+    query: RawQuery,
 ) -> Result<Response, ApiError> {
+    no_query(query)?;
     let list = state.storage.collections().await?;
     Ok(etag::json(&headers, &list))
 }
@@ -29,8 +42,10 @@ pub async fn collections(
 pub async fn collection(
     State(state): State<AppState>,
     headers: HeaderMap,
+    query: RawQuery,
     slug: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    no_query(query)?;
     let slug: Slug = segment(slug, "collection slug")?;
     let detail = state
         .storage
@@ -43,8 +58,10 @@ pub async fn collection(
 pub async fn item(
     State(state): State<AppState>,
     headers: HeaderMap,
+    query: RawQuery,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    no_query(query)?;
     let id: ItemId = segment(id, "item id")?;
     let mut item = state
         .storage

@@ -77,7 +77,7 @@ async fn unknown_things_are_404_not_found() {
 }
 
 #[tokio::test]
-async fn malformed_paths_are_400_bad_request() {
+async fn malformed_paths_and_queries_are_400_bad_request() {
     let app = spawn_app().await;
     for path in [
         "/api/v1/items/abc",
@@ -89,6 +89,9 @@ async fn malformed_paths_are_400_bad_request() {
         "/api/v1/collections/has%20space",
         "/api/v1/collections/%FF%FE",
         "/api/v1/collections/-dash",
+        "/api/v1/collections?limit=abc",
+        "/api/v1/collections/tidal-glass?sort=price",
+        "/api/v1/items/101?fields=%FF",
     ] {
         let (status, body) = error_of(app.get(path).await).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
