@@ -29,6 +29,8 @@ pub struct AppState {
     pub storage: Arc<dyn Storage>,
     pub keys: Arc<Keys>,
     pub ingest: Ingest,
+    /// The rails orders may settle on: checked at the door, used by the settler.
+    pub rails: Rails,
 }
 
 /// Build the router for `state` (used directly by router-level tests).
@@ -65,8 +67,9 @@ impl Application {
         let keys = Arc::new(Keys::new(SecretKey::from_bytes(secret), config.policy.clone()));
         let wake_settler = Arc::new(Notify::new());
         let ingest = Ingest::start(storage.clone(), keys.escrow_ttl_ms(), wake_settler.clone());
-        domain::settler::spawn(storage.clone(), Rails::default().with(SandboxCard), wake_settler);
-        let router = app(AppState { storage, keys, ingest }, &config);
+        let rails = Rails::default().with(SandboxCard);
+        domain::settler::spawn(storage.clone(), rails.clone(), wake_settler);
+        let router = app(AppState { storage, keys, ingest, rails }, &config);
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|source| StartError::Bind { addr: config.addr, source })?;

@@ -73,12 +73,14 @@ impl SandboxCard {
     /// Stays pending for [`Self::DELAY`], then approves.
     pub const APPROVE_AFTER_DELAY: &'static str = "4000000000003220";
     pub const DELAY: Duration = Duration::from_secs(2);
+    /// The name intents use for this rail.
+    pub const NAME: &'static str = "sandbox-card";
 }
 
 #[async_trait]
 impl SettlementRail for SandboxCard {
     fn name(&self) -> &'static str {
-        crate::domain::verify::SANDBOX_CARD
+        Self::NAME
     }
 
     async fn settle(&self, charge: &Charge, now: UnixMillis) -> Result<Outcome, RailError> {

@@ -4,6 +4,8 @@
 use vitrine_protocol::signing::{PublicKey, Signed};
 use vitrine_protocol::{ErrorCode, Intent, UnixMillis};
 
+use crate::domain::settlement::Rails;
+
 /// A reason to refuse, with the code the device will act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
@@ -18,15 +20,15 @@ fn reject(code: ErrorCode, message: impl Into<String>) -> Rejection {
 /// How far ahead of the server a device clock may run.
 const CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
 
-pub const SANDBOX_CARD: &str = "sandbox-card";
-
 /// Check everything that needs no database: the certificate chain, the device's signature, the
-/// quote, the time window, the limits and the rail. `max_quantity` bounds one intent.
+/// quote, the time window, the limits, and that `rails` settles on the intent's rail.
+/// `max_quantity` bounds one intent.
 pub fn verify(
     signed: &Signed<Intent>,
     server: &PublicKey,
     now: UnixMillis,
     max_quantity: u32,
+    rails: &Rails,
 ) -> Result<(), Rejection> {
     let intent = &signed.body;
     if intent.quantity == 0 || intent.quantity > max_quantity {
@@ -77,7 +79,7 @@ pub fn verify(
             "this purchase is above the offline limit for one order",
         ));
     }
-    if intent.payment.rail != SANDBOX_CARD {
+    if rails.get(&intent.payment.rail).is_none() {
         return Err(reject(
             ErrorCode::UnknownRail,
             format!("payment rail {:?} is not supported", intent.payment.rail),

@@ -27,7 +27,8 @@ pub async fn submit(
 
     // Everything but the stock is checked here, in parallel, with no database access; the
     // writer then does only the exactly-once bookkeeping (and finds retries by their id).
-    verify::verify(&signed, &state.keys.public(), clock::now(), state.keys.policy.max_quantity)?;
+    let policy = &state.keys.policy;
+    verify::verify(&signed, &state.keys.public(), clock::now(), policy.max_quantity, &state.rails)?;
     let intent = signed.body;
     let item = intent.item;
     let total = intent
@@ -46,8 +47,8 @@ pub async fn submit(
         device_time: intent.device_time,
     };
     match state.ingest.submit(order).await {
-        Submitted::Done(Ingested::Created(answer)) => Ok(answer_response(answer, false)),
-        Submitted::Done(Ingested::Existing(answer)) => replay(answer, &request_hash),
+        Submitted::Done(Ingested::Created(answer)) => Ok(answer_response(answer, id, false)),
+        Submitted::Done(Ingested::Existing(answer)) => replay(answer, id, &request_hash),
         Submitted::Done(Ingested::UnknownItem) => {
             Err(ApiError::new(ErrorCode::UnknownItem, format!("no item {item}")))
         }
@@ -85,19 +86,23 @@ fn fingerprint(signed: &Signed<Intent>) -> [u8; 32] {
     h.finalize().into()
 }
 
-fn replay(answer: StoredAnswer, request_hash: &[u8; 32]) -> Result<Response, ApiError> {
+fn replay(
+    answer: StoredAnswer,
+    id: IntentId,
+    request_hash: &[u8; 32],
+) -> Result<Response, ApiError> {
     if &answer.request_hash != request_hash {
         return Err(ApiError::new(
             ErrorCode::IdempotencyMismatch,
             "this intent id was already used for a different purchase",
         ));
     }
-    Ok(answer_response(answer, true))
+    Ok(answer_response(answer, id, true))
 }
 
-fn answer_response(answer: StoredAnswer, replayed: bool) -> Response {
+fn answer_response(answer: StoredAnswer, id: IntentId, replayed: bool) -> Response {
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::CREATED);
-    let location = answer_location(&answer.body);
+    let location = HeaderValue::from_str(&paths::order(id)).ok();
     let mut res = (
         status,
         [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")],
@@ -111,9 +116,4 @@ fn answer_response(answer: StoredAnswer, replayed: bool) -> Response {
         res.headers_mut().insert(REPLAYED, HeaderValue::from_static("true"));
     }
     res
-}
-
-fn answer_location(body: &str) -> Option<HeaderValue> {
-    let order: vitrine_protocol::Order = serde_json::from_str(body).ok()?;
-    HeaderValue::from_str(&paths::order(order.id)).ok()
 }
