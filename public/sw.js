@@ -17,3 +17,7 @@ self.addEventListener("fetch", (e) => {
     e.respondWith(ready.then((sw) => (sw.handles(e.request) ? sw.on_fetch(e) : fetch(e.request))));
   }
 });
+// Offline checkout: pages ask by message; Background Sync and every worker start replay the outbox.
+self.addEventListener("message", (e) => e.waitUntil(ready.then((sw) => sw.on_message(e))));
+self.addEventListener("sync", (e) => e.waitUntil(ready.then((sw) => sw.on_sync(e.tag))));
+ready.then((sw) => sw.on_start()).catch(() => {});

@@ -25,7 +25,7 @@ pub struct Connectivity {
     pub offline_ready: RwSignal<bool>,
 }
 
-pub fn provide() {
+pub fn provide() -> Connectivity {
     let c = Connectivity { online: RwSignal::new(true), offline_ready: RwSignal::new(false) };
     provide_context(c);
     let check = move || {
@@ -41,6 +41,7 @@ pub fn provide() {
     let _ = window_event_listener(leptos::ev::pageshow, move |_| check());
     set_interval(check, RECHECK_EVERY);
     register_service_worker(c.offline_ready);
+    c
 }
 
 pub fn use_connectivity() -> Option<Connectivity> {

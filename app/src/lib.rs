@@ -1,26 +1,32 @@
 //! The Vitrine storefront, a client-side Leptos app. Views stay declarative; HTTP lives in `api`,
-//! network and service-worker state in `connectivity`, URLs in `routes`.
+//! network and service-worker state in `connectivity`, checkout and receipts (held by the service
+//! worker) in `worker`, URLs in `routes`.
 
 mod api;
 mod components;
 mod connectivity;
 mod pages;
 pub mod routes;
+mod worker;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
 use components::StatusBar;
-use pages::{CollectionPage, Home, ItemPage, NotFound};
+use pages::{CollectionPage, Home, ItemPage, NotFound, ReceiptPage, ReceiptsPage};
 
 #[component]
 pub fn App() -> impl IntoView {
-    connectivity::provide();
+    let connectivity = connectivity::provide();
+    worker::provide(connectivity);
     view! {
         <Router>
             <header class="site">
                 <A href=routes::HOME attr:class="brand">"Vitrine"</A>
+                <nav aria-label="Site">
+                    <A href=routes::RECEIPTS>"Receipts"</A>
+                </nav>
                 <StatusBar />
             </header>
             <main id="main">
@@ -28,6 +34,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=Home />
                     <Route path=path!("/c/:slug") view=CollectionPage />
                     <Route path=path!("/i/:id") view=ItemPage />
+                    <Route path=path!("/receipts") view=ReceiptsPage />
+                    <Route path=path!("/receipts/:id") view=ReceiptPage />
                 </Routes>
             </main>
         </Router>

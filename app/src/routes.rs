@@ -1,6 +1,6 @@
 //! The app's URLs, in one place.
 
-use vitrine_protocol::{ItemId, Slug};
+use vitrine_protocol::{IntentId, ItemId, Slug};
 
 /// The collections list.
 pub const HOME: &str = "/";
@@ -13,6 +13,14 @@ pub fn collection(slug: &Slug) -> String {
 /// An item's page.
 pub fn item(id: ItemId) -> String {
     format!("/i/{id}")
+}
+
+/// Every receipt on this device.
+pub const RECEIPTS: &str = "/receipts";
+
+/// One receipt.
+pub fn receipt(id: IntentId) -> String {
+    format!("/receipts/{id}")
 }
 
 /// Document title for a page: the page first, so tabs and screen readers lead with it.
@@ -29,6 +37,8 @@ mod tests {
         let slug: Slug = "tidal-glass".parse().unwrap();
         assert_eq!(collection(&slug), "/c/tidal-glass");
         assert_eq!(item(ItemId::try_from(101).unwrap()), "/i/101");
+        let id: IntentId = "01890a5d-ac96-774b-bcce-b302099a8057".parse().unwrap();
+        assert_eq!(receipt(id), "/receipts/01890a5d-ac96-774b-bcce-b302099a8057");
         assert_eq!(title("Collections"), "Collections · Vitrine");
     }
 }

@@ -4,6 +4,7 @@
 
 mod catalog;
 mod commerce;
+pub mod device;
 mod error;
 mod ids;
 mod money;

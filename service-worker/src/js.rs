@@ -68,3 +68,103 @@ pub fn json_error(status: u16, code: vitrine_protocol::ErrorCode, message: &str)
 pub fn warn(message: &str, error: &JsValue) {
     web_sys::console::warn_2(&JsValue::from_str(message), error);
 }
+
+/// `POST` a JSON body; the worker's own requests never go through its fetch handler.
+pub async fn post_json(
+    url: &str,
+    body: &str,
+    headers: &[(&str, &str)],
+) -> Result<Response, JsValue> {
+    let h = Headers::new()?;
+    h.set("content-type", "application/json")?;
+    for (name, value) in headers {
+        h.set(name, value)?;
+    }
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_headers(&h);
+    init.set_body(&JsValue::from_str(body));
+    let request = Request::new_with_str_and_init(url, &init)?;
+    fetch(&request).await
+}
+
+/// A `GET` that skips the HTTP cache: order states change.
+pub async fn get_fresh(url: &str) -> Result<Response, JsValue> {
+    let init = web_sys::RequestInit::new();
+    init.set_cache(web_sys::RequestCache::NoStore);
+    let request = Request::new_with_str_and_init(url, &init)?;
+    fetch(&request).await
+}
+
+pub async fn text(response: &Response) -> Result<String, JsValue> {
+    Ok(JsFuture::from(response.text()?).await?.as_string().unwrap_or_default())
+}
+
+pub fn now() -> vitrine_protocol::UnixMillis {
+    // Date.now() is an integral number of milliseconds well inside i64.
+    #[allow(clippy::cast_possible_truncation)]
+    vitrine_protocol::UnixMillis(js_sys::Date::now() as i64)
+}
+
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], JsValue> {
+    let mut bytes = [0u8; N];
+    scope().crypto()?.get_random_values_with_u8_array(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Resolve after `ms` milliseconds.
+pub async fn sleep(ms: i32) {
+    let promise = Promise::new(&mut |resolve, _| {
+        let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Run `task` holding the Web Lock `name`, shared by every worker instance of this origin.
+/// Without Web Locks the task runs unguarded (the server's idempotency still holds). `None` if
+/// the task started under the lock but did not finish (the lock request failed midway).
+pub async fn with_lock<T: 'static>(
+    name: &str,
+    task: impl std::future::Future<Output = T> + 'static,
+) -> Option<T> {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen::closure::Closure;
+
+    let locks = js_sys::Reflect::get(&scope(), &"navigator".into())
+        .and_then(|n| js_sys::Reflect::get(&n, &"locks".into()))
+        .ok()
+        .filter(|l| !l.is_undefined());
+    let request = locks.as_ref().and_then(|l| {
+        js_sys::Reflect::get(l, &"request".into()).ok()?.dyn_into::<js_sys::Function>().ok()
+    });
+    let (Some(locks), Some(request)) = (locks, request) else { return Some(task.await) };
+
+    let output: Rc<RefCell<Option<T>>> = Rc::new(RefCell::new(None));
+    let task = Rc::new(RefCell::new(Some(task)));
+    let (out, pending) = (output.clone(), task.clone());
+    let callback = Closure::once_into_js(move |_lock: JsValue| -> Promise {
+        wasm_bindgen_futures::future_to_promise(async move {
+            let task = pending.borrow_mut().take();
+            if let Some(task) = task {
+                let value = task.await;
+                *out.borrow_mut() = Some(value);
+            }
+            Ok(JsValue::UNDEFINED)
+        })
+    });
+    if let Ok(promise) = request.call2(&locks, &JsValue::from_str(name), &callback) {
+        if let Ok(promise) = promise.dyn_into::<Promise>() {
+            let _ = JsFuture::from(promise).await;
+        }
+    }
+    if let Some(value) = output.borrow_mut().take() {
+        return Some(value);
+    }
+    // The lock could not be taken at all: run unguarded rather than never.
+    let task = task.borrow_mut().take();
+    match task {
+        Some(task) => Some(task.await),
+        None => None,
+    }
+}

@@ -1,14 +1,24 @@
 //! Vitrine's service worker. `public/sw.js` registers every listener synchronously (wasm cannot
 //! start synchronously) and hands each event here once the wasm is instantiated.
+//!
+//! Two jobs: caching (`routing`, `strategies`, `lifecycle`) and offline checkout (`checkout`,
+//! `device_key`, `device_db`, `replay`, reached through `messages`).
 
 mod cache_names;
 mod catalog_warmup;
+mod checkout;
+mod device_db;
+mod device_key;
 mod js;
 mod lifecycle;
+mod messages;
+mod notify;
+mod replay;
 mod routing;
 mod strategies;
 
 pub use lifecycle::{on_activate, on_install};
+pub use messages::{on_message, on_start, on_sync};
 pub use strategies::on_fetch;
 
 /// The generated precache manifest: `VERSION` and `PRECACHE` (URL, revision).

@@ -1,10 +1,12 @@
 //! Small reusable views.
 
+mod buy_form;
 mod heading;
 mod item_card;
 mod problem;
 mod status_bar;
 
+pub use buy_form::BuyForm;
 pub use heading::PageHeading;
 pub use item_card::ItemCard;
 pub use problem::Problem;

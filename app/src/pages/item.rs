@@ -5,7 +5,7 @@ use vitrine_protocol::{Item, ItemId};
 
 use super::loading;
 use crate::api::{self, FetchError};
-use crate::components::{PageHeading, Problem};
+use crate::components::{BuyForm, PageHeading, Problem};
 use crate::routes;
 
 #[component]
@@ -46,6 +46,13 @@ pub fn summary(item: &Item) -> String {
 fn ItemDetail(item: Item) -> impl IntoView {
     let sentence = summary(&item);
     let s = item.summary;
+    let buy = match item.quote {
+        Some(quote) => view! {
+            <BuyForm item=s.id title=s.title.clone() quote stock=s.stock />
+        }
+        .into_any(),
+        None => view! { <p class="note">"This work cannot be bought right now."</p> }.into_any(),
+    };
     let original_label = format!(
         "View the full-size original ({} × {} JPEG)",
         item.original.width, item.original.height
@@ -71,6 +78,7 @@ fn ItemDetail(item: Item) -> impl IntoView {
                 <dd>{format!("{} of {} available", s.stock, item.edition_size)}</dd>
             </dl>
             <p class="description">{item.description}</p>
+            {buy}
         </article>
     }
 }

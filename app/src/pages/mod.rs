@@ -4,11 +4,13 @@ mod collection;
 mod home;
 mod item;
 mod not_found;
+mod receipts;
 
 pub use collection::CollectionPage;
 pub use home::Home;
 pub use item::ItemPage;
 pub use not_found::NotFound;
+pub use receipts::{ReceiptPage, ReceiptsPage};
 
 use leptos::prelude::*;
 

@@ -41,7 +41,7 @@ impl Default for Policy {
                 limit(Currency::USD, 20_000, 50_000),
                 limit(Currency::JPY, 30_000, 75_000),
             ],
-            max_quantity: 10,
+            max_quantity: vitrine_protocol::device::MAX_QUANTITY,
         }
     }
 }

@@ -1,0 +1,109 @@
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+use vitrine_protocol::device::{PageRequest, Purchase, WorkerReply};
+use vitrine_protocol::signing::Signed;
+use vitrine_protocol::{Buyer, ItemId, Payment, Quote};
+
+use crate::connectivity::use_connectivity;
+use crate::routes;
+use crate::worker::{self, use_device_events};
+
+/// The sandbox rail's test cards (see the server's `SandboxCard`). No real money moves.
+const CARDS: [(&str, &str); 3] = [
+    ("4242424242424242", "4242 4242 4242 4242 — approves"),
+    ("4000000000003220", "4000 0000 0000 3220 — approves after a delay"),
+    ("4000000000000002", "4000 0000 0000 0002 — is declined"),
+];
+
+/// Buy works the same online and offline: the worker signs and stores the intent, then sends
+/// it when it can. The button says why when it cannot be used.
+#[component]
+pub fn BuyForm(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) -> impl IntoView {
+    let events = use_device_events();
+    let online = use_connectivity().map(|c| c.online);
+    let quantity = RwSignal::new(1u32);
+    let checked_quote = quote.clone();
+    // The worker checks the certificate, the quote and the offline limits, and says why not.
+    let verdict = LocalResource::new(move || {
+        events.receipts_changed.track();
+        if let Some(online) = online {
+            online.track();
+        }
+        let request = PageRequest::Check { quote: checked_quote.clone(), quantity: quantity.get() };
+        async move {
+            if stock == 0 {
+                return Err("Sold out.".to_owned());
+            }
+            match worker::ask(&request).await? {
+                WorkerReply::Allowed { total } => Ok(format!(
+                    "Total {total}. Works offline too: it is sent when you are back online."
+                )),
+                WorkerReply::Refused { reason } => Err(reason),
+                _ => Err("Unexpected answer from the offline helper.".to_owned()),
+            }
+        }
+    });
+    let verdict = move || verdict.get().unwrap_or_else(|| Err("Getting this device ready…".into()));
+    let card = RwSignal::new(CARDS[0].0.to_owned());
+    let email = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let problem = RwSignal::new(None::<String>);
+    let navigate = use_navigate();
+    let submit = move || {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        problem.set(None);
+        let email = email.get_untracked().trim().to_owned();
+        let purchase = Purchase {
+            item,
+            title: title.clone(),
+            quantity: quantity.get_untracked(),
+            quote: quote.clone(),
+            payment: Payment { rail: "sandbox-card".into(), token: card.get_untracked() },
+            buyer: Buyer { wallet: None, email: (!email.is_empty()).then_some(email) },
+        };
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match worker::ask(&PageRequest::Buy(purchase)).await {
+                Ok(WorkerReply::Bought(receipt)) => {
+                    navigate(&routes::receipt(receipt.id), Default::default())
+                }
+                Ok(WorkerReply::Refused { reason }) => problem.set(Some(reason)),
+                Ok(WorkerReply::Failed { message }) => problem.set(Some(format!(
+                    "The purchase could not be saved on this device: {message}"
+                ))),
+                Ok(_) => problem.set(Some("Unexpected answer from the offline helper.".into())),
+                Err(message) => problem.set(Some(message)),
+            }
+            busy.set(false);
+        });
+    };
+
+    view! {
+        <form class="buy" on:submit=move |ev| { ev.prevent_default(); submit(); }>
+            <h2>"Buy"</h2>
+            <label for="buy-quantity">"Quantity"</label>
+            <input id="buy-quantity" type="number" inputmode="numeric" min="1" max="10"
+                prop:value=move || quantity.get().to_string()
+                on:input=move |ev| quantity.set(event_target_value(&ev).parse().unwrap_or(0)) />
+            <label for="buy-card">"Test card (sandbox: no real money)"</label>
+            <select id="buy-card" on:change=move |ev| card.set(event_target_value(&ev))>
+                {CARDS.iter().map(|(number, label)| view! { <option value=*number>{*label}</option> }).collect_view()}
+            </select>
+            <label for="buy-email">"Email for the receipt (optional)"</label>
+            <input id="buy-email" type="email" autocomplete="email"
+                on:input=move |ev| email.set(event_target_value(&ev)) />
+            <p id="buy-note" class="note" aria-live="polite">
+                {move || match verdict() { Ok(text) | Err(text) => text }}
+            </p>
+            <button type="submit" aria-describedby="buy-note"
+                disabled=move || busy.get() || verdict().is_err()>
+                {move || if busy.get() { "Saving…" } else { "Buy" }}
+            </button>
+            <p role="alert" class="problem">{move || problem.get()}</p>
+        </form>
+    }
+}

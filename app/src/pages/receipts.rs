@@ -1,0 +1,167 @@
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use vitrine_protocol::device::{PageRequest, Receipt, ReceiptStatus, WorkerReply};
+use vitrine_protocol::{IntentId, SuggestedAction, UnixMillis};
+
+use super::loading;
+use crate::components::PageHeading;
+use crate::routes;
+use crate::worker::{self, use_device_events};
+
+type Loaded = Option<Result<Vec<Receipt>, String>>;
+
+/// The device's receipts, re-read whenever the worker reports a change.
+fn use_receipts() -> RwSignal<Loaded> {
+    let events = use_device_events();
+    let receipts = RwSignal::new(None);
+    Effect::new(move |_| {
+        events.receipts_changed.track();
+        spawn_local(async move {
+            let result = match worker::ask(&PageRequest::Receipts).await {
+                Ok(WorkerReply::Receipts { receipts }) => Ok(receipts),
+                Ok(WorkerReply::Failed { message }) => Err(message),
+                Ok(_) => Err("Unexpected answer from the offline helper.".to_owned()),
+                Err(message) => Err(message),
+            };
+            // The page may have been left meanwhile.
+            let _ = receipts.try_set(Some(result));
+        });
+    });
+    receipts
+}
+
+#[component]
+pub fn ReceiptsPage() -> impl IntoView {
+    let receipts = use_receipts();
+    view! {
+        <PageHeading text="Your receipts" />
+        {move || match receipts.get() {
+            None => loading("your receipts").into_any(),
+            Some(Err(message)) => view! { <p class="problem">{message}</p> }.into_any(),
+            Some(Ok(list)) if list.is_empty() => {
+                view! { <p>"No purchases on this device yet."</p> }.into_any()
+            }
+            Some(Ok(list)) => view! {
+                <ul class="receipts">
+                    {list.into_iter().map(|r| view! { <li><ReceiptLine r /></li> }).collect_view()}
+                </ul>
+            }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn ReceiptLine(r: Receipt) -> impl IntoView {
+    let what = format!("{} × {}", r.quantity, r.title);
+    view! {
+        <A href=routes::receipt(r.id)>{what}</A>
+        " · "{r.total.to_string()}" · "{when(r.created_at)}" · "
+        <span class=status_class(r.status)>{r.status_text()}</span>
+    }
+}
+
+#[component]
+pub fn ReceiptPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|id| id.parse::<IntentId>().ok());
+    let receipts = use_receipts();
+    let receipt = move || -> Option<Result<Option<Receipt>, String>> {
+        let id = id()?;
+        receipts.get().map(|r| r.map(|list| list.into_iter().find(|x| x.id == id)))
+    };
+    let status = move || match receipt() {
+        Some(Ok(Some(r))) => format!("Status: {}", r.status_text()),
+        _ => String::new(),
+    };
+    view! {
+        <PageHeading text="Receipt" />
+        // Always in the page, so a status change is announced rather than re-rendered away.
+        <p role="status" aria-live="polite" class="receipt-status">{status}</p>
+        {move || match receipt() {
+            None if id().is_none() => view! { <p>"There is no such receipt."</p> }.into_any(),
+            None => loading("the receipt").into_any(),
+            Some(Err(message)) => view! { <p class="problem">{message}</p> }.into_any(),
+            Some(Ok(None)) => view! { <p>"There is no such receipt on this device."</p> }.into_any(),
+            Some(Ok(Some(r))) => view! { <ReceiptDetail r /> }.into_any(),
+        }}
+        <p><A href=routes::RECEIPTS>"All receipts"</A></p>
+    }
+}
+
+/// One sentence with everything that matters, for screen readers and skimmers alike.
+pub fn summary(r: &Receipt, when: &str) -> String {
+    format!("{} × {}, {}, bought {when}: {}.", r.quantity, r.title, r.total, r.status_text())
+}
+
+#[component]
+fn ReceiptDetail(r: Receipt) -> impl IntoView {
+    let bought = when(r.created_at);
+    let sentence = summary(&r, &bought);
+    let signature = r.signature.to_string();
+    let short_signature = format!("{}…", signature.get(..16).unwrap_or(&signature));
+    let nothing_charged = matches!(
+        r.status,
+        ReceiptStatus::Rejected
+            | ReceiptStatus::Declined
+            | ReceiptStatus::Expired
+            | ReceiptStatus::Conflict
+    );
+    let reason = r.reason.clone().filter(|_| r.status != ReceiptStatus::Rejected);
+    let actions = r.suggested_actions.clone();
+    let waiting = r.status == ReceiptStatus::Waiting;
+    let (item, title, status) = (r.item, r.title.clone(), r.status);
+    view! {
+        <article class="receipt">
+            <p class="summary">{sentence}</p>
+            <dl class="facts">
+                <dt>"Item"</dt><dd><A href=routes::item(item)>{title}</A></dd>
+                <dt>"Quantity"</dt><dd>{r.quantity}</dd>
+                <dt>"Total"</dt><dd>{r.total.to_string()}</dd>
+                <dt>"Bought"</dt><dd>{bought}</dd>
+                <dt>"Status"</dt><dd class=status_class(status)>{r.status_text()}</dd>
+                <dt>"Receipt number"</dt><dd><code>{r.id.to_string()}</code></dd>
+                <dt>"Signed by this device"</dt><dd><code title=signature>{short_signature}</code></dd>
+            </dl>
+            {reason.map(|reason| view! { <p>{reason}</p> })}
+            {nothing_charged.then(|| view! { <p>"Nothing was charged."</p> })}
+            {(!actions.is_empty()).then(|| view! {
+                <h2>"What you can do"</h2>
+                <ul class="actions">
+                    {actions.into_iter().map(action).collect_view()}
+                </ul>
+            })}
+            {waiting.then(|| view! {
+                <p class="note">
+                    "Saved on this device. It will be sent automatically when the shop can be reached; you can close this page."
+                </p>
+            })}
+        </article>
+    }
+}
+
+fn action(a: SuggestedAction) -> impl IntoView {
+    match a {
+        SuggestedAction::NothingCharged => view! { <li>"Nothing to do: you were not charged."</li> }.into_any(),
+        SuggestedAction::SimilarItem { item, title } => view! {
+            <li>"Buy a similar work: "<A href=routes::item(item)>{title}</A></li>
+        }.into_any(),
+        SuggestedAction::JoinWaitlist => view! { <li>"Join the waitlist: ask the shop to tell you when an edition frees up."</li> }.into_any(),
+    }
+}
+
+fn status_class(status: ReceiptStatus) -> &'static str {
+    match status {
+        ReceiptStatus::Waiting | ReceiptStatus::Held => "status pending",
+        ReceiptStatus::Paid => "status done",
+        _ => "status attention",
+    }
+}
+
+/// The device's local date and time.
+fn when(at: UnixMillis) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at.0 as f64));
+    let locale = web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_default();
+    String::from(date.to_locale_string(&locale, &wasm_bindgen::JsValue::UNDEFINED))
+}

@@ -1,0 +1,120 @@
+//! Talking to the service worker, which owns the device key, the outbox and the receipts.
+//!
+//! Each request goes over its own `MessageChannel`, so replies never cross. The worker also
+//! broadcasts [`WorkerNotice`]s; they bump `receipts_changed`, which receipt views track.
+//! Pages nudge the worker to replay on start, when the server comes back, when the page becomes
+//! visible, and on a timer: Firefox and Safari have no Background Sync, and Chromium may delay it.
+
+use std::time::Duration;
+
+use js_sys::{Array, Promise};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use vitrine_protocol::device::{PageRequest, WorkerNotice, WorkerReply};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{MessageChannel, MessageEvent, ServiceWorkerContainer, ServiceWorkerRegistration};
+
+use crate::connectivity::Connectivity;
+
+const NUDGE_EVERY: Duration = Duration::from_secs(30);
+const ANSWER_WITHIN_MS: i32 = 20_000;
+
+/// Shared through context.
+#[derive(Clone, Copy)]
+pub struct DeviceEvents {
+    /// Bumped whenever the worker reports a changed receipt.
+    pub receipts_changed: RwSignal<u64>,
+}
+
+pub fn use_device_events() -> DeviceEvents {
+    use_context::<DeviceEvents>().unwrap_or(DeviceEvents { receipts_changed: RwSignal::new(0) })
+}
+
+pub fn provide(connectivity: Connectivity) {
+    let events = DeviceEvents { receipts_changed: RwSignal::new(0) };
+    provide_context(events);
+    let Some(container) = container() else { return };
+    let on_notice = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let notice = event.data().as_string().and_then(|t| serde_json::from_str(&t).ok());
+        if let Some(WorkerNotice::ReceiptChanged { .. }) = notice {
+            events.receipts_changed.update(|n| *n += 1);
+        }
+    });
+    container.set_onmessage(Some(on_notice.as_ref().unchecked_ref()));
+    on_notice.forget();
+
+    nudge(false);
+    // The server just came back: skip the backoff of intents that failed on the network.
+    Effect::new(move |was_online: Option<bool>| {
+        let online = connectivity.online.get();
+        if online && was_online == Some(false) {
+            nudge(true);
+        }
+        online
+    });
+    let on_visible = Closure::<dyn FnMut()>::new(move || {
+        if !document().hidden() {
+            nudge(false);
+        }
+    });
+    let _ = document()
+        .add_event_listener_with_callback("visibilitychange", on_visible.as_ref().unchecked_ref());
+    on_visible.forget();
+    set_interval(move || nudge(false), NUDGE_EVERY);
+}
+
+/// Ask the worker to send what is due.
+pub fn nudge(force: bool) {
+    spawn_local(async move {
+        let _ = ask(&PageRequest::Replay { force }).await;
+    });
+}
+
+fn container() -> Option<ServiceWorkerContainer> {
+    let navigator = web_sys::window()?.navigator();
+    // Absent on insecure origins and in some private modes.
+    js_sys::Reflect::has(&navigator, &"serviceWorker".into())
+        .unwrap_or(false)
+        .then(|| navigator.service_worker())
+}
+
+/// One request, one reply. Fails in words fit for the buyer.
+pub async fn ask(request: &PageRequest) -> Result<WorkerReply, String> {
+    const NO_WORKER: &str =
+        "Purchases need this site's offline helper (a service worker), which this browser has not started.";
+    let container = container().ok_or(NO_WORKER)?;
+    let ready = container.ready().map_err(|_| NO_WORKER)?;
+    let registration: ServiceWorkerRegistration =
+        within(ready).await.ok().and_then(|r| r.dyn_into().ok()).ok_or(NO_WORKER)?;
+    let worker = registration.active().ok_or(NO_WORKER)?;
+    let channel = MessageChannel::new().map_err(|_| NO_WORKER)?;
+    let port = channel.port1();
+    let reply = Promise::new(&mut |resolve, _reject| {
+        let on_reply = Closure::once_into_js(move |event: MessageEvent| {
+            let _ = resolve.call1(&JsValue::NULL, &event.data());
+        });
+        port.set_onmessage(Some(on_reply.unchecked_ref()));
+    });
+    let text = serde_json::to_string(request).map_err(|e| e.to_string())?;
+    worker
+        .post_message_with_transferable(&JsValue::from_str(&text), &Array::of1(&channel.port2()))
+        .map_err(|_| NO_WORKER)?;
+    let answer = within(reply)
+        .await
+        .map_err(|_| "The offline helper did not answer in time; try again.".to_owned())?;
+    let answer = answer.as_string().unwrap_or_default();
+    serde_json::from_str(&answer).map_err(|e| format!("unexpected answer from the worker: {e}"))
+}
+
+/// `promise`, or an error after `ANSWER_WITHIN_MS`.
+async fn within(promise: Promise) -> Result<JsValue, JsValue> {
+    let timeout = Promise::new(&mut |_resolve, reject| {
+        if let Some(window) = web_sys::window() {
+            let _ = window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&reject, ANSWER_WITHIN_MS);
+        }
+    });
+    JsFuture::from(Promise::race(&Array::of2(&promise, &timeout))).await
+}

@@ -1,0 +1,188 @@
+//! The device's IndexedDB (`vitrine`): its key and certificate, the outbox of unsent intents, and
+//! the receipts. Records are stored as plain JS objects (readable in DevTools) converted through
+//! JSON, so their shape is the protocol's serde shape.
+//!
+//! Rule from rexie #36: inside a transaction await only IndexedDB requests, never the network,
+//! or the transaction commits early.
+
+use rexie::{ObjectStore, Rexie, Transaction, TransactionMode, TransactionResult};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use vitrine_protocol::device::Receipt;
+use vitrine_protocol::signing::Signed;
+use vitrine_protocol::{DeviceCertificate, Intent, IntentId, UnixMillis};
+use wasm_bindgen::JsValue;
+
+pub const NAME: &str = "vitrine";
+/// Bumped only with a migration step that keeps every outbox entry and receipt.
+pub const VERSION: u32 = 1;
+pub const DEVICE: &str = "device";
+pub const OUTBOX: &str = "outbox";
+pub const RECEIPTS: &str = "receipts";
+const SELF_KEY: &str = "self";
+
+/// The device's key and the server's grant for it. One record, key `"self"`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeviceRecord {
+    pub id: String,
+    /// The ed25519 secret key, hex. Never leaves this database.
+    pub secret: String,
+    pub certificate: Option<Signed<DeviceCertificate>>,
+}
+
+/// One intent waiting for a final answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    pub id: IntentId,
+    pub intent: Signed<Intent>,
+    pub attempts: u32,
+    pub next_attempt_at: UnixMillis,
+    /// The last transient failure, for DevTools and support.
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct DbError(pub String);
+
+impl From<rexie::Error> for DbError {
+    fn from(e: rexie::Error) -> Self {
+        DbError(format!("IndexedDB: {e}"))
+    }
+}
+
+impl From<serde_json::Error> for DbError {
+    fn from(e: serde_json::Error) -> Self {
+        DbError(format!("a stored record has an unexpected shape: {e}"))
+    }
+}
+
+impl From<JsValue> for DbError {
+    fn from(e: JsValue) -> Self {
+        DbError(format!("{e:?}"))
+    }
+}
+
+/// Wait for the commit; an aborted transaction wrote nothing and is an error.
+async fn commit(tx: Transaction) -> Result<(), DbError> {
+    match tx.done().await? {
+        TransactionResult::Committed => Ok(()),
+        TransactionResult::Aborted => Err(DbError("IndexedDB: the transaction was aborted".into())),
+    }
+}
+
+pub async fn open() -> Result<Rexie, DbError> {
+    Ok(Rexie::builder(NAME)
+        .version(VERSION)
+        .add_object_store(ObjectStore::new(DEVICE).key_path("id"))
+        .add_object_store(ObjectStore::new(OUTBOX).key_path("id"))
+        .add_object_store(ObjectStore::new(RECEIPTS).key_path("id"))
+        .build()
+        .await?)
+}
+
+pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, DbError> {
+    Ok(js_sys::JSON::parse(&serde_json::to_string(value)?)?)
+}
+
+pub fn from_js<T: DeserializeOwned>(value: &JsValue) -> Result<T, DbError> {
+    let text: String = js_sys::JSON::stringify(value)?.into();
+    Ok(serde_json::from_str(&text)?)
+}
+
+async fn get<T: DeserializeOwned>(
+    tx: &Transaction,
+    store: &str,
+    key: &str,
+) -> Result<Option<T>, DbError> {
+    match tx.store(store)?.get(JsValue::from_str(key)).await? {
+        Some(value) => Ok(Some(from_js(&value)?)),
+        None => Ok(None),
+    }
+}
+
+async fn all<T: DeserializeOwned>(db: &Rexie, store: &str) -> Result<Vec<T>, DbError> {
+    let tx = db.transaction(&[store], TransactionMode::ReadOnly)?;
+    let values = tx.store(store)?.get_all(None, None).await?;
+    values.iter().map(from_js).collect()
+}
+
+pub async fn device(db: &Rexie) -> Result<Option<DeviceRecord>, DbError> {
+    let tx = db.transaction(&[DEVICE], TransactionMode::ReadOnly)?;
+    get(&tx, DEVICE, SELF_KEY).await
+}
+
+/// Store a new key, unless another worker instance stored one first; returns the one kept.
+pub async fn create_device(db: &Rexie, secret: String) -> Result<DeviceRecord, DbError> {
+    let tx = db.transaction(&[DEVICE], TransactionMode::ReadWrite)?;
+    if let Some(existing) = get::<DeviceRecord>(&tx, DEVICE, SELF_KEY).await? {
+        commit(tx).await?;
+        return Ok(existing);
+    }
+    let record = DeviceRecord { id: SELF_KEY.to_owned(), secret, certificate: None };
+    tx.store(DEVICE)?.put(&to_js(&record)?, None).await?;
+    commit(tx).await?;
+    Ok(record)
+}
+
+pub async fn save_device(db: &Rexie, record: &DeviceRecord) -> Result<(), DbError> {
+    let tx = db.transaction(&[DEVICE], TransactionMode::ReadWrite)?;
+    tx.store(DEVICE)?.put(&to_js(record)?, None).await?;
+    commit(tx).await?;
+    Ok(())
+}
+
+/// Checkout's one transaction: the intent and its receipt are stored together or not at all.
+pub async fn add_purchase(
+    db: &Rexie,
+    entry: &OutboxEntry,
+    receipt: &Receipt,
+) -> Result<(), DbError> {
+    let tx = db.transaction(&[OUTBOX, RECEIPTS], TransactionMode::ReadWrite)?;
+    tx.store(OUTBOX)?.add(&to_js(entry)?, None).await?;
+    tx.store(RECEIPTS)?.add(&to_js(receipt)?, None).await?;
+    commit(tx).await?;
+    Ok(())
+}
+
+pub async fn outbox(db: &Rexie) -> Result<Vec<OutboxEntry>, DbError> {
+    all(db, OUTBOX).await
+}
+
+pub async fn receipts(db: &Rexie) -> Result<Vec<Receipt>, DbError> {
+    let mut receipts: Vec<Receipt> = all(db, RECEIPTS).await?;
+    // UUID v7 ids sort by creation time.
+    receipts.sort_by_key(|r| std::cmp::Reverse(r.id));
+    Ok(receipts)
+}
+
+pub async fn save_entry(db: &Rexie, entry: &OutboxEntry) -> Result<(), DbError> {
+    let tx = db.transaction(&[OUTBOX], TransactionMode::ReadWrite)?;
+    tx.store(OUTBOX)?.put(&to_js(entry)?, None).await?;
+    commit(tx).await?;
+    Ok(())
+}
+
+/// A final answer: the intent leaves the outbox and its receipt changes, in one transaction.
+/// `change` sees the stored receipt; a missing receipt (cleared by hand) is not recreated.
+pub async fn settle(
+    db: &Rexie,
+    id: IntentId,
+    change: impl FnOnce(&mut Receipt),
+) -> Result<(), DbError> {
+    let tx = db.transaction(&[OUTBOX, RECEIPTS], TransactionMode::ReadWrite)?;
+    let key = id.to_string();
+    if let Some(mut receipt) = get::<Receipt>(&tx, RECEIPTS, &key).await? {
+        change(&mut receipt);
+        tx.store(RECEIPTS)?.put(&to_js(&receipt)?, None).await?;
+    }
+    tx.store(OUTBOX)?.delete(JsValue::from_str(&key)).await?;
+    commit(tx).await?;
+    Ok(())
+}
+
+pub async fn save_receipt(db: &Rexie, receipt: &Receipt) -> Result<(), DbError> {
+    let tx = db.transaction(&[RECEIPTS], TransactionMode::ReadWrite)?;
+    tx.store(RECEIPTS)?.put(&to_js(receipt)?, None).await?;
+    commit(tx).await?;
+    Ok(())
+}

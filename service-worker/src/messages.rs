@@ -1,0 +1,115 @@
+//! Entry points for everything that is not a fetch: page requests, Background Sync, start-up.
+
+use js_sys::Promise;
+use vitrine_protocol::device::{PageRequest, WorkerReply};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::{ExtendableMessageEvent, MessagePort};
+
+use crate::device_db::{self, DbError};
+use crate::{checkout, js, replay};
+
+/// The Background Sync tag the worker registers when the outbox has something to send.
+pub const SYNC_TAG: &str = "outbox";
+
+/// A page's request (JSON string) with a `MessagePort` to answer on. The shim passes the
+/// returned promise to `waitUntil`, so the worker stays alive while it sends.
+#[wasm_bindgen]
+pub fn on_message(event: ExtendableMessageEvent) -> Promise {
+    future_to_promise(async move {
+        let port: Option<MessagePort> = event.ports().get(0).dyn_into().ok();
+        let request = event
+            .data()
+            .as_string()
+            .and_then(|text| serde_json::from_str::<PageRequest>(&text).ok());
+        let Some(request) = request else {
+            reply(port.as_ref(), &WorkerReply::Failed { message: "unknown request".into() });
+            return Ok(JsValue::UNDEFINED);
+        };
+        let (answer, then_replay) = match answer(request).await {
+            Ok(pair) => pair,
+            Err(error) => (WorkerReply::Failed { message: error.0 }, None),
+        };
+        reply(port.as_ref(), &answer);
+        if let Some(force) = then_replay {
+            if replay::run(force).await {
+                register_sync();
+            }
+        }
+        Ok(JsValue::UNDEFINED)
+    })
+}
+
+/// The reply, and whether (and how hard) to replay afterwards.
+async fn answer(request: PageRequest) -> Result<(WorkerReply, Option<bool>), DbError> {
+    let db = device_db::open().await?;
+    Ok(match request {
+        PageRequest::Check { quote, quantity } => {
+            (checkout::check(&db, &quote.body, quantity).await?, None)
+        }
+        PageRequest::Buy(purchase) => {
+            let reply = checkout::buy(&db, purchase).await?;
+            let bought = matches!(reply, WorkerReply::Bought(_));
+            (reply, bought.then_some(false))
+        }
+        PageRequest::Receipts => {
+            (WorkerReply::Receipts { receipts: device_db::receipts(&db).await? }, None)
+        }
+        PageRequest::Replay { force } => (WorkerReply::Done, Some(force)),
+    })
+}
+
+fn reply(port: Option<&MessagePort>, answer: &WorkerReply) {
+    let Some(port) = port else { return };
+    if let Ok(text) = serde_json::to_string(answer) {
+        let _ = port.post_message(&JsValue::from_str(&text));
+    }
+}
+
+/// Background Sync: the browser thinks the network is back. Rejecting asks it to try again
+/// later, which it does with its own backoff.
+#[wasm_bindgen]
+pub fn on_sync(tag: String) -> Promise {
+    future_to_promise(async move {
+        if tag != SYNC_TAG {
+            return Ok(JsValue::UNDEFINED);
+        }
+        if replay::run(true).await {
+            return Err(JsValue::from_str("intents still waiting"));
+        }
+        Ok(JsValue::UNDEFINED)
+    })
+}
+
+/// Every worker start (Firefox and Safari have no Background Sync, so this is their chance).
+#[wasm_bindgen]
+pub fn on_start() -> Promise {
+    future_to_promise(async move {
+        if replay::run(false).await {
+            register_sync();
+        }
+        Ok(JsValue::UNDEFINED)
+    })
+}
+
+/// Ask for a `sync` event where Background Sync exists; elsewhere this does nothing.
+fn register_sync() {
+    let sync = js_sys::Reflect::get(&js::scope().registration(), &"sync".into());
+    let Ok(sync) = sync else { return };
+    if sync.is_undefined() {
+        return;
+    }
+    let register = js_sys::Reflect::get(&sync, &"register".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(register) = register {
+        if let Ok(promise) = register.call1(&sync, &JsValue::from_str(SYNC_TAG)) {
+            if let Ok(promise) = promise.dyn_into::<Promise>() {
+                // A refusal (permission, unsupported) leaves the other triggers in charge.
+                let ignore = Closure::<dyn FnMut(JsValue)>::new(|_| {});
+                let _ = promise.catch(&ignore);
+                ignore.forget();
+            }
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! Sending the outbox: the worker is the only sender. An intent leaves the outbox only on a final
+//! answer (2xx, or a 4xx whose code is final); everything else is kept and retried with
+//! exponential backoff and jitter, honouring `Retry-After`. Nothing is dropped silently.
+
+use std::cell::Cell;
+
+use rexie::Rexie;
+use vitrine_protocol::device::{Receipt, ReceiptStatus};
+use vitrine_protocol::{paths, ApiError, IntentId, Order, UnixMillis};
+
+use crate::device_db::{self, DbError};
+use wasm_bindgen::JsValue;
+
+use crate::{js, notify};
+
+/// How the answer to one attempt is treated.
+#[derive(Debug, PartialEq)]
+pub enum Outcome {
+    /// The server has the order (new or replayed).
+    Accepted(Order),
+    /// The server will never take this intent; nothing was written or charged.
+    Rejected { message: String },
+    /// Try again later.
+    Retry { after_ms: Option<i64>, why: String },
+    /// No answer at all; the rest of the outbox would fare the same.
+    Unreachable,
+}
+
+/// Classify a response. A 4xx that is not in the server's error shape (a captive portal, a
+/// proxy) is not trusted to be final.
+pub fn classify(status: u16, retry_after: Option<&str>, body: &str) -> Outcome {
+    let after_ms = retry_after.and_then(|s| s.trim().parse::<i64>().ok()).map(|s| s * 1000);
+    match status {
+        200..=299 => match serde_json::from_str::<Order>(body) {
+            Ok(order) => Outcome::Accepted(order),
+            Err(_) => Outcome::Retry { after_ms, why: format!("unreadable {status} answer") },
+        },
+        400..=499 => match serde_json::from_str::<ApiError>(body) {
+            Ok(error) if error.code.is_final() => Outcome::Rejected { message: error.message },
+            Ok(error) => Outcome::Retry { after_ms, why: error.code.to_string() },
+            Err(_) => Outcome::Retry { after_ms, why: format!("{status} without an error code") },
+        },
+        _ => Outcome::Retry { after_ms, why: format!("server answered {status}") },
+    }
+}
+
+/// Wait before attempt `attempts + 1`: `min(2^attempts, 300) s × (0.5 + jitter)`, and never
+/// less than the server's `Retry-After`. `jitter` is in `[0, 1)`.
+pub fn backoff_ms(attempts: u32, jitter: f64, retry_after_ms: Option<i64>) -> i64 {
+    let base = 1_000i64 << attempts.min(9);
+    let capped = base.min(300_000);
+    #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+    let jittered = (capped as f64 * (0.5 + jitter.clamp(0.0, 1.0))) as i64;
+    jittered.max(retry_after_ms.unwrap_or(0))
+}
+
+thread_local! {
+    static SENDING: Cell<bool> = const { Cell::new(false) };
+    static AGAIN: Cell<bool> = const { Cell::new(false) };
+    static AGAIN_FORCED: Cell<bool> = const { Cell::new(false) };
+    static REFRESHING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Send what is due, then follow held orders until they settle. Triggers that arrive while a
+/// pass runs are folded into one more pass, so two tabs nudging at once cause one send.
+/// Returns whether the outbox still holds intents.
+pub async fn run(force: bool) -> bool {
+    if SENDING.get() {
+        AGAIN.set(true);
+        AGAIN_FORCED.set(AGAIN_FORCED.get() || force);
+        return true;
+    }
+    SENDING.set(true);
+    let mut force = force;
+    let mut pending = true;
+    loop {
+        // Across worker instances (an update installing beside the active worker), Web Locks
+        // keep it to one sender.
+        match js::with_lock("vitrine-outbox", send_pass(force)).await {
+            Some(Ok(left)) => pending = left,
+            Some(Err(error)) => js::warn("outbox pass failed", &error.0.into()),
+            None => js::warn("outbox pass interrupted", &JsValue::UNDEFINED),
+        }
+        if !AGAIN.replace(false) {
+            break;
+        }
+        force = AGAIN_FORCED.replace(false);
+    }
+    SENDING.set(false);
+    refresh_held().await;
+    pending
+}
+
+async fn send_pass(force: bool) -> Result<bool, DbError> {
+    let db = device_db::open().await?;
+    let entries = device_db::outbox(&db).await?;
+    let mut left = false;
+    for mut entry in entries {
+        let now = js::now();
+        if !force && entry.next_attempt_at > now {
+            left = true;
+            continue;
+        }
+        let body = serde_json::to_string(&entry.intent)?;
+        let key = entry.id.to_string();
+        let outcome = match js::post_json(paths::INTENTS, &body, &[("idempotency-key", &key)]).await
+        {
+            Ok(response) => {
+                let retry_after = response.headers().get("retry-after").ok().flatten();
+                let text = js::text(&response).await.unwrap_or_default();
+                classify(response.status(), retry_after.as_deref(), &text)
+            }
+            Err(_) => Outcome::Unreachable,
+        };
+        let unreachable = outcome == Outcome::Unreachable;
+        let outcome = match outcome {
+            Outcome::Unreachable => {
+                Outcome::Retry { after_ms: None, why: "server unreachable".into() }
+            }
+            other => other,
+        };
+        match outcome {
+            Outcome::Accepted(order) => {
+                device_db::settle(&db, entry.id, |r| r.apply(&order, now)).await?;
+                notify::receipt_changed(entry.id).await;
+            }
+            Outcome::Rejected { message } => {
+                device_db::settle(&db, entry.id, |r| reject(r, message, now)).await?;
+                notify::receipt_changed(entry.id).await;
+            }
+            Outcome::Retry { after_ms, why } => {
+                let wait = backoff_ms(entry.attempts, js_sys::Math::random(), after_ms);
+                entry.attempts = entry.attempts.saturating_add(1);
+                entry.next_attempt_at = UnixMillis(now.0.saturating_add(wait));
+                entry.last_error = Some(why);
+                device_db::save_entry(&db, &entry).await?;
+                left = true;
+                if unreachable {
+                    // Others would fail the same way; they keep their own schedule.
+                    break;
+                }
+            }
+            Outcome::Unreachable => {}
+        }
+    }
+    Ok(left || !device_db::outbox(&db).await?.is_empty())
+}
+
+fn reject(receipt: &mut Receipt, message: String, now: UnixMillis) {
+    receipt.status = ReceiptStatus::Rejected;
+    receipt.reason = Some(message);
+    receipt.updated_at = Some(now);
+}
+
+/// Follow held orders for a short while (sandbox cards settle in seconds); later checks come
+/// with the next nudge.
+async fn refresh_held() {
+    if REFRESHING.replace(true) {
+        return;
+    }
+    let Ok(db) = device_db::open().await else {
+        REFRESHING.set(false);
+        return;
+    };
+    for round in 0..6u32 {
+        let still_held = match refresh_round(&db).await {
+            Ok(n) => n,
+            Err(error) => {
+                js::warn("refreshing held orders failed", &error.0.into());
+                0
+            }
+        };
+        if still_held == 0 || round == 5 {
+            break;
+        }
+        js::sleep(500 << round.min(4)).await;
+    }
+    REFRESHING.set(false);
+}
+
+async fn refresh_round(db: &Rexie) -> Result<usize, DbError> {
+    let held: Vec<Receipt> = device_db::receipts(db)
+        .await?
+        .into_iter()
+        .filter(|r| r.status == ReceiptStatus::Held)
+        .collect();
+    let mut still_held = 0;
+    for mut receipt in held {
+        match fetch_order(receipt.id).await {
+            Some(order)
+                if receipt.status != order.state.into() || receipt.reason != order.reason =>
+            {
+                receipt.apply(&order, js::now());
+                device_db::save_receipt(db, &receipt).await?;
+                notify::receipt_changed(receipt.id).await;
+            }
+            _ => {}
+        }
+        if receipt.status == ReceiptStatus::Held {
+            still_held += 1;
+        }
+    }
+    Ok(still_held)
+}
+
+async fn fetch_order(id: IntentId) -> Option<Order> {
+    let response = js::get_fresh(&paths::order(id)).await.ok()?;
+    if !response.ok() {
+        return None;
+    }
+    serde_json::from_str(&js::text(&response).await.ok()?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_final_codes_in_the_error_shape_reject() {
+        let err = |code: &str| format!(r#"{{"code":"{code}","message":"m"}}"#);
+        assert_eq!(
+            classify(422, None, &err("bad_signature")),
+            Outcome::Rejected { message: "m".into() }
+        );
+        assert!(matches!(
+            classify(409, Some("1"), &err("in_progress")),
+            Outcome::Retry { after_ms: Some(1000), .. }
+        ));
+        assert!(matches!(classify(429, None, &err("rate_limited")), Outcome::Retry { .. }));
+        assert!(matches!(classify(404, None, "<html>portal</html>"), Outcome::Retry { .. }));
+        assert!(matches!(classify(500, None, &err("internal")), Outcome::Retry { .. }));
+        assert!(matches!(classify(503, None, ""), Outcome::Retry { .. }));
+        assert!(matches!(classify(201, None, "{}"), Outcome::Retry { .. }));
+    }
+
+    #[test]
+    fn backoff_grows_caps_and_honours_retry_after() {
+        assert_eq!(backoff_ms(0, 0.5, None), 1_000);
+        assert_eq!(backoff_ms(3, 0.5, None), 8_000);
+        assert_eq!(backoff_ms(30, 0.5, None), 300_000);
+        assert_eq!(backoff_ms(30, 0.999_999, None), 449_999);
+        assert_eq!(backoff_ms(0, 0.0, None), 500);
+        assert_eq!(backoff_ms(0, 0.0, Some(5_000)), 5_000);
+    }
+}

@@ -1,0 +1,250 @@
+// Offline checkout end to end: a buyer taps Buy with the shop unreachable, the service worker
+// keeps a signed receipt and the intent in IndexedDB, and sends it when the shop is back —
+// exactly once, even when the server dies between committing and answering, when two tabs
+// push at once, or when someone edits the stored intent.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import { freshDatabase, startServer, launchBrowser, status, heading } from "./support.mjs";
+
+const SETTLED = 60_000;
+let db;
+let browser;
+
+before(async () => {
+  db = freshDatabase();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  db?.cleanup();
+});
+
+const getJson = async (base, path) => {
+  const response = await fetch(`${base}${path}`);
+  return { status: response.status, body: await response.json() };
+};
+/** Poll until `condition()` holds, or fail after `ms`. */
+async function until(condition, what, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+const stockOf = async (base, item) => (await getJson(base, `/api/v1/items/${item}`)).body.stock;
+
+/**
+ * A tiny HTTP proxy in front of the server, so the browser's origin outlives server restarts.
+ * It counts intent POSTs the server answered, and can kill the server right after it answered
+ * one (so the answer is committed but never reaches the browser).
+ */
+function proxyTo(upstreamPort) {
+  const proxy = { answeredPosts: 0, killOnNextIntent: null };
+  const server = http.createServer((req, res) => {
+    const upstream = http.request(
+      { host: "127.0.0.1", port: upstreamPort, path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        const isIntent = req.method === "POST" && req.url === "/api/v1/intents";
+        if (isIntent) proxy.answeredPosts += 1;
+        if (isIntent && proxy.killOnNextIntent) {
+          const kill = proxy.killOnNextIntent;
+          proxy.killOnNextIntent = null;
+          // Committed on the server; the buyer's device never hears back.
+          proxy.killed = kill().then(() => req.socket.destroy());
+          return;
+        }
+        res.writeHead(answer.statusCode, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    // Server down: behave like a dead network, not like a server that answered.
+    upstream.on("error", () => req.socket.destroy());
+    req.pipe(upstream);
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => {
+    proxy.base = `http://127.0.0.1:${server.address().port}`;
+    proxy.close = () => new Promise((done) => { server.closeAllConnections(); server.close(done); });
+    resolve(proxy);
+  }));
+}
+
+/** A server on a fixed port behind a proxy; `restart` brings it back on the same port. */
+async function shop() {
+  let server = await startServer({ db: db.db });
+  const port = server.port;
+  const proxy = await proxyTo(port);
+  return {
+    proxy,
+    direct: () => server.base,
+    kill: () => server.kill(),
+    restart: async () => { server = await startServer({ db: db.db, port }); },
+    stop: async () => { await server.kill().catch(() => {}); await proxy.close(); },
+  };
+}
+
+/** Open an item with the worker in control and the device certified, ready to buy. */
+async function readyToBuy(base, item) {
+  const page = await browser.context.newPage();
+  await page.goto(`${base}/i/${item}`);
+  await status(page, "Available offline").waitFor();
+  await page.getByText(/^Total .+ Works offline too/).waitFor();
+  return page;
+}
+
+async function buy(page, { card } = {}) {
+  if (card) await page.getByLabel(/Test card/).selectOption(card);
+  await page.getByRole("button", { name: "Buy" }).click();
+  await page.waitForURL(/\/receipts\/[0-9a-f-]{36}$/);
+  return new URL(page.url()).pathname.split("/").pop();
+}
+
+test("bought while the shop is down, sent when it is back, with no click", async () => {
+  const s = await shop();
+  try {
+    const page = await readyToBuy(s.proxy.base, 101);
+    const before = await stockOf(s.direct(), 101);
+    await s.kill();
+
+    const id = await buy(page);
+    await heading(page, "Receipt").waitFor();
+    await status(page, "Status: Waiting to send").waitFor();
+    await page.getByText(/^1 × .+, bought .+: Waiting to send\.$/).waitFor();
+
+    // The receipt is listed, and survives a reload while offline (it lives in IndexedDB).
+    await page.getByRole("link", { name: "All receipts" }).click();
+    await heading(page, "Your receipts").waitFor();
+    await page.getByRole("link", { name: /^1 × / }).click();
+    await status(page, "Status: Waiting to send").waitFor();
+
+    await s.restart();
+    await status(page, "Status: Paid").waitFor({ timeout: SETTLED });
+
+    const order = await getJson(s.direct(), `/api/v1/orders/${id}`);
+    assert.equal(order.status, 200);
+    assert.equal(order.body.state, "paid");
+    assert.equal(await stockOf(s.direct(), 101), before - 1);
+    await page.close();
+  } finally {
+    await s.stop();
+  }
+});
+
+test("server killed after committing, before answering: one order, right receipt", async () => {
+  const s = await shop();
+  try {
+    const page = await readyToBuy(s.proxy.base, 102);
+    const before = await stockOf(s.direct(), 102);
+    s.proxy.killOnNextIntent = () => s.kill();
+
+    const id = await buy(page);
+    await until(() => s.proxy.killed, "the first send");
+    await s.proxy.killed;
+    assert.equal(s.proxy.answeredPosts, 1, "the server answered the first send");
+    // The device never got an answer, so as far as it knows the intent is unsent.
+    await status(page, "Status: Waiting to send").waitFor();
+
+    await s.restart();
+    await status(page, "Status: Paid").waitFor({ timeout: SETTLED });
+    assert.equal((await getJson(s.direct(), `/api/v1/orders/${id}`)).body.state, "paid");
+    assert.equal(await stockOf(s.direct(), 102), before - 1, "exactly one edition taken");
+    await page.close();
+  } finally {
+    await s.stop();
+  }
+});
+
+test("two tabs pushing the outbox at once send the intent once", async () => {
+  const s = await shop();
+  try {
+    const first = await readyToBuy(s.proxy.base, 103);
+    const before = await stockOf(s.direct(), 103);
+    await s.kill();
+    const id = await buy(first);
+    await status(first, "Status: Waiting to send").waitFor();
+
+    const second = await browser.context.newPage();
+    await second.goto(`${s.proxy.base}/receipts/${id}`);
+    await status(second, "Status: Waiting to send").waitFor();
+
+    const postsBefore = s.proxy.answeredPosts;
+    await s.restart();
+    // Both tabs hammer the worker with forced replays at the same moment.
+    const hammer = (page) => page.evaluate(async () => {
+      const { active } = await navigator.serviceWorker.ready;
+      for (let i = 0; i < 20; i += 1) active.postMessage(JSON.stringify({ replay: { force: true } }));
+    });
+    await Promise.all([hammer(first), hammer(second)]);
+
+    await status(first, "Status: Paid").waitFor({ timeout: SETTLED });
+    await status(second, "Status: Paid").waitFor({ timeout: SETTLED });
+    assert.equal(s.proxy.answeredPosts - postsBefore, 1, "one send reached the server");
+    assert.equal(await stockOf(s.direct(), 103), before - 1);
+    await first.close();
+    await second.close();
+  } finally {
+    await s.stop();
+  }
+});
+
+test("an intent edited in IndexedDB is rejected with the reason, nothing charged", async () => {
+  const s = await shop();
+  try {
+    const page = await readyToBuy(s.proxy.base, 104);
+    const before = await stockOf(s.direct(), 104);
+    await s.kill();
+    const id = await buy(page);
+    await status(page, "Status: Waiting to send").waitFor();
+
+    // Someone with access to the device raises the quantity after signing.
+    const edited = await page.evaluate((id) => new Promise((resolve, reject) => {
+      const open = indexedDB.open("vitrine");
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const tx = open.result.transaction("outbox", "readwrite");
+        const store = tx.objectStore("outbox");
+        const get = store.get(id);
+        get.onsuccess = () => {
+          const entry = get.result;
+          entry.intent.quantity = 3;
+          store.put(entry);
+        };
+        tx.oncomplete = () => resolve(true);
+        tx.onerror = () => reject(tx.error);
+      };
+    }), id);
+    assert.ok(edited);
+
+    await s.restart();
+    await status(page, /^Status: Rejected: .*signature/).waitFor({ timeout: SETTLED });
+    await page.getByText("Nothing was charged.").waitFor();
+    assert.equal((await getJson(s.direct(), `/api/v1/orders/${id}`)).status, 404);
+    assert.equal(await stockOf(s.direct(), 104), before, "stock untouched");
+
+    // A rejected intent left the outbox: later nudges do not send it again.
+    const posts = s.proxy.answeredPosts;
+    await page.evaluate(async () => {
+      const { active } = await navigator.serviceWorker.ready;
+      active.postMessage(JSON.stringify({ replay: { force: true } }));
+    });
+    await page.waitForTimeout(1_000);
+    assert.equal(s.proxy.answeredPosts, posts);
+    await page.close();
+  } finally {
+    await s.stop();
+  }
+});
+
+test("online, a declined card says so on the receipt and charges nothing", async () => {
+  const s = await shop();
+  try {
+    const page = await readyToBuy(s.proxy.base, 106);
+    const before = await stockOf(s.direct(), 106);
+    await buy(page, { card: "4000000000000002" });
+    await status(page, "Status: Payment declined — nothing charged").waitFor({ timeout: SETTLED });
+    assert.equal(await stockOf(s.direct(), 106), before, "the hold was released");
+    await page.close();
+  } finally {
+    await s.stop();
+  }
+});
