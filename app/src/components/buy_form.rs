@@ -25,26 +25,31 @@ pub fn BuyForm(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) ->
     let quantity = RwSignal::new(1u32);
     let checked_quote = quote.clone();
     // The worker checks the certificate, the quote and the offline limits, and says why not.
-    let verdict = LocalResource::new(move || {
+    let verdict = RwSignal::new(Err::<String, String>("Getting this device ready…".into()));
+    Effect::new(move |_| {
         events.receipts_changed.track();
         if let Some(online) = online {
             online.track();
         }
         let request = PageRequest::Check { quote: checked_quote.clone(), quantity: quantity.get() };
-        async move {
-            if stock == 0 {
-                return Err("Sold out.".to_owned());
-            }
-            match worker::ask(&request).await? {
-                WorkerReply::Allowed { total } => Ok(format!(
-                    "Total {total}. Works offline too: it is sent when you are back online."
-                )),
-                WorkerReply::Refused { reason } => Err(reason),
-                _ => Err("Unexpected answer from the offline helper.".to_owned()),
-            }
-        }
+        spawn_local(async move {
+            let answer = if stock == 0 {
+                Err("Sold out.".to_owned())
+            } else {
+                match worker::ask(&request).await {
+                    Ok(WorkerReply::Allowed { total }) => Ok(format!(
+                        "Total {total}. Works offline too: it is sent when you are back online."
+                    )),
+                    Ok(WorkerReply::Refused { reason }) => Err(reason),
+                    Ok(_) => Err("Unexpected answer from the offline helper.".to_owned()),
+                    Err(message) => Err(message),
+                }
+            };
+            // The form may be gone by now.
+            let _ = verdict.try_set(answer);
+        });
     });
-    let verdict = move || verdict.get().unwrap_or_else(|| Err("Getting this device ready…".into()));
+    let verdict = move || verdict.get();
     let card = RwSignal::new(CARDS[0].0.to_owned());
     let email = RwSignal::new(String::new());
     let busy = RwSignal::new(false);

@@ -5,7 +5,6 @@ use leptos_router::hooks::use_params_map;
 use vitrine_protocol::device::{PageRequest, Receipt, ReceiptStatus, WorkerReply};
 use vitrine_protocol::{IntentId, SuggestedAction, UnixMillis};
 
-use super::loading;
 use crate::components::PageHeading;
 use crate::routes;
 use crate::worker::{self, use_device_events};
@@ -35,20 +34,21 @@ fn use_receipts() -> RwSignal<Loaded> {
 #[component]
 pub fn ReceiptsPage() -> impl IntoView {
     let receipts = use_receipts();
+    // One view shape (a message and a list) rather than a branch per state: every distinct
+    // view type costs first-load wasm.
+    let message = move || match receipts.get() {
+        None => "Loading your receipts…".to_owned(),
+        Some(Err(message)) => message,
+        Some(Ok(list)) if list.is_empty() => "No purchases on this device yet.".to_owned(),
+        Some(Ok(_)) => String::new(),
+    };
+    let list = move || receipts.get().and_then(Result::ok).unwrap_or_default();
     view! {
         <PageHeading text="Your receipts" />
-        {move || match receipts.get() {
-            None => loading("your receipts").into_any(),
-            Some(Err(message)) => view! { <p class="problem">{message}</p> }.into_any(),
-            Some(Ok(list)) if list.is_empty() => {
-                view! { <p>"No purchases on this device yet."</p> }.into_any()
-            }
-            Some(Ok(list)) => view! {
-                <ul class="receipts">
-                    {list.into_iter().map(|r| view! { <li><ReceiptLine r /></li> }).collect_view()}
-                </ul>
-            }.into_any(),
-        }}
+        <p>{message}</p>
+        <ul class="receipts">
+            {move || list().into_iter().map(|r| view! { <li><ReceiptLine r /></li> }).collect_view()}
+        </ul>
     }
 }
 
@@ -75,17 +75,20 @@ pub fn ReceiptPage() -> impl IntoView {
         Some(Ok(Some(r))) => format!("Status: {}", r.status_text()),
         _ => String::new(),
     };
+    let message = move || match receipt() {
+        None if id().is_none() => "There is no such receipt.".to_owned(),
+        None => "Loading the receipt…".to_owned(),
+        Some(Err(message)) => message,
+        Some(Ok(None)) => "There is no such receipt on this device.".to_owned(),
+        Some(Ok(Some(_))) => String::new(),
+    };
+    let found = move || receipt().and_then(Result::ok).flatten();
     view! {
         <PageHeading text="Receipt" />
         // Always in the page, so a status change is announced rather than re-rendered away.
         <p role="status" aria-live="polite" class="receipt-status">{status}</p>
-        {move || match receipt() {
-            None if id().is_none() => view! { <p>"There is no such receipt."</p> }.into_any(),
-            None => loading("the receipt").into_any(),
-            Some(Err(message)) => view! { <p class="problem">{message}</p> }.into_any(),
-            Some(Ok(None)) => view! { <p>"There is no such receipt on this device."</p> }.into_any(),
-            Some(Ok(Some(r))) => view! { <ReceiptDetail r /> }.into_any(),
-        }}
+        <p>{message}</p>
+        {move || found().map(|r| view! { <ReceiptDetail r /> })}
         <p><A href=routes::RECEIPTS>"All receipts"</A></p>
     }
 }
@@ -142,13 +145,16 @@ fn ReceiptDetail(r: Receipt) -> impl IntoView {
 }
 
 fn action(a: SuggestedAction) -> impl IntoView {
-    match a {
-        SuggestedAction::NothingCharged => view! { <li>"Nothing to do: you were not charged."</li> }.into_any(),
-        SuggestedAction::SimilarItem { item, title } => view! {
-            <li>"Buy a similar work: "<A href=routes::item(item)>{title}</A></li>
-        }.into_any(),
-        SuggestedAction::JoinWaitlist => view! { <li>"Join the waitlist: ask the shop to tell you when an edition frees up."</li> }.into_any(),
-    }
+    let (text, link) = match a {
+        SuggestedAction::NothingCharged => ("Nothing to do: you were not charged.", None),
+        SuggestedAction::SimilarItem { item, title } => {
+            ("Buy a similar work: ", Some((routes::item(item), title)))
+        }
+        SuggestedAction::JoinWaitlist => {
+            ("Join the waitlist: ask the shop to tell you when an edition frees up.", None)
+        }
+    };
+    view! { <li>{text}{link.map(|(href, title)| view! { <A href>{title}</A> })}</li> }
 }
 
 fn status_class(status: ReceiptStatus) -> &'static str {
