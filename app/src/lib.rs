@@ -14,7 +14,8 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
 use components::StatusBar;
-use pages::{CollectionPage, Home, ItemPage, NotFound, ReceiptPage, ReceiptsPage};
+use leptos_router::Lazy;
+use pages::{CollectionPage, Home, ItemPage, NotFound, ReceiptRoute, ReceiptsRoute};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -34,8 +35,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=Home />
                     <Route path=path!("/c/:slug") view=CollectionPage />
                     <Route path=path!("/i/:id") view=ItemPage />
-                    <Route path=path!("/receipts") view=ReceiptsPage />
-                    <Route path=path!("/receipts/:id") view=ReceiptPage />
+                    // Checkout views load on demand (a wasm split), not with the first page.
+                    <Route path=path!("/receipts") view={Lazy::<ReceiptsRoute>::new()} />
+                    <Route path=path!("/receipts/:id") view={Lazy::<ReceiptRoute>::new()} />
                 </Routes>
             </main>
         </Router>

@@ -65,11 +65,30 @@ pub fn provide(connectivity: Connectivity) {
     set_interval(move || nudge(false), NUDGE_EVERY);
 }
 
-/// Ask the worker to send what is due.
+/// Ask the worker to send what is due. No reply is awaited, which keeps `ask` (and parsing
+/// every reply type) out of the first load: only the lazily loaded checkout views ask.
 pub fn nudge(force: bool) {
     spawn_local(async move {
-        let _ = ask(&PageRequest::Replay { force }).await;
+        if let Some(worker) = active_worker().await {
+            let _ = worker.post_message(&JsValue::from_str(replay_message(force)));
+        }
     });
+}
+
+/// `PageRequest::Replay` as JSON, written out so the first load needs no serializer at all
+/// (a test checks it against serde).
+fn replay_message(force: bool) -> &'static str {
+    if force {
+        r#"{"replay":{"force":true}}"#
+    } else {
+        r#"{"replay":{"force":false}}"#
+    }
+}
+
+async fn active_worker() -> Option<web_sys::ServiceWorker> {
+    let ready = container()?.ready().ok()?;
+    let registration: ServiceWorkerRegistration = within(ready).await.ok()?.dyn_into().ok()?;
+    registration.active()
 }
 
 fn container() -> Option<ServiceWorkerContainer> {
@@ -117,4 +136,17 @@ async fn within(promise: Promise) -> Result<JsValue, JsValue> {
         }
     });
     JsFuture::from(Promise::race(&Array::of2(&promise, &timeout))).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_written_out_replay_message_is_what_serde_writes() {
+        for force in [true, false] {
+            let serde = serde_json::to_string(&PageRequest::Replay { force }).unwrap();
+            assert_eq!(replay_message(force), serde);
+        }
+    }
 }

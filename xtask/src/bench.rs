@@ -76,6 +76,7 @@ fn first_load(report: &mut String, built: &dist::Dist) -> Result<()> {
         writeln!(report, "| `{url}` | {raw} | {br} |")?;
     }
     writeln!(report, "| **total (target ≤ 150 KB)** | {} | **{}** |\n", total.0, total.1)?;
+    lazy_parts(report, built)?;
     writeln!(report, "Service worker, fetched after the page is interactive:\n")?;
     writeln!(report, "| file | raw | brotli |\n|---|---|---|")?;
     for key in ["sw-glue.js", "sw.wasm"] {
@@ -87,6 +88,34 @@ fn first_load(report: &mut String, built: &dist::Dist) -> Result<()> {
         }
     }
     writeln!(report)?;
+    Ok(())
+}
+
+/// The app's lazily loaded parts (checkout: Buy form, receipts), fetched on first use.
+fn lazy_parts(report: &mut String, built: &dist::Dist) -> Result<()> {
+    let Some(app_js) = built.assets.get("app.js") else { return Ok(()) };
+    let folder = built.dir.join(app_js.trim_start_matches('/'));
+    let folder = folder.parent().context("app folder")?;
+    writeln!(report, "Loaded on demand (wasm split at `#[lazy]` points):\n")?;
+    writeln!(report, "| file | raw | brotli |\n|---|---|---|")?;
+    let mut total = (0, 0);
+    let mut names: Vec<_> = std::fs::read_dir(folder)?
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| {
+            (n.starts_with("split_") || n.starts_with("chunk_") || n.starts_with("__wasm_split"))
+                && !n.ends_with(".br")
+                && !n.ends_with(".gz")
+        })
+        .collect();
+    names.sort();
+    for name in names {
+        let path = folder.join(&name);
+        let raw = std::fs::metadata(&path)?.len();
+        let br = std::fs::metadata(format!("{}.br", path.display()))?.len();
+        total = (total.0 + raw, total.1 + br);
+        writeln!(report, "| `{name}` | {raw} | {br} |")?;
+    }
+    writeln!(report, "| **total** | {} | **{}** |\n", total.0, total.1)?;
     Ok(())
 }
 

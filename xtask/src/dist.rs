@@ -41,15 +41,13 @@ pub fn build(sh: &Shell) -> Result<Dist> {
     std::fs::create_dir_all(dir.join("assets"))?;
     let mut out = Output { dir: dir.clone(), assets: BTreeMap::new(), precache: Vec::new() };
 
-    // The app: wasm-bindgen's `web` target, loaded as an ES module by index.html.
+    // The app: split at its lazy points, wasm-bindgen's `web` target, loaded as an ES module by
+    // index.html. Its files import each other by relative name (glue ↔ split loader ↔ chunks),
+    // so they share one content-hashed folder instead of hashed file names.
     let app_wasm = cargo_wasm(sh, "vitrine-app", &[])?.join("vitrine-app.wasm");
     let app_out = staging.join("app");
-    bindgen(sh, &app_wasm, &app_out, "web", "app")?;
-    optimise(sh, &app_out.join("app_bg.wasm"))?;
-    out.hashed("app.wasm", &std::fs::read(app_out.join("app_bg.wasm"))?)?;
-    let js = std::fs::read_to_string(app_out.join("app.js"))?;
-    out.hashed("app.js", js.as_bytes())?;
-    copy_snippets(&app_out, &dir.join("assets"))?;
+    split_app(sh, &app_wasm, &staging.join("app-split"), &app_out)?;
+    out.hashed_folder("app", &app_out, &[("app.js", "app.js"), ("app.wasm", "app_bg.wasm")])?;
     out.hashed("style.css", &std::fs::read(root.join("style/main.css"))?)?;
     for icon in icons::ICONS {
         out.hashed(icon.name, &icons::png(&icon)?)?;
@@ -72,7 +70,11 @@ pub fn build(sh: &Shell) -> Result<Dist> {
     let sw_wasm = cargo_wasm(sh, "vitrine-sw", &[("VITRINE_PRECACHE", &manifest_path)])?
         .join("vitrine_sw.wasm");
     let sw_out = staging.join("sw");
-    bindgen(sh, &sw_wasm, &sw_out, "no-modules", "vitrine_sw")?;
+    // The worker is not split: drop the linker sections `--emit-relocs` left (binaryen
+    // refuses to reason about them).
+    let sw_linked = staging.join("vitrine_sw.wasm");
+    std::fs::write(&sw_linked, without_link_sections(&std::fs::read(&sw_wasm)?)?)?;
+    bindgen(sh, &sw_linked, &sw_out, "no-modules", "vitrine_sw")?;
     optimise(sh, &sw_out.join("vitrine_sw_bg.wasm"))?;
     // The worker's own files are cached by the worker itself, not listed in its manifest.
     let sw_glue = write_hashed(&dir, "sw-glue.js", &std::fs::read(sw_out.join("vitrine_sw.js"))?)?;
@@ -102,6 +104,33 @@ impl Output {
         self.assets.insert(logical.to_owned(), url.clone());
         self.precache.push((url.clone(), short_hash(bytes)));
         Ok(url)
+    }
+
+    /// Copy `from` to `assets/{name}-{hash of its files}/` and precache every file in it;
+    /// `entries` name files for templates (logical name, file in the folder).
+    fn hashed_folder(&mut self, name: &str, from: &Path, entries: &[(&str, &str)]) -> Result<()> {
+        let files = walk(from)?;
+        let mut all = Vec::new();
+        for file in &files {
+            all.extend_from_slice(file.strip_prefix(from)?.to_string_lossy().as_bytes());
+            all.extend_from_slice(&Sha256::digest(std::fs::read(file)?));
+        }
+        let folder = format!("{name}-{}", short_hash(&all));
+        for file in &files {
+            let rel = file.strip_prefix(from)?;
+            let dest = self.dir.join("assets").join(&folder).join(rel);
+            if let Some(parent) = dest.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            let bytes = std::fs::read(file)?;
+            std::fs::write(&dest, &bytes)?;
+            let url = format!("/assets/{folder}/{}", rel.to_string_lossy());
+            self.precache.push((url, short_hash(&bytes)));
+        }
+        for (logical, file) in entries {
+            self.assets.insert((*logical).to_owned(), format!("/assets/{folder}/{file}"));
+        }
+        Ok(())
     }
 
     /// Write a file at a fixed URL (shell, manifest) and precache it with its hash as revision.
@@ -152,29 +181,83 @@ fn bindgen(sh: &Shell, wasm: &Path, out: &Path, target: &str, name: &str) -> Res
     .with_context(|| format!("wasm-bindgen {}", wasm.display()))
 }
 
+/// Split the linked app at its `#[lazy]` points, bind the main part, optimise every part, and
+/// leave glue, loader, chunks and snippets together in `out`.
+fn split_app(sh: &Shell, wasm: &Path, split_dir: &Path, out: &Path) -> Result<()> {
+    if split_dir.exists() {
+        std::fs::remove_dir_all(split_dir)?;
+    }
+    std::fs::create_dir_all(split_dir)?;
+    let input = std::fs::read(wasm)?;
+    let main = split_dir.join("main.wasm");
+    let mut opts = wasm_split_cli_support::Options::new(&input);
+    opts.output_dir = split_dir;
+    opts.main_out_path = &main;
+    opts.main_module = "./app.js";
+    opts.link_name = "./__wasm_split.js";
+    let split = wasm_split_cli_support::transform(opts)
+        .map_err(|e| anyhow::anyhow!("splitting the app's wasm: {e:?}"))?;
+    if out.exists() {
+        std::fs::remove_dir_all(out)?;
+    }
+    cmd!(sh, "wasm-bindgen {main} --out-dir {out} --target web --out-name app --no-typescript --keep-lld-exports")
+        .run()
+        .context("wasm-bindgen (app)")?;
+    optimise(sh, &out.join("app_bg.wasm"))?;
+    std::fs::copy(split_dir.join("__wasm_split.js"), out.join("__wasm_split.js"))?;
+    for part in &split.split_modules {
+        let name = part.file_name().context("a split module has no file name")?;
+        let dest = out.join(name);
+        std::fs::copy(part, &dest)?;
+        optimise(sh, &dest)?;
+    }
+    Ok(())
+}
+
+/// The module without its `linking` and `reloc.*` custom sections.
+fn without_link_sections(wasm: &[u8]) -> Result<Vec<u8>> {
+    fn leb(bytes: &[u8], at: &mut usize) -> Result<usize> {
+        let (mut value, mut shift) = (0usize, 0);
+        loop {
+            let byte = *bytes.get(*at).context("truncated wasm")?;
+            *at += 1;
+            value |= usize::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+            shift += 7;
+        }
+    }
+    let header = wasm.get(..8).context("not a wasm module")?;
+    let mut out = header.to_vec();
+    let mut at = 8;
+    while at < wasm.len() {
+        let start = at;
+        let id = wasm[at];
+        at += 1;
+        let size = leb(wasm, &mut at)?;
+        let body = at;
+        let end = body.checked_add(size).filter(|&e| e <= wasm.len()).context("bad section")?;
+        let is_link = id == 0 && {
+            let mut p = body;
+            let len = leb(wasm, &mut p)?;
+            let name = wasm.get(p..p + len).unwrap_or_default();
+            name == b"linking" || name.starts_with(b"reloc.")
+        };
+        if !is_link {
+            out.extend_from_slice(&wasm[start..end]);
+        }
+        at = end;
+    }
+    Ok(out)
+}
+
 fn optimise(sh: &Shell, wasm: &Path) -> Result<()> {
     let wasm_opt = tools::wasm_opt();
     let tmp = wasm.with_extension("opt.wasm");
     cmd!(sh, "{wasm_opt} -Oz --strip-debug --strip-producers {WASM_FEATURES...} {wasm} -o {tmp}")
         .run()?;
     std::fs::rename(tmp, wasm)?;
-    Ok(())
-}
-
-/// JS snippets wasm-bindgen extracts from crates, imported relative to the glue.
-fn copy_snippets(from: &Path, assets: &Path) -> Result<()> {
-    let snippets = from.join("snippets");
-    if !snippets.exists() {
-        return Ok(());
-    }
-    for entry in walk(&snippets)? {
-        let rel = entry.strip_prefix(from)?;
-        let dest = assets.join(rel);
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::copy(&entry, dest)?;
-    }
     Ok(())
 }
 

@@ -16,10 +16,16 @@ const CARDS: [(&str, &str); 3] = [
     ("4000000000000002", "4000 0000 0000 0002 — is declined"),
 ];
 
+/// The Buy form, loaded on demand.
+#[leptos::lazy]
+pub fn buy_form(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) -> AnyView {
+    view! { <BuyForm item title quote stock /> }.into_any()
+}
+
 /// Buy works the same online and offline: the worker signs and stores the intent, then sends
 /// it when it can. The button says why when it cannot be used.
 #[component]
-pub fn BuyForm(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) -> impl IntoView {
+fn BuyForm(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) -> impl IntoView {
     let events = use_device_events();
     let online = use_connectivity().map(|c| c.online);
     let quantity = RwSignal::new(1u32);

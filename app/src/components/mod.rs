@@ -6,7 +6,7 @@ mod item_card;
 mod problem;
 mod status_bar;
 
-pub use buy_form::BuyForm;
+pub use buy_form::buy_form;
 pub use heading::PageHeading;
 pub use item_card::ItemCard;
 pub use problem::Problem;

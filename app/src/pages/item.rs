@@ -5,7 +5,7 @@ use vitrine_protocol::{Item, ItemId};
 
 use super::loading;
 use crate::api::{self, FetchError};
-use crate::components::{BuyForm, PageHeading, Problem};
+use crate::components::{buy_form, PageHeading, Problem};
 use crate::routes;
 
 #[component]
@@ -46,13 +46,14 @@ pub fn summary(item: &Item) -> String {
 fn ItemDetail(item: Item) -> impl IntoView {
     let sentence = summary(&item);
     let s = item.summary;
-    let buy = match item.quote {
-        Some(quote) => view! {
-            <BuyForm item=s.id title=s.title.clone() quote stock=s.stock />
-        }
-        .into_any(),
-        None => view! { <p class="note">"This work cannot be bought right now."</p> }.into_any(),
-    };
+    // The form is a lazily loaded wasm split: it arrives after the page, not with it.
+    let buy = item.quote.map(|quote| {
+        let (id, title, stock) = (s.id, s.title.clone(), s.stock);
+        Suspend::new(async move { buy_form(id, title, quote, stock).await })
+    });
+    let cannot_buy = buy
+        .is_none()
+        .then(|| view! { <p class="note">"This work cannot be bought right now."</p> });
     let original_label = format!(
         "View the full-size original ({} × {} JPEG)",
         item.original.width, item.original.height
@@ -78,7 +79,8 @@ fn ItemDetail(item: Item) -> impl IntoView {
                 <dd>{format!("{} of {} available", s.stock, item.edition_size)}</dd>
             </dl>
             <p class="description">{item.description}</p>
-            {buy}
+            <Suspense fallback=|| ()>{buy}</Suspense>
+            {cannot_buy}
         </article>
     }
 }

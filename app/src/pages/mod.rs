@@ -10,7 +10,7 @@ pub use collection::CollectionPage;
 pub use home::Home;
 pub use item::ItemPage;
 pub use not_found::NotFound;
-pub use receipts::{ReceiptPage, ReceiptsPage};
+pub use receipts::{ReceiptRoute, ReceiptsRoute};
 
 use leptos::prelude::*;
 

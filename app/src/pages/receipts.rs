@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
+use leptos_router::{lazy_route, LazyRoute};
 use vitrine_protocol::device::{PageRequest, Receipt, ReceiptStatus, WorkerReply};
 use vitrine_protocol::{IntentId, SuggestedAction, UnixMillis};
 
@@ -31,8 +32,36 @@ fn use_receipts() -> RwSignal<Loaded> {
     receipts
 }
 
+/// `/receipts`, lazily loaded.
+pub struct ReceiptsRoute;
+
+#[lazy_route]
+impl LazyRoute for ReceiptsRoute {
+    fn data() -> Self {
+        ReceiptsRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <ReceiptsPage /> }.into_any()
+    }
+}
+
+/// `/receipts/{id}`, lazily loaded.
+pub struct ReceiptRoute;
+
+#[lazy_route]
+impl LazyRoute for ReceiptRoute {
+    fn data() -> Self {
+        ReceiptRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <ReceiptPage /> }.into_any()
+    }
+}
+
 #[component]
-pub fn ReceiptsPage() -> impl IntoView {
+fn ReceiptsPage() -> impl IntoView {
     let receipts = use_receipts();
     // One view shape (a message and a list) rather than a branch per state: every distinct
     // view type costs first-load wasm.
@@ -63,7 +92,7 @@ fn ReceiptLine(r: Receipt) -> impl IntoView {
 }
 
 #[component]
-pub fn ReceiptPage() -> impl IntoView {
+fn ReceiptPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<IntentId>().ok());
     let receipts = use_receipts();
