@@ -248,3 +248,35 @@ test("online, a declined card says so on the receipt and charges nothing", async
     await s.stop();
   }
 });
+
+test("two offline buyers of the last edition: one paid, one told what to do instead", async () => {
+  const s = await shop();
+  try {
+    // Item 104 has one edition left (the rejected intent above took nothing).
+    const page = await readyToBuy(s.proxy.base, 104);
+    // Opened again now that the worker is in control, so the item is saved for offline.
+    await page.reload();
+    await page.getByText(/^Total .+ Works offline too/).waitFor();
+    assert.equal(await stockOf(s.direct(), 104), 1);
+    await s.kill();
+    const first = await buy(page);
+    await page.goto(`${s.proxy.base}/i/104`);
+    await page.getByText(/^Total .+ Works offline too/).waitFor();
+    const second = await buy(page);
+    assert.notEqual(first, second);
+
+    await s.restart();
+    await status(page, "Status: Needs your attention").waitFor({ timeout: SETTLED });
+    await page.getByText("Nothing was charged.").waitFor();
+    await page.getByRole("heading", { name: "What you can do" }).waitFor();
+    await page.getByRole("listitem").filter({ hasText: /similar work|waitlist/ }).first().waitFor();
+
+    await page.goto(`${s.proxy.base}/receipts/${first}`);
+    await status(page, "Status: Paid").waitFor({ timeout: SETTLED });
+    assert.equal((await getJson(s.direct(), `/api/v1/orders/${second}`)).body.state, "conflict");
+    assert.equal(await stockOf(s.direct(), 104), 0, "never below zero");
+    await page.close();
+  } finally {
+    await s.stop();
+  }
+});

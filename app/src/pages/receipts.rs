@@ -133,13 +133,15 @@ fn ReceiptDetail(r: Receipt) -> impl IntoView {
     let sentence = summary(&r, &bought);
     let signature = r.signature.to_string();
     let short_signature = format!("{}…", signature.get(..16).unwrap_or(&signature));
-    let nothing_charged = matches!(
-        r.status,
-        ReceiptStatus::Rejected
-            | ReceiptStatus::Declined
-            | ReceiptStatus::Expired
-            | ReceiptStatus::Conflict
-    );
+    let says_so = r.reason.as_deref().is_some_and(|reason| reason.contains("Nothing was charged"));
+    let nothing_charged = !says_so
+        && matches!(
+            r.status,
+            ReceiptStatus::Rejected
+                | ReceiptStatus::Declined
+                | ReceiptStatus::Expired
+                | ReceiptStatus::Conflict
+        );
     let reason = r.reason.clone().filter(|_| r.status != ReceiptStatus::Rejected);
     let actions = r.suggested_actions.clone();
     let waiting = r.status == ReceiptStatus::Waiting;
