@@ -124,11 +124,15 @@ pub async fn create_device(db: &Rexie, secret: String) -> Result<DeviceRecord, D
     Ok(record)
 }
 
+/// Write one record to one store, in its own transaction.
+async fn put<T: Serialize>(db: &Rexie, store: &str, value: &T) -> Result<(), DbError> {
+    let tx = db.transaction(&[store], TransactionMode::ReadWrite)?;
+    tx.store(store)?.put(&to_js(value)?, None).await?;
+    commit(tx).await
+}
+
 pub async fn save_device(db: &Rexie, record: &DeviceRecord) -> Result<(), DbError> {
-    let tx = db.transaction(&[DEVICE], TransactionMode::ReadWrite)?;
-    tx.store(DEVICE)?.put(&to_js(record)?, None).await?;
-    commit(tx).await?;
-    Ok(())
+    put(db, DEVICE, record).await
 }
 
 /// Checkout's one transaction: the intent and its receipt are stored together or not at all.
@@ -156,10 +160,7 @@ pub async fn receipts(db: &Rexie) -> Result<Vec<Receipt>, DbError> {
 }
 
 pub async fn save_entry(db: &Rexie, entry: &OutboxEntry) -> Result<(), DbError> {
-    let tx = db.transaction(&[OUTBOX], TransactionMode::ReadWrite)?;
-    tx.store(OUTBOX)?.put(&to_js(entry)?, None).await?;
-    commit(tx).await?;
-    Ok(())
+    put(db, OUTBOX, entry).await
 }
 
 /// A final answer: the intent leaves the outbox and its receipt changes, in one transaction.
@@ -181,8 +182,5 @@ pub async fn settle(
 }
 
 pub async fn save_receipt(db: &Rexie, receipt: &Receipt) -> Result<(), DbError> {
-    let tx = db.transaction(&[RECEIPTS], TransactionMode::ReadWrite)?;
-    tx.store(RECEIPTS)?.put(&to_js(receipt)?, None).await?;
-    commit(tx).await?;
-    Ok(())
+    put(db, RECEIPTS, receipt).await
 }
