@@ -96,22 +96,6 @@ pub enum WorkerNotice {
     },
 }
 
-/// The device's offline budget.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeviceStatus {
-    /// The current certificate, if the device was ever registered.
-    pub certificate: Option<DeviceCertificate>,
-    /// Sum of receipts still waiting to be sent, per currency.
-    pub outstanding: Vec<Money>,
-}
-
-impl DeviceStatus {
-    /// Outstanding total in `currency`.
-    pub fn outstanding_in(&self, currency: Currency) -> i64 {
-        self.outstanding.iter().filter(|m| m.currency == currency).map(|m| m.amount_minor).sum()
-    }
-}
-
 /// Where a purchase stands, as the buyer sees it on the receipt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -4,56 +4,46 @@
 use rexie::Rexie;
 use uuid::Builder;
 use vitrine_protocol::device::{
-    check_purchase, DeviceStatus, Purchase, Receipt, ReceiptStatus, WorkerReply,
+    check_purchase, Purchase, Receipt, ReceiptStatus, Refusal, WorkerReply,
 };
 use vitrine_protocol::signing::Signed;
-use vitrine_protocol::{Intent, IntentId, Money, Quote};
+use vitrine_protocol::{Intent, IntentId, Money, Quote, UnixMillis};
 
-use crate::device_db::{self, DbError, OutboxEntry};
+use crate::device_db::{self, DbError, DeviceRecord, OutboxEntry};
 use crate::{device_key, js};
 
 /// The page's question before enabling Buy: the same check `buy` makes.
 pub async fn check(db: &Rexie, quote: &Quote, quantity: u32) -> Result<WorkerReply, DbError> {
     let record = device_key::ensure(db).await?;
-    let status = DeviceStatus {
-        certificate: record.certificate.map(|c| c.body),
-        outstanding: outstanding(&device_db::receipts(db).await?),
-    };
-    let waiting = status.outstanding_in(quote.price.currency);
-    Ok(match check_purchase(status.certificate.as_ref(), quote, quantity, waiting, js::now()) {
+    Ok(match allowed(db, &record, quote, quantity, js::now()).await? {
         Ok(total) => WorkerReply::Allowed { total },
         Err(refusal) => WorkerReply::Refused { reason: refusal.to_string() },
     })
 }
 
-/// Totals of receipts the server has not accepted yet, per currency.
-fn outstanding(receipts: &[Receipt]) -> Vec<Money> {
-    let mut sums: Vec<Money> = Vec::new();
-    for r in receipts.iter().filter(|r| r.status == ReceiptStatus::Waiting) {
-        match sums.iter_mut().find(|m| m.currency == r.total.currency) {
-            Some(sum) => sum.amount_minor = sum.amount_minor.saturating_add(r.total.amount_minor),
-            None => sums.push(r.total),
-        }
-    }
-    sums
+/// The offline budget rule against this device's certificate and its waiting receipts.
+async fn allowed(
+    db: &Rexie,
+    record: &DeviceRecord,
+    quote: &Quote,
+    quantity: u32,
+    now: UnixMillis,
+) -> Result<Result<Money, Refusal>, DbError> {
+    let receipts = device_db::receipts(db).await?;
+    let currency = quote.price.currency;
+    // Receipts the server has not accepted yet count against the outstanding limit.
+    let waiting = receipts
+        .iter()
+        .filter(|r| r.status == ReceiptStatus::Waiting && r.total.currency == currency)
+        .fold(0i64, |sum, r| sum.saturating_add(r.total.amount_minor));
+    let certificate = record.certificate.as_ref().map(|c| &c.body);
+    Ok(check_purchase(certificate, quote, quantity, waiting, now))
 }
 
 pub async fn buy(db: &Rexie, purchase: Purchase) -> Result<WorkerReply, DbError> {
     let record = device_key::ensure(db).await?;
-    let waiting = outstanding(&device_db::receipts(db).await?);
-    let status = DeviceStatus {
-        certificate: record.certificate.clone().map(|c| c.body),
-        outstanding: waiting,
-    };
     let now = js::now();
-    let currency = purchase.quote.body.price.currency;
-    let total = match check_purchase(
-        status.certificate.as_ref(),
-        &purchase.quote.body,
-        purchase.quantity,
-        status.outstanding_in(currency),
-        now,
-    ) {
+    let total = match allowed(db, &record, &purchase.quote.body, purchase.quantity, now).await? {
         Ok(total) => total,
         Err(refusal) => return Ok(WorkerReply::Refused { reason: refusal.to_string() }),
     };
@@ -97,7 +87,7 @@ pub async fn buy(db: &Rexie, purchase: Purchase) -> Result<WorkerReply, DbError>
 }
 
 /// A UUID v7: the time orders receipts, 74 random bits keep devices apart.
-fn new_intent_id(now: vitrine_protocol::UnixMillis) -> Result<IntentId, DbError> {
+fn new_intent_id(now: UnixMillis) -> Result<IntentId, DbError> {
     let random: [u8; 10] = js::random_bytes()?;
     let millis = u64::try_from(now.0).unwrap_or(0);
     IntentId::from_uuid(Builder::from_unix_timestamp_millis(millis, &random).into_uuid())

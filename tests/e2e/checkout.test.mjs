@@ -83,6 +83,16 @@ async function shop() {
   };
 }
 
+/** Run `body` with its own shop, stopped afterwards whatever happens. */
+async function withShop(body) {
+  const s = await shop();
+  try {
+    await body(s);
+  } finally {
+    await s.stop();
+  }
+}
+
 /** Open an item with the worker in control and the device certified, ready to buy. */
 async function readyToBuy(base, item) {
   const page = await browser.context.newPage();
@@ -99,184 +109,154 @@ async function buy(page, { card } = {}) {
   return new URL(page.url()).pathname.split("/").pop();
 }
 
-test("bought while the shop is down, sent when it is back, with no click", async () => {
-  const s = await shop();
-  try {
-    const page = await readyToBuy(s.proxy.base, 101);
-    const before = await stockOf(s.direct(), 101);
-    await s.kill();
+test("bought while the shop is down, sent when it is back, with no click", () => withShop(async (s) => {
+  const page = await readyToBuy(s.proxy.base, 101);
+  const before = await stockOf(s.direct(), 101);
+  await s.kill();
 
-    const id = await buy(page);
-    await heading(page, "Receipt").waitFor();
-    await status(page, "Status: Waiting to send").waitFor();
-    await page.getByText(/^1 × .+, bought .+: Waiting to send\.$/).waitFor();
+  const id = await buy(page);
+  await heading(page, "Receipt").waitFor();
+  await status(page, "Status: Waiting to send").waitFor();
+  await page.getByText(/^1 × .+, bought .+: Waiting to send\.$/).waitFor();
 
-    // The receipt is listed, and survives a reload while offline (it lives in IndexedDB).
-    await page.getByRole("link", { name: "All receipts" }).click();
-    await heading(page, "Your receipts").waitFor();
-    await page.getByRole("link", { name: /^1 × / }).click();
-    await status(page, "Status: Waiting to send").waitFor();
+  // The receipt is listed, and survives a reload while offline (it lives in IndexedDB).
+  await page.getByRole("link", { name: "All receipts" }).click();
+  await heading(page, "Your receipts").waitFor();
+  await page.getByRole("link", { name: /^1 × / }).click();
+  await status(page, "Status: Waiting to send").waitFor();
 
-    await s.restart();
-    await status(page, "Status: Paid").waitFor({ timeout: SETTLED });
+  await s.restart();
+  await status(page, "Status: Paid").waitFor({ timeout: SETTLED });
 
-    const order = await getJson(s.direct(), `/api/v1/orders/${id}`);
-    assert.equal(order.status, 200);
-    assert.equal(order.body.state, "paid");
-    assert.equal(await stockOf(s.direct(), 101), before - 1);
-    await page.close();
-  } finally {
-    await s.stop();
-  }
-});
+  const order = await getJson(s.direct(), `/api/v1/orders/${id}`);
+  assert.equal(order.status, 200);
+  assert.equal(order.body.state, "paid");
+  assert.equal(await stockOf(s.direct(), 101), before - 1);
+  await page.close();
+}));
 
-test("server killed after committing, before answering: one order, right receipt", async () => {
-  const s = await shop();
-  try {
-    const page = await readyToBuy(s.proxy.base, 102);
-    const before = await stockOf(s.direct(), 102);
-    s.proxy.killOnNextIntent = () => s.kill();
+test("server killed after committing, before answering: one order, right receipt", () => withShop(async (s) => {
+  const page = await readyToBuy(s.proxy.base, 102);
+  const before = await stockOf(s.direct(), 102);
+  s.proxy.killOnNextIntent = () => s.kill();
 
-    const id = await buy(page);
-    await until(() => s.proxy.killed, "the first send");
-    await s.proxy.killed;
-    assert.equal(s.proxy.answeredPosts, 1, "the server answered the first send");
-    // The device never got an answer, so as far as it knows the intent is unsent.
-    await status(page, "Status: Waiting to send").waitFor();
+  const id = await buy(page);
+  await until(() => s.proxy.killed, "the first send");
+  await s.proxy.killed;
+  assert.equal(s.proxy.answeredPosts, 1, "the server answered the first send");
+  // The device never got an answer, so as far as it knows the intent is unsent.
+  await status(page, "Status: Waiting to send").waitFor();
 
-    await s.restart();
-    await status(page, "Status: Paid").waitFor({ timeout: SETTLED });
-    assert.equal((await getJson(s.direct(), `/api/v1/orders/${id}`)).body.state, "paid");
-    assert.equal(await stockOf(s.direct(), 102), before - 1, "exactly one edition taken");
-    await page.close();
-  } finally {
-    await s.stop();
-  }
-});
+  await s.restart();
+  await status(page, "Status: Paid").waitFor({ timeout: SETTLED });
+  assert.equal((await getJson(s.direct(), `/api/v1/orders/${id}`)).body.state, "paid");
+  assert.equal(await stockOf(s.direct(), 102), before - 1, "exactly one edition taken");
+  await page.close();
+}));
 
-test("two tabs pushing the outbox at once send the intent once", async () => {
-  const s = await shop();
-  try {
-    const first = await readyToBuy(s.proxy.base, 103);
-    const before = await stockOf(s.direct(), 103);
-    await s.kill();
-    const id = await buy(first);
-    await status(first, "Status: Waiting to send").waitFor();
+test("two tabs pushing the outbox at once send the intent once", () => withShop(async (s) => {
+  const first = await readyToBuy(s.proxy.base, 103);
+  const before = await stockOf(s.direct(), 103);
+  await s.kill();
+  const id = await buy(first);
+  await status(first, "Status: Waiting to send").waitFor();
 
-    const second = await browser.context.newPage();
-    await second.goto(`${s.proxy.base}/receipts/${id}`);
-    await status(second, "Status: Waiting to send").waitFor();
+  const second = await browser.context.newPage();
+  await second.goto(`${s.proxy.base}/receipts/${id}`);
+  await status(second, "Status: Waiting to send").waitFor();
 
-    const postsBefore = s.proxy.answeredPosts;
-    await s.restart();
-    // Both tabs hammer the worker with forced replays at the same moment.
-    const hammer = (page) => page.evaluate(async () => {
-      const { active } = await navigator.serviceWorker.ready;
-      for (let i = 0; i < 20; i += 1) active.postMessage(JSON.stringify({ replay: { force: true } }));
-    });
-    await Promise.all([hammer(first), hammer(second)]);
+  const postsBefore = s.proxy.answeredPosts;
+  await s.restart();
+  // Both tabs hammer the worker with forced replays at the same moment.
+  const hammer = (page) => page.evaluate(async () => {
+    const { active } = await navigator.serviceWorker.ready;
+    for (let i = 0; i < 20; i += 1) active.postMessage(JSON.stringify({ replay: { force: true } }));
+  });
+  await Promise.all([hammer(first), hammer(second)]);
 
-    await status(first, "Status: Paid").waitFor({ timeout: SETTLED });
-    await status(second, "Status: Paid").waitFor({ timeout: SETTLED });
-    assert.equal(s.proxy.answeredPosts - postsBefore, 1, "one send reached the server");
-    assert.equal(await stockOf(s.direct(), 103), before - 1);
-    await first.close();
-    await second.close();
-  } finally {
-    await s.stop();
-  }
-});
+  await status(first, "Status: Paid").waitFor({ timeout: SETTLED });
+  await status(second, "Status: Paid").waitFor({ timeout: SETTLED });
+  assert.equal(s.proxy.answeredPosts - postsBefore, 1, "one send reached the server");
+  assert.equal(await stockOf(s.direct(), 103), before - 1);
+  await first.close();
+  await second.close();
+}));
 
-test("an intent edited in IndexedDB is rejected with the reason, nothing charged", async () => {
-  const s = await shop();
-  try {
-    const page = await readyToBuy(s.proxy.base, 104);
-    const before = await stockOf(s.direct(), 104);
-    await s.kill();
-    const id = await buy(page);
-    await status(page, "Status: Waiting to send").waitFor();
+test("an intent edited in IndexedDB is rejected with the reason, nothing charged", () => withShop(async (s) => {
+  const page = await readyToBuy(s.proxy.base, 104);
+  const before = await stockOf(s.direct(), 104);
+  await s.kill();
+  const id = await buy(page);
+  await status(page, "Status: Waiting to send").waitFor();
 
-    // Someone with access to the device raises the quantity after signing.
-    const edited = await page.evaluate((id) => new Promise((resolve, reject) => {
-      const open = indexedDB.open("vitrine");
-      open.onerror = () => reject(open.error);
-      open.onsuccess = () => {
-        const tx = open.result.transaction("outbox", "readwrite");
-        const store = tx.objectStore("outbox");
-        const get = store.get(id);
-        get.onsuccess = () => {
-          const entry = get.result;
-          entry.intent.quantity = 3;
-          store.put(entry);
-        };
-        tx.oncomplete = () => resolve(true);
-        tx.onerror = () => reject(tx.error);
+  // Someone with access to the device raises the quantity after signing.
+  const edited = await page.evaluate((id) => new Promise((resolve, reject) => {
+    const open = indexedDB.open("vitrine");
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const tx = open.result.transaction("outbox", "readwrite");
+      const store = tx.objectStore("outbox");
+      const get = store.get(id);
+      get.onsuccess = () => {
+        const entry = get.result;
+        entry.intent.quantity = 3;
+        store.put(entry);
       };
-    }), id);
-    assert.ok(edited);
+      tx.oncomplete = () => resolve(true);
+      tx.onerror = () => reject(tx.error);
+    };
+  }), id);
+  assert.ok(edited);
 
-    await s.restart();
-    await status(page, /^Status: Rejected: .*signature/).waitFor({ timeout: SETTLED });
-    await page.getByText("Nothing was charged.").waitFor();
-    assert.equal((await getJson(s.direct(), `/api/v1/orders/${id}`)).status, 404);
-    assert.equal(await stockOf(s.direct(), 104), before, "stock untouched");
+  await s.restart();
+  await status(page, /^Status: Rejected: .*signature/).waitFor({ timeout: SETTLED });
+  await page.getByText("Nothing was charged.").waitFor();
+  assert.equal((await getJson(s.direct(), `/api/v1/orders/${id}`)).status, 404);
+  assert.equal(await stockOf(s.direct(), 104), before, "stock untouched");
 
-    // A rejected intent left the outbox: later nudges do not send it again.
-    const posts = s.proxy.answeredPosts;
-    await page.evaluate(async () => {
-      const { active } = await navigator.serviceWorker.ready;
-      active.postMessage(JSON.stringify({ replay: { force: true } }));
-    });
-    await page.waitForTimeout(1_000);
-    assert.equal(s.proxy.answeredPosts, posts);
-    await page.close();
-  } finally {
-    await s.stop();
-  }
-});
+  // A rejected intent left the outbox: later nudges do not send it again.
+  const posts = s.proxy.answeredPosts;
+  await page.evaluate(async () => {
+    const { active } = await navigator.serviceWorker.ready;
+    active.postMessage(JSON.stringify({ replay: { force: true } }));
+  });
+  await page.waitForTimeout(1_000);
+  assert.equal(s.proxy.answeredPosts, posts);
+  await page.close();
+}));
 
-test("online, a declined card says so on the receipt and charges nothing", async () => {
-  const s = await shop();
-  try {
-    const page = await readyToBuy(s.proxy.base, 106);
-    const before = await stockOf(s.direct(), 106);
-    await buy(page, { card: "4000000000000002" });
-    await status(page, "Status: Payment declined — nothing charged").waitFor({ timeout: SETTLED });
-    assert.equal(await stockOf(s.direct(), 106), before, "the hold was released");
-    await page.close();
-  } finally {
-    await s.stop();
-  }
-});
+test("online, a declined card says so on the receipt and charges nothing", () => withShop(async (s) => {
+  const page = await readyToBuy(s.proxy.base, 106);
+  const before = await stockOf(s.direct(), 106);
+  await buy(page, { card: "4000000000000002" });
+  await status(page, "Status: Payment declined — nothing charged").waitFor({ timeout: SETTLED });
+  assert.equal(await stockOf(s.direct(), 106), before, "the hold was released");
+  await page.close();
+}));
 
-test("two offline buyers of the last edition: one paid, one told what to do instead", async () => {
-  const s = await shop();
-  try {
-    // Item 104 has one edition left (the rejected intent above took nothing).
-    const page = await readyToBuy(s.proxy.base, 104);
-    // Opened again now that the worker is in control, so the item is saved for offline.
-    await page.reload();
-    await page.getByText(/^Total .+ Works offline too/).waitFor();
-    assert.equal(await stockOf(s.direct(), 104), 1);
-    await s.kill();
-    const first = await buy(page);
-    await page.goto(`${s.proxy.base}/i/104`);
-    await page.getByText(/^Total .+ Works offline too/).waitFor();
-    const second = await buy(page);
-    assert.notEqual(first, second);
+test("two offline buyers of the last edition: one paid, one told what to do instead", () => withShop(async (s) => {
+  // Item 104 has one edition left (the rejected intent above took nothing).
+  const page = await readyToBuy(s.proxy.base, 104);
+  // Opened again now that the worker is in control, so the item is saved for offline.
+  await page.reload();
+  await page.getByText(/^Total .+ Works offline too/).waitFor();
+  assert.equal(await stockOf(s.direct(), 104), 1);
+  await s.kill();
+  const first = await buy(page);
+  await page.goto(`${s.proxy.base}/i/104`);
+  await page.getByText(/^Total .+ Works offline too/).waitFor();
+  const second = await buy(page);
+  assert.notEqual(first, second);
 
-    await s.restart();
-    await status(page, "Status: Needs your attention").waitFor({ timeout: SETTLED });
-    await page.getByText("Nothing was charged.").waitFor();
-    await page.getByRole("heading", { name: "What you can do" }).waitFor();
-    await page.getByRole("listitem").filter({ hasText: /similar work|waitlist/ }).first().waitFor();
+  await s.restart();
+  await status(page, "Status: Needs your attention").waitFor({ timeout: SETTLED });
+  await page.getByText("Nothing was charged.").waitFor();
+  await page.getByRole("heading", { name: "What you can do" }).waitFor();
+  await page.getByRole("listitem").filter({ hasText: /similar work|waitlist/ }).first().waitFor();
 
-    await page.goto(`${s.proxy.base}/receipts/${first}`);
-    await status(page, "Status: Paid").waitFor({ timeout: SETTLED });
-    assert.equal((await getJson(s.direct(), `/api/v1/orders/${second}`)).body.state, "conflict");
-    assert.equal(await stockOf(s.direct(), 104), 0, "never below zero");
-    await page.close();
-  } finally {
-    await s.stop();
-  }
-});
+  await page.goto(`${s.proxy.base}/receipts/${first}`);
+  await status(page, "Status: Paid").waitFor({ timeout: SETTLED });
+  assert.equal((await getJson(s.direct(), `/api/v1/orders/${second}`)).body.state, "conflict");
+  assert.equal(await stockOf(s.direct(), 104), 0, "never below zero");
+  await page.close();
+}));
