@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::signing::Signed;
-use crate::{ItemId, Money, Quote, Slug};
+use crate::{ItemId, Money, Picture, Quote, Slug};
 
 /// A picture with the size it will be drawn at, so the page reserves its box before it loads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,6 +29,9 @@ pub struct Collection {
     pub cover: Option<ImageRef>,
     /// Alt text of the cover.
     pub cover_alt: Option<String>,
+    /// The cover in every size, when the image pipeline has run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cover_picture: Option<Picture>,
 }
 
 /// An item as shown in a gallery grid.
@@ -48,6 +51,9 @@ pub struct ItemSummary {
     pub thumb: ImageRef,
     /// Text that describes the image for people who cannot see it.
     pub alt: String,
+    /// The image in every size, when the image pipeline has run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<Picture>,
 }
 
 /// A collection with its items, for `/c/{slug}`.

@@ -8,6 +8,7 @@ pub mod device;
 mod error;
 mod ids;
 mod money;
+mod picture;
 pub mod signing;
 
 pub use catalog::{Collection, CollectionDetail, ImageRef, Item, ItemSummary};
@@ -18,6 +19,7 @@ pub use commerce::{
 pub use error::{ApiError, ErrorCode};
 pub use ids::{ItemId, ParseIdError, Slug};
 pub use money::{Currency, Money};
+pub use picture::{ImageFormat, Picture};
 
 /// Paths of the JSON API, shared so the app, the worker and the server never disagree.
 pub mod paths {

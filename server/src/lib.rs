@@ -4,6 +4,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 mod error;
+pub mod images;
 mod routes;
 pub mod storage;
 
@@ -20,6 +21,7 @@ use domain::ingest::Ingest;
 use domain::keys::Keys;
 use domain::settlement::{Rails, SandboxCard};
 pub use error::ApiError;
+use images::PictureIndex;
 pub use routes::intents::{IDEMPOTENCY_KEY, REPLAYED};
 use storage::{Storage, StorageError};
 
@@ -31,6 +33,8 @@ pub struct AppState {
     pub ingest: Ingest,
     /// The rails orders may settle on: checked at the door, used by the settler.
     pub rails: Rails,
+    /// Responsive variants of the catalog's images, from the media folder's manifest.
+    pub pictures: Arc<PictureIndex>,
 }
 
 /// Build the router for `state` (used directly by router-level tests).
@@ -69,7 +73,9 @@ impl Application {
         let ingest = Ingest::start(storage.clone(), keys.escrow_ttl_ms(), wake_settler.clone());
         let rails = Rails::default().with(SandboxCard);
         domain::settler::spawn(storage.clone(), rails.clone(), wake_settler);
-        let router = app(AppState { storage, keys, ingest, rails }, &config);
+        let pictures = Arc::new(PictureIndex::load(&config.media_dir));
+        tracing::info!(pictures = pictures.len(), "image variants loaded");
+        let router = app(AppState { storage, keys, ingest, rails, pictures }, &config);
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|source| StartError::Bind { addr: config.addr, source })?;

@@ -5,7 +5,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use vitrine_server::domain::keys::Policy;
-use vitrine_server::{demo, storage, Application, Config};
+use vitrine_server::{demo, images, storage, Application, Config};
 
 /// Vitrine: an offline-first NFT storefront.
 #[derive(Parser)]
@@ -49,6 +49,13 @@ enum Command {
         #[arg(long)]
         no_images: bool,
     },
+    /// Make responsive variants (widths × progressive JPEG and WebP, lite versions, ThumbHash
+    /// placeholders) of every image in MEDIA/originals, and MEDIA/v/manifest.json.
+    Assets {
+        /// Folder of catalog images, served under /media.
+        #[arg(long, env = "VITRINE_MEDIA", default_value = "data/media")]
+        media: PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -63,6 +70,7 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve { db, addr, dist, escrow_ttl } => serve(db, addr, dist, escrow_ttl).await,
         Command::SeedDemo { db, no_images } => seed_demo(db, no_images).await,
+        Command::Assets { media } => assets(media).await,
     }
 }
 
@@ -107,7 +115,32 @@ async fn seed_demo(db: DbArgs, no_images: bool) -> anyhow::Result<()> {
             .context("drawing images")?
             .with_context(|| format!("writing images to {}", db.media.display()))?;
         println!("Drew {drawn} images into {}.", db.media.display());
+        assets(db.media).await?;
     }
+    Ok(())
+}
+
+async fn assets(media: PathBuf) -> anyhow::Result<()> {
+    let report = tokio::task::spawn_blocking(move || {
+        let bar = indicatif::ProgressBar::new(0).with_style(
+            indicatif::ProgressStyle::with_template(
+                "encoding variants {bar:30} {pos}/{len} originals, {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        let report = images::pipeline::run(&media, &|done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        });
+        bar.finish_and_clear();
+        report.with_context(|| format!("making image variants in {}", media.display()))
+    })
+    .await
+    .context("image pipeline")??;
+    println!(
+        "Image variants: {} originals ({} encoded, {} unchanged), {} files.",
+        report.originals, report.encoded, report.reused, report.variants
+    );
     Ok(())
 }
 

@@ -16,6 +16,8 @@ usage: cargo xtask <command>
 commands:
   run [--addr HOST:PORT]  install what is missing, build, seed the demo catalog, serve
   dist                    build target/dist: hashed, precompressed, with a precache manifest
+                          (and image variants for data/media, when it has originals)
+  assets [--media DIR]    responsive image variants + manifest for DIR/originals (default data/media)
   test                    fmt, clippy, unit, integration and browser tests
   bench [--clean]         measure first-load bytes and build times (--clean: clean build too)
 ";
@@ -28,8 +30,18 @@ fn main() -> Result<()> {
         Some("run") => run(&sh, &args[1..]),
         Some("dist") => {
             tools::ensure_build_tools(&sh)?;
-            dist::build(&sh).map(drop)
+            dist::build(&sh)?;
+            let media = project_root().join(DEMO_MEDIA);
+            if media.join("originals").exists() {
+                assets(&sh, &media)?;
+            }
+            Ok(())
         }
+        Some("assets") => match &args[1..] {
+            [] => assets(&sh, Path::new(DEMO_MEDIA)),
+            [flag, dir] if flag == "--media" => assets(&sh, Path::new(dir)),
+            _ => bail!("usage: cargo xtask assets [--media DIR]"),
+        },
         Some("test") => test(&sh),
         Some("bench") => bench::run(&sh, args.iter().any(|a| a == "--clean")),
         _ => {
@@ -37,6 +49,18 @@ fn main() -> Result<()> {
             bail!("unknown or missing command")
         }
     }
+}
+
+/// Where `cargo xtask run` keeps the demo catalog's images.
+const DEMO_MEDIA: &str = "data/media";
+
+/// The image pipeline lives in the server (`vitrine assets`), so a deployment can run it on
+/// its own originals; this builds the server and runs it on `media`.
+fn assets(sh: &Shell, media: &Path) -> Result<()> {
+    cmd!(sh, "cargo build --package vitrine-server").run()?;
+    let vitrine = project_root().join("target/debug/vitrine");
+    cmd!(sh, "{vitrine} assets --media {media}").run()?;
+    Ok(())
 }
 
 pub fn project_root() -> PathBuf {
@@ -55,8 +79,9 @@ fn run(sh: &Shell, args: &[String]) -> Result<()> {
     let vitrine = project_root().join("target/release/vitrine");
     let db = "sqlite://data/vitrine.db";
     // Idempotent: inserts the catalog only into an empty database, draws only missing images.
-    cmd!(sh, "{vitrine} seed-demo --db {db} --media data/media").run()?;
-    cmd!(sh, "{vitrine} serve --db {db} --media data/media --dist target/dist --addr {addr}")
+    // …and makes the image variants of any original that changed (`vitrine assets`).
+    cmd!(sh, "{vitrine} seed-demo --db {db} --media {DEMO_MEDIA}").run()?;
+    cmd!(sh, "{vitrine} serve --db {db} --media {DEMO_MEDIA} --dist target/dist --addr {addr}")
         .run()?;
     Ok(())
 }

@@ -102,6 +102,7 @@ mod tests {
                 stock,
                 thumb: img.clone(),
                 alt: "waves".into(),
+                picture: None,
             },
             collection: "tidal-glass".parse().unwrap(),
             collection_title: "Tidal Glass".into(),

@@ -35,7 +35,11 @@ pub async fn collections(
     query: RawQuery,
 ) -> Result<Response, ApiError> {
     no_query(query)?;
-    let list = state.storage.collections().await?;
+    let mut list = state.storage.collections().await?;
+    for c in &mut list {
+        c.cover_picture =
+            c.cover.as_ref().and_then(|img| state.pictures.for_url(&img.url)).cloned();
+    }
     Ok(etag::json(&headers, &list))
 }
 
@@ -47,11 +51,17 @@ pub async fn collection(
 ) -> Result<Response, ApiError> {
     no_query(query)?;
     let slug: Slug = segment(slug, "collection slug")?;
-    let detail = state
+    let mut detail = state
         .storage
         .collection(&slug)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no collection named {slug}")))?;
+    let pictures = &state.pictures;
+    let cover = &mut detail.collection;
+    cover.cover_picture = cover.cover.as_ref().and_then(|img| pictures.for_url(&img.url)).cloned();
+    for item in &mut detail.items {
+        item.picture = pictures.for_url(&item.thumb.url).cloned();
+    }
     Ok(etag::json(&headers, &detail))
 }
 
@@ -68,6 +78,7 @@ pub async fn item(
         .item(id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no item with id {id}")))?;
+    item.summary.picture = state.pictures.for_url(&item.original.url).cloned();
     item.quote = Some(state.keys.quote(id, item.summary.price, clock::now()));
     Ok(etag::json(&headers, &item))
 }

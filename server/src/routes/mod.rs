@@ -4,6 +4,7 @@ mod catalog;
 mod devices;
 mod etag;
 mod health;
+mod images;
 pub mod intents;
 mod json;
 mod orders;
@@ -28,6 +29,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/api/v1/orders/{id}", get(orders::get))
         .route("/api", get(unknown_api))
         .route("/api/{*rest}", get(unknown_api))
+        .route("/img/{id}", get(images::by_hints))
         .route("/healthz", get(health::healthz))
         .method_not_allowed_fallback(method_not_allowed)
         // An intent is a few KB; nothing we accept is larger.

@@ -40,6 +40,14 @@ async fn cache_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let policy = cache_policy(&path, res.status());
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    // The shell asks for client hints, so the page's image requests (and `/img/{item}`) carry
+    // DPR, slot width and Save-Data.
+    if !looks_like_file(&path) || path == "/index.html" {
+        res.headers_mut().insert(
+            header::HeaderName::from_static("accept-ch"),
+            HeaderValue::from_static(crate::images::hints::ACCEPT_CH),
+        );
+    }
     res
 }
 

@@ -122,6 +122,7 @@ impl TryFrom<CollectionRow> for Collection {
             item_count: to_u32("item_count", r.item_count)?,
             cover,
             cover_alt: r.cover_alt,
+            cover_picture: None,
         })
     }
 }
@@ -139,6 +140,7 @@ impl TryFrom<ItemRow> for Item {
                 stock: to_u32("stock", r.stock)?,
                 thumb: image("thumb", r.thumb_url, r.thumb_width, r.thumb_height)?,
                 alt: r.alt,
+                picture: None,
             },
             collection: r.collection_slug.parse().map_err(|e| corrupt("slug", e))?,
             collection_title: r.collection_title,

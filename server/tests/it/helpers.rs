@@ -162,7 +162,26 @@ pub async fn spawn_app() -> TestApp {
 
 /// Spawn the real app on port 0 with the demo catalog seeded (rows only) and a tiny fake dist.
 pub async fn spawn_app_with(policy: Policy) -> TestApp {
+    spawn(policy, |_| {}).await
+}
+
+/// Like `spawn_app`, with item 101's image drawn small and run through the variant pipeline
+/// before the server starts (so its manifest is loaded).
+pub async fn spawn_app_with_pictures() -> TestApp {
+    spawn(Policy::default(), |media| {
+        let catalog = demo::catalog().unwrap();
+        let item = &catalog.collections[0].items[0];
+        assert_eq!(item.id, item_id(101));
+        let path = media.join(item.original.url.trim_start_matches("/media/"));
+        demo::art::write_jpeg(&path, &item.art.render(600, 400), 85).unwrap();
+        vitrine_server::images::pipeline::run(media, &|_, _| {}).unwrap();
+    })
+    .await
+}
+
+async fn spawn(policy: Policy, prepare_media: impl FnOnce(&Path)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
+    prepare_media(&dir.path().join("media"));
     let db = format!("sqlite://{}", dir.path().join("db/vitrine.db").display());
     let storage = storage::connect(&db).await.unwrap();
     storage.insert_catalog(&demo::catalog().unwrap()).await.unwrap();

@@ -5,6 +5,7 @@ mod catalog;
 mod devices;
 mod helpers;
 mod idempotency;
+mod images;
 mod rejections;
 mod settlement;
 mod static_files;
