@@ -23,10 +23,16 @@ pub struct Connectivity {
     pub online: RwSignal<bool>,
     /// A service worker controls this page, so what was seen stays available offline.
     pub offline_ready: RwSignal<bool>,
+    /// A new release is installed and waiting for the buyer's word to take over.
+    pub update_waiting: RwSignal<bool>,
 }
 
 pub fn provide() -> Connectivity {
-    let c = Connectivity { online: RwSignal::new(true), offline_ready: RwSignal::new(false) };
+    let c = Connectivity {
+        online: RwSignal::new(true),
+        offline_ready: RwSignal::new(false),
+        update_waiting: RwSignal::new(false),
+    };
     provide_context(c);
     let check = move || {
         spawn_local(async move {
@@ -40,16 +46,36 @@ pub fn provide() -> Connectivity {
     let _ = window_event_listener(leptos::ev::focus, move |_| check());
     let _ = window_event_listener(leptos::ev::pageshow, move |_| check());
     set_interval(check, RECHECK_EVERY);
-    register_service_worker(c.offline_ready);
+    register_service_worker(c);
     c
+}
+
+/// The buyer asked to save data (`Save-Data`), or the link is 2G: small, low-quality images and
+/// no prefetching. Read once: it rarely changes during a visit, and images must not flip size.
+pub fn save_data() -> bool {
+    thread_local! {
+        static SAVE_DATA: bool = {
+            let connection = web_sys::window()
+                .and_then(|w| js_sys::Reflect::get(&w.navigator(), &"connection".into()).ok())
+                .filter(|c| c.is_object());
+            connection.is_some_and(|c| {
+                let get = |k: &str| js_sys::Reflect::get(&c, &k.into()).ok();
+                let save = get("saveData").and_then(|v| v.as_bool()).unwrap_or(false);
+                let ect = get("effectiveType").and_then(|v| v.as_string()).unwrap_or_default();
+                save || ect == "slow-2g" || ect == "2g"
+            })
+        };
+    }
+    SAVE_DATA.with(|s| *s)
 }
 
 pub fn use_connectivity() -> Option<Connectivity> {
     use_context::<Connectivity>()
 }
 
-/// Register `/sw.js`; `ready` turns true once a worker controls this page.
-fn register_service_worker(ready: RwSignal<bool>) {
+/// Register `/sw.js`; `offline_ready` turns true once a worker controls this page, and
+/// `update_waiting` once a newer release has installed behind it.
+fn register_service_worker(c: Connectivity) {
     let Some(window) = web_sys::window() else { return };
     let navigator = window.navigator();
     // Absent on insecure origins and in some private modes: the app still works online.
@@ -60,16 +86,80 @@ fn register_service_worker(ready: RwSignal<bool>) {
     let _ = container.register("/sw.js");
     spawn_local(async move {
         let Ok(promise) = container.ready() else { return };
-        if JsFuture::from(promise).await.is_err() {
+        let Ok(registration) = JsFuture::from(promise).await else { return };
+        let Ok(registration) = registration.dyn_into::<web_sys::ServiceWorkerRegistration>() else {
             return;
-        }
-        if container.controller().is_some() {
-            ready.set(true);
-            return;
-        }
-        // First visit: the worker claims this page right after activating.
-        let on_change = Closure::<dyn FnMut()>::new(move || ready.set(true));
+        };
+        watch_for_updates(&registration, c.update_waiting);
+        let had_controller = container.controller().is_some();
+        c.offline_ready.set(had_controller);
+        // First visit: the worker claims this page right after activating. Later, a change of
+        // controller means the buyer accepted an update: load the new release.
+        let on_change = Closure::<dyn FnMut()>::new(move || {
+            if had_controller {
+                if let Some(w) = web_sys::window() {
+                    let _ = w.location().reload();
+                }
+            } else {
+                c.offline_ready.set(true);
+            }
+        });
         container.set_oncontrollerchange(Some(on_change.as_ref().unchecked_ref()));
         on_change.forget();
+    });
+}
+
+/// A worker that is `installed` while another controls the page is an update waiting.
+fn watch_for_updates(registration: &web_sys::ServiceWorkerRegistration, waiting: RwSignal<bool>) {
+    let has_controller =
+        || web_sys::window().is_some_and(|w| w.navigator().service_worker().controller().is_some());
+    if registration.waiting().is_some() && has_controller() {
+        waiting.set(true);
+    }
+    let reg = registration.clone();
+    let on_found = Closure::<dyn FnMut()>::new(move || {
+        let Some(installing) = reg.installing() else { return };
+        let worker = installing.clone();
+        let on_state = Closure::<dyn FnMut()>::new(move || {
+            if worker.state() == web_sys::ServiceWorkerState::Installed && has_controller() {
+                waiting.set(true);
+            }
+        });
+        installing.set_onstatechange(Some(on_state.as_ref().unchecked_ref()));
+        on_state.forget();
+    });
+    registration.set_onupdatefound(Some(on_found.as_ref().unchecked_ref()));
+    on_found.forget();
+    // Browsers check on navigation; a long-lived tab checks when it comes back into view too.
+    let reg = registration.clone();
+    let on_visible = Closure::<dyn FnMut()>::new(move || {
+        if web_sys::window().and_then(|w| w.document()).is_some_and(|d| !d.hidden()) {
+            let _ = reg.update();
+        }
+    });
+    if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+        let _ = document.add_event_listener_with_callback(
+            "visibilitychange",
+            on_visible.as_ref().unchecked_ref(),
+        );
+    }
+    on_visible.forget();
+}
+
+/// The buyer said "reload": tell the waiting worker to take over; `controllerchange` reloads.
+pub fn activate_update() {
+    let Some(window) = web_sys::window() else { return };
+    let container = window.navigator().service_worker();
+    spawn_local(async move {
+        let Ok(registration) = JsFuture::from(container.get_registration()).await else {
+            return;
+        };
+        let Ok(registration) = registration.dyn_into::<web_sys::ServiceWorkerRegistration>() else {
+            return;
+        };
+        let Some(waiting) = registration.waiting() else { return };
+        if let Ok(text) = serde_json::to_string(&vitrine_protocol::device::PageRequest::Activate) {
+            let _ = waiting.post_message(&text.into());
+        }
     });
 }

@@ -6,6 +6,7 @@ mod api;
 mod components;
 mod connectivity;
 mod pages;
+mod placeholder;
 pub mod routes;
 mod worker;
 

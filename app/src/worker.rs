@@ -150,3 +150,18 @@ mod tests {
         }
     }
 }
+
+/// `navigator.storage.persist()`, fire and forget: the browser may ask the buyer or decide by
+/// itself; either way it only matters under storage pressure.
+pub fn persist_storage() {
+    let storage = web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w.navigator(), &"storage".into()).ok())
+        .filter(|s| s.is_object());
+    let Some(storage) = storage else { return };
+    let persist = js_sys::Reflect::get(&storage, &"persist".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(persist) = persist {
+        let _ = persist.call0(&storage);
+    }
+}

@@ -36,6 +36,37 @@ pub enum PageRequest {
         /// Skip the waiting time of intents that failed on the network.
         force: bool,
     },
+    /// Sent to a *waiting* worker when the buyer accepts an update: take over now.
+    Activate,
+    /// How the image cache has done so far (answered `ImageStats`).
+    ImageStats,
+    /// The collector's limit on the space images may take on this device (the worker uses the
+    /// smaller of it and its share of the storage quota). Answered `ImageStats`.
+    ImageBudget {
+        /// Bytes; 0 removes the collector's limit.
+        max_bytes: u64,
+    },
+}
+
+/// The image cache's counters since this device first installed Vitrine, plus its size now.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageCacheStats {
+    /// Answered from the cache.
+    pub hits: u64,
+    /// Not in the cache (fetched, or answered by a fallback when offline).
+    pub misses: u64,
+    /// Offline misses answered by another cached size of the same image.
+    pub fallbacks: u64,
+    /// Offline misses answered by the "available when online" placeholder.
+    pub placeholders: u64,
+    /// Entries removed to stay within the bounds.
+    pub evictions: u64,
+    /// Entries in the cache now.
+    pub entries: u64,
+    /// Bytes of image bodies in the cache now.
+    pub bytes: u64,
+    /// The byte bound in force (a share of the storage quota, capped).
+    pub byte_budget: u64,
 }
 
 /// What the buyer asked for, as the item page knows it.
@@ -76,6 +107,8 @@ pub enum WorkerReply {
         /// Newest first.
         receipts: Vec<Receipt>,
     },
+    /// Answer to `ImageStats`.
+    ImageStats(ImageCacheStats),
     /// The request was carried out.
     Done,
     /// The worker failed (storage unavailable…); nothing was stored.

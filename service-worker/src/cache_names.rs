@@ -12,23 +12,31 @@ pub enum CacheKind {
     Precache,
     /// Catalog JSON, stale-while-revalidate.
     Api,
-    /// Catalog images, cache-first.
-    Media,
+    /// Catalog images, cache-first, bounded (`image_cache`). Not versioned by build: image URLs
+    /// are content-addressed, so a new release keeps every entry.
+    Images,
 }
+
+/// Bump only if the image cache's entry format changes (e.g. its size header).
+const IMAGES: &str = "vitrine-images-v1";
 
 impl CacheKind {
     pub fn name(self) -> String {
         let kind = match self {
             CacheKind::Precache => "precache",
             CacheKind::Api => "api",
-            CacheKind::Media => "media",
+            CacheKind::Images => return IMAGES.to_owned(),
         };
         format!("{PREFIX}{VERSION}-{kind}")
     }
 }
 
-/// Whether `name` belongs to Vitrine but not to this version.
+/// Whether `name` belongs to Vitrine but not to this version (the shared image cache belongs
+/// to every version).
 pub fn is_outdated(name: &str) -> bool {
+    if name == IMAGES {
+        return false;
+    }
     match name.strip_prefix(PREFIX) {
         Some(rest) => !rest.starts_with(&format!("{VERSION}-")),
         None => false,
@@ -45,5 +53,8 @@ mod tests {
         assert!(!is_outdated(&CacheKind::Precache.name()));
         assert!(is_outdated("vitrine-0ld-precache"));
         assert!(!is_outdated("someone-elses-cache"));
+        assert!(!is_outdated(&CacheKind::Images.name()), "images survive releases");
+        assert!(is_outdated("vitrine-0ld-media"), "the old per-version image cache goes");
+        assert!(is_outdated("vitrine-images-v0"));
     }
 }

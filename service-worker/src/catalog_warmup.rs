@@ -1,6 +1,9 @@
-//! At install, save the catalog JSON and every grid thumbnail, so any gallery opens offline.
+//! At install, save the catalog JSON, so any gallery opens offline. Images are not prefetched:
+//! on a phone with little data that would spend megabytes on pictures nobody looked at (and
+//! Save-Data asks us not to); a gallery never opened shows each image's inline ThumbHash
+//! preview instead, and every image seen is kept by the image cache.
 
-use vitrine_protocol::{paths, Collection, CollectionDetail};
+use vitrine_protocol::{paths, Collection};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
@@ -20,15 +23,8 @@ async fn fetch_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, JsVa
 
 pub async fn warm() -> Result<(), JsValue> {
     let collections: Vec<Collection> = fetch_json(paths::COLLECTIONS).await?;
-    let mut images = Vec::new();
     for c in &collections {
-        images.extend(c.cover.as_ref().map(|img| img.url.clone()));
-        let detail: CollectionDetail = fetch_json(&paths::collection(&c.slug)).await?;
-        images.extend(detail.items.into_iter().map(|i| i.thumb.url));
+        let _: serde::de::IgnoredAny = fetch_json(&paths::collection(&c.slug)).await?;
     }
-    images.sort();
-    images.dedup();
-    let media = js::open(CacheKind::Media).await?;
-    let urls: js_sys::Array = images.iter().map(|u| JsValue::from_str(u)).collect();
-    js::wait(media.add_all_with_str_sequence(&urls)).await.map(drop)
+    Ok(())
 }

@@ -14,11 +14,26 @@ use vitrine_protocol::{DeviceCertificate, Intent, IntentId, UnixMillis};
 use wasm_bindgen::JsValue;
 
 pub const NAME: &str = "vitrine";
-/// Bumped only with a migration step that keeps every outbox entry and receipt.
-pub const VERSION: u32 = 1;
 pub const DEVICE: &str = "device";
 pub const OUTBOX: &str = "outbox";
 pub const RECEIPTS: &str = "receipts";
+/// Small records the worker keeps for itself: the image cache's counters.
+pub const META: &str = "meta";
+
+/// The schema, one step per version: the stores each version adds. A step never removes or
+/// renames a store: rexie deletes every store a build does not declare, so each build declares
+/// the stores of *all* steps, and the outbox and receipts can never be dropped by an upgrade.
+pub const STEPS: &[(u32, &[&str])] = &[
+    (1, &[DEVICE, OUTBOX, RECEIPTS]),
+    // 2: image cache counters (`meta`), written off the fetch path.
+    (2, &[META]),
+];
+pub const VERSION: u32 = STEPS[STEPS.len() - 1].0;
+
+fn stores() -> impl Iterator<Item = &'static str> {
+    STEPS.iter().flat_map(|(_, stores)| stores.iter().copied())
+}
+
 const SELF_KEY: &str = "self";
 
 /// The device's key and the server's grant for it. One record, key `"self"`.
@@ -70,14 +85,52 @@ async fn commit(tx: Transaction) -> Result<(), DbError> {
     }
 }
 
-pub async fn open() -> Result<Rexie, DbError> {
-    Ok(Rexie::builder(NAME)
-        .version(VERSION)
-        .add_object_store(ObjectStore::new(DEVICE).key_path("id"))
-        .add_object_store(ObjectStore::new(OUTBOX).key_path("id"))
-        .add_object_store(ObjectStore::new(RECEIPTS).key_path("id"))
-        .build()
-        .await?)
+/// An open connection, closed when dropped: an open connection blocks the next release's
+/// upgrade (`versionchange`) until it goes away, and the worker may live for minutes.
+pub struct Db(Option<Rexie>);
+
+impl std::ops::Deref for Db {
+    type Target = Rexie;
+
+    fn deref(&self) -> &Rexie {
+        // Only `drop` takes the connection out.
+        self.0.as_ref().unwrap_or_else(|| unreachable!("Db used after drop"))
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Some(db) = self.0.take() {
+            db.close();
+        }
+    }
+}
+
+/// Open at this build's version, upgrading through `STEPS`. A database already at a *newer*
+/// version (the next release's worker installed while this one still runs) is opened as it
+/// is: newer versions keep every store this one knows.
+pub async fn open() -> Result<Db, DbError> {
+    let builder = |version: Option<u32>| {
+        let b = Rexie::builder(NAME);
+        let b = match version {
+            Some(v) => b.version(v),
+            None => b,
+        };
+        stores().fold(b, |b, store| b.add_object_store(ObjectStore::new(store).key_path("id")))
+    };
+    let error = match builder(Some(VERSION)).build().await {
+        Ok(db) => return Ok(Db(Some(db))),
+        Err(e) => DbError::from(e),
+    };
+    // Opening without a version never upgrades an existing database.
+    match builder(None).build().await {
+        Ok(db) if db.version().is_ok_and(|v| v > VERSION) => Ok(Db(Some(db))),
+        Ok(db) => {
+            db.close();
+            Err(error)
+        }
+        Err(_) => Err(error),
+    }
 }
 
 pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, DbError> {
@@ -183,4 +236,46 @@ pub async fn settle(
 
 pub async fn save_receipt(db: &Rexie, receipt: &Receipt) -> Result<(), DbError> {
     put(db, RECEIPTS, receipt).await
+}
+
+/// Read-modify-write one `meta` record in one transaction (absent → `T::default()`).
+pub async fn update_meta<T>(db: &Rexie, change: impl FnOnce(&mut T)) -> Result<T, DbError>
+where
+    T: Serialize + DeserializeOwned + Default + MetaRecord,
+{
+    let tx = db.transaction(&[META], TransactionMode::ReadWrite)?;
+    let mut value: T = get(&tx, META, T::KEY).await?.unwrap_or_default();
+    change(&mut value);
+    tx.store(META)?.put(&to_js(&value)?, None).await?;
+    commit(tx).await?;
+    Ok(value)
+}
+
+pub async fn meta<T: DeserializeOwned + MetaRecord>(db: &Rexie) -> Result<Option<T>, DbError> {
+    let tx = db.transaction(&[META], TransactionMode::ReadOnly)?;
+    get(&tx, META, T::KEY).await
+}
+
+/// A record of the `meta` store; its `id` field must equal `KEY`.
+pub trait MetaRecord {
+    const KEY: &'static str;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_steps_only_add_and_keep_the_outbox() {
+        let all: Vec<&str> = stores().collect();
+        let mut unique = all.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), all.len(), "no store is declared twice");
+        for keep in [DEVICE, OUTBOX, RECEIPTS] {
+            assert!(all.contains(&keep), "{keep} is declared by every build");
+        }
+        assert!(STEPS.windows(2).all(|w| w[1].0 == w[0].0 + 1), "versions go up one at a time");
+        assert_eq!(VERSION, 2);
+    }
 }

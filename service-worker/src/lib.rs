@@ -9,6 +9,8 @@ mod catalog_warmup;
 mod checkout;
 mod device_db;
 mod device_key;
+mod image_cache;
+mod image_lru;
 mod js;
 mod lifecycle;
 mod messages;

@@ -2,6 +2,7 @@
 
 use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::cache_names::{self, CacheKind};
@@ -29,7 +30,7 @@ pub fn on_install(own_urls: Array) -> Promise {
     })
 }
 
-/// Delete caches of other versions, then control open pages at once so a first visit is
+/// Delete caches of other versions (keeping their still-valid images), then control open pages at once so a first visit is
 /// already offline-capable.
 #[wasm_bindgen]
 pub fn on_activate() -> Promise {
@@ -39,6 +40,12 @@ pub fn on_activate() -> Promise {
         let names: Array = js::wait(caches.keys()).await?.into();
         for name in names.iter().filter_map(|n| n.as_string()) {
             if cache_names::is_outdated(&name) {
+                if name.ends_with("-media") {
+                    let old: web_sys::Cache = js::wait(caches.open(&name)).await?.dyn_into()?;
+                    if let Err(error) = crate::image_cache::adopt(&old).await {
+                        js::warn("could not keep an older release's images", &error);
+                    }
+                }
                 js::wait(caches.delete(&name)).await?;
             }
         }

@@ -56,7 +56,25 @@ async fn answer(request: PageRequest) -> Result<(WorkerReply, Option<bool>), DbE
             (WorkerReply::Receipts { receipts: device_db::receipts(&db).await? }, None)
         }
         PageRequest::Replay { force } => (WorkerReply::Done, Some(force)),
+        PageRequest::Activate => {
+            // Only a waiting worker gets this: the buyer said "reload" to an update.
+            let _ = js::scope().skip_waiting();
+            (WorkerReply::Done, None)
+        }
+        PageRequest::ImageStats => stats_reply(crate::image_cache::stats().await),
+        PageRequest::ImageBudget { max_bytes } => {
+            stats_reply(crate::image_cache::set_budget(max_bytes).await)
+        }
     })
+}
+
+fn stats_reply(
+    stats: Result<vitrine_protocol::device::ImageCacheStats, JsValue>,
+) -> (WorkerReply, Option<bool>) {
+    match stats {
+        Ok(stats) => (WorkerReply::ImageStats(stats), None),
+        Err(error) => (WorkerReply::Failed { message: format!("{error:?}") }, None),
+    }
 }
 
 fn reply(port: Option<&MessagePort>, answer: &WorkerReply) {

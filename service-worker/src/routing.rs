@@ -15,6 +15,9 @@ pub enum Strategy {
     CacheFirst(CacheKind),
     /// Catalog JSON: answer from cache at once, refresh in the background.
     StaleWhileRevalidate(CacheKind),
+    /// Images: cache-first in the bounded image cache; offline misses get another cached size
+    /// or a placeholder.
+    Image,
 }
 
 /// The request as routing sees it.
@@ -39,8 +42,8 @@ pub fn route(r: &RequestShape<'_>) -> Strategy {
     if r.path.starts_with(paths::API_PREFIX) {
         return Strategy::StaleWhileRevalidate(CacheKind::Api);
     }
-    if r.path.starts_with("/media/") {
-        return Strategy::CacheFirst(CacheKind::Media);
+    if r.path.starts_with("/media/") || r.path.starts_with("/img/") {
+        return Strategy::Image;
     }
     if r.path.starts_with("/assets/") || r.path == "/manifest.webmanifest" {
         return Strategy::CacheFirst(CacheKind::Precache);
@@ -61,7 +64,9 @@ mod tests {
         assert_eq!(get("/api/v1/collections"), Strategy::StaleWhileRevalidate(CacheKind::Api));
         assert_eq!(get("/api/v1/items/101"), Strategy::StaleWhileRevalidate(CacheKind::Api));
         assert_eq!(get("/assets/app-12ab.wasm"), Strategy::CacheFirst(CacheKind::Precache));
-        assert_eq!(get("/media/thumbs/101-aa.jpg"), Strategy::CacheFirst(CacheKind::Media));
+        assert_eq!(get("/media/thumbs/101-aa.jpg"), Strategy::Image);
+        assert_eq!(get("/media/v/101-aa-12/480.webp"), Strategy::Image);
+        assert_eq!(get("/img/101"), Strategy::Image);
         assert_eq!(get("/healthz"), Strategy::Passthrough);
         assert_eq!(
             get("/api/v1/orders/01890a5d-ac96-774b-bcce-b302099a8057"),

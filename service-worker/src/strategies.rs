@@ -25,6 +25,7 @@ pub fn on_fetch(event: FetchEvent) -> Promise {
         let response = match strategy_for(&request) {
             Strategy::AppShell => app_shell(&request).await?,
             Strategy::CacheFirst(kind) => cache_first(&request, kind).await?,
+            Strategy::Image => crate::image_cache::respond(&request).await?,
             Strategy::StaleWhileRevalidate(kind) => {
                 stale_while_revalidate(&event, request, kind).await?
             }

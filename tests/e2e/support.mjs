@@ -27,11 +27,14 @@ export function freshDatabase() {
   return { db, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Start `vitrine serve`; resolves once it prints its URL. `port` 0 picks a free one. */
-export function startServer({ db, port = 0 }) {
+/**
+ * Start `vitrine serve`; resolves once it prints its URL. `port` 0 picks a free one; `dist` is
+ * the built release to serve (another one to test upgrades).
+ */
+export function startServer({ db, port = 0, dist = env("VITRINE_DIST") }) {
   const proc = spawn(env("VITRINE_BIN"), [
     "serve", "--db", db, "--addr", `127.0.0.1:${port}`,
-    "--dist", env("VITRINE_DIST"), "--media", env("VITRINE_MEDIA"),
+    "--dist", dist, "--media", env("VITRINE_MEDIA"),
   ], { stdio: ["ignore", "pipe", "inherit"] });
   const exited = new Promise((resolve) => proc.once("exit", resolve));
   return new Promise((resolve, reject) => {
@@ -53,13 +56,15 @@ export function startServer({ db, port = 0 }) {
   });
 }
 
-export async function launchBrowser() {
+/** A phone-sized Chromium; `options` go to playwright (e.g. `deviceScaleFactor: 2`). */
+export async function launchBrowser(options = {}) {
   const profile = mkdtempSync(join(tmpdir(), "vitrine-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: env("CHROMIUM"),
     headless: true,
     args: CHROMIUM_FLAGS,
     viewport: { width: 400, height: 800 },
+    ...options,
   });
   return {
     context,
@@ -77,12 +82,12 @@ export const heading = (page, name) => page.getByRole("heading", { level: 1, nam
  * Registers hooks that give the test file its own database, server and browser, torn down
  * after the last test. Read `server` and `browser` from the returned object inside tests.
  */
-export function useStorefront() {
+export function useStorefront(browserOptions = {}) {
   const ctx = {};
   before(async () => {
     ctx.db = freshDatabase();
     ctx.server = await startServer({ db: ctx.db.db });
-    ctx.browser = await launchBrowser();
+    ctx.browser = await launchBrowser(browserOptions);
   });
   after(async () => {
     await ctx.browser?.close();
@@ -90,4 +95,23 @@ export function useStorefront() {
     ctx.db?.cleanup();
   });
   return ctx;
+}
+
+/** Ask the page's service worker something (a `protocol::device::PageRequest`, as JSON). */
+export async function askWorker(page, request) {
+  const text = await page.evaluate(async (request) => {
+    const registration = await navigator.serviceWorker.ready;
+    const channel = new MessageChannel();
+    const answer = new Promise((resolve) => { channel.port1.onmessage = (e) => resolve(e.data); });
+    registration.active.postMessage(JSON.stringify(request), [channel.port2]);
+    return answer;
+  }, request);
+  return JSON.parse(text);
+}
+
+/** Wait until `img` has decoded something, and return what it shows. */
+export async function loadedImage(page, img) {
+  await page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await img.elementHandle());
+  return img.evaluate((el) => ({ src: el.currentSrc, naturalWidth: el.naturalWidth,
+    slot: el.getBoundingClientRect().width, dpr: devicePixelRatio, alt: el.alt }));
 }

@@ -31,9 +31,18 @@ pub struct Dist {
     pub assets: BTreeMap<String, String>,
 }
 
+/// `target/dist`, stamped with `$VITRINE_RELEASE` if set.
 pub fn build(sh: &Shell) -> Result<Dist> {
+    let release = std::env::var("VITRINE_RELEASE").ok();
+    build_release(sh, "target/dist", release.as_deref())
+}
+
+/// Build into `target/{out}`. `release` names the release in `index.html`
+/// (`<meta name="vitrine-release">`): a different name alone makes a different precache
+/// version, hence a new worker and an upgrade, which the upgrade test uses for its build B.
+pub fn build_release(sh: &Shell, out: &str, release: Option<&str>) -> Result<Dist> {
     let root = project_root();
-    let dir = root.join("target/dist");
+    let dir = root.join(out);
     let staging = root.join("target/wasm-bindgen");
     if dir.exists() {
         std::fs::remove_dir_all(&dir)?;
@@ -53,7 +62,11 @@ pub fn build(sh: &Shell) -> Result<Dist> {
         out.hashed(icon.name, &icons::png(&icon)?)?;
     }
     out.plain("manifest.webmanifest", icons::web_manifest(&out.assets)?.as_bytes())?;
-    let index = fill(&std::fs::read_to_string(root.join("public/index.html"))?, &out.assets);
+    let mut index = fill(&std::fs::read_to_string(root.join("public/index.html"))?, &out.assets);
+    if let Some(release) = release {
+        let meta = format!("  <meta name=\"vitrine-release\" content=\"{release}\">\n</head>");
+        index = index.replacen("</head>", &meta, 1);
+    }
     out.plain("index.html", index.as_bytes())?;
 
     // The worker embeds the manifest, so it is written before the worker is built.

@@ -92,6 +92,8 @@ fn test(sh: &Shell) -> Result<()> {
     cmd!(sh, "cargo fmt --all --check").run().context("run `cargo fmt --all` to fix")?;
     cmd!(sh, "cargo clippy --workspace --all-targets -- -D warnings").run()?;
     cmd!(sh, "cargo test --workspace").run()?;
+    // Build B first: the last build leaves the worker compiled for `target/dist` (A).
+    dist::build_release(sh, "target/dist-b", Some("upgrade-test-b"))?;
     dist::build(sh)?;
     browser_tests(sh)
 }
@@ -110,6 +112,7 @@ fn browser_tests(sh: &Shell) -> Result<()> {
     let _env = [
         sh.push_env("VITRINE_BIN", &vitrine),
         sh.push_env("VITRINE_DIST", root.join("target/dist")),
+        sh.push_env("VITRINE_DIST_B", root.join("target/dist-b")),
         sh.push_env("VITRINE_MEDIA", &media),
         sh.push_env("CHROMIUM", tools::CHROMIUM),
     ];

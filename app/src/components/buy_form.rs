@@ -80,6 +80,9 @@ fn BuyForm(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) -> imp
         spawn_local(async move {
             match worker::ask(&PageRequest::Buy(purchase)).await {
                 Ok(WorkerReply::Bought(receipt)) => {
+                    // The device now holds an order that must not be lost: ask the browser
+                    // not to evict this origin's storage (only a page may ask).
+                    worker::persist_storage();
                     navigate(&routes::receipt(receipt.id), Default::default())
                 }
                 Ok(WorkerReply::Refused { reason }) => problem.set(Some(reason)),

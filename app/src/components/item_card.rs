@@ -2,24 +2,19 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use vitrine_protocol::ItemSummary;
 
+use super::{Layout, ResponsiveImage};
 use crate::routes;
 
 /// One tile of a gallery grid; the whole card is a single link named by the title.
 #[component]
-pub fn ItemCard(item: ItemSummary) -> impl IntoView {
+pub fn ItemCard(item: ItemSummary, #[prop(optional)] eager: bool) -> impl IntoView {
     let availability =
         if item.stock == 0 { "Sold out".to_owned() } else { format!("{} left", item.stock) };
     view! {
         <article class="card">
             <A href=routes::item(item.id)>
-                <img
-                    src=item.thumb.url
-                    width=item.thumb.width
-                    height=item.thumb.height
-                    alt=item.alt
-                    loading="lazy"
-                    decoding="async"
-                />
+                <ResponsiveImage picture=item.picture fallback=item.thumb alt=item.alt
+                    layout=Layout::Card eager=eager />
                 <h2>{item.title}</h2>
             </A>
             <p class="artist">{item.artist}</p>

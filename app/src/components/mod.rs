@@ -3,11 +3,13 @@
 mod buy_form;
 mod heading;
 mod item_card;
+mod picture;
 mod problem;
 mod status_bar;
 
 pub use buy_form::buy_form;
 pub use heading::PageHeading;
 pub use item_card::ItemCard;
+pub use picture::{Layout, ResponsiveImage};
 pub use problem::Problem;
 pub use status_bar::StatusBar;

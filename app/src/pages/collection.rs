@@ -6,6 +6,9 @@ use super::loading;
 use crate::api::{self, FetchError};
 use crate::components::{ItemCard, PageHeading, Problem};
 
+/// Cards a phone shows before scrolling: two columns, two rows.
+const EAGER_CARDS: usize = 4;
+
 #[component]
 pub fn CollectionPage() -> impl IntoView {
     let params = use_params_map();
@@ -26,7 +29,11 @@ pub fn CollectionPage() -> impl IntoView {
                         <PageHeading text=d.collection.title.clone() />
                         <p class="lede">{d.collection.description}</p>
                         <ul class="grid" aria-label="Works in this collection">
-                            {d.items.into_iter().map(|item| view! { <li><ItemCard item /></li> }).collect_view()}
+                            {d.items.into_iter().enumerate().map(|(i, item)| {
+                                // The first screen loads at once (it holds the LCP image); the
+                                // rest wait until they scroll near.
+                                view! { <li><ItemCard item eager=i < EAGER_CARDS /></li> }
+                            }).collect_view()}
                         </ul>
                     }.into_any(),
                     Err(error) => view! { <Problem error what="collection" /> }.into_any(),

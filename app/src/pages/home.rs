@@ -3,7 +3,7 @@ use leptos_router::components::A;
 use vitrine_protocol::Collection;
 
 use super::loading;
-use crate::components::{PageHeading, Problem};
+use crate::components::{Layout, PageHeading, Problem, ResponsiveImage};
 use crate::{api, routes};
 
 #[component]
@@ -33,8 +33,8 @@ fn CollectionCard(c: Collection) -> impl IntoView {
         <article class="collection-card">
             <A href=routes::collection(&c.slug)>
                 {c.cover.map(|img| view! {
-                    <img src=img.url width=img.width height=img.height
-                        alt=c.cover_alt.unwrap_or_default() decoding="async" />
+                    <ResponsiveImage picture=c.cover_picture fallback=img
+                        alt=c.cover_alt.unwrap_or_default() layout=Layout::Cover eager=true />
                 })}
                 <h2>{c.title}</h2>
             </A>

@@ -5,7 +5,7 @@ use vitrine_protocol::{Item, ItemId};
 
 use super::loading;
 use crate::api::{self, FetchError};
-use crate::components::{buy_form, PageHeading, Problem};
+use crate::components::{buy_form, Layout, PageHeading, Problem, ResponsiveImage};
 use crate::routes;
 
 #[component]
@@ -66,8 +66,7 @@ fn ItemDetail(item: Item) -> impl IntoView {
             <PageHeading text=s.title.clone() />
             <p class="summary">{sentence}</p>
             <figure>
-                <img src=s.thumb.url width=s.thumb.width height=s.thumb.height alt=s.alt
-                    decoding="async" />
+                <ResponsiveImage picture=s.picture fallback=s.thumb alt=s.alt layout=Layout::Hero eager=true />
                 <figcaption>
                     <a href=item.original.url>{original_label}</a>
                 </figcaption>

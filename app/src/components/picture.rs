@@ -1,0 +1,69 @@
+use leptos::prelude::*;
+use vitrine_protocol::{ImageFormat, ImageRef, Picture};
+
+use crate::{connectivity, placeholder};
+
+/// Where an image sits in the layout, as a `sizes` attribute (kept next to style/main.css's
+/// grid rules: the browser picks a width from it before CSS has loaded).
+#[derive(Clone, Copy)]
+pub enum Layout {
+    /// A gallery card: two columns on a phone, up to six on a wide screen.
+    Card,
+    /// A collection cover on the home page.
+    Cover,
+    /// The picture on an item page.
+    Hero,
+}
+
+impl Layout {
+    fn sizes(self) -> &'static str {
+        match self {
+            Layout::Card => {
+                "(min-width: 72rem) 12rem, (min-width: 40rem) 25vw, calc(50vw - 1.5rem)"
+            }
+            Layout::Cover => {
+                "(min-width: 72rem) 24rem, (min-width: 40rem) 50vw, calc(100vw - 2rem)"
+            }
+            Layout::Hero => "(min-width: 48rem) min(60vw, 42rem), calc(100vw - 2rem)",
+        }
+    }
+}
+
+/// A responsive image: WebP and progressive JPEG variants by `srcset`/`sizes`, the box
+/// reserved by `width`/`height`, and a ThumbHash preview painted behind it until it loads (or,
+/// offline, behind the worker's "available when online" image). Save-Data and 2G links get the
+/// lite variants. Without a `picture` (pipeline not run) it is the plain thumbnail.
+#[component]
+pub fn ResponsiveImage(
+    picture: Option<Picture>,
+    fallback: ImageRef,
+    alt: String,
+    layout: Layout,
+    #[prop(optional)] eager: bool,
+) -> impl IntoView {
+    let loading = if eager { "eager" } else { "lazy" };
+    let fetchpriority = if eager { "high" } else { "auto" };
+    let Some(p) = picture else {
+        return view! {
+            <img src=fallback.url width=fallback.width height=fallback.height alt=alt
+                loading=loading decoding="async" />
+        }
+        .into_any();
+    };
+    let lite = connectivity::save_data() && !p.lite.is_empty();
+    let widths = if lite { &p.lite } else { &p.widths };
+    let src_width = widths.iter().copied().find(|&w| w >= 480).or(widths.last().copied());
+    let src = src_width.map_or(fallback.url, |w| p.url(w, ImageFormat::Jpeg, lite));
+    let style = placeholder::data_url(&p.placeholder)
+        .map(|url| format!("background-image:url({url})"))
+        .unwrap_or_default();
+    view! {
+        <picture>
+            <source type="image/webp" srcset=p.srcset(ImageFormat::Webp, lite) sizes=layout.sizes() />
+            <img src=src srcset=p.srcset(ImageFormat::Jpeg, lite) sizes=layout.sizes()
+                width=p.width height=p.height alt=alt style=style class="pic"
+                loading=loading fetchpriority=fetchpriority decoding="async" />
+        </picture>
+    }
+    .into_any()
+}

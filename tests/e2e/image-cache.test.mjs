@@ -1,0 +1,57 @@
+// A collector who gives images little room (a phone with little storage): browsing every work
+// keeps the image cache under the bound, least recently used pictures going first.
+// (Chromium's CDP quota override does not reach `storage.estimate()` here, so the test sets the
+// collector's own limit, which the worker combines with its share of the quota.)
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { useStorefront, heading, askWorker, loadedImage } from "./support.mjs";
+
+const ctx = useStorefront({ deviceScaleFactor: 2 });
+const LIMIT = 512 * 1024;
+
+/** Bytes and entries really in the image cache, read through the Cache API. */
+const cacheContents = (page) => page.evaluate(async () => {
+  const cache = await caches.open("vitrine-images-v1");
+  let bytes = 0;
+  const keys = await cache.keys();
+  for (const key of keys) bytes += (await (await cache.match(key)).arrayBuffer()).byteLength;
+  return { entries: keys.length, bytes };
+});
+
+test("browsing every work keeps the image cache within its bound", async () => {
+  const page = await ctx.browser.context.newPage();
+  await page.goto(`${ctx.server.base}/`);
+  await heading(page, "Collections").waitFor();
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  const set = await askWorker(page, { image_budget: { max_bytes: LIMIT } });
+  assert.equal(set.image_stats.byte_budget, LIMIT, JSON.stringify(set));
+
+  const collections = await page.evaluate(() => fetch("/api/v1/collections").then((r) => r.json()));
+  let items = 0;
+  for (const c of collections) {
+    const detail = await page.evaluate((slug) =>
+      fetch(`/api/v1/collections/${slug}`).then((r) => r.json()), c.slug);
+    await page.goto(`${ctx.server.base}/c/${c.slug}`);
+    await heading(page, c.title).waitFor();
+    for (const item of detail.items) {
+      await page.goto(`${ctx.server.base}/i/${item.id}`);
+      await heading(page, item.title).waitFor();
+      await loadedImage(page, page.getByRole("img", { name: item.alt }));
+      items += 1;
+    }
+  }
+  assert.ok(items >= 48, `browsed ${items} works`);
+
+  const { image_stats: stats } = await askWorker(page, "image_stats");
+  const real = await cacheContents(page);
+  console.log(`image cache after ${items} works: ${JSON.stringify(stats)}`);
+  assert.equal(stats.byte_budget, LIMIT);
+  assert.ok(stats.evictions > 0, `the bound was reached and enforced: ${JSON.stringify(stats)}`);
+  assert.ok(real.bytes <= stats.byte_budget, `${real.bytes} B cached, bound ${stats.byte_budget}`);
+  assert.equal(real.bytes, stats.bytes, "the worker's books match the cache");
+  assert.equal(real.entries, stats.entries);
+  // The most recent picture is still there: least recently used went first.
+  const last = await page.getByRole("img").first().evaluate((el) => el.currentSrc);
+  assert.ok(await page.evaluate((src) => caches.open("vitrine-images-v1")
+    .then((c) => c.match(src)).then(Boolean), last), "the picture on screen stays cached");
+});

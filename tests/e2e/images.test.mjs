@@ -1,0 +1,91 @@
+// A collector on a DPR-2 phone, 400 CSS px wide: the gallery loads the variant each slot needs
+// (and a fraction of the originals' bytes); offline, seen images stay and unseen ones say so
+// with their alt text; browsing everything keeps the image cache within its bound.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { useStorefront, heading, askWorker, loadedImage } from "./support.mjs";
+
+const WIDTHS = [160, 320, 480, 640, 960, 1280, 1920];
+const manifest = () =>
+  JSON.parse(readFileSync(join(process.env.VITRINE_MEDIA, "v/manifest.json"), "utf8"));
+
+const ctx = useStorefront({ deviceScaleFactor: 2 });
+
+/** The variant width a slot of `slot` CSS px needs at `dpr`: the smallest that covers it. */
+const needed = (slot, dpr) => WIDTHS.find((w) => w >= slot * dpr) ?? WIDTHS.at(-1);
+
+test("a DPR-2 phone gets the width each slot needs, in WebP, at a tenth of the originals", async () => {
+  const page = await ctx.browser.context.newPage();
+  const images = [];
+  page.on("response", async (res) => {
+    if (new URL(res.url()).pathname.startsWith("/media/")) {
+      images.push({ url: res.url(), bytes: (await res.body().catch(() => Buffer.alloc(0))).length });
+    }
+  });
+  await page.goto(`${ctx.server.base}/c/tidal-glass`);
+  await heading(page, "Tidal Glass").waitFor();
+  const cards = page.getByRole("list", { name: "Works in this collection" }).getByRole("img");
+  const firstScreen = [];
+  for (let i = 0; i < 4; i++) {
+    const shown = await loadedImage(page, cards.nth(i));
+    assert.equal(shown.dpr, 2);
+    const path = new URL(shown.src).pathname;
+    assert.match(path, /^\/media\/v\/[\w-]+\/\d+\.webp$/, "a WebP variant, not the original");
+    const width = Number(path.match(/\/(\d+)\.webp$/)[1]);
+    assert.equal(width, needed(shown.slot, shown.dpr),
+      `a ${shown.slot} CSS px slot at DPR 2 needs ${needed(shown.slot, 2)} px: got ${path}`);
+    assert.ok(shown.alt.length > 20, "alt text is kept");
+    firstScreen.push(path);
+  }
+  // Bytes for the first screen vs the originals of the same works.
+  const byStem = manifest().images;
+  const originals = firstScreen
+    .map((path) => Object.values(byStem).find((e) => path.startsWith(e.base)))
+    .reduce((sum, e) => sum + e.original_bytes, 0);
+  await page.waitForLoadState("networkidle");
+  const sent = images.filter((i) => firstScreen.some((p) => i.url.endsWith(p)))
+    .reduce((sum, i) => sum + i.bytes, 0);
+  const ratio = sent / originals;
+  console.log(`first gallery screen: ${sent} B of images vs ${originals} B of originals ` +
+    `(${(ratio * 100).toFixed(2)}%)`);
+  assert.ok(sent > 0 && ratio <= 0.10, `first screen costs ${(ratio * 100).toFixed(1)}% of the originals`);
+});
+
+test("offline, a seen image shows and an unseen one shows the placeholder with its alt text", async () => {
+  const page = await ctx.browser.context.newPage();
+  await page.goto(`${ctx.server.base}/c/tidal-glass`);
+  await heading(page, "Tidal Glass").waitFor();
+  const first = page.getByRole("list", { name: "Works in this collection" }).getByRole("img").first();
+  const seen = await loadedImage(page, first);
+  // The worker controls the page, so what this visit loaded went into its image cache.
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await page.reload();
+  await heading(page, "Tidal Glass").waitFor();
+  await loadedImage(page, first);
+  await ctx.server.kill();
+
+  const offline = await ctx.browser.context.newPage();
+  await offline.goto(`${ctx.server.base}/c/tidal-glass`);
+  await heading(offline, "Tidal Glass").waitFor();
+  const again = offline.getByRole("list", { name: "Works in this collection" }).getByRole("img").first();
+  const shown = await loadedImage(offline, again);
+  assert.equal(shown.src, seen.src, "the same variant, from the worker's cache");
+  const header = (page, src) => page.evaluate(
+    (src) => fetch(src).then((r) => r.headers.get("x-vitrine-offline")), src);
+  assert.equal(await header(offline, shown.src), null, "the real image, not a placeholder");
+
+  // A collection never opened: its JSON was saved at install, its images never were.
+  await offline.goto(`${ctx.server.base}/c/quiet-grids`);
+  await heading(offline, "Quiet Grids").waitFor();
+  const unseen = offline.getByRole("list", { name: "Works in this collection" }).getByRole("img").first();
+  const placeholder = await loadedImage(offline, unseen);
+  assert.match(placeholder.alt, /^A grid of square tiles .+ winding paths/, "the alt text is still there");
+  assert.equal(await header(offline, placeholder.src), "placeholder");
+  // The ThumbHash preview is painted behind it.
+  assert.match(await unseen.evaluate((el) => el.style.backgroundImage), /^url\("data:image\/bmp;base64,/);
+
+  const stats = await askWorker(offline, "image_stats");
+  assert.ok(stats.image_stats.hits >= 2 && stats.image_stats.placeholders >= 1, JSON.stringify(stats));
+});
