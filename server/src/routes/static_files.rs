@@ -35,9 +35,20 @@ fn looks_like_file(path: &str) -> bool {
     path.rsplit('/').next().is_some_and(|last| last.contains('.'))
 }
 
-async fn cache_headers(req: Request, next: Next) -> Response {
+async fn cache_headers(mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
+    let immutable = is_immutable(&path);
+    if !immutable {
+        // A file's mtime is no validator for a fixed URL: a release built earlier than the one
+        // it replaces (a rollback, or two builds deployed in turn) would answer 304 to the
+        // newer copy's date, and browsers would never see the new `sw.js`. These files are
+        // small; always send them whole.
+        req.headers_mut().remove(header::IF_MODIFIED_SINCE);
+    }
     let mut res = next.run(req).await;
+    if !immutable {
+        res.headers_mut().remove(header::LAST_MODIFIED);
+    }
     let policy = cache_policy(&path, res.status());
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     // The shell asks for client hints, so the page's image requests (and `/img/{item}`) carry
@@ -51,13 +62,17 @@ async fn cache_headers(req: Request, next: Next) -> Response {
     res
 }
 
+fn is_immutable(path: &str) -> bool {
+    path.starts_with("/assets/") || path.starts_with("/media/")
+}
+
 /// Content-hashed URLs never change; everything else (shell, `sw.js`, manifest) must be
 /// revalidated so a new release is seen at once. Errors are never cached.
 fn cache_policy(path: &str, status: StatusCode) -> &'static str {
     let ok = status.is_success() || status == StatusCode::NOT_MODIFIED;
     if !ok {
         "no-store"
-    } else if path.starts_with("/assets/") || path.starts_with("/media/") {
+    } else if is_immutable(path) {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"

@@ -35,7 +35,21 @@ async fn shell_and_worker_must_revalidate() {
         let res = fetch(&app, path, "identity").await;
         assert_eq!(res.status(), StatusCode::OK, "{path}");
         assert_eq!(res.headers()[CACHE_CONTROL], "no-cache", "{path}");
+        assert!(res.headers().get("last-modified").is_none(), "{path}: no mtime validator");
+        // A browser holding a copy dated in the future (a newer build, since rolled back)
+        // still gets the file, not a 304.
+        let res = app
+            .client
+            .get(app.url(path))
+            .header("if-modified-since", "Fri, 01 Jan 2100 00:00:00 GMT")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path} after a rollback");
     }
+    // Content-hashed files keep their validators.
+    let res = fetch(&app, "/assets/app-0123abcd.js", "identity").await;
+    assert!(res.headers().get("last-modified").is_some());
 }
 
 #[tokio::test]
