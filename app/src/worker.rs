@@ -138,19 +138,6 @@ async fn within(promise: Promise) -> Result<JsValue, JsValue> {
     JsFuture::from(Promise::race(&Array::of2(&promise, &timeout))).await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_written_out_replay_message_is_what_serde_writes() {
-        for force in [true, false] {
-            let serde = serde_json::to_string(&PageRequest::Replay { force }).unwrap();
-            assert_eq!(replay_message(force), serde);
-        }
-    }
-}
-
 /// `navigator.storage.persist()`, fire and forget: the browser may ask the buyer or decide by
 /// itself; either way it only matters under storage pressure.
 pub fn persist_storage() {
@@ -163,5 +150,18 @@ pub fn persist_storage() {
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
     if let Some(persist) = persist {
         let _ = persist.call0(&storage);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_written_out_replay_message_is_what_serde_writes() {
+        for force in [true, false] {
+            let serde = serde_json::to_string(&PageRequest::Replay { force }).unwrap();
+            assert_eq!(replay_message(force), serde);
+        }
     }
 }
