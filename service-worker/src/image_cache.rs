@@ -27,6 +27,9 @@ const SIZE_HEADER: &str = "x-vitrine-bytes";
 const FLUSH_AFTER_MS: i32 = 1500;
 
 thread_local! {
+    /// The open image cache: opening it per request costs a promise round trip on the hot path.
+    /// It is never deleted while this worker runs (only other versions' caches are).
+    static IMAGES: RefCell<Option<Cache>> = const { RefCell::new(None) };
     static LRU: RefCell<Option<Lru>> = const { RefCell::new(None) };
     static PENDING: Cell<Counters> = const { Cell::new(Counters::ZERO) };
     static FLUSH_SCHEDULED: Cell<bool> = const { Cell::new(false) };
@@ -137,7 +140,7 @@ async fn flush() -> Result<Counters, device_db::DbError> {
 }
 
 pub async fn stats() -> Result<ImageCacheStats, JsValue> {
-    let cache = js::open(CacheKind::Images).await?;
+    let cache = images().await?;
     ensure_index(&cache).await?;
     let totals = flush().await.map_err(|e| JsValue::from_str(&e.0))?;
     let (entries, bytes, byte_budget) = LRU.with(|l| {
@@ -155,8 +158,17 @@ pub async fn stats() -> Result<ImageCacheStats, JsValue> {
     })
 }
 
-pub async fn respond(request: &Request) -> Result<Response, JsValue> {
+async fn images() -> Result<Cache, JsValue> {
+    if let Some(cache) = IMAGES.with(|c| c.borrow().clone()) {
+        return Ok(cache);
+    }
     let cache = js::open(CacheKind::Images).await?;
+    IMAGES.with(|c| *c.borrow_mut() = Some(cache.clone()));
+    Ok(cache)
+}
+
+pub async fn respond(request: &Request) -> Result<Response, JsValue> {
+    let cache = images().await?;
     let url = request.url();
     if let Some(hit) = js::lookup_url(&cache, &url).await? {
         count(|c| c.hits += 1);
@@ -245,7 +257,7 @@ async fn store(cache: &Cache, response: &Response) -> Result<(), JsValue> {
 /// On activate: move the still-valid entries of an older release's image cache (variant URLs
 /// are content-addressed, so any of them is still right) into this one, within the bounds.
 pub async fn adopt(old: &Cache) -> Result<(), JsValue> {
-    let cache = js::open(CacheKind::Images).await?;
+    let cache = images().await?;
     let keys: Array = js::wait(old.keys()).await?.into();
     for key in keys.iter() {
         let Ok(request) = key.dyn_into::<Request>() else { continue };

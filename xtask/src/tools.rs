@@ -1,7 +1,7 @@
 //! Installs what the build and the tests need, pinned, from the registries this project can
 //! reach. Nothing downloads prebuilt binaries at run time.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use xshell::{cmd, Shell};
@@ -61,7 +61,17 @@ pub fn ensure_test_tools(sh: &Shell) -> Result<()> {
 
 /// `npm ci` from the committed lockfile, whenever it is newer than what is installed.
 fn ensure_npm_packages(sh: &Shell) -> Result<()> {
-    let root = project_root();
+    npm_ci(sh, &project_root())
+}
+
+/// The peers `cargo xtask bench` compares against (Lighthouse, Workbox): their own lockfile in
+/// `tests/bench/`, so the test suite never installs them.
+pub fn ensure_bench_tools(sh: &Shell) -> Result<()> {
+    ensure_test_tools(sh)?;
+    npm_ci(sh, &project_root().join("tests/bench"))
+}
+
+fn npm_ci(sh: &Shell, root: &Path) -> Result<()> {
     let stamp = root.join("node_modules/.package-lock.json");
     let lock = root.join("package-lock.json");
     let fresh = match (std::fs::metadata(&stamp), std::fs::metadata(&lock)) {
@@ -73,6 +83,7 @@ fn ensure_npm_packages(sh: &Shell) -> Result<()> {
             bail!("npm is missing: the browser tests need Node.js 20+ (Debian: apt-get install nodejs npm)");
         }
         // No install scripts: nothing may download a browser or binary behind our back.
+        let _dir = sh.push_dir(root);
         cmd!(sh, "npm ci --ignore-scripts --no-audit --no-fund").run()?;
     }
     Ok(())
