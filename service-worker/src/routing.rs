@@ -32,8 +32,14 @@ pub fn route(r: &RequestShape<'_>) -> Strategy {
     if r.method != "GET" || !r.same_origin {
         return Strategy::Passthrough;
     }
-    if r.navigate {
+    let image = r.path.starts_with("/media/") || r.path.starts_with("/img/");
+    // Opening an image itself (the item page's "full-size original" link) is a navigation too,
+    // but to a file, not to an app route.
+    if r.navigate && !image {
         return Strategy::AppShell;
+    }
+    if r.navigate {
+        return Strategy::Passthrough;
     }
     // Liveness and order state change by themselves: a cached copy would be a lie.
     if r.path == paths::HEALTHZ || r.path.starts_with(paths::ORDERS_PREFIX) {
@@ -42,7 +48,7 @@ pub fn route(r: &RequestShape<'_>) -> Strategy {
     if r.path.starts_with(paths::API_PREFIX) {
         return Strategy::StaleWhileRevalidate(CacheKind::Api);
     }
-    if r.path.starts_with("/media/") || r.path.starts_with("/img/") {
+    if image {
         return Strategy::Image;
     }
     if r.path.starts_with("/assets/") || r.path == "/manifest.webmanifest" {
@@ -81,6 +87,17 @@ mod tests {
             let r = RequestShape { method: "GET", same_origin: true, navigate: true, path };
             assert_eq!(route(&r), Strategy::AppShell, "{path}");
         }
+    }
+
+    #[test]
+    fn opening_an_image_is_not_an_app_route() {
+        let r = RequestShape {
+            method: "GET",
+            same_origin: true,
+            navigate: true,
+            path: "/media/originals/101-aa.jpg",
+        };
+        assert_eq!(route(&r), Strategy::Passthrough);
     }
 
     #[test]

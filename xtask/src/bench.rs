@@ -66,20 +66,7 @@ pub fn run(sh: &Shell, clean: bool) -> Result<()> {
 /// ratio, worker overhead next to Workbox, Lighthouse. Debug server, demo media of its own.
 fn images(sh: &Shell, report: &mut String) -> Result<()> {
     tools::ensure_bench_tools(sh)?;
-    let root = project_root();
-    cmd!(sh, "cargo build --package vitrine-server").run()?;
-    let vitrine = root.join("target/debug/vitrine");
-    let media = root.join("target/bench/media");
-    let scratch = root.join("target/bench/media-seed.db");
-    let _ = std::fs::remove_file(&scratch);
-    let scratch_url = format!("sqlite://{}", scratch.display());
-    cmd!(sh, "{vitrine} seed-demo --db {scratch_url} --media {media}").run()?;
-    let _env = [
-        sh.push_env("VITRINE_BIN", &vitrine),
-        sh.push_env("VITRINE_DIST", root.join("target/dist")),
-        sh.push_env("VITRINE_MEDIA", &media),
-        sh.push_env("CHROMIUM", tools::CHROMIUM),
-    ];
+    let _env = crate::browser_env(sh, "bench")?;
     let section = cmd!(sh, "node tests/bench/images.mjs").read()?;
     writeln!(report, "\n{section}")?;
     Ok(())

@@ -100,22 +100,28 @@ fn test(sh: &Shell) -> Result<()> {
 
 /// The end-to-end suite: real Chromium, the real server binary, the real built app.
 fn browser_tests(sh: &Shell) -> Result<()> {
+    let _env = browser_env(sh, "e2e")?;
+    let _b = sh.push_env("VITRINE_DIST_B", project_root().join("target/dist-b"));
+    cmd!(sh, "node --test --test-concurrency=1 tests/e2e/").run()?;
+    Ok(())
+}
+
+/// What the node scripts (tests, image bench) need: the debug server, the built app, the demo
+/// media under `target/{scratch}/media` and Chromium, as `VITRINE_*` / `CHROMIUM` variables.
+/// Images are deterministic, so one drawing serves every run; each script seeds its own rows.
+pub fn browser_env<'a>(sh: &'a Shell, scratch: &str) -> Result<Vec<xshell::PushEnv<'a>>> {
     let root = project_root();
     cmd!(sh, "cargo build --package vitrine-server").run()?;
     let vitrine = root.join("target/debug/vitrine");
-    // Images are deterministic, so one drawing serves every run; each test seeds its own rows.
-    let media = root.join("target/e2e/media");
-    let scratch = root.join("target/e2e/media-seed.db");
-    let _ = std::fs::remove_file(&scratch);
-    let scratch_url = format!("sqlite://{}", scratch.display());
-    cmd!(sh, "{vitrine} seed-demo --db {scratch_url} --media {media}").run()?;
-    let _env = [
+    let media = root.join("target").join(scratch).join("media");
+    let seed = root.join("target").join(scratch).join("media-seed.db");
+    let _ = std::fs::remove_file(&seed);
+    let seed_url = format!("sqlite://{}", seed.display());
+    cmd!(sh, "{vitrine} seed-demo --db {seed_url} --media {media}").run()?;
+    Ok(vec![
         sh.push_env("VITRINE_BIN", &vitrine),
         sh.push_env("VITRINE_DIST", root.join("target/dist")),
-        sh.push_env("VITRINE_DIST_B", root.join("target/dist-b")),
         sh.push_env("VITRINE_MEDIA", &media),
         sh.push_env("CHROMIUM", tools::CHROMIUM),
-    ];
-    cmd!(sh, "node --test --test-concurrency=1 tests/e2e/").run()?;
-    Ok(())
+    ])
 }
