@@ -16,7 +16,7 @@ use leptos_router::path;
 
 use components::StatusBar;
 use leptos_router::Lazy;
-use pages::{CollectionPage, Home, ItemPage, NotFound, ReceiptRoute, ReceiptsRoute};
+use pages::{CollectionPage, Home, ItemPage, NotFound, ReceiptRoute, ReceiptsRoute, StorageRoute};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -28,6 +28,7 @@ pub fn App() -> impl IntoView {
                 <A href=routes::HOME attr:class="brand">"Vitrine"</A>
                 <nav aria-label="Site">
                     <A href=routes::RECEIPTS>"Receipts"</A>
+                    <A href=routes::STORAGE>"Storage"</A>
                 </nav>
                 <StatusBar />
             </header>
@@ -38,6 +39,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/i/:id") view=ItemPage />
                     // Checkout views load on demand (a wasm split), not with the first page.
                     <Route path=path!("/receipts") view={Lazy::<ReceiptsRoute>::new()} />
+                    <Route path=path!("/storage") view={Lazy::<StorageRoute>::new()} />
                     <Route path=path!("/receipts/:id") view={Lazy::<ReceiptRoute>::new()} />
                 </Routes>
             </main>

@@ -18,6 +18,9 @@ pub fn item(id: ItemId) -> String {
 /// Every receipt on this device.
 pub const RECEIPTS: &str = "/receipts";
 
+/// What the device keeps offline, and the room images may take.
+pub const STORAGE: &str = "/storage";
+
 /// One receipt.
 pub fn receipt(id: IntentId) -> String {
     format!("/receipts/{id}")

@@ -74,3 +74,81 @@ test("build A → build B with a pending offline purchase", async () => {
     db.cleanup();
   }
 });
+
+/** Every record of each store of the `vitrine` database, and its version and store names. */
+const readDatabase = (page) => page.evaluate(() => new Promise((resolve, reject) => {
+  const open = indexedDB.open("vitrine");
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const db = open.result;
+    const names = [...db.objectStoreNames];
+    const tx = db.transaction(names, "readonly");
+    const out = { version: db.version, stores: {} };
+    for (const name of names) {
+      tx.objectStore(name).getAll().onsuccess = (e) => { out.stores[name] = e.target.result; };
+    }
+    tx.oncomplete = () => { db.close(); resolve(out); };
+  };
+}));
+
+test("a device on IndexedDB schema v1 with an unsent intent upgrades to v2 and still sends it", async () => {
+  const db = freshDatabase();
+  let server = await startServer({ db: db.db });
+  const { port, base } = server;
+  let records;
+  let id;
+  // Device 1 buys offline; its outbox and receipt are what a v1 worker wrote (same shapes).
+  const first = await launchBrowser();
+  try {
+    const page = await first.context.newPage();
+    await page.goto(`${base}/i/101`);
+    await status(page, "Available offline").waitFor();
+    await page.getByText(/^Total .+ Works offline too/).waitFor();
+    await server.kill();
+    await page.getByRole("button", { name: "Buy" }).click();
+    await page.waitForURL(/\/receipts\/[0-9a-f-]{36}$/);
+    id = new URL(page.url()).pathname.split("/").pop();
+    records = (await readDatabase(page)).stores;
+    assert.equal(records.outbox.length, 1);
+  } finally {
+    await first.close();
+  }
+
+  server = await startServer({ db: db.db, port });
+  const stockBefore = (await (await fetch(`${base}/api/v1/items/101`)).json()).stock;
+  const second = await launchBrowser();
+  try {
+    const page = await second.context.newPage();
+    // Before any worker exists on this profile, lay down the v1 schema with those records.
+    await page.goto(`${base}/healthz`);
+    await page.evaluate((records) => new Promise((resolve, reject) => {
+      const open = indexedDB.open("vitrine", 1);
+      open.onupgradeneeded = () => {
+        for (const name of ["device", "outbox", "receipts"]) open.result.createObjectStore(name, { keyPath: "id" });
+      };
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const tx = open.result.transaction(["outbox", "receipts"], "readwrite");
+        for (const r of records.outbox) tx.objectStore("outbox").put(r);
+        for (const r of records.receipts) tx.objectStore("receipts").put(r);
+        tx.oncomplete = () => { open.result.close(); resolve(); };
+      };
+    }), records);
+
+    // The app and this build's worker arrive; the worker opens v1 at v2 and replays.
+    await page.goto(`${base}/receipts/${id}`);
+    await status(page, "Paid").waitFor({ timeout: 60_000 });
+    const after = await readDatabase(page);
+    assert.equal(after.version, 2);
+    assert.ok("meta" in after.stores, "v2 added the meta store");
+    assert.deepEqual(after.stores.outbox, [], "sent, so it left the outbox");
+    assert.equal(after.stores.receipts.find((r) => r.id === id)?.status, "paid", "the receipt kept and updated");
+    const order = await (await fetch(`${base}/api/v1/orders/${id}`)).json();
+    assert.equal(order.state, "paid");
+    assert.equal((await (await fetch(`${base}/api/v1/items/101`)).json()).stock, stockBefore - 1);
+  } finally {
+    await second.close();
+    await server.kill().catch(() => {});
+    db.cleanup();
+  }
+});

@@ -5,12 +5,14 @@ mod home;
 mod item;
 mod not_found;
 mod receipts;
+mod storage;
 
 pub use collection::CollectionPage;
 pub use home::Home;
 pub use item::ItemPage;
 pub use not_found::NotFound;
 pub use receipts::{ReceiptRoute, ReceiptsRoute};
+pub use storage::StorageRoute;
 
 use leptos::prelude::*;
 
