@@ -81,23 +81,21 @@ mod tests {
         assert_eq!(get("/sw.js"), Strategy::Passthrough);
     }
 
+    fn navigate(path: &str) -> Strategy {
+        route(&RequestShape { method: "GET", same_origin: true, navigate: true, path })
+    }
+
     #[test]
     fn every_navigation_gets_the_shell() {
         for path in ["/", "/c/tidal-glass", "/i/999", "/nowhere"] {
-            let r = RequestShape { method: "GET", same_origin: true, navigate: true, path };
-            assert_eq!(route(&r), Strategy::AppShell, "{path}");
+            assert_eq!(navigate(path), Strategy::AppShell, "{path}");
         }
     }
 
     #[test]
     fn opening_an_image_is_not_an_app_route() {
-        let r = RequestShape {
-            method: "GET",
-            same_origin: true,
-            navigate: true,
-            path: "/media/originals/101-aa.jpg",
-        };
-        assert_eq!(route(&r), Strategy::Passthrough);
+        assert_eq!(navigate("/media/originals/101-aa.jpg"), Strategy::Passthrough);
+        assert_eq!(navigate("/img/101"), Strategy::Passthrough);
     }
 
     #[test]
