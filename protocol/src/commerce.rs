@@ -1,4 +1,4 @@
-//! Quotes, device certificates, intents and orders: what an offline purchase is made of.
+//! Intents: a purchase made on the device, possibly offline, signed by the device key.
 
 use std::fmt;
 use std::str::FromStr;
@@ -6,13 +6,28 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::grants::{DeviceCertificate, Format, Quote};
 use crate::signing::{Canonical, PublicKey, Signed, SigningBytes};
-use crate::{Currency, ItemId, Money, ParseIdError};
+use crate::{ItemId, Money, ParseIdError};
 
 /// Milliseconds since the Unix epoch, UTC.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct UnixMillis(pub i64);
+
+impl UnixMillis {
+    /// `self + ms`, saturating.
+    pub fn plus(self, ms: i64) -> UnixMillis {
+        UnixMillis(self.0.saturating_add(ms))
+    }
+
+    /// `self - ms`, saturating.
+    pub fn minus(self, ms: i64) -> UnixMillis {
+        UnixMillis(self.0.saturating_sub(ms))
+    }
+}
 
 /// An intent's id: a UUID v7 made on the device before anything is sent, reused on every retry.
 /// It is the idempotency key, and the order's id once accepted.
@@ -28,6 +43,12 @@ impl IntentId {
         } else {
             Err(ParseIdError { expected: "an intent id, a UUID version 7" })
         }
+    }
+
+    /// A new id from the clock and 10 random bytes (74 random bits keep devices apart; the
+    /// time orders receipts). The caller supplies the randomness: this crate has no I/O.
+    pub fn new_v7(unix_millis: u64, random: [u8; 10]) -> IntentId {
+        IntentId(uuid::Builder::from_unix_timestamp_millis(unix_millis, &random).into_uuid())
     }
 
     /// The 16 raw bytes.
@@ -69,97 +90,6 @@ impl fmt::Display for IntentId {
     }
 }
 
-/// A price the server promises to honour until `valid_until`, even if the list price changes.
-/// Signing bytes: `"vitrine/quote/v1\0"`, item (i64), amount (i64), currency (3 ASCII bytes),
-/// valid_until (i64).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Quote {
-    /// The item priced.
-    pub item: ItemId,
-    /// Price of one edition.
-    pub price: Money,
-    /// Last moment the quote may be used.
-    pub valid_until: UnixMillis,
-}
-
-impl SigningBytes for Quote {
-    fn signing_bytes(&self) -> Vec<u8> {
-        Canonical::new(b"vitrine/quote/v1\0")
-            .i64(self.item.get())
-            .i64(self.price.amount_minor)
-            .fixed(self.price.currency.code().as_bytes())
-            .i64(self.valid_until.0)
-            .finish()
-    }
-}
-
-/// How much a device may spend offline in one currency.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OfflineLimit {
-    /// Currency of both amounts.
-    pub currency: Currency,
-    /// Largest total of one intent, in minor units.
-    pub max_per_intent_minor: i64,
-    /// Largest total of all intents not yet accepted by the server, in minor units.
-    pub max_outstanding_minor: i64,
-}
-
-/// The server's grant of an offline risk budget to one device key, for a short time.
-/// Signing bytes: `"vitrine/device-cert/v1\0"`, device_key (32), not_after (i64), limit count
-/// (u32), then per limit: currency (3 ASCII bytes), max_per_intent (i64), max_outstanding (i64).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeviceCertificate {
-    /// The device's public key.
-    pub device_key: PublicKey,
-    /// Intents signed after this are not honoured.
-    pub not_after: UnixMillis,
-    /// One entry per currency the device may buy in offline; others are refused.
-    pub limits: Vec<OfflineLimit>,
-}
-
-impl DeviceCertificate {
-    /// The limit for `currency`, if the device may spend it offline.
-    pub fn limit(&self, currency: Currency) -> Option<&OfflineLimit> {
-        self.limits.iter().find(|l| l.currency == currency)
-    }
-}
-
-impl SigningBytes for DeviceCertificate {
-    fn signing_bytes(&self) -> Vec<u8> {
-        let count = u32::try_from(self.limits.len()).unwrap_or(u32::MAX);
-        let mut c = Canonical::new(b"vitrine/device-cert/v1\0")
-            .fixed(&self.device_key.0)
-            .i64(self.not_after.0)
-            .u32(count);
-        for l in &self.limits {
-            c = c
-                .fixed(l.currency.code().as_bytes())
-                .i64(l.max_per_intent_minor)
-                .i64(l.max_outstanding_minor);
-        }
-        c.finish()
-    }
-}
-
-/// A device asking for a certificate, signed by the key itself (proof of possession).
-/// Signing bytes: `"vitrine/device-registration/v1\0"`, device_key (32), device_time (i64).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeviceRegistration {
-    /// The key to certify.
-    pub device_key: PublicKey,
-    /// The device's clock when it asked; the server refuses stale requests.
-    pub device_time: UnixMillis,
-}
-
-impl SigningBytes for DeviceRegistration {
-    fn signing_bytes(&self) -> Vec<u8> {
-        Canonical::new(b"vitrine/device-registration/v1\0")
-            .fixed(&self.device_key.0)
-            .i64(self.device_time.0)
-            .finish()
-    }
-}
-
 /// How the buyer pays: a settlement rail and the instrument it understands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Payment {
@@ -179,11 +109,15 @@ pub struct Buyer {
 }
 
 /// A purchase made on the device, possibly offline, signed by the device key.
-/// Signing bytes: `"vitrine/intent/v1\0"`, id (16 bytes), item (i64), quantity (u32), quote
+/// Signing bytes: `"vitrine/intent/v2\0"` (format 1: `"vitrine/intent/v1\0"`), id (16 bytes), item (i64), quantity (u32), quote
 /// (nested: bytes + signature), certificate (nested), device_time (i64), payment rail (string),
-/// payment token (string), buyer wallet (option), buyer email (option).
+/// payment token (string), buyer wallet (option), buyer email (option). An intent, its quote
+/// and its certificate are all in one format.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Intent {
+    /// Signing format (`v` on the wire).
+    #[serde(default, rename = "v")]
+    pub format: Format,
     /// Made on the device; the idempotency key.
     pub id: IntentId,
     /// What is bought.
@@ -219,7 +153,11 @@ impl Intent {
 
 impl SigningBytes for Intent {
     fn signing_bytes(&self) -> Vec<u8> {
-        Canonical::new(b"vitrine/intent/v1\0")
+        let tag: &[u8] = match self.format {
+            Format::V1 => b"vitrine/intent/v1\0",
+            Format::V2 => b"vitrine/intent/v2\0",
+        };
+        Canonical::new(tag)
             .fixed(self.id.as_bytes())
             .i64(self.item.get())
             .u32(self.quantity)
@@ -232,86 +170,6 @@ impl SigningBytes for Intent {
             .opt_str(self.buyer.email.as_deref())
             .finish()
     }
-}
-
-/// Where an order stands. Only `Held` can still change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderState {
-    /// Accepted; stock is held in escrow while payment settles.
-    Held,
-    /// Paid; the editions are the buyer's.
-    Paid,
-    /// The payment was declined; stock released, nothing charged.
-    Declined,
-    /// Payment did not settle before the hold ran out; stock released, nothing charged.
-    Expired,
-    /// Accepted, but the stock was gone when the intent arrived: nothing charged, the buyer
-    /// chooses what happens next.
-    Conflict,
-}
-
-impl OrderState {
-    /// Whether the order can no longer change by itself.
-    pub fn is_final(self) -> bool {
-        !matches!(self, OrderState::Held)
-    }
-
-    /// The wire spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderState::Held => "held",
-            OrderState::Paid => "paid",
-            OrderState::Declined => "declined",
-            OrderState::Expired => "expired",
-            OrderState::Conflict => "conflict",
-        }
-    }
-
-    /// Parse the wire spelling.
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Held, Self::Paid, Self::Declined, Self::Expired, Self::Conflict]
-            .into_iter()
-            .find(|state| state.as_str() == s)
-    }
-}
-
-/// What the buyer can do about a conflict.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum SuggestedAction {
-    /// Nothing was charged; nothing to do.
-    NothingCharged,
-    /// Buy a similar item that is in stock.
-    SimilarItem {
-        /// The suggestion.
-        item: ItemId,
-        /// Its title.
-        title: String,
-    },
-    /// Be told when an edition frees up.
-    JoinWaitlist,
-}
-
-/// The server's record of one intent, as the device sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Order {
-    /// The intent's id.
-    pub id: IntentId,
-    /// Where it stands.
-    pub state: OrderState,
-    /// What was bought.
-    pub item: ItemId,
-    /// How many editions.
-    pub quantity: u32,
-    /// Total at the quoted price.
-    pub total: Money,
-    /// When the escrow hold ends, while `Held`.
-    pub hold_expires_at: Option<UnixMillis>,
-    /// Why it ended as it did, in words, for declines, expiries and conflicts.
-    pub reason: Option<String>,
-    /// What the buyer may do next (conflicts).
-    pub suggested_actions: Vec<SuggestedAction>,
 }
 
 #[cfg(test)]
@@ -336,17 +194,26 @@ mod tests {
     #[test]
     fn totals_refuse_to_overflow() {
         let quote = Quote {
+            format: Format::V2,
+            key_id: crate::KeyId(1),
             item: ItemId::try_from(1).unwrap(),
-            price: Money { amount_minor: i64::MAX / 2 + 1, currency: Currency::EUR },
+            price: Money { amount_minor: i64::MAX / 2 + 1, currency: crate::Currency::EUR },
+            issued_at: UnixMillis(0),
             valid_until: UnixMillis(0),
         };
         let secret = crate::signing::SecretKey::from_bytes([1; 32]);
         let cert = DeviceCertificate {
+            format: Format::V2,
+            key_id: crate::KeyId(1),
             device_key: secret.public(),
+            not_before: UnixMillis(0),
             not_after: UnixMillis(0),
+            offline_window_ms: 0,
+            max_quantity: 10,
             limits: vec![],
         };
         let intent = Intent {
+            format: Format::V2,
             id: "01890a5d-ac96-774b-bcce-b302099a8057".parse().unwrap(),
             item: quote.item,
             quantity: 2,

@@ -3,7 +3,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 macro_rules! error_codes {
-    ($( $(#[$doc:meta])* $variant:ident = $wire:literal, final = $final:literal; )*) => {
+    ($( $(#[$doc:meta])* $variant:ident = $wire:literal, $status:literal, final = $final:literal; )*) => {
         /// Machine-readable error codes. Clients match on these, never on messages.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
@@ -25,55 +25,70 @@ macro_rules! error_codes {
             pub fn is_final(self) -> bool {
                 match self { $(ErrorCode::$variant => $final,)* }
             }
+
+            /// The HTTP status the server answers with: 400 malformed, 404 absent, 409/425/429
+            /// retry later, 422 well formed but refused, 5xx ours or overloaded.
+            pub fn http_status(self) -> u16 {
+                match self { $(ErrorCode::$variant => $status,)* }
+            }
         }
     };
 }
 
 error_codes! {
     /// The path or query is malformed.
-    BadRequest = "bad_request", final = true;
+    BadRequest = "bad_request", 400, final = true;
     /// Nothing exists at that address.
-    NotFound = "not_found", final = true;
+    NotFound = "not_found", 404, final = true;
     /// The method is not allowed on that resource.
-    MethodNotAllowed = "method_not_allowed", final = true;
+    MethodNotAllowed = "method_not_allowed", 405, final = true;
     /// The body is not valid JSON of the expected shape.
-    MalformedBody = "malformed_body", final = true;
+    MalformedBody = "malformed_body", 400, final = true;
     /// The body is larger than the endpoint accepts.
-    PayloadTooLarge = "payload_too_large", final = true;
+    PayloadTooLarge = "payload_too_large", 413, final = true;
     /// `Idempotency-Key` is missing.
-    IdempotencyKeyMissing = "idempotency_key_missing", final = true;
+    IdempotencyKeyMissing = "idempotency_key_missing", 400, final = true;
     /// `Idempotency-Key` is not the intent's id.
-    IdempotencyKeyMismatch = "idempotency_key_mismatch", final = true;
+    IdempotencyKeyMismatch = "idempotency_key_mismatch", 400, final = true;
     /// The key was used before with a different body.
-    IdempotencyMismatch = "idempotency_mismatch", final = true;
+    IdempotencyMismatch = "idempotency_mismatch", 422, final = true;
     /// The same key is being processed right now; retry after `Retry-After`.
-    InProgress = "in_progress", final = false;
+    InProgress = "in_progress", 409, final = false;
     /// Quantity is zero or above what one intent may buy.
-    InvalidQuantity = "invalid_quantity", final = true;
+    InvalidQuantity = "invalid_quantity", 422, final = true;
     /// The item does not exist.
-    UnknownItem = "unknown_item", final = true;
+    UnknownItem = "unknown_item", 422, final = true;
     /// The device's signature over the intent does not verify.
-    BadSignature = "bad_signature", final = true;
+    BadSignature = "bad_signature", 422, final = true;
     /// The quote was not signed by this server, or is for another item.
-    ForgedQuote = "forged_quote", final = true;
+    ForgedQuote = "forged_quote", 422, final = true;
     /// The quote's `valid_until` has passed.
-    QuoteExpired = "quote_expired", final = true;
+    QuoteExpired = "quote_expired", 422, final = true;
     /// The device certificate was not signed by this server.
-    CertificateInvalid = "certificate_invalid", final = true;
+    CertificateInvalid = "certificate_invalid", 422, final = true;
     /// The device certificate had expired when the intent was made.
-    CertificateExpired = "certificate_expired", final = true;
+    CertificateExpired = "certificate_expired", 422, final = true;
+    /// The intent is dated before its certificate was issued.
+    CertificateNotYetValid = "certificate_not_yet_valid", 422, final = true;
+    /// The intent is dated before its quote was issued.
+    QuoteNotYetValid = "quote_not_yet_valid", 422, final = true;
+    /// The intent is dated ahead of the server's clock by more than the allowed skew; it is
+    /// kept and sent again after `Retry-After` (a fast device clock never loses a purchase).
+    ClockAhead = "clock_ahead", 425, final = false;
     /// The intent is above the certificate's offline limits.
-    OverLimit = "over_limit", final = true;
+    OverLimit = "over_limit", 422, final = true;
     /// The payment rail is not one this server settles on.
-    UnknownRail = "unknown_rail", final = true;
+    UnknownRail = "unknown_rail", 422, final = true;
     /// A device registration is malformed or stale.
-    BadRegistration = "bad_registration", final = true;
+    BadRegistration = "bad_registration", 422, final = true;
     /// Too many requests; retry after `Retry-After`.
-    RateLimited = "rate_limited", final = false;
+    RateLimited = "rate_limited", 429, final = false;
+    /// The server is at capacity; retry after `Retry-After`. Nothing was written.
+    Overloaded = "overloaded", 503, final = false;
     /// The server failed; safe to retry later.
-    Internal = "internal", final = false;
+    Internal = "internal", 500, final = false;
     /// The service worker has no copy and the network is unreachable.
-    OfflineUnavailable = "offline_unavailable", final = false;
+    OfflineUnavailable = "offline_unavailable", 503, final = false;
 }
 
 impl fmt::Display for ErrorCode {
@@ -96,6 +111,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn final_codes_are_client_errors_clients_do_not_retry() {
+        for &code in ErrorCode::ALL {
+            let status = code.http_status();
+            assert!((400..600).contains(&status), "{code}");
+            if code.is_final() {
+                assert!((400..500).contains(&status), "final {code} is a 4xx");
+                assert!(![409, 425, 429].contains(&status), "final {code} uses a retry status");
+            }
+        }
+    }
+
+    #[test]
     fn wire_spelling_matches_serde() {
         for &code in ErrorCode::ALL {
             let json = serde_json::to_string(&code).unwrap_or_default();
@@ -110,7 +137,9 @@ mod tests {
             transient,
             [
                 &ErrorCode::InProgress,
+                &ErrorCode::ClockAhead,
                 &ErrorCode::RateLimited,
+                &ErrorCode::Overloaded,
                 &ErrorCode::Internal,
                 &ErrorCode::OfflineUnavailable
             ]

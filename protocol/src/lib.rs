@@ -2,23 +2,29 @@
 //! read. Everything here is plain data with no I/O, so it builds for `wasm32-unknown-unknown` and
 //! native alike.
 
+pub mod acceptance;
 mod catalog;
 mod commerce;
 pub mod device;
 mod error;
+mod grants;
+pub mod headers;
 mod ids;
+mod keys;
 mod money;
+mod order;
 mod picture;
+pub mod sandbox;
 pub mod signing;
 
 pub use catalog::{Collection, CollectionDetail, ImageRef, Item, ItemSummary};
-pub use commerce::{
-    Buyer, DeviceCertificate, DeviceRegistration, Intent, IntentId, OfflineLimit, Order,
-    OrderState, Payment, Quote, SuggestedAction, UnixMillis,
-};
+pub use commerce::{Buyer, Intent, IntentId, Payment, UnixMillis};
 pub use error::{ApiError, ErrorCode};
+pub use grants::{DeviceCertificate, DeviceRegistration, Format, KeyId, OfflineLimit, Quote};
 pub use ids::{ItemId, ParseIdError, Slug};
+pub use keys::{PublishedKey, PublishedKeys};
 pub use money::{Currency, Money};
+pub use order::{Order, OrderState, SuggestedAction};
 pub use picture::{ImageFormat, Picture};
 
 /// Paths of the JSON API, shared so the app, the worker and the server never disagree.
@@ -44,6 +50,8 @@ pub mod paths {
     pub const DEVICES: &str = "/api/v1/devices";
     /// Submit intents (`Idempotency-Key` = intent id).
     pub const INTENTS: &str = "/api/v1/intents";
+    /// The server's public signing keys and the limits every client must respect.
+    pub const KEYS: &str = "/api/v1/keys";
 
     /// Prefix of order-state URLs; never cached by the service worker.
     pub const ORDERS_PREFIX: &str = "/api/v1/orders/";

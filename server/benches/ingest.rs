@@ -14,7 +14,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 use vitrine_protocol::signing::{SecretKey, Signed};
 use vitrine_protocol::{
-    Buyer, DeviceCertificate, DeviceRegistration, Intent, IntentId, Item, Payment,
+    Buyer, Currency, DeviceCertificate, DeviceRegistration, Format, Intent, IntentId, Item,
+    OfflineLimit, Payment,
 };
 use vitrine_server::domain::{clock, keys::Policy, settlement::SandboxCard};
 use vitrine_server::{demo, storage, Application, Config, IDEMPOTENCY_KEY};
@@ -80,12 +81,21 @@ async fn vitrine(n: usize) -> (String, Vec<(String, String)>, tempfile::TempDir)
         .execute(&pool)
         .await
         .unwrap();
-    let config = Config {
-        database_url: db,
-        addr: "127.0.0.1:0".parse().unwrap(),
-        dist_dir: dir.path().join("dist"),
-        media_dir: dir.path().join("media"),
-        policy: Policy::default(),
+    let mut config = Config::new(
+        db,
+        "127.0.0.1:0".parse().unwrap(),
+        dir.path().join("dist"),
+        dir.path().join("media"),
+    );
+    // One device sends every intent: give it room, so each intent takes stock (the
+    // outstanding limit would otherwise turn most into conflicts, a cheaper path).
+    config.policy = Policy {
+        limits: vec![OfflineLimit {
+            currency: Currency::EUR,
+            max_per_intent_minor: 1_000_000,
+            max_outstanding_minor: i64::MAX / 2,
+        }],
+        ..Policy::default()
     };
     let app = Application::build(config).await.unwrap();
     let base = format!("http://{}", app.addr());
@@ -94,10 +104,7 @@ async fn vitrine(n: usize) -> (String, Vec<(String, String)>, tempfile::TempDir)
     // One device, registered like the app does; intents signed before the clock starts.
     let client = reqwest::Client::new();
     let key = SecretKey::from_bytes([5; 32]);
-    let reg = Signed::sign(
-        DeviceRegistration { device_key: key.public(), device_time: clock::now() },
-        &key,
-    );
+    let reg = Signed::sign(DeviceRegistration::new(key.public(), clock::now()), &key);
     let cert: Signed<DeviceCertificate> = client
         .post(format!("{base}/api/v1/devices"))
         .json(&reg)
@@ -119,6 +126,7 @@ async fn vitrine(n: usize) -> (String, Vec<(String, String)>, tempfile::TempDir)
     let requests = (0..n)
         .map(|_| {
             let intent = Intent {
+                format: Format::CURRENT,
                 id: IntentId::from_uuid(uuid::Uuid::now_v7()).unwrap(),
                 item: quote.body.item,
                 quantity: 1,

@@ -1,13 +1,18 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::domain::keys::Policy;
+use crate::domain::rate_limit::RateLimit;
+use crate::storage::Durability;
 
 /// Everything the server needs to start, passed explicitly (no globals).
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Database URL, e.g. `sqlite://data/vitrine.db`.
     pub database_url: String,
+    /// Whether an acknowledged order is on disk (`Full`, the default).
+    pub durability: Durability,
     /// Where to listen; port 0 picks a free one.
     pub addr: SocketAddr,
     /// The built app from `cargo xtask dist`.
@@ -16,4 +21,47 @@ pub struct Config {
     pub media_dir: PathBuf,
     /// Certificate, quote and escrow lifetimes; offline limits.
     pub policy: Policy,
+    /// Device registrations per client address.
+    pub registration_limit: RateLimit,
+    /// Limits that keep the server answering under overload.
+    pub limits: ServerLimits,
+    /// The `frame-ancestors` of the Content-Security-Policy (`'self'` unless embedding).
+    pub frame_ancestors: String,
+}
+
+/// How much work the server takes on at once, and for how long.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerLimits {
+    /// Requests handled at once; more are refused with 503 `overloaded` + `Retry-After`.
+    pub max_concurrent: usize,
+    /// A request taking longer is answered 503 (its work, if queued, still completes).
+    pub request_timeout: Duration,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        ServerLimits { max_concurrent: 512, request_timeout: Duration::from_secs(10) }
+    }
+}
+
+impl Config {
+    /// A configuration with the defaults for everything but the places.
+    pub fn new(
+        database_url: String,
+        addr: SocketAddr,
+        dist_dir: PathBuf,
+        media_dir: PathBuf,
+    ) -> Self {
+        Config {
+            database_url,
+            durability: Durability::Full,
+            addr,
+            dist_dir,
+            media_dir,
+            policy: Policy::default(),
+            registration_limit: RateLimit::default(),
+            limits: ServerLimits::default(),
+            frame_ancestors: "'self'".to_owned(),
+        }
+    }
 }

@@ -1,5 +1,7 @@
 //! The one error type of the HTTP boundary and the one place it becomes a response.
 
+use std::time::Duration;
+
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use vitrine_protocol::ErrorCode;
@@ -11,14 +13,19 @@ use crate::storage::StorageError;
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{message}")]
-    Rejected { code: ErrorCode, message: String },
+    Rejected { code: ErrorCode, message: String, retry_after: Option<Duration> },
     #[error("storage failed: {0}")]
     Storage(#[from] StorageError),
 }
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError::Rejected { code, message: message.into() }
+        ApiError::Rejected { code, message: message.into(), retry_after: None }
+    }
+
+    /// A transient refusal that names when to try again.
+    pub fn retry_after(code: ErrorCode, message: impl Into<String>, after: Duration) -> Self {
+        ApiError::Rejected { code, message: message.into(), retry_after: Some(after) }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -39,29 +46,13 @@ impl ApiError {
 
 impl From<Rejection> for ApiError {
     fn from(r: Rejection) -> Self {
-        ApiError::Rejected { code: r.code, message: r.message }
+        ApiError::Rejected { code: r.code, message: r.message, retry_after: r.retry_after }
     }
 }
 
-/// The HTTP status for each code: 400 malformed, 404 absent, 409/429 retry later, 422 well
-/// formed but refused, 5xx ours.
+/// The HTTP status for each code, from the table in `protocol`.
 pub fn status_of(code: ErrorCode) -> StatusCode {
-    use ErrorCode::*;
-    match code {
-        BadRequest | MalformedBody | IdempotencyKeyMissing | IdempotencyKeyMismatch => {
-            StatusCode::BAD_REQUEST
-        }
-        NotFound => StatusCode::NOT_FOUND,
-        MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-        PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        InProgress => StatusCode::CONFLICT,
-        IdempotencyMismatch | InvalidQuantity | UnknownItem | BadSignature | ForgedQuote
-        | QuoteExpired | CertificateInvalid | CertificateExpired | OverLimit | UnknownRail
-        | BadRegistration => StatusCode::UNPROCESSABLE_ENTITY,
-        RateLimited => StatusCode::TOO_MANY_REQUESTS,
-        Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        OfflineUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-    }
+    StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 impl IntoResponse for ApiError {
@@ -85,7 +76,13 @@ impl IntoResponse for ApiError {
         )
             .into_response();
         if !code.is_final() {
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            let secs = match &self {
+                ApiError::Rejected { retry_after: Some(after), .. } => after.as_secs().max(1),
+                _ => 1,
+            };
+            if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, value);
+            }
         }
         res
     }
@@ -96,17 +93,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_code_maps_to_a_client_or_server_status_by_finality() {
+    fn every_code_has_a_valid_status_and_transient_ones_say_when() {
         for &code in ErrorCode::ALL {
-            let status = status_of(code);
-            assert!(status.is_client_error() || status.is_server_error(), "{code}");
-            if code.is_final() {
-                assert!(status.is_client_error(), "final {code} is a 4xx");
-                assert!(
-                    ![StatusCode::CONFLICT, StatusCode::TOO_MANY_REQUESTS].contains(&status),
-                    "final {code} must not use a status clients retry"
-                );
-            }
+            assert_eq!(status_of(code).as_u16(), code.http_status(), "{code}");
+            let res = ApiError::new(code, "m").into_response();
+            assert_eq!(res.headers().contains_key(header::RETRY_AFTER), !code.is_final(), "{code}");
         }
+        let res = ApiError::retry_after(ErrorCode::ClockAhead, "m", Duration::from_secs(90))
+            .into_response();
+        assert_eq!(res.headers()[header::RETRY_AFTER], "90");
     }
 }

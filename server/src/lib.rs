@@ -16,10 +16,12 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use vitrine_protocol::signing::SecretKey;
 
-pub use config::Config;
+pub use config::{Config, ServerLimits};
 use domain::ingest::Ingest;
-use domain::keys::Keys;
+use domain::keys::{Keys, RingKey};
+use domain::rate_limit::PerClient;
 use domain::settlement::{Rails, SandboxCard};
+use domain::supervisor::Liveness;
 pub use error::ApiError;
 use images::PictureIndex;
 pub use routes::intents::{IDEMPOTENCY_KEY, REPLAYED};
@@ -35,6 +37,10 @@ pub struct AppState {
     pub rails: Rails,
     /// Responsive variants of the catalog's images, from the media folder's manifest.
     pub pictures: Arc<PictureIndex>,
+    /// Token buckets for device registration, per client address.
+    pub registrations: Arc<PerClient>,
+    /// Whether the settler runs (for `/healthz`).
+    pub settler: Liveness,
 }
 
 /// Build the router for `state` (used directly by router-level tests).
@@ -51,6 +57,15 @@ pub enum StartError {
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("no randomness for the server key: {0}")]
     Random(String),
+    #[error(transparent)]
+    Keys(#[from] domain::keys::EmptyRing),
+}
+
+/// 32 bytes from the operating system's CSPRNG, for a new signing key.
+pub fn new_secret() -> Result<[u8; 32], StartError> {
+    let mut secret = [0u8; 32];
+    getrandom::getrandom(&mut secret).map_err(|e| StartError::Random(e.to_string()))?;
+    Ok(secret)
 }
 
 /// A server bound to its port, not yet serving (zero2prod's `Application`).
@@ -64,18 +79,27 @@ impl Application {
     /// Open storage, run migrations, load (or make) the server key, start the order writer and
     /// the settlement worker, and bind the listener.
     pub async fn build(config: Config) -> Result<Self, StartError> {
-        let storage = storage::connect(&config.database_url).await?;
-        let mut candidate = [0u8; 32];
-        getrandom::getrandom(&mut candidate).map_err(|e| StartError::Random(e.to_string()))?;
-        let secret = storage.server_secret(candidate).await?;
-        let keys = Arc::new(Keys::new(SecretKey::from_bytes(secret), config.policy.clone()));
+        let storage = storage::connect_with(&config.database_url, config.durability).await?;
+        let ring = storage.key_ring(new_secret()?, domain::clock::now()).await?;
+        let ring = ring
+            .into_iter()
+            .map(|k| RingKey {
+                id: k.id,
+                secret: SecretKey::from_bytes(k.secret),
+                created_at: k.created_at,
+                retired_at: k.retired_at,
+            })
+            .collect();
+        let keys = Arc::new(Keys::new(ring, config.policy.clone())?);
         let wake_settler = Arc::new(Notify::new());
         let ingest = Ingest::start(storage.clone(), keys.escrow_ttl_ms(), wake_settler.clone());
         let rails = Rails::default().with(SandboxCard);
-        domain::settler::spawn(storage.clone(), rails.clone(), wake_settler);
+        let settler = domain::settler::spawn(storage.clone(), rails.clone(), wake_settler);
         let pictures = Arc::new(PictureIndex::load(&config.media_dir));
         tracing::info!(pictures = pictures.len(), "image variants loaded");
-        let router = app(AppState { storage, keys, ingest, rails, pictures }, &config);
+        let registrations = Arc::new(PerClient::new(config.registration_limit));
+        let state = AppState { storage, keys, ingest, rails, pictures, registrations, settler };
+        let router = app(state, &config);
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|source| StartError::Bind { addr: config.addr, source })?;
@@ -95,6 +119,8 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
+        // Client addresses reach handlers (per-client rate limits).
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await
     }
 }

@@ -4,8 +4,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use vitrine_server::domain::keys::Policy;
-use vitrine_server::{demo, images, storage, Application, Config};
+use std::num::NonZeroU32;
+
+use vitrine_server::domain::rate_limit::RateLimit;
+use vitrine_server::storage::Durability;
+use vitrine_server::{demo, images, new_secret, storage, Application, Config, ServerLimits};
 
 /// Vitrine: an offline-first NFT storefront.
 #[derive(Parser)]
@@ -26,6 +29,53 @@ struct DbArgs {
 }
 
 #[derive(Subcommand)]
+enum KeysCommand {
+    /// Add a new signing key; the old one stops signing but keeps verifying until everything
+    /// it signed has expired. A running server picks the new key up when it restarts.
+    Rotate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DurabilityArg {
+    /// A 201 means the order is on disk (SQLite synchronous = FULL).
+    Full,
+    /// May lose the last acknowledged orders on power loss (synchronous = NORMAL).
+    Normal,
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Seconds an accepted order holds its stock while payment settles.
+    #[arg(long, env = "VITRINE_ESCROW_TTL", default_value_t = 900)]
+    escrow_ttl: u64,
+    /// Whether an acknowledged order is on disk before the answer.
+    #[arg(long, env = "VITRINE_DURABILITY", value_enum, default_value = "full")]
+    durability: DurabilityArg,
+    /// Hours after it was made that an offline purchase may still be honoured; later it
+    /// becomes a conflict with nothing charged.
+    #[arg(long, env = "VITRINE_OFFLINE_WINDOW_HOURS", default_value_t = 72)]
+    offline_window_hours: u64,
+    /// Device registrations per minute per client address (sustained rate).
+    #[arg(long, env = "VITRINE_REGISTRATIONS_PER_MINUTE", default_value = "10")]
+    registrations_per_minute: NonZeroU32,
+    /// Device registrations a client address may make at once before the rate applies.
+    #[arg(long, env = "VITRINE_REGISTRATION_BURST", default_value = "20")]
+    registration_burst: NonZeroU32,
+    /// Requests handled at once; more get 503 `overloaded` with Retry-After.
+    #[arg(long, env = "VITRINE_MAX_CONCURRENT", default_value_t = 512)]
+    max_concurrent: usize,
+    /// Seconds before a request is answered 503 `overloaded`.
+    #[arg(long, env = "VITRINE_REQUEST_TIMEOUT", default_value_t = 10)]
+    request_timeout: u64,
+    /// The CSP `frame-ancestors` sources: who may embed the storefront.
+    #[arg(long, env = "VITRINE_FRAME_ANCESTORS", default_value = "'self'")]
+    frame_ancestors: String,
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Serve the storefront: API, app and media.
     Serve {
@@ -37,9 +87,13 @@ enum Command {
         /// The built app, from `cargo xtask dist`.
         #[arg(long, env = "VITRINE_DIST", default_value = "target/dist")]
         dist: PathBuf,
-        /// Seconds an accepted order holds its stock while payment settles.
-        #[arg(long, env = "VITRINE_ESCROW_TTL", default_value_t = 900)]
-        escrow_ttl: u64,
+        #[command(flatten)]
+        tuning: ServeArgs,
+    },
+    /// The server's signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
     },
     /// Fill an empty database with the demo catalog and draw its images.
     SeedDemo {
@@ -68,33 +122,46 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Serve { db, addr, dist, escrow_ttl } => serve(db, addr, dist, escrow_ttl).await,
+        Command::Serve { db, addr, dist, tuning } => serve(db, addr, dist, tuning).await,
+        Command::Keys { command: KeysCommand::Rotate { db } } => rotate_keys(db).await,
         Command::SeedDemo { db, no_images } => seed_demo(db, no_images).await,
         Command::Assets { media } => assets(media).await,
     }
 }
 
-async fn serve(
-    db: DbArgs,
-    addr: SocketAddr,
-    dist: PathBuf,
-    escrow_ttl_secs: u64,
-) -> anyhow::Result<()> {
+async fn serve(db: DbArgs, addr: SocketAddr, dist: PathBuf, t: ServeArgs) -> anyhow::Result<()> {
     if !dist.join("index.html").exists() {
         tracing::warn!(dist = %dist.display(), "no built app here; run `cargo xtask dist`");
     }
-    let config = Config {
-        database_url: db.db,
-        addr,
-        dist_dir: dist,
-        media_dir: db.media,
-        policy: Policy { escrow_ttl: Duration::from_secs(escrow_ttl_secs), ..Policy::default() },
+    let mut config = Config::new(db.db, addr, dist, db.media);
+    config.durability = match t.durability {
+        DurabilityArg::Full => Durability::Full,
+        DurabilityArg::Normal => Durability::Normal,
     };
+    config.policy.escrow_ttl = Duration::from_secs(t.escrow_ttl);
+    config.policy.offline_window = Duration::from_secs(t.offline_window_hours.saturating_mul(3600));
+    config.registration_limit =
+        RateLimit { per_minute: t.registrations_per_minute, burst: t.registration_burst };
+    config.limits = ServerLimits {
+        max_concurrent: t.max_concurrent.max(1),
+        request_timeout: Duration::from_secs(t.request_timeout.max(1)),
+    };
+    config.frame_ancestors = t.frame_ancestors;
     let app = Application::build(config).await.context("starting the server")?;
     // Tests and xtask read this exact line to learn the bound port.
     println!("Vitrine is ready at http://{}", app.addr());
     app.run_until(shutdown_signal()).await.context("serving")?;
     tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+async fn rotate_keys(db: DbArgs) -> anyhow::Result<()> {
+    let storage = storage::connect(&db.db).await.context("opening the database")?;
+    let now = vitrine_server::domain::clock::now();
+    // Make sure key 1 exists first, so a rotation on a new database leaves two keys.
+    storage.key_ring(new_secret()?, now).await?;
+    let id = storage.rotate_key(new_secret()?, now).await.context("adding the key")?;
+    println!("Key {} now signs; older keys verify until what they signed has expired. Restart the server to use it.", id.0);
     Ok(())
 }
 

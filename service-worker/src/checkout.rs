@@ -1,62 +1,82 @@
 //! Checkout on the device: check the offline budget, sign the intent, and store it with its
-//! receipt in one IndexedDB transaction. Sending is the replayer's job.
+//! receipt, all in one IndexedDB transaction. Sending is the replayer's job.
 
 use rexie::Rexie;
-use uuid::Builder;
 use vitrine_protocol::device::{
     check_purchase, Purchase, Receipt, ReceiptStatus, Refusal, WorkerReply,
 };
-use vitrine_protocol::signing::Signed;
-use vitrine_protocol::{Intent, IntentId, Money, Quote, UnixMillis};
+use vitrine_protocol::signing::{SecretKey, Signed};
+use vitrine_protocol::{Currency, Format, Intent, Quote, UnixMillis};
 
 use crate::device_db::{self, DbError, DeviceRecord, OutboxEntry};
 use crate::{device_key, js};
 
+/// What this device has not seen through yet in `currency`: receipts waiting to be sent or
+/// held on the server. The server counts its held orders the same way.
+pub fn outstanding(receipts: &[Receipt], currency: Currency) -> i64 {
+    receipts
+        .iter()
+        .filter(|r| !r.status.is_final() && r.total.currency == currency)
+        .fold(0i64, |sum, r| sum.saturating_add(r.total.amount_minor))
+}
+
 /// The page's question before enabling Buy: the same check `buy` makes.
 pub async fn check(db: &Rexie, quote: &Quote, quantity: u32) -> Result<WorkerReply, DbError> {
     let record = device_key::ensure(db).await?;
-    Ok(match allowed(db, &record, quote, quantity, js::now()).await? {
+    let receipts = device_db::receipts(db).await?;
+    let waiting = outstanding(&receipts, quote.price.currency);
+    let certificate = record.certificate.as_ref().map(|c| &c.body);
+    Ok(match check_purchase(certificate, quote, quantity, waiting, js::now()) {
         Ok(total) => WorkerReply::Allowed { total },
         Err(refusal) => WorkerReply::Refused { reason: refusal.to_string() },
     })
 }
 
-/// The offline budget rule against this device's certificate and its waiting receipts.
-async fn allowed(
-    db: &Rexie,
-    record: &DeviceRecord,
-    quote: &Quote,
-    quantity: u32,
-    now: UnixMillis,
-) -> Result<Result<Money, Refusal>, DbError> {
-    let receipts = device_db::receipts(db).await?;
-    let currency = quote.price.currency;
-    // Receipts the server has not accepted yet count against the outstanding limit.
-    let waiting = receipts
-        .iter()
-        .filter(|r| r.status == ReceiptStatus::Waiting && r.total.currency == currency)
-        .fold(0i64, |sum, r| sum.saturating_add(r.total.amount_minor));
-    let certificate = record.certificate.as_ref().map(|c| &c.body);
-    Ok(check_purchase(certificate, quote, quantity, waiting, now))
-}
-
+/// Make, sign and store the intent for `purchase`. The page names the purchase (its id) when
+/// the buyer first presses Buy; asked again with the same id (a retry after a timeout), this
+/// answers the receipt already stored instead of making a second order.
 pub async fn buy(db: &Rexie, purchase: Purchase) -> Result<WorkerReply, DbError> {
-    let record = device_key::ensure(db).await?;
-    let now = js::now();
-    let total = match allowed(db, &record, &purchase.quote.body, purchase.quantity, now).await? {
-        Ok(total) => total,
-        Err(refusal) => return Ok(WorkerReply::Refused { reason: refusal.to_string() }),
-    };
+    if let Some(existing) = device_db::receipt(db, purchase.id).await? {
+        return Ok(WorkerReply::Bought(existing));
+    }
     if purchase.quote.body.item != purchase.item {
         return Ok(WorkerReply::Refused { reason: "The price shown is for another item.".into() });
     }
-    let Some(certificate) = record.certificate.clone() else {
-        return Ok(WorkerReply::Refused { reason: "This device is not set up yet.".into() });
-    };
+    let record = device_key::ensure(db).await?;
     let key = device_key::secret(&record)?;
-    let id = new_intent_id(now)?;
+    let now = js::now();
+    let stored = device_db::add_purchase_checked(db, |receipts| {
+        sign_purchase(&record, &key, purchase, receipts, now)
+    })
+    .await?;
+    Ok(match stored {
+        Ok(receipt) => WorkerReply::Bought(receipt),
+        Err(refusal) => WorkerReply::Refused { reason: refusal.to_string() },
+    })
+}
+
+/// The budget check against the receipts read in the same transaction, then the signed
+/// intent and its receipt. Pure: no awaiting, so the transaction stays open.
+fn sign_purchase(
+    record: &DeviceRecord,
+    key: &SecretKey,
+    purchase: Purchase,
+    receipts: &[Receipt],
+    now: UnixMillis,
+) -> Result<(OutboxEntry, Receipt), Refusal> {
+    let certificate = record.certificate.clone().ok_or(Refusal::NotRegistered)?;
+    let waiting = outstanding(receipts, purchase.quote.body.price.currency);
+    let total = check_purchase(
+        Some(&certificate.body),
+        &purchase.quote.body,
+        purchase.quantity,
+        waiting,
+        now,
+    )?;
+    let id = purchase.id;
     let intent = Signed::sign(
         Intent {
+            format: Format::CURRENT,
             id,
             item: purchase.item,
             quantity: purchase.quantity,
@@ -66,7 +86,7 @@ pub async fn buy(db: &Rexie, purchase: Purchase) -> Result<WorkerReply, DbError>
             payment: purchase.payment,
             buyer: purchase.buyer,
         },
-        &key,
+        key,
     );
     let receipt = Receipt {
         id,
@@ -81,15 +101,48 @@ pub async fn buy(db: &Rexie, purchase: Purchase) -> Result<WorkerReply, DbError>
         signature: intent.signature,
         updated_at: None,
     };
-    let entry = OutboxEntry { id, intent, attempts: 0, next_attempt_at: now, last_error: None };
-    device_db::add_purchase(db, &entry, &receipt).await?;
-    Ok(WorkerReply::Bought(receipt))
+    let entry = OutboxEntry {
+        id,
+        intent,
+        attempts: 0,
+        next_attempt_at: now,
+        last_error: None,
+        accepted: false,
+    };
+    Ok((entry, receipt))
 }
 
-/// A UUID v7: the time orders receipts, 74 random bits keep devices apart.
-fn new_intent_id(now: UnixMillis) -> Result<IntentId, DbError> {
-    let random: [u8; 10] = js::random_bytes()?;
-    let millis = u64::try_from(now.0).unwrap_or(0);
-    IntentId::from_uuid(Builder::from_unix_timestamp_millis(millis, &random).into_uuid())
-        .map_err(|e| DbError(e.to_string()))
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vitrine_protocol::{ItemId, Money};
+
+    fn receipt(status: ReceiptStatus, amount_minor: i64, currency: Currency) -> Receipt {
+        Receipt {
+            id: "01890a5d-ac96-774b-bcce-b302099a8057".parse().unwrap(),
+            item: ItemId::try_from(1).unwrap(),
+            title: String::new(),
+            quantity: 1,
+            total: Money { amount_minor, currency },
+            created_at: UnixMillis(0),
+            status,
+            reason: None,
+            suggested_actions: Vec::new(),
+            signature: vitrine_protocol::signing::Signature([0; 64]),
+            updated_at: None,
+        }
+    }
+
+    #[test]
+    fn waiting_and_held_count_against_the_budget_final_ones_do_not() {
+        let receipts = [
+            receipt(ReceiptStatus::Waiting, 100, Currency::EUR),
+            receipt(ReceiptStatus::Held, 20, Currency::EUR),
+            receipt(ReceiptStatus::Paid, 4, Currency::EUR),
+            receipt(ReceiptStatus::Conflict, 8, Currency::EUR),
+            receipt(ReceiptStatus::Waiting, 1_000, Currency::USD),
+        ];
+        assert_eq!(outstanding(&receipts, Currency::EUR), 120);
+        assert_eq!(outstanding(&receipts, Currency::JPY), 0);
+    }
 }

@@ -19,6 +19,9 @@ pub const OUTBOX: &str = "outbox";
 pub const RECEIPTS: &str = "receipts";
 /// Small records the worker keeps for itself: the image cache's counters.
 pub const META: &str = "meta";
+/// Outbox records that could not be read: kept (never deleted) for support, shown to the
+/// buyer as needing attention, and never allowed to stop the rest of the outbox.
+pub const QUARANTINE: &str = "quarantine";
 
 /// The schema, one step per version: the stores each version adds. A step never removes or
 /// renames a store: rexie deletes every store a build does not declare, so each build declares
@@ -27,6 +30,8 @@ pub const STEPS: &[(u32, &[&str])] = &[
     (1, &[DEVICE, OUTBOX, RECEIPTS]),
     // 2: image cache counters (`meta`), written off the fetch path.
     (2, &[META]),
+    // 3: unreadable outbox records, set aside.
+    (3, &[QUARANTINE]),
 ];
 pub const VERSION: u32 = STEPS[STEPS.len() - 1].0;
 
@@ -45,7 +50,9 @@ pub struct DeviceRecord {
     pub certificate: Option<Signed<DeviceCertificate>>,
 }
 
-/// One intent waiting for a final answer.
+/// One intent waiting for a final answer. It stays after the server accepts it (`accepted`)
+/// until the order is final: if the server later says it has no such order (a restore from
+/// backup lost it), the worker sends the kept intent again, and exactly-once makes that safe.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OutboxEntry {
     pub id: IntentId,
@@ -54,6 +61,19 @@ pub struct OutboxEntry {
     pub next_attempt_at: UnixMillis,
     /// The last transient failure, for DevTools and support.
     pub last_error: Option<String>,
+    /// The server answered 2xx; only order-state checks remain.
+    #[serde(default)]
+    pub accepted: bool,
+}
+
+/// An outbox record that did not parse, as set aside.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Quarantined {
+    pub id: String,
+    /// Why it could not be read.
+    pub error: String,
+    /// The record as it was, as JSON text.
+    pub record: String,
 }
 
 #[derive(Debug)]
@@ -188,21 +208,94 @@ pub async fn save_device(db: &Rexie, record: &DeviceRecord) -> Result<(), DbErro
     put(db, DEVICE, record).await
 }
 
-/// Checkout's one transaction: the intent and its receipt are stored together or not at all.
-pub async fn add_purchase(
-    db: &Rexie,
-    entry: &OutboxEntry,
-    receipt: &Receipt,
-) -> Result<(), DbError> {
-    let tx = db.transaction(&[OUTBOX, RECEIPTS], TransactionMode::ReadWrite)?;
-    tx.store(OUTBOX)?.add(&to_js(entry)?, None).await?;
-    tx.store(RECEIPTS)?.add(&to_js(receipt)?, None).await?;
+/// Every readable outbox entry. A record that does not parse is moved to `quarantine` (in one
+/// transaction with its removal) so one damaged record never stops the rest from replaying.
+pub async fn outbox(db: &Rexie) -> Result<Vec<OutboxEntry>, DbError> {
+    let tx = db.transaction(&[OUTBOX], TransactionMode::ReadOnly)?;
+    let values = tx.store(OUTBOX)?.get_all(None, None).await?;
+    drop(tx);
+    let mut entries = Vec::with_capacity(values.len());
+    for value in values {
+        match from_js::<OutboxEntry>(&value) {
+            Ok(entry) => entries.push(entry),
+            Err(error) => quarantine(db, &value, error).await?,
+        }
+    }
+    Ok(entries)
+}
+
+async fn quarantine(db: &Rexie, value: &JsValue, error: DbError) -> Result<(), DbError> {
+    let record: String = js_sys::JSON::stringify(value).map(String::from).unwrap_or_default();
+    let key = js_sys::Reflect::get(value, &"id".into()).unwrap_or(JsValue::UNDEFINED);
+    let id = key.as_string().unwrap_or_else(|| format!("unreadable-{}", crate::js::now().0));
+    let kept = Quarantined { id, error: error.0, record };
+    let tx = db.transaction(&[OUTBOX, QUARANTINE], TransactionMode::ReadWrite)?;
+    tx.store(QUARANTINE)?.put(&to_js(&kept)?, None).await?;
+    if !key.is_undefined() {
+        tx.store(OUTBOX)?.delete(key).await?;
+    }
     commit(tx).await?;
+    crate::js::warn("an outbox record could not be read; set aside", &kept.id.clone().into());
     Ok(())
 }
 
-pub async fn outbox(db: &Rexie) -> Result<Vec<OutboxEntry>, DbError> {
-    all(db, OUTBOX).await
+/// Records set aside because they could not be read.
+pub async fn quarantined(db: &Rexie) -> Result<Vec<Quarantined>, DbError> {
+    all(db, QUARANTINE).await
+}
+
+/// Checkout's one transaction: read this device's receipts, run `decide` on them (the budget
+/// check, and signing), and store the intent and its receipt, all inside one IndexedDB
+/// transaction, so two tabs buying at once can never both spend the same budget. `decide`
+/// must not await anything but IndexedDB (it does not await at all).
+pub async fn add_purchase_checked<R>(
+    db: &Rexie,
+    decide: impl FnOnce(&[Receipt]) -> Result<(OutboxEntry, Receipt), R>,
+) -> Result<Result<Receipt, R>, DbError> {
+    let tx = db.transaction(&[OUTBOX, RECEIPTS], TransactionMode::ReadWrite)?;
+    let values = tx.store(RECEIPTS)?.get_all(None, None).await?;
+    // A receipt that does not parse counts as nothing; it stays untouched.
+    let receipts: Vec<Receipt> = values.iter().filter_map(|v| from_js(v).ok()).collect();
+    let (entry, receipt) = match decide(&receipts) {
+        Ok(pair) => pair,
+        Err(refusal) => {
+            commit(tx).await?;
+            return Ok(Err(refusal));
+        }
+    };
+    tx.store(OUTBOX)?.add(&to_js(&entry)?, None).await?;
+    tx.store(RECEIPTS)?.add(&to_js(&receipt)?, None).await?;
+    commit(tx).await?;
+    Ok(Ok(receipt))
+}
+
+/// The receipt with this id, if any.
+pub async fn receipt(db: &Rexie, id: IntentId) -> Result<Option<Receipt>, DbError> {
+    let tx = db.transaction(&[RECEIPTS], TransactionMode::ReadOnly)?;
+    get(&tx, RECEIPTS, &id.to_string()).await
+}
+
+/// The outbox entry with this id, if any (and readable).
+pub async fn entry(db: &Rexie, id: IntentId) -> Result<Option<OutboxEntry>, DbError> {
+    let tx = db.transaction(&[OUTBOX], TransactionMode::ReadOnly)?;
+    Ok(get(&tx, OUTBOX, &id.to_string()).await.unwrap_or(None))
+}
+
+/// Accepted, not final: the receipt takes the order's state and the entry stays, marked.
+pub async fn accept(
+    db: &Rexie,
+    entry: &OutboxEntry,
+    change: impl FnOnce(&mut Receipt),
+) -> Result<(), DbError> {
+    let tx = db.transaction(&[OUTBOX, RECEIPTS], TransactionMode::ReadWrite)?;
+    let key = entry.id.to_string();
+    if let Some(mut receipt) = get::<Receipt>(&tx, RECEIPTS, &key).await? {
+        change(&mut receipt);
+        tx.store(RECEIPTS)?.put(&to_js(&receipt)?, None).await?;
+    }
+    let kept = OutboxEntry { accepted: true, last_error: None, ..entry.clone() };
+    tx.store(OUTBOX)?.put(&to_js(&kept)?, None).await?;
+    commit(tx).await
 }
 
 pub async fn receipts(db: &Rexie) -> Result<Vec<Receipt>, DbError> {
@@ -276,6 +369,6 @@ mod tests {
             assert!(all.contains(&keep), "{keep} is declared by every build");
         }
         assert!(STEPS.windows(2).all(|w| w[1].0 == w[0].0 + 1), "versions go up one at a time");
-        assert_eq!(VERSION, 2);
+        assert_eq!(VERSION, 3);
     }
 }

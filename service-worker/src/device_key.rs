@@ -2,7 +2,7 @@
 
 use rexie::Rexie;
 use vitrine_protocol::signing::{SecretKey, Signed};
-use vitrine_protocol::{paths, DeviceCertificate, DeviceRegistration, UnixMillis};
+use vitrine_protocol::{paths, DeviceCertificate, DeviceRegistration, Format, UnixMillis};
 
 use crate::device_db::{self, DbError, DeviceRecord};
 use crate::js;
@@ -10,8 +10,12 @@ use crate::js;
 /// Renew when less than this remains, so a buyer going offline has most of a day.
 const RENEW_BEFORE_MS: i64 = 6 * 60 * 60 * 1000;
 
+/// Missing, in an older signing format (a device upgraded from an older release), or close
+/// to its end.
 pub fn needs_renewal(certificate: Option<&DeviceCertificate>, now: UnixMillis) -> bool {
-    certificate.is_none_or(|c| c.not_after.0.saturating_sub(now.0) < RENEW_BEFORE_MS)
+    certificate.is_none_or(|c| {
+        c.format != Format::CURRENT || c.not_after.0.saturating_sub(now.0) < RENEW_BEFORE_MS
+    })
 }
 
 pub fn secret(record: &DeviceRecord) -> Result<SecretKey, DbError> {
@@ -51,8 +55,7 @@ async fn register(
     key: &SecretKey,
     now: UnixMillis,
 ) -> Result<Signed<DeviceCertificate>, wasm_bindgen::JsValue> {
-    let registration =
-        Signed::sign(DeviceRegistration { device_key: key.public(), device_time: now }, key);
+    let registration = Signed::sign(DeviceRegistration::new(key.public(), now), key);
     let body = serde_json::to_string(&registration).map_err(|e| e.to_string())?;
     let response = js::post_json(paths::DEVICES, &body, &[]).await?;
     let text = js::text(&response).await?;
@@ -74,8 +77,13 @@ mod tests {
     #[test]
     fn renews_when_missing_or_within_six_hours() {
         let cert = |not_after| DeviceCertificate {
+            format: Format::V2,
+            key_id: vitrine_protocol::KeyId(1),
             device_key: SecretKey::from_bytes([1; 32]).public(),
+            not_before: UnixMillis(0),
             not_after: UnixMillis(not_after),
+            offline_window_ms: 0,
+            max_quantity: 10,
             limits: vec![],
         };
         let now = UnixMillis(1_000_000_000);
@@ -83,5 +91,7 @@ mod tests {
         assert!(needs_renewal(Some(&cert(now.0 + RENEW_BEFORE_MS - 1)), now));
         assert!(!needs_renewal(Some(&cert(now.0 + RENEW_BEFORE_MS)), now));
         assert!(needs_renewal(Some(&cert(now.0 - 1)), now));
+        let old = DeviceCertificate { format: Format::V1, ..cert(now.0 + 2 * RENEW_BEFORE_MS) };
+        assert!(needs_renewal(Some(&old), now), "a format 1 certificate is renewed at once");
     }
 }

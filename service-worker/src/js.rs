@@ -31,6 +31,19 @@ pub async fn fetch(request: &Request) -> Result<Response, JsValue> {
     JsFuture::from(scope().fetch_with_request(request)).await?.dyn_into()
 }
 
+/// How long the worker's own API requests (registration, replay, order state) may take before
+/// they are abandoned: a stalled server must never hold the outbox lock or a buyer's tap.
+pub const API_TIMEOUT_MS: i32 = 10_000;
+
+/// An `AbortSignal` that fires after `ms`.
+fn timeout_signal(ms: i32) -> Result<web_sys::AbortSignal, JsValue> {
+    let controller = web_sys::AbortController::new()?;
+    let signal = controller.signal();
+    let abort = wasm_bindgen::closure::Closure::once_into_js(move || controller.abort());
+    scope().set_timeout_with_callback_and_timeout_and_arguments_0(abort.unchecked_ref(), ms)?;
+    Ok(signal)
+}
+
 pub async fn fetch_url(url: &str) -> Result<Response, JsValue> {
     JsFuture::from(scope().fetch_with_str(url)).await?.dyn_into()
 }
@@ -84,6 +97,7 @@ pub async fn post_json(
     init.set_method("POST");
     init.set_headers(&h);
     init.set_body(&JsValue::from_str(body));
+    init.set_signal(Some(&timeout_signal(API_TIMEOUT_MS)?));
     let request = Request::new_with_str_and_init(url, &init)?;
     fetch(&request).await
 }
@@ -92,10 +106,13 @@ pub async fn post_json(
 pub async fn get_fresh(url: &str) -> Result<Response, JsValue> {
     let init = web_sys::RequestInit::new();
     init.set_cache(web_sys::RequestCache::NoStore);
+    init.set_signal(Some(&timeout_signal(API_TIMEOUT_MS)?));
     let request = Request::new_with_str_and_init(url, &init)?;
     fetch(&request).await
 }
 
+/// The body as text. A body that stalls after the headers is cut off by the request's own
+/// timeout signal (it covers the body too).
 pub async fn text(response: &Response) -> Result<String, JsValue> {
     Ok(JsFuture::from(response.text()?).await?.as_string().unwrap_or_default())
 }

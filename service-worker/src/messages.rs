@@ -53,7 +53,10 @@ async fn answer(request: PageRequest) -> Result<(WorkerReply, Option<bool>), DbE
             (reply, bought.then_some(false))
         }
         PageRequest::Receipts => {
-            (WorkerReply::Receipts { receipts: device_db::receipts(&db).await? }, None)
+            let receipts = device_db::receipts(&db).await?;
+            let needs_attention =
+                u32::try_from(device_db::quarantined(&db).await?.len()).unwrap_or(u32::MAX);
+            (WorkerReply::Receipts { receipts, needs_attention }, None)
         }
         PageRequest::Replay { force } => (WorkerReply::Done, Some(force)),
         PageRequest::Activate => {

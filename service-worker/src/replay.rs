@@ -1,12 +1,15 @@
-//! Sending the outbox: the worker is the only sender. An intent leaves the outbox only on a final
-//! answer (2xx, or a 4xx whose code is final); everything else is kept and retried with
-//! exponential backoff and jitter, honouring `Retry-After`. Nothing is dropped silently.
+//! Sending the outbox: the worker is the only sender. An intent leaves the outbox only when
+//! its order is final, or on a final refusal (a 4xx in the API's error shape whose code is
+//! final and matches the status); everything else is kept and retried with exponential backoff
+//! and jitter, honouring `Retry-After`. An accepted intent stays (marked) until its order is
+//! final, so an order the server lost is sent again. Nothing is dropped silently.
 
 use std::cell::Cell;
 
 use rexie::Rexie;
 use vitrine_protocol::device::{Receipt, ReceiptStatus};
-use vitrine_protocol::{paths, ApiError, IntentId, Order, UnixMillis};
+use vitrine_protocol::headers::{IDEMPOTENCY_KEY, RETRY_AFTER};
+use vitrine_protocol::{paths, ApiError, ErrorCode, IntentId, Order, UnixMillis};
 
 use crate::device_db::{self, DbError};
 use wasm_bindgen::JsValue;
@@ -20,6 +23,8 @@ pub enum Outcome {
     Accepted(Order),
     /// The server will never take this intent; nothing was written or charged.
     Rejected { message: String },
+    /// The server already has an order under this id (with another body): follow that order.
+    Exists,
     /// Try again later.
     Retry { after_ms: Option<i64>, why: String },
     /// No answer at all; the rest of the outbox would fare the same.
@@ -28,15 +33,31 @@ pub enum Outcome {
 
 /// Classify a response. A 4xx that is not in the server's error shape (a captive portal, a
 /// proxy) is not trusted to be final.
+/// A 404 or 405 says the request did not reach our intents endpoint (a proxy, a portal, an
+/// older server), whatever the body: never a verdict on the intent. Otherwise the code must be
+/// final *and* come with its own status, as our server sends it.
 pub fn classify(status: u16, retry_after: Option<&str>, body: &str) -> Outcome {
-    let after_ms = retry_after.and_then(|s| s.trim().parse::<i64>().ok()).map(|s| s * 1000);
+    let after_ms = retry_after
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .map(|s| s.clamp(0, i64::MAX / 1000).saturating_mul(1000));
     match status {
         200..=299 => match serde_json::from_str::<Order>(body) {
             Ok(order) => Outcome::Accepted(order),
             Err(_) => Outcome::Retry { after_ms, why: format!("unreadable {status} answer") },
         },
         400..=499 => match serde_json::from_str::<ApiError>(body) {
-            Ok(error) if error.code.is_final() => Outcome::Rejected { message: error.message },
+            Ok(error)
+                if matches!(error.code, ErrorCode::NotFound | ErrorCode::MethodNotAllowed) =>
+            {
+                Outcome::Retry { after_ms, why: format!("{status} {}", error.code) }
+            }
+            Ok(error) if error.code.is_final() && error.code.http_status() == status => {
+                if error.code == ErrorCode::IdempotencyMismatch {
+                    Outcome::Exists
+                } else {
+                    Outcome::Rejected { message: error.message }
+                }
+            }
             Ok(error) => Outcome::Retry { after_ms, why: error.code.to_string() },
             Err(_) => Outcome::Retry { after_ms, why: format!("{status} without an error code") },
         },
@@ -87,7 +108,12 @@ pub async fn run(force: bool) -> bool {
         force = AGAIN_FORCED.replace(false);
     }
     SENDING.set(false);
-    refresh_held().await;
+    if refresh_held().await {
+        // The server had lost an accepted order: its kept intent goes again now.
+        if let Some(Ok(left)) = js::with_lock("vitrine-outbox", send_pass(true)).await {
+            pending = left;
+        }
+    }
     pending
 }
 
@@ -97,16 +123,18 @@ async fn send_pass(force: bool) -> Result<bool, DbError> {
     let mut left = false;
     for mut entry in entries {
         let now = js::now();
+        if entry.accepted {
+            continue;
+        }
         if !force && entry.next_attempt_at > now {
             left = true;
             continue;
         }
         let body = serde_json::to_string(&entry.intent)?;
         let key = entry.id.to_string();
-        let outcome = match js::post_json(paths::INTENTS, &body, &[("idempotency-key", &key)]).await
-        {
+        let outcome = match js::post_json(paths::INTENTS, &body, &[(IDEMPOTENCY_KEY, &key)]).await {
             Ok(response) => {
-                let retry_after = response.headers().get("retry-after").ok().flatten();
+                let retry_after = response.headers().get(RETRY_AFTER).ok().flatten();
                 let text = js::text(&response).await.unwrap_or_default();
                 classify(response.status(), retry_after.as_deref(), &text)
             }
@@ -120,8 +148,21 @@ async fn send_pass(force: bool) -> Result<bool, DbError> {
             other => other,
         };
         match outcome {
-            Outcome::Accepted(order) => {
+            Outcome::Accepted(order) if order.state.is_final() => {
                 device_db::settle(&db, entry.id, |r| r.apply(&order, now)).await?;
+                notify::receipt_changed(entry.id).await;
+            }
+            Outcome::Accepted(order) => {
+                device_db::accept(&db, &entry, |r| r.apply(&order, now)).await?;
+                notify::receipt_changed(entry.id).await;
+            }
+            Outcome::Exists => {
+                device_db::accept(&db, &entry, |r| {
+                    r.status = ReceiptStatus::Held;
+                    r.reason = Some(EXISTS.to_owned());
+                    r.updated_at = Some(now);
+                })
+                .await?;
                 notify::receipt_changed(entry.id).await;
             }
             Outcome::Rejected { message } => {
@@ -143,8 +184,13 @@ async fn send_pass(force: bool) -> Result<bool, DbError> {
             Outcome::Unreachable => {}
         }
     }
-    Ok(left || !device_db::outbox(&db).await?.is_empty())
+    let unsent = device_db::outbox(&db).await?.iter().any(|e| !e.accepted);
+    Ok(left || unsent)
 }
+
+/// The receipt of an intent whose id the server already holds for another purchase.
+const EXISTS: &str =
+    "An order with this receipt number already exists; this receipt follows that order's state.";
 
 fn reject(receipt: &mut Receipt, message: String, now: UnixMillis) {
     receipt.status = ReceiptStatus::Rejected;
@@ -153,46 +199,76 @@ fn reject(receipt: &mut Receipt, message: String, now: UnixMillis) {
 }
 
 /// Follow held orders for a short while (sandbox cards settle in seconds); later checks come
-/// with the next nudge.
-async fn refresh_held() {
+/// with the next nudge. Returns whether an order the server no longer knows was put back in
+/// the outbox to be sent again.
+async fn refresh_held() -> bool {
     if REFRESHING.replace(true) {
-        return;
+        return false;
     }
     let Ok(db) = device_db::open().await else {
         REFRESHING.set(false);
-        return;
+        return false;
     };
+    let mut requeued = false;
     for round in 0..6u32 {
-        let still_held = match refresh_round(&db).await {
-            Ok(n) => n,
+        let (still_held, lost) = match refresh_round(&db).await {
+            Ok(counts) => counts,
             Err(error) => {
                 js::warn("refreshing held orders failed", &error.0.into());
-                0
+                (0, false)
             }
         };
-        if still_held == 0 || round == 5 {
+        requeued |= lost;
+        if still_held == 0 || lost || round == 5 {
             break;
         }
         js::sleep(500 << round.min(4)).await;
     }
     REFRESHING.set(false);
+    requeued
 }
 
-async fn refresh_round(db: &Rexie) -> Result<usize, DbError> {
+/// One look at every held receipt: (how many are still held, whether one was lost).
+async fn refresh_round(db: &Rexie) -> Result<(usize, bool), DbError> {
     let held: Vec<Receipt> = device_db::receipts(db)
         .await?
         .into_iter()
         .filter(|r| r.status == ReceiptStatus::Held)
         .collect();
     let mut still_held = 0;
+    let mut lost = false;
     for mut receipt in held {
+        let now = js::now();
         match fetch_order(receipt.id).await {
-            Some(order)
+            OrderLookup::Found(order) if order.state.is_final() => {
+                device_db::settle(db, receipt.id, |r| r.apply(&order, now)).await?;
+                receipt.apply(&order, now);
+                notify::receipt_changed(receipt.id).await;
+            }
+            OrderLookup::Found(order)
                 if receipt.status != order.state.into() || receipt.reason != order.reason =>
             {
-                receipt.apply(&order, js::now());
+                receipt.apply(&order, now);
                 device_db::save_receipt(db, &receipt).await?;
                 notify::receipt_changed(receipt.id).await;
+            }
+            OrderLookup::Missing => {
+                // The server acknowledged this order and no longer has it (a database restored
+                // from before the commit): send the kept intent again.
+                if let Some(entry) = device_db::entry(db, receipt.id).await? {
+                    let again = device_db::OutboxEntry {
+                        accepted: false,
+                        next_attempt_at: now,
+                        last_error: Some("the server no longer had this order".into()),
+                        ..entry
+                    };
+                    device_db::save_entry(db, &again).await?;
+                    receipt.status = ReceiptStatus::Waiting;
+                    receipt.updated_at = Some(now);
+                    device_db::save_receipt(db, &receipt).await?;
+                    notify::receipt_changed(receipt.id).await;
+                    lost = true;
+                }
             }
             _ => {}
         }
@@ -200,15 +276,34 @@ async fn refresh_round(db: &Rexie) -> Result<usize, DbError> {
             still_held += 1;
         }
     }
-    Ok(still_held)
+    Ok((still_held, lost))
 }
 
-async fn fetch_order(id: IntentId) -> Option<Order> {
-    let response = js::get_fresh(&paths::order(id)).await.ok()?;
-    if !response.ok() {
-        return None;
+/// What `GET /api/v1/orders/{id}` said.
+enum OrderLookup {
+    Found(Order),
+    /// Our server, in its own error shape, says it has no such order.
+    Missing,
+    /// No answer, or not one we can trust either way.
+    Unknown,
+}
+
+async fn fetch_order(id: IntentId) -> OrderLookup {
+    let Ok(response) = js::get_fresh(&paths::order(id)).await else { return OrderLookup::Unknown };
+    let status = response.status();
+    let Ok(text) = js::text(&response).await else { return OrderLookup::Unknown };
+    order_lookup(status, &text)
+}
+
+fn order_lookup(status: u16, body: &str) -> OrderLookup {
+    match status {
+        200 => serde_json::from_str(body).map_or(OrderLookup::Unknown, OrderLookup::Found),
+        404 => match serde_json::from_str::<ApiError>(body) {
+            Ok(error) if error.code == ErrorCode::NotFound => OrderLookup::Missing,
+            _ => OrderLookup::Unknown,
+        },
+        _ => OrderLookup::Unknown,
     }
-    serde_json::from_str(&js::text(&response).await.ok()?).ok()
 }
 
 #[cfg(test)]
@@ -231,6 +326,35 @@ mod tests {
         assert!(matches!(classify(500, None, &err("internal")), Outcome::Retry { .. }));
         assert!(matches!(classify(503, None, ""), Outcome::Retry { .. }));
         assert!(matches!(classify(201, None, "{}"), Outcome::Retry { .. }));
+        // A proxy or an older server answering in our shape with a route-level code.
+        assert!(matches!(classify(404, None, &err("not_found")), Outcome::Retry { .. }));
+        assert!(matches!(classify(405, None, &err("method_not_allowed")), Outcome::Retry { .. }));
+        // A final code with a status our server never pairs it with.
+        assert!(matches!(classify(400, None, &err("bad_signature")), Outcome::Retry { .. }));
+        assert!(matches!(
+            classify(425, Some("30"), &err("clock_ahead")),
+            Outcome::Retry { after_ms: Some(30_000), .. }
+        ));
+        assert_eq!(classify(422, None, &err("idempotency_mismatch")), Outcome::Exists);
+    }
+
+    #[test]
+    fn retry_after_saturates_instead_of_overflowing() {
+        let huge = i64::MAX.to_string();
+        assert!(matches!(
+            classify(503, Some(&huge), ""),
+            Outcome::Retry { after_ms: Some(ms), .. } if ms > 0
+        ));
+        assert!(matches!(classify(503, Some("-5"), ""), Outcome::Retry { after_ms: Some(0), .. }));
+    }
+
+    #[test]
+    fn only_our_own_not_found_means_the_order_is_lost() {
+        let nf = r#"{"code":"not_found","message":"no order"}"#;
+        assert!(matches!(order_lookup(404, nf), OrderLookup::Missing));
+        assert!(matches!(order_lookup(404, "<html>"), OrderLookup::Unknown));
+        assert!(matches!(order_lookup(500, nf), OrderLookup::Unknown));
+        assert!(matches!(order_lookup(200, "{}"), OrderLookup::Unknown));
     }
 
     #[test]

@@ -58,6 +58,8 @@ pub fn build_release(sh: &Shell, out: &str, release: Option<&str>) -> Result<Dis
     split_app(sh, &app_wasm, &staging.join("app-split"), &app_out)?;
     out.hashed_folder("app", &app_out, &[("app.js", "app.js"), ("app.wasm", "app_bg.wasm")])?;
     out.hashed("style.css", &std::fs::read(root.join("style/main.css"))?)?;
+    let boot = fill(&std::fs::read_to_string(root.join("public/boot.js"))?, &out.assets);
+    out.hashed("boot.js", boot.as_bytes())?;
     for icon in icons::ICONS {
         out.hashed(icon.name, &icons::png(&icon)?)?;
     }

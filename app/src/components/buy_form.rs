@@ -3,18 +3,27 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use vitrine_protocol::device::{PageRequest, Purchase, WorkerReply};
 use vitrine_protocol::signing::Signed;
-use vitrine_protocol::{Buyer, ItemId, Payment, Quote};
+use vitrine_protocol::{sandbox, Buyer, IntentId, ItemId, Payment, Quote};
 
 use crate::connectivity::use_connectivity;
 use crate::routes;
 use crate::worker::{self, use_device_events};
 
-/// The sandbox rail's test cards (see the server's `SandboxCard`). No real money moves.
+/// The sandbox rail's test cards. No real money moves.
 const CARDS: [(&str, &str); 3] = [
-    ("4242424242424242", "4242 4242 4242 4242 — approves"),
-    ("4000000000003220", "4000 0000 0000 3220 — approves after a delay"),
-    ("4000000000000002", "4000 0000 0000 0002 — is declined"),
+    (sandbox::APPROVE, "4242 4242 4242 4242 — approves"),
+    (sandbox::APPROVE_AFTER_DELAY, "4000 0000 0000 3220 — approves after a delay"),
+    (sandbox::DECLINE, "4000 0000 0000 0002 — is declined"),
 ];
+
+/// A new purchase id (UUID v7) from the page's clock and CSPRNG.
+fn new_purchase_id() -> Option<IntentId> {
+    let mut random = [0u8; 10];
+    web_sys::window()?.crypto().ok()?.get_random_values_with_u8_array(&mut random).ok()?;
+    let millis = js_sys::Date::now();
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Some(IntentId::new_v7(millis.max(0.0) as u64, random))
+}
 
 /// The Buy form, loaded on demand.
 #[leptos::lazy]
@@ -60,20 +69,32 @@ fn BuyForm(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) -> imp
     let email = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let problem = RwSignal::new(None::<String>);
+    // One purchase, one id, from the first press until the worker has stored it: pressing
+    // Buy again after a timeout resumes that purchase instead of making a second order.
+    let purchase_id = StoredValue::new(None::<IntentId>);
     let navigate = use_navigate();
     let submit = move || {
         if busy.get_untracked() {
             return;
         }
+        let id = match purchase_id.get_value().or_else(new_purchase_id) {
+            Some(id) => id,
+            None => {
+                problem.set(Some("This browser cannot make a purchase number.".into()));
+                return;
+            }
+        };
+        purchase_id.set_value(Some(id));
         busy.set(true);
         problem.set(None);
         let email = email.get_untracked().trim().to_owned();
         let purchase = Purchase {
+            id,
             item,
             title: title.clone(),
             quantity: quantity.get_untracked(),
             quote: quote.clone(),
-            payment: Payment { rail: "sandbox-card".into(), token: card.get_untracked() },
+            payment: Payment { rail: sandbox::CARD_RAIL.into(), token: card.get_untracked() },
             buyer: Buyer { wallet: None, email: (!email.is_empty()).then_some(email) },
         };
         let navigate = navigate.clone();
@@ -85,7 +106,11 @@ fn BuyForm(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) -> imp
                     worker::persist_storage();
                     navigate(&routes::receipt(receipt.id), Default::default())
                 }
-                Ok(WorkerReply::Refused { reason }) => problem.set(Some(reason)),
+                Ok(WorkerReply::Refused { reason }) => {
+                    // Nothing was stored: the next press is a new purchase.
+                    purchase_id.set_value(None);
+                    problem.set(Some(reason));
+                }
                 Ok(WorkerReply::Failed { message }) => problem.set(Some(format!(
                     "The purchase could not be saved on this device: {message}"
                 ))),

@@ -10,7 +10,8 @@ use crate::components::PageHeading;
 use crate::routes;
 use crate::worker::{self, use_device_events};
 
-type Loaded = Option<Result<Vec<Receipt>, String>>;
+/// The receipts, and how many saved purchases the worker could not read.
+type Loaded = Option<Result<(Vec<Receipt>, u32), String>>;
 
 /// The device's receipts, re-read whenever the worker reports a change.
 fn use_receipts() -> RwSignal<Loaded> {
@@ -20,7 +21,9 @@ fn use_receipts() -> RwSignal<Loaded> {
         events.receipts_changed.track();
         spawn_local(async move {
             let result = match worker::ask(&PageRequest::Receipts).await {
-                Ok(WorkerReply::Receipts { receipts }) => Ok(receipts),
+                Ok(WorkerReply::Receipts { receipts, needs_attention }) => {
+                    Ok((receipts, needs_attention))
+                }
                 Ok(WorkerReply::Failed { message }) => Err(message),
                 Ok(_) => Err("Unexpected answer from the offline helper.".to_owned()),
                 Err(message) => Err(message),
@@ -65,13 +68,18 @@ fn ReceiptsPage() -> impl IntoView {
     let receipts = use_receipts();
     // One view shape (a message and a list) rather than a branch per state: every distinct
     // view type costs first-load wasm.
-    let message = move || match receipts.get() {
+    let message = move || {
+        match receipts.get() {
         None => "Loading your receipts…".to_owned(),
         Some(Err(message)) => message,
-        Some(Ok(list)) if list.is_empty() => "No purchases on this device yet.".to_owned(),
+        Some(Ok((_, n))) if n > 0 => format!(
+            "{n} saved purchase(s) on this device could not be read and need attention: they are kept, nothing was sent for them. Contact the shop with this device."
+        ),
+        Some(Ok((list, _))) if list.is_empty() => "No purchases on this device yet.".to_owned(),
         Some(Ok(_)) => String::new(),
+    }
     };
-    let list = move || receipts.get().and_then(Result::ok).unwrap_or_default();
+    let list = move || receipts.get().and_then(Result::ok).map(|(l, _)| l).unwrap_or_default();
     view! {
         <PageHeading text="Your receipts" />
         <p>{message}</p>
@@ -98,7 +106,7 @@ fn ReceiptPage() -> impl IntoView {
     let receipts = use_receipts();
     let receipt = move || -> Option<Result<Option<Receipt>, String>> {
         let id = id()?;
-        receipts.get().map(|r| r.map(|list| list.into_iter().find(|x| x.id == id)))
+        receipts.get().map(|r| r.map(|(list, _)| list.into_iter().find(|x| x.id == id)))
     };
     let status = move || match receipt() {
         Some(Ok(Some(r))) => format!("Status: {}", r.status_text()),
@@ -175,7 +183,7 @@ fn ReceiptDetail(r: Receipt) -> impl IntoView {
     }
 }
 
-fn action(a: SuggestedAction) -> impl IntoView {
+fn action(a: SuggestedAction) -> Option<impl IntoView> {
     let (text, link) = match a {
         SuggestedAction::NothingCharged => ("Nothing to do: you were not charged.", None),
         SuggestedAction::SimilarItem { item, title } => {
@@ -184,8 +192,15 @@ fn action(a: SuggestedAction) -> impl IntoView {
         SuggestedAction::JoinWaitlist => {
             ("Join the waitlist: ask the shop to tell you when an edition frees up.", None)
         }
+        SuggestedAction::BuyAgain { item } => {
+            ("Buy it again at today's price: ", Some((routes::item(item), "open the work".into())))
+        }
+        SuggestedAction::WaitForPending => {
+            ("Wait until your other purchases on this device are complete, then buy again.", None)
+        }
+        SuggestedAction::Unknown => return None,
     };
-    view! { <li>{text}{link.map(|(href, title)| view! { <A href>{title}</A> })}</li> }
+    Some(view! { <li>{text}{link.map(|(href, title)| view! { <A href>{title}</A> })}</li> })
 }
 
 fn status_class(status: ReceiptStatus) -> &'static str {

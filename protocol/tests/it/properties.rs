@@ -68,6 +68,41 @@ proptest! {
     }
 }
 
+proptest! {
+    /// Domain separation by tag: the same fields in the other format (or the other kind) make
+    /// different bytes, so a signature never transfers. Without the tags the two registrations
+    /// below would have identical bytes and this would fail.
+    #[test]
+    fn a_signature_never_transfers_between_formats(seed in any::<[u8; 32]>(), time in any::<i64>()) {
+        use vitrine_protocol::{DeviceRegistration, Format};
+        let key = vitrine_protocol::signing::SecretKey::from_bytes(seed);
+        let v1 = DeviceRegistration { format: Format::V1, device_key: key.public(), device_time: UnixMillis(time) };
+        let v2 = DeviceRegistration { format: Format::V2, ..v1.clone() };
+        let signed = Signed::sign(v1, &key);
+        prop_assert!(key.public().verify(&v2.signing_bytes(), &signed.signature).is_err());
+    }
+}
+
+#[test]
+fn every_kind_and_format_starts_with_its_own_tag() {
+    use vitrine_protocol::Format;
+    let cases: Vec<(Vec<u8>, &[u8])> = vec![
+        (fixtures::quote_in(Format::V1).body.signing_bytes(), b"vitrine/quote/v1\0"),
+        (fixtures::quote_in(Format::V2).body.signing_bytes(), b"vitrine/quote/v2\0"),
+        (fixtures::certificate_in(Format::V1).body.signing_bytes(), b"vitrine/device-cert/v1\0"),
+        (fixtures::certificate_in(Format::V2).body.signing_bytes(), b"vitrine/device-cert/v2\0"),
+        (fixtures::intent_in(Format::V1).signing_bytes(), b"vitrine/intent/v1\0"),
+        (fixtures::intent_in(Format::V2).signing_bytes(), b"vitrine/intent/v2\0"),
+        (
+            fixtures::registration_in(Format::V2).body.signing_bytes(),
+            b"vitrine/device-registration/v2\0",
+        ),
+    ];
+    for (bytes, tag) in cases {
+        assert!(bytes.starts_with(tag), "{}", String::from_utf8_lossy(tag));
+    }
+}
+
 #[test]
 fn a_quote_signature_is_not_a_certificate_signature() {
     // Domain separation: the same key signing two kinds of object never produces a signature

@@ -6,14 +6,17 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, oneshot, Notify};
-use vitrine_protocol::IntentId;
+use vitrine_protocol::{IntentId, UnixMillis};
 
 use crate::domain::clock;
-use crate::storage::orders::{Ingested, NewOrder};
-use crate::storage::Storage;
+use crate::domain::orders::{self, Ingested, NewOrder};
+use crate::domain::supervisor::{supervise, Liveness};
+use crate::storage::{Storage, StorageError};
 
 const MAX_BATCH: usize = 256;
-const QUEUE: usize = 4096;
+/// Bounded: when this many orders wait, new ones are refused with 503 `overloaded` at once
+/// rather than waiting without end (a buyer's device retries after `Retry-After`).
+pub const QUEUE: usize = 1024;
 
 /// What became of a submitted order.
 #[derive(Debug)]
@@ -21,6 +24,8 @@ pub enum Submitted {
     Done(Ingested),
     /// The same intent id is being written right now.
     InProgress,
+    /// The queue is full; nothing was written. Retry later.
+    Overloaded,
     /// Storage failed; nothing was committed for this order. Safe to retry.
     Failed,
 }
@@ -34,6 +39,7 @@ struct Job {
 pub struct Ingest {
     queue: mpsc::Sender<Job>,
     in_flight: Arc<Mutex<HashSet<IntentId>>>,
+    liveness: Liveness,
 }
 
 /// Removes an id from the in-flight set however the request ends (even if it is dropped).
@@ -49,10 +55,20 @@ impl Drop for InFlight<'_> {
 
 impl Ingest {
     /// Start the writer. `settle` is woken after each commit so payment starts at once.
+    /// The writer runs supervised: a panic fails its batch (every order in it gets a
+    /// retryable 500, nothing committed) and a new writer takes the same queue.
     pub fn start(storage: Arc<dyn Storage>, hold_ms: i64, settle: Arc<Notify>) -> Self {
         let (queue, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(writer(storage, hold_ms, rx, settle));
-        Ingest { queue, in_flight: Arc::default() }
+        let rx = Arc::new(tokio::sync::Mutex::new(rx));
+        let liveness = supervise("order writer", move || {
+            writer(storage.clone(), hold_ms, rx.clone(), settle.clone())
+        });
+        Ingest { queue, in_flight: Arc::default(), liveness }
+    }
+
+    /// Whether the writer task is running.
+    pub fn is_running(&self) -> bool {
+        self.liveness.is_up() && !self.queue.is_closed()
     }
 
     pub async fn submit(&self, order: NewOrder) -> Submitted {
@@ -66,8 +82,10 @@ impl Ingest {
         }
         let _guard = InFlight(&self.in_flight, id);
         let (reply, answer) = oneshot::channel();
-        if self.queue.send(Job { order, reply }).await.is_err() {
-            return Submitted::Failed;
+        match self.queue.try_send(Job { order, reply }) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => return Submitted::Overloaded,
+            Err(mpsc::error::TrySendError::Closed(_)) => return Submitted::Failed,
         }
         match answer.await {
             Ok(Some(ingested)) => Submitted::Done(ingested),
@@ -79,9 +97,10 @@ impl Ingest {
 async fn writer(
     storage: Arc<dyn Storage>,
     hold_ms: i64,
-    mut rx: mpsc::Receiver<Job>,
+    rx: Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>,
     settle: Arc<Notify>,
 ) {
+    let mut rx = rx.lock().await;
     while let Some(first) = rx.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
@@ -90,8 +109,9 @@ async fn writer(
                 Err(_) => break,
             }
         }
-        let orders: Vec<NewOrder> = jobs.iter().map(|j| j.order.clone()).collect();
-        match storage.ingest(&orders, clock::now(), hold_ms).await {
+        let orders: Vec<&NewOrder> = jobs.iter().map(|j| &j.order).collect();
+        let committed = commit_batch(storage.as_ref(), &orders, clock::now(), hold_ms).await;
+        match committed {
             Ok(results) => {
                 for (job, result) in jobs.into_iter().zip(results) {
                     let _ = job.reply.send(Some(result));
@@ -99,11 +119,27 @@ async fn writer(
                 settle.notify_one();
             }
             Err(error) => {
-                tracing::error!(%error, batch = orders.len(), "ingest batch failed; nothing committed");
+                tracing::error!(%error, batch = jobs.len(), "ingest batch failed; nothing committed");
                 for job in jobs {
                     let _ = job.reply.send(None);
                 }
             }
         }
     }
+}
+
+/// One batch, one transaction: every order is decided by `orders::admit`, then all commit.
+async fn commit_batch(
+    storage: &dyn Storage,
+    batch: &[&NewOrder],
+    now: UnixMillis,
+    hold_ms: i64,
+) -> Result<Vec<Ingested>, StorageError> {
+    let mut tx = storage.begin_ingest().await?;
+    let mut out = Vec::with_capacity(batch.len());
+    for order in batch {
+        out.push(orders::admit(tx.as_mut(), order, now, hold_ms).await?);
+    }
+    tx.commit().await?;
+    Ok(out)
 }

@@ -4,6 +4,9 @@
 pub mod clock;
 pub mod ingest;
 pub mod keys;
+pub mod orders;
+pub mod rate_limit;
 pub mod settlement;
 pub mod settler;
+pub mod supervisor;
 pub mod verify;

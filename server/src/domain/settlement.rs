@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use vitrine_protocol::{IntentId, Money, UnixMillis};
+use vitrine_protocol::{sandbox, IntentId, Money, UnixMillis};
 
 /// What a rail needs to know to settle one order.
 #[derive(Debug, Clone)]
@@ -67,14 +67,14 @@ pub struct SandboxCard;
 
 impl SandboxCard {
     /// Approves.
-    pub const APPROVE: &'static str = "4242424242424242";
+    pub const APPROVE: &'static str = sandbox::APPROVE;
     /// Declines.
-    pub const DECLINE: &'static str = "4000000000000002";
+    pub const DECLINE: &'static str = sandbox::DECLINE;
     /// Stays pending for [`Self::DELAY`], then approves.
-    pub const APPROVE_AFTER_DELAY: &'static str = "4000000000003220";
+    pub const APPROVE_AFTER_DELAY: &'static str = sandbox::APPROVE_AFTER_DELAY;
     pub const DELAY: Duration = Duration::from_secs(2);
     /// The name intents use for this rail.
-    pub const NAME: &'static str = "sandbox-card";
+    pub const NAME: &'static str = sandbox::CARD_RAIL;
 }
 
 #[async_trait]

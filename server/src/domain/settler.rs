@@ -8,25 +8,30 @@ use tokio::sync::Notify;
 use vitrine_protocol::UnixMillis;
 
 use crate::domain::clock;
+use crate::domain::orders::EXPIRED_REASON;
 use crate::domain::settlement::{Charge, Outcome, Rails};
+use crate::domain::supervisor::{supervise, Liveness};
 use crate::storage::orders::Resolution;
 use crate::storage::Storage;
 
 const TICK: Duration = Duration::from_millis(250);
 const RETRY_ON_RAIL_ERROR: Duration = Duration::from_secs(5);
 
-pub fn spawn(storage: Arc<dyn Storage>, rails: Rails, wake: Arc<Notify>) {
-    tokio::spawn(async move {
-        loop {
-            if let Err(error) = tick(storage.as_ref(), &rails).await {
-                tracing::error!(%error, "settlement pass failed; retrying");
-            }
-            tokio::select! {
-                () = wake.notified() => {},
-                () = tokio::time::sleep(TICK) => {},
-            }
+/// Start the settler under a supervisor; the answer says whether it is running.
+pub fn spawn(storage: Arc<dyn Storage>, rails: Rails, wake: Arc<Notify>) -> Liveness {
+    supervise("settler", move || run(storage.clone(), rails.clone(), wake.clone()))
+}
+
+async fn run(storage: Arc<dyn Storage>, rails: Rails, wake: Arc<Notify>) {
+    loop {
+        if let Err(error) = tick(storage.as_ref(), &rails).await {
+            tracing::error!(%error, "settlement pass failed; retrying");
         }
-    });
+        tokio::select! {
+            () = wake.notified() => {},
+            () = tokio::time::sleep(TICK) => {},
+        }
+    }
 }
 
 fn later(now: UnixMillis, by: Duration) -> UnixMillis {
@@ -35,7 +40,7 @@ fn later(now: UnixMillis, by: Duration) -> UnixMillis {
 
 async fn tick(storage: &dyn Storage, rails: &Rails) -> Result<(), crate::storage::StorageError> {
     let now = clock::now();
-    let expired = storage.expire_holds(now).await?;
+    let expired = storage.expire_holds(now, EXPIRED_REASON).await?;
     if expired > 0 {
         tracing::info!(expired, "escrow holds expired; stock released");
     }

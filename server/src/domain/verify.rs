@@ -1,9 +1,15 @@
 //! Is this intent one we may accept? Pure checks on the signed intent, cheap enough to run on
-//! any thread before the write path (which then only does the stock arithmetic).
+//! any thread before the write path (which then only does the stock arithmetic). The time
+//! windows and limits are `protocol::acceptance`, the same rule the device applies.
 
-use vitrine_protocol::signing::{PublicKey, Signed};
-use vitrine_protocol::{ErrorCode, Intent, UnixMillis};
+use std::time::Duration;
 
+use vitrine_protocol::acceptance::{self, Refusal};
+use vitrine_protocol::signing::Signed;
+use vitrine_protocol::{ErrorCode, Intent, Money, OfflineLimit, UnixMillis};
+
+use crate::domain::keys::Keys;
+use crate::domain::orders::Admission;
 use crate::domain::settlement::Rails;
 
 /// A reason to refuse, with the code the device will act on.
@@ -11,79 +17,82 @@ use crate::domain::settlement::Rails;
 pub struct Rejection {
     pub code: ErrorCode,
     pub message: String,
+    /// For transient refusals: when to try again.
+    pub retry_after: Option<Duration>,
 }
 
 fn reject(code: ErrorCode, message: impl Into<String>) -> Rejection {
-    Rejection { code, message: message.into() }
+    Rejection { code, message: message.into(), retry_after: None }
 }
 
-/// How far ahead of the server a device clock may run.
-const CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
+/// An intent that may become an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verified {
+    pub total: Money,
+    /// The certificate's limit in the total's currency.
+    pub limit: OfflineLimit,
+    pub admission: Admission,
+}
 
-/// Check everything that needs no database: the certificate chain, the device's signature, the
-/// quote, the time window, the limits, and that `rails` settles on the intent's rail.
-/// `max_quantity` bounds one intent.
+/// Check everything that needs no database: the signing format, the certificate chain (by
+/// key id, through the key ring), the device's signature, the quote, the acceptance rule and
+/// that `rails` settles on the intent's rail.
 pub fn verify(
     signed: &Signed<Intent>,
-    server: &PublicKey,
+    keys: &Keys,
     now: UnixMillis,
-    max_quantity: u32,
     rails: &Rails,
-) -> Result<(), Rejection> {
+) -> Result<Verified, Rejection> {
     let intent = &signed.body;
-    if intent.quantity == 0 || intent.quantity > max_quantity {
+    let (cert, quote) = (&intent.certificate, &intent.quote);
+    if cert.body.format != intent.format {
         return Err(reject(
-            ErrorCode::InvalidQuantity,
-            format!("quantity must be between 1 and {max_quantity}"),
+            ErrorCode::CertificateInvalid,
+            "the device certificate is in another format than the intent",
         ));
     }
-    let cert =
-        signed.body.certificate.verify(server).map_err(|_| {
+    let cert = keys
+        .verifier(cert.body.format, cert.body.key_id, now)
+        .and_then(|key| cert.verify(&key).ok())
+        .ok_or_else(|| {
             reject(ErrorCode::CertificateInvalid, "the device certificate is not ours")
         })?;
     signed
         .verify(&cert.device_key)
         .map_err(|_| reject(ErrorCode::BadSignature, "the intent's signature does not verify"))?;
-    if intent.device_time > UnixMillis(now.0.saturating_add(CLOCK_SKEW_MS)) {
-        return Err(reject(ErrorCode::BadSignature, "the intent is dated in the future"));
-    }
-    if intent.device_time > cert.not_after {
-        return Err(reject(
-            ErrorCode::CertificateExpired,
-            "the device certificate had expired when this purchase was made",
-        ));
-    }
-    let quote = intent
-        .quote
-        .verify(server)
-        .map_err(|_| reject(ErrorCode::ForgedQuote, "the price quote was not signed by us"))?;
+    let quote = keys
+        .verifier(quote.body.format, quote.body.key_id, now)
+        .and_then(|key| quote.verify(&key).ok())
+        .ok_or_else(|| reject(ErrorCode::ForgedQuote, "the price quote was not signed by us"))?;
     if quote.item != intent.item {
         return Err(reject(ErrorCode::ForgedQuote, "the price quote is for another item"));
     }
-    // The buyer relied on the quote when they tapped; honour it if it was valid then.
-    if quote.valid_until < intent.device_time {
-        return Err(reject(ErrorCode::QuoteExpired, "the price quote had expired"));
-    }
+    let admission = match acceptance::accept(cert, quote, intent.quantity, intent.device_time, now)
+    {
+        Ok(_) => Admission::InTime,
+        Err(Refusal::Late) => Admission::Late,
+        Err(Refusal::ClockAhead { retry_after_ms }) => {
+            let secs = u64::try_from(retry_after_ms).unwrap_or(0).div_ceil(1000).max(1);
+            return Err(Rejection {
+                code: ErrorCode::ClockAhead,
+                message: "the intent is dated ahead of our clock; send it again later".into(),
+                retry_after: Some(Duration::from_secs(secs)),
+            });
+        }
+        Err(refusal) => return Err(reject(refusal.code(), refusal.to_string())),
+    };
+    // `accept` has checked that the total exists and that the currency has a limit.
     let total = intent
         .total()
         .ok_or_else(|| reject(ErrorCode::InvalidQuantity, "the total is too large"))?;
-    let limit = cert.limit(total.currency).ok_or_else(|| {
-        reject(
-            ErrorCode::OverLimit,
-            format!("offline purchases in {} are not allowed", total.currency.code()),
-        )
-    })?;
-    if total.amount_minor > limit.max_per_intent_minor {
-        return Err(reject(
-            ErrorCode::OverLimit,
-            "this purchase is above the offline limit for one order",
-        ));
-    }
+    let limit = *cert
+        .limit(total.currency)
+        .ok_or_else(|| reject(ErrorCode::OverLimit, "no offline limit in this currency"))?;
     if rails.get(&intent.payment.rail).is_none() {
         return Err(reject(
             ErrorCode::UnknownRail,
             format!("payment rail {:?} is not supported", intent.payment.rail),
         ));
     }
-    Ok(())
+    Ok(Verified { total, limit, admission })
 }

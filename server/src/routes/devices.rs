@@ -1,9 +1,13 @@
 //! `POST /api/v1/devices`: certify a device key for a short time with an offline budget.
+//! Rate-limited per client address (token bucket): each certificate is a risk budget.
 
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use vitrine_protocol::acceptance::CLOCK_SKEW_MS;
 use vitrine_protocol::signing::Signed;
 use vitrine_protocol::{DeviceRegistration, ErrorCode};
 
@@ -12,25 +16,42 @@ use crate::domain::clock;
 use crate::error::ApiError;
 use crate::AppState;
 
-/// How far a device clock may be from ours when it registers.
-const MAX_CLOCK_DRIFT_MS: i64 = 10 * 60 * 1000;
-
 pub async fn register(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     ApiJson(registration): ApiJson<Signed<DeviceRegistration>>,
 ) -> Result<Response, ApiError> {
+    state.registrations.check(client.ip()).map_err(|wait| {
+        ApiError::retry_after(
+            ErrorCode::RateLimited,
+            "too many device registrations from this address; try again later",
+            wait,
+        )
+    })?;
     let key = registration.body.device_key;
     registration.verify(&key).map_err(|_| {
         ApiError::new(ErrorCode::BadRegistration, "the registration is not signed by its key")
     })?;
     let now = clock::now();
-    if (registration.body.device_time.0 - now.0).abs() > MAX_CLOCK_DRIFT_MS {
+    if registration.body.device_time.0.abs_diff(now.0) > CLOCK_SKEW_MS.unsigned_abs() {
         return Err(ApiError::new(
             ErrorCode::BadRegistration,
-            "the device clock is more than 10 minutes off; set the time and try again",
+            "the device clock is more than 5 minutes off; set the time and try again",
         ));
     }
-    let certificate = state.keys.certify(key, now);
+    let certificate = state.keys.certify(key, registration.body.format, now).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::BadRegistration,
+            "this release of the app is too old to buy offline; reload to update it",
+        )
+    })?;
     Ok((StatusCode::CREATED, [(header::CACHE_CONTROL, "no-store")], Json(certificate))
         .into_response())
+}
+
+/// `GET /api/v1/keys`: the public keys that verify, and the limits every client respects.
+pub async fn keys(State(state): State<AppState>) -> Response {
+    let published = state.keys.published(clock::now());
+    // Short cache: a rotation shows within a minute, and a device may keep it offline.
+    ([(header::CACHE_CONTROL, "public, max-age=60")], Json(published)).into_response()
 }

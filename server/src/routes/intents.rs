@@ -1,5 +1,7 @@
 //! `POST /api/v1/intents`: accept each intent id exactly once (Stripe-style idempotency).
 
+use std::time::Duration;
+
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -9,13 +11,13 @@ use vitrine_protocol::{paths, ErrorCode, Intent, IntentId};
 
 use super::json::ApiJson;
 use crate::domain::ingest::Submitted;
+use crate::domain::orders::{Ingested, NewOrder};
 use crate::domain::{clock, verify};
 use crate::error::ApiError;
-use crate::storage::orders::{Ingested, NewOrder, StoredAnswer};
+use crate::storage::orders::StoredAnswer;
 use crate::AppState;
 
-pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
-pub const REPLAYED: &str = "idempotent-replayed";
+pub use vitrine_protocol::headers::{IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED as REPLAYED};
 
 pub async fn submit(
     State(state): State<AppState>,
@@ -25,26 +27,31 @@ pub async fn submit(
     let id = idempotency_key(&headers, &signed.body)?;
     let request_hash = fingerprint(&signed);
 
+    // A key seen before gets its first answer back before anything is verified again: a
+    // retry after a key rotation or a policy change must not turn an existing order into a
+    // final refusal that makes the receipt say "nothing charged".
+    if let Some(answer) = state.storage.answer(id).await? {
+        return replay(answer, id, &request_hash);
+    }
+
     // Everything but the stock is checked here, in parallel, with no database access; the
     // writer then does only the exactly-once bookkeeping (and finds retries by their id).
-    let policy = &state.keys.policy;
-    verify::verify(&signed, &state.keys.public(), clock::now(), policy.max_quantity, &state.rails)?;
+    let verified = verify::verify(&signed, &state.keys, clock::now(), &state.rails)?;
     let intent = signed.body;
     let item = intent.item;
-    let total = intent
-        .total()
-        .ok_or_else(|| ApiError::new(ErrorCode::InvalidQuantity, "the total is too large"))?;
     let order = NewOrder {
         id,
         request_hash,
         device_key: *intent.device_key(),
         item: intent.item,
         quantity: intent.quantity,
-        total,
+        total: verified.total,
         rail: intent.payment.rail,
         token: intent.payment.token,
         buyer: intent.buyer,
         device_time: intent.device_time,
+        admission: verified.admission,
+        limit: verified.limit,
     };
     match state.ingest.submit(order).await {
         Submitted::Done(Ingested::Created(answer)) => Ok(answer_response(answer, id, false)),
@@ -56,12 +63,20 @@ pub async fn submit(
             ErrorCode::InProgress,
             "this purchase is being processed; ask again in a moment",
         )),
+        Submitted::Overloaded => Err(ApiError::retry_after(
+            ErrorCode::Overloaded,
+            "the server is busy; nothing was taken, send it again shortly",
+            OVERLOADED_RETRY,
+        )),
         Submitted::Failed => Err(ApiError::new(
             ErrorCode::Internal,
             "the purchase could not be recorded; nothing was taken, try again",
         )),
     }
 }
+
+/// How long a refused buyer waits when the writer's queue is full.
+const OVERLOADED_RETRY: Duration = Duration::from_secs(2);
 
 /// The header must be present and equal to the intent's id.
 fn idempotency_key(headers: &HeaderMap, intent: &Intent) -> Result<IntentId, ApiError> {

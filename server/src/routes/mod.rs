@@ -10,9 +10,15 @@ mod json;
 mod orders;
 mod static_files;
 
+use std::time::Duration;
+
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderName, HeaderValue};
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{BoxError, Router};
+use tower::ServiceBuilder;
+use tower_http::set_header::SetResponseHeaderLayer;
 use vitrine_protocol::ErrorCode;
 
 use crate::error::ApiError;
@@ -25,6 +31,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/api/v1/collections/{slug}", get(catalog::collection))
         .route("/api/v1/items/{id}", get(catalog::item))
         .route("/api/v1/devices", post(devices::register))
+        .route("/api/v1/keys", get(devices::keys))
         .route("/api/v1/intents", post(intents::submit))
         .route("/api/v1/orders/{id}", get(orders::get))
         .route("/api", get(unknown_api))
@@ -34,9 +41,67 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         // An intent is a few KB; nothing we accept is larger.
         .layer(DefaultBodyLimit::max(MAX_BODY));
-    api.with_state(state)
+    let limits = config.limits;
+    let overload = ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(overloaded))
+        .load_shed()
+        .concurrency_limit(limits.max_concurrent)
+        .timeout(limits.request_timeout);
+    let router = api
+        .with_state(state)
         .merge(static_files::router(&config.dist_dir, &config.media_dir))
+        .layer(overload);
+    security_headers(router, &config.frame_ancestors)
         .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// Every response: a Content-Security-Policy of this origin only (plus compiling wasm), no
+/// MIME sniffing, no referrer to other sites, and no powerful features we do not use.
+fn security_headers(router: Router, frame_ancestors: &str) -> Router {
+    let csp = format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; \
+         object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors {frame_ancestors}"
+    );
+    let fixed = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+        (
+            HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+        ),
+    ];
+    let router = match HeaderValue::from_str(&csp) {
+        Ok(csp) => router
+            .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, csp)),
+        Err(_) => {
+            tracing::error!(frame_ancestors, "frame-ancestors is not a valid header value");
+            router
+        }
+    };
+    fixed.into_iter().fold(router, |router, (name, value)| {
+        router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)))
+    })
+}
+
+/// Load shedding and timeouts answer in the one error shape, transient, with `Retry-After`.
+async fn overloaded(error: BoxError) -> ApiError {
+    if error.is::<tower::timeout::error::Elapsed>() {
+        ApiError::retry_after(
+            ErrorCode::Overloaded,
+            "the server took too long to answer; try again",
+            Duration::from_secs(2),
+        )
+    } else if error.is::<tower::load_shed::error::Overloaded>() {
+        ApiError::retry_after(
+            ErrorCode::Overloaded,
+            "the server is at capacity; try again shortly",
+            Duration::from_secs(1),
+        )
+    } else {
+        tracing::error!(%error, "request failed in a middleware");
+        ApiError::new(ErrorCode::Internal, "the server could not complete the request")
+    }
 }
 
 const MAX_BODY: usize = 16 * 1024;

@@ -16,9 +16,7 @@ pub async fn get(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let id: IntentId = segment(id, "order id")?;
-    let order = state
-        .storage
-        .order(id)
+    let order = crate::domain::orders::view(state.storage.as_ref(), id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no order {id}")))?;
     // Order state changes by itself (settlement, expiry): never serve it from a cache.

@@ -62,8 +62,19 @@ async fn cache_headers(mut req: Request, next: Next) -> Response {
     res
 }
 
+/// Only content-hashed URLs: `/assets/*` (xtask names them by hash) and media whose folder
+/// or file stem ends in `-{hash}` (variants, demo art). `media/v/manifest.json` and originals
+/// a merchant put in by hand have fixed names, so they are revalidated.
 fn is_immutable(path: &str) -> bool {
-    path.starts_with("/assets/") || path.starts_with("/media/")
+    if path.starts_with("/assets/") {
+        return true;
+    }
+    let Some(rest) = path.strip_prefix("/media/") else { return false };
+    rest.split('/').any(|segment| {
+        let stem = segment.split('.').next().unwrap_or_default();
+        stem.rsplit_once('-')
+            .is_some_and(|(_, hash)| hash.len() >= 8 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    })
 }
 
 /// Content-hashed URLs never change; everything else (shell, `sw.js`, manifest) must be
@@ -91,9 +102,16 @@ mod tests {
             "public, max-age=31536000, immutable"
         );
         assert_eq!(
-            cache_policy("/media/thumbs/1-ab.jpg", ok),
+            cache_policy("/media/thumbs/1-0a1b2c3d4e.jpg", ok),
             "public, max-age=31536000, immutable"
         );
+        assert_eq!(
+            cache_policy("/media/v/101-0a1b2c3d4e/640.webp", ok),
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(cache_policy("/media/v/manifest.json", ok), "no-cache");
+        assert_eq!(cache_policy("/media/originals/sunset.jpg", ok), "no-cache");
+        assert_eq!(cache_policy("/media/originals/my-photo.jpg", ok), "no-cache");
         assert_eq!(cache_policy("/sw.js", ok), "no-cache");
         assert_eq!(cache_policy("/", ok), "no-cache");
         assert_eq!(cache_policy("/assets/missing.js", StatusCode::NOT_FOUND), "no-store");

@@ -1,26 +1,11 @@
-//! What the order path needs from storage.
+//! What the order path needs from storage: SQL only. Which order is held, which is a conflict,
+//! and what the buyer reads about it are decided in `domain::orders`.
 
 use async_trait::async_trait;
 use vitrine_protocol::signing::PublicKey;
-use vitrine_protocol::{Buyer, IntentId, ItemId, Money, Order, UnixMillis};
+use vitrine_protocol::{Currency, IntentId, ItemId, KeyId, Money, OrderState, UnixMillis};
 
 use super::StorageError;
-
-/// An intent that passed verification, ready to become an order.
-#[derive(Debug, Clone)]
-pub struct NewOrder {
-    pub id: IntentId,
-    /// Identity of the request body: same key + same hash = a retry.
-    pub request_hash: [u8; 32],
-    pub device_key: PublicKey,
-    pub item: ItemId,
-    pub quantity: u32,
-    pub total: Money,
-    pub rail: String,
-    pub token: String,
-    pub buyer: Buyer,
-    pub device_time: UnixMillis,
-}
 
 /// The first answer given for an intent id, kept to be given again.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,15 +15,54 @@ pub struct StoredAnswer {
     pub body: String,
 }
 
-/// What ingesting one order did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ingested {
-    /// A new order; this is its answer.
-    Created(StoredAnswer),
-    /// The id was already taken; this is the answer it got then.
-    Existing(StoredAnswer),
-    /// No such item: nothing was written.
-    UnknownItem,
+/// Why a conflict order was not honoured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConflictKind {
+    SoldOut,
+    Late,
+    OverLimit,
+}
+
+impl ConflictKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConflictKind::SoldOut => "sold_out",
+            ConflictKind::Late => "late",
+            ConflictKind::OverLimit => "over_limit",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::SoldOut, Self::Late, Self::OverLimit].into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// One order row, as written by the writer and read back for `GET /api/v1/orders/{id}`.
+#[derive(Debug, Clone)]
+pub struct OrderRecord {
+    pub id: IntentId,
+    pub request_hash: [u8; 32],
+    pub device_key: PublicKey,
+    pub item: ItemId,
+    pub quantity: u32,
+    pub total: Money,
+    pub rail: String,
+    pub token: String,
+    pub wallet: Option<String>,
+    pub email: Option<String>,
+    pub device_time: UnixMillis,
+    pub state: OrderState,
+    pub conflict: Option<ConflictKind>,
+    pub hold_expires_at: Option<UnixMillis>,
+    pub reason: Option<String>,
+}
+
+/// What taking stock found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stock {
+    Taken,
+    SoldOut,
+    NoSuchItem,
 }
 
 /// A held order due for a settlement attempt.
@@ -59,23 +83,75 @@ pub enum Resolution {
     RetryAt(UnixMillis),
 }
 
+/// One signing key as stored.
+#[derive(Debug, Clone)]
+pub struct StoredKey {
+    pub id: KeyId,
+    pub secret: [u8; 32],
+    pub created_at: UnixMillis,
+    pub retired_at: Option<UnixMillis>,
+}
+
+/// The writer's transaction: everything one batch does commits together or not at all.
+#[async_trait]
+pub trait IngestTx: Send {
+    /// The stored first answer for `id`, if the id is taken.
+    async fn answer(&mut self, id: IntentId) -> Result<Option<StoredAnswer>, StorageError>;
+    /// The total of `device`'s held orders in `currency` (minor units).
+    async fn outstanding(
+        &mut self,
+        device: &PublicKey,
+        currency: Currency,
+    ) -> Result<i64, StorageError>;
+    /// Whether `item` exists.
+    async fn item_exists(&mut self, item: ItemId) -> Result<bool, StorageError>;
+    /// Take `quantity` editions of `item` if there are enough.
+    async fn take_stock(&mut self, item: ItemId, quantity: u32) -> Result<Stock, StorageError>;
+    /// Another item of the same collection with `quantity` in stock.
+    async fn similar_in_stock(
+        &mut self,
+        item: ItemId,
+        quantity: u32,
+    ) -> Result<Option<(ItemId, String)>, StorageError>;
+    /// Insert the order with its first answer, and its ledger row (`hold` or `conflict`).
+    async fn insert(
+        &mut self,
+        order: &OrderRecord,
+        answer: &StoredAnswer,
+        next_settle_at: Option<UnixMillis>,
+        now: UnixMillis,
+    ) -> Result<(), StorageError>;
+    async fn commit(self: Box<Self>) -> Result<(), StorageError>;
+}
+
 #[async_trait]
 pub trait OrderStore: Send + Sync + 'static {
-    /// The server's signing secret: `candidate` is stored if there is none yet.
-    async fn server_secret(&self, candidate: [u8; 32]) -> Result<[u8; 32], StorageError>;
-
-    /// Create orders in one transaction (group commit): for each, take the stock if there is
-    /// enough (held until `now + hold_ms`), else record a conflict. Ids already present are
-    /// left alone and their first answer returned; unknown items write nothing.
-    async fn ingest(
+    /// Every signing key, oldest first; `candidate` becomes key 1 if there is none yet.
+    async fn key_ring(
         &self,
-        batch: &[NewOrder],
+        candidate: [u8; 32],
         now: UnixMillis,
-        hold_ms: i64,
-    ) -> Result<Vec<Ingested>, StorageError>;
+    ) -> Result<Vec<StoredKey>, StorageError>;
 
-    /// The current state of an order, as the device sees it.
-    async fn order(&self, id: IntentId) -> Result<Option<Order>, StorageError>;
+    /// Add `secret` as the new signing key and retire the current one, in one transaction.
+    async fn rotate_key(&self, secret: [u8; 32], now: UnixMillis) -> Result<KeyId, StorageError>;
+
+    /// The first answer stored for `id`: looked up before verification, so a retry after a
+    /// key or policy change gets the answer it got then.
+    async fn answer(&self, id: IntentId) -> Result<Option<StoredAnswer>, StorageError>;
+
+    /// Start the writer's batch transaction (`BEGIN IMMEDIATE`).
+    async fn begin_ingest(&self) -> Result<Box<dyn IngestTx>, StorageError>;
+
+    /// One order as stored.
+    async fn order(&self, id: IntentId) -> Result<Option<OrderRecord>, StorageError>;
+
+    /// Another item of `item`'s collection with `quantity` in stock.
+    async fn similar_in_stock(
+        &self,
+        item: ItemId,
+        quantity: u32,
+    ) -> Result<Option<(ItemId, String)>, StorageError>;
 
     /// Held orders whose next settlement attempt is due.
     async fn due_settlements(
@@ -93,5 +169,5 @@ pub trait OrderStore: Send + Sync + 'static {
     ) -> Result<bool, StorageError>;
 
     /// Release the stock of every hold past its expiry; returns how many expired.
-    async fn expire_holds(&self, now: UnixMillis) -> Result<u64, StorageError>;
+    async fn expire_holds(&self, now: UnixMillis, reason: &str) -> Result<u64, StorageError>;
 }

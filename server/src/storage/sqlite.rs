@@ -19,11 +19,15 @@ pub struct SqliteStorage {
 
 impl SqliteStorage {
     /// Open (creating if absent) and migrate the database at `url`.
-    pub async fn connect(url: &str) -> Result<Self, StorageError> {
+    pub async fn connect(url: &str, durability: super::Durability) -> Result<Self, StorageError> {
+        let synchronous = match durability {
+            super::Durability::Full => SqliteSynchronous::Full,
+            super::Durability::Normal => SqliteSynchronous::Normal,
+        };
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(synchronous)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
         if let Some(parent) = options.get_filename().parent() {
@@ -34,6 +38,11 @@ impl SqliteStorage {
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(SqliteStorage { pool })
+    }
+
+    /// SQLite's `synchronous` setting on a pooled connection (2 = FULL, 1 = NORMAL).
+    pub async fn synchronous(&self) -> Result<i64, StorageError> {
+        Ok(sqlx::query_scalar("PRAGMA synchronous").fetch_one(&self.pool).await?)
     }
 }
 

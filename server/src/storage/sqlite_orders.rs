@@ -1,21 +1,23 @@
-use async_trait::async_trait;
-use sqlx::{FromRow, SqliteConnection};
-use vitrine_protocol::{IntentId, ItemId, Money, Order, OrderState, SuggestedAction, UnixMillis};
+//! The order tables in SQLite: SQL only; the rules live in `domain::orders`.
 
-use super::orders::{HeldOrder, Ingested, NewOrder, OrderStore, Resolution, StoredAnswer};
+use async_trait::async_trait;
+use sqlx::{FromRow, Sqlite, SqliteConnection, Transaction};
+use vitrine_protocol::signing::PublicKey;
+use vitrine_protocol::{Currency, IntentId, ItemId, KeyId, Money, OrderState, UnixMillis};
+
+use super::orders::{
+    ConflictKind, HeldOrder, IngestTx, OrderRecord, OrderStore, Resolution, Stock, StoredAnswer,
+    StoredKey,
+};
 use super::sqlite::{currency, SqliteStorage};
 use super::StorageError;
-
-const CONFLICT_REASON: &str =
-    "Every edition was sold before this purchase reached us. Nothing was charged.";
-const EXPIRED_REASON: &str = "The payment did not complete in time. Nothing was charged.";
 
 fn corrupt(what: &str, detail: impl std::fmt::Display) -> StorageError {
     StorageError::Corrupt(format!("{what}: {detail}"))
 }
 
-fn hash32(bytes: Vec<u8>) -> Result<[u8; 32], StorageError> {
-    bytes.try_into().map_err(|_| corrupt("request hash", "not 32 bytes"))
+fn bytes32(what: &str, bytes: Vec<u8>) -> Result<[u8; 32], StorageError> {
+    bytes.try_into().map_err(|_| corrupt(what, "not 32 bytes"))
 }
 
 #[derive(FromRow)]
@@ -30,7 +32,7 @@ impl TryFrom<AnswerRow> for StoredAnswer {
 
     fn try_from(r: AnswerRow) -> Result<Self, StorageError> {
         Ok(StoredAnswer {
-            request_hash: hash32(r.request_hash)?,
+            request_hash: bytes32("request hash", r.request_hash)?,
             status: u16::try_from(r.response_status).map_err(|e| corrupt("status", e))?,
             body: r.response_body,
         })
@@ -40,13 +42,51 @@ impl TryFrom<AnswerRow> for StoredAnswer {
 #[derive(FromRow)]
 struct OrderRow {
     id: String,
-    state: String,
+    request_hash: Vec<u8>,
+    device_key: Vec<u8>,
     item_id: i64,
     quantity: i64,
     amount_minor: i64,
     currency: String,
+    rail: String,
+    payment_token: String,
+    buyer_wallet: Option<String>,
+    buyer_email: Option<String>,
+    device_time: i64,
+    state: String,
+    conflict: Option<String>,
     hold_expires_at: Option<i64>,
     reason: Option<String>,
+}
+
+impl TryFrom<OrderRow> for OrderRecord {
+    type Error = StorageError;
+
+    fn try_from(r: OrderRow) -> Result<Self, StorageError> {
+        let conflict = match r.conflict {
+            Some(kind) => {
+                Some(ConflictKind::parse(&kind).ok_or_else(|| corrupt("conflict", kind))?)
+            }
+            None => None,
+        };
+        Ok(OrderRecord {
+            id: r.id.parse().map_err(|e| corrupt("order id", e))?,
+            request_hash: bytes32("request hash", r.request_hash)?,
+            device_key: PublicKey(bytes32("device key", r.device_key)?),
+            item: ItemId::try_from(r.item_id).map_err(|e| corrupt("item id", e))?,
+            quantity: u32::try_from(r.quantity).map_err(|e| corrupt("quantity", e))?,
+            total: Money { amount_minor: r.amount_minor, currency: currency(&r.currency)? },
+            rail: r.rail,
+            token: r.payment_token,
+            wallet: r.buyer_wallet,
+            email: r.buyer_email,
+            device_time: UnixMillis(r.device_time),
+            state: OrderState::parse(&r.state).ok_or_else(|| corrupt("state", &r.state))?,
+            conflict,
+            hold_expires_at: r.hold_expires_at.map(UnixMillis),
+            reason: r.reason,
+        })
+    }
 }
 
 const ANSWER_SELECT: &str =
@@ -61,48 +101,24 @@ async fn answer_in(
     row.map(StoredAnswer::try_from).transpose()
 }
 
-/// What a buyer whose edition was taken could do instead.
-async fn suggestions(
+async fn similar_in(
     conn: &mut SqliteConnection,
-    item: i64,
-    quantity: i64,
-) -> Result<Vec<SuggestedAction>, StorageError> {
+    item: ItemId,
+    quantity: u32,
+) -> Result<Option<(ItemId, String)>, StorageError> {
     let similar: Option<(i64, String)> = sqlx::query_as(
         "SELECT i.id, i.title FROM items i
          WHERE i.collection_id = (SELECT collection_id FROM items WHERE id = ?1)
            AND i.id != ?1 AND i.stock >= ?2
          ORDER BY i.position, i.id LIMIT 1",
     )
-    .bind(item)
-    .bind(quantity)
+    .bind(item.get())
+    .bind(i64::from(quantity))
     .fetch_optional(conn)
     .await?;
-    let mut actions = vec![SuggestedAction::NothingCharged];
-    if let Some((id, title)) = similar {
-        let item = ItemId::try_from(id).map_err(|e| corrupt("item id", e))?;
-        actions.push(SuggestedAction::SimilarItem { item, title });
-    }
-    actions.push(SuggestedAction::JoinWaitlist);
-    Ok(actions)
-}
-
-async fn order_from_row(conn: &mut SqliteConnection, r: OrderRow) -> Result<Order, StorageError> {
-    let state = OrderState::parse(&r.state).ok_or_else(|| corrupt("state", &r.state))?;
-    let suggested_actions = if state == OrderState::Conflict {
-        suggestions(conn, r.item_id, r.quantity).await?
-    } else {
-        Vec::new()
-    };
-    Ok(Order {
-        id: r.id.parse().map_err(|e| corrupt("order id", e))?,
-        state,
-        item: ItemId::try_from(r.item_id).map_err(|e| corrupt("item id", e))?,
-        quantity: u32::try_from(r.quantity).map_err(|e| corrupt("quantity", e))?,
-        total: Money { amount_minor: r.amount_minor, currency: currency(&r.currency)? },
-        hold_expires_at: r.hold_expires_at.map(UnixMillis),
-        reason: r.reason,
-        suggested_actions,
-    })
+    similar
+        .map(|(id, title)| Ok((ItemId::try_from(id).map_err(|e| corrupt("item id", e))?, title)))
+        .transpose()
 }
 
 async fn ledger(
@@ -126,82 +142,108 @@ async fn ledger(
     Ok(())
 }
 
-/// One order inside the batch transaction.
-async fn ingest_one(
-    conn: &mut SqliteConnection,
-    o: &NewOrder,
-    now: UnixMillis,
-    hold_ms: i64,
-) -> Result<Ingested, StorageError> {
-    if let Some(existing) = answer_in(conn, o.id).await? {
-        return Ok(Ingested::Existing(existing));
+/// The writer's batch: one `BEGIN IMMEDIATE` transaction.
+struct SqliteIngest(Transaction<'static, Sqlite>);
+
+#[async_trait]
+impl IngestTx for SqliteIngest {
+    async fn answer(&mut self, id: IntentId) -> Result<Option<StoredAnswer>, StorageError> {
+        answer_in(&mut self.0, id).await
     }
-    let item = o.item.get();
-    let quantity = i64::from(o.quantity);
-    let taken = sqlx::query("UPDATE items SET stock = stock - ?1 WHERE id = ?2 AND stock >= ?1")
-        .bind(quantity)
-        .bind(item)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected()
-        == 1;
-    if !taken {
+
+    async fn outstanding(
+        &mut self,
+        device: &PublicKey,
+        currency: Currency,
+    ) -> Result<i64, StorageError> {
+        let sum: Option<i64> = sqlx::query_scalar(
+            "SELECT sum(amount_minor) FROM orders
+             WHERE device_key = ? AND currency = ? AND state = 'held'",
+        )
+        .bind(&device.0[..])
+        .bind(currency.code())
+        .fetch_one(&mut *self.0)
+        .await?;
+        Ok(sum.unwrap_or(0))
+    }
+
+    async fn item_exists(&mut self, item: ItemId) -> Result<bool, StorageError> {
         let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM items WHERE id = ?")
-            .bind(item)
-            .fetch_optional(&mut *conn)
+            .bind(item.get())
+            .fetch_optional(&mut *self.0)
             .await?;
-        if exists.is_none() {
-            return Ok(Ingested::UnknownItem);
-        }
+        Ok(exists.is_some())
     }
-    let (state, hold_expires_at, reason, actions) = if taken {
-        (OrderState::Held, Some(UnixMillis(now.0.saturating_add(hold_ms))), None, Vec::new())
-    } else {
-        let actions = suggestions(conn, item, quantity).await?;
-        (OrderState::Conflict, None, Some(CONFLICT_REASON.to_owned()), actions)
-    };
-    let order = Order {
-        id: o.id,
-        state,
-        item: o.item,
-        quantity: o.quantity,
-        total: o.total,
-        hold_expires_at,
-        reason: reason.clone(),
-        suggested_actions: actions,
-    };
-    let body = serde_json::to_string(&order).map_err(|e| corrupt("order json", e))?;
-    let id = o.id.to_string();
-    sqlx::query(
-        "INSERT INTO orders (id, request_hash, device_key, item_id, quantity, amount_minor,
-            currency, rail, payment_token, buyer_wallet, buyer_email, device_time, state,
-            hold_expires_at, next_settle_at, reason, response_status, response_body,
-            created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 201, ?, ?, ?)",
-    )
-    .bind(&id)
-    .bind(&o.request_hash[..])
-    .bind(&o.device_key.0[..])
-    .bind(item)
-    .bind(quantity)
-    .bind(o.total.amount_minor)
-    .bind(o.total.currency.code())
-    .bind(&o.rail)
-    .bind(&o.token)
-    .bind(&o.buyer.wallet)
-    .bind(&o.buyer.email)
-    .bind(o.device_time.0)
-    .bind(state.as_str())
-    .bind(hold_expires_at.map(|t| t.0))
-    .bind(taken.then_some(now.0))
-    .bind(&reason)
-    .bind(&body)
-    .bind(now.0)
-    .bind(now.0)
-    .execute(&mut *conn)
-    .await?;
-    ledger(conn, &id, if taken { "hold" } else { "conflict" }, item, quantity, now).await?;
-    Ok(Ingested::Created(StoredAnswer { request_hash: o.request_hash, status: 201, body }))
+
+    async fn take_stock(&mut self, item: ItemId, quantity: u32) -> Result<Stock, StorageError> {
+        let taken =
+            sqlx::query("UPDATE items SET stock = stock - ?1 WHERE id = ?2 AND stock >= ?1")
+                .bind(i64::from(quantity))
+                .bind(item.get())
+                .execute(&mut *self.0)
+                .await?
+                .rows_affected()
+                == 1;
+        if taken {
+            return Ok(Stock::Taken);
+        }
+        Ok(if self.item_exists(item).await? { Stock::SoldOut } else { Stock::NoSuchItem })
+    }
+
+    async fn similar_in_stock(
+        &mut self,
+        item: ItemId,
+        quantity: u32,
+    ) -> Result<Option<(ItemId, String)>, StorageError> {
+        similar_in(&mut self.0, item, quantity).await
+    }
+
+    async fn insert(
+        &mut self,
+        o: &OrderRecord,
+        answer: &StoredAnswer,
+        next_settle_at: Option<UnixMillis>,
+        now: UnixMillis,
+    ) -> Result<(), StorageError> {
+        let id = o.id.to_string();
+        sqlx::query(
+            "INSERT INTO orders (id, request_hash, device_key, item_id, quantity, amount_minor,
+                currency, rail, payment_token, buyer_wallet, buyer_email, device_time, state,
+                conflict, hold_expires_at, next_settle_at, reason, response_status,
+                response_body, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(&o.request_hash[..])
+        .bind(&o.device_key.0[..])
+        .bind(o.item.get())
+        .bind(i64::from(o.quantity))
+        .bind(o.total.amount_minor)
+        .bind(o.total.currency.code())
+        .bind(&o.rail)
+        .bind(&o.token)
+        .bind(&o.wallet)
+        .bind(&o.email)
+        .bind(o.device_time.0)
+        .bind(o.state.as_str())
+        .bind(o.conflict.map(ConflictKind::as_str))
+        .bind(o.hold_expires_at.map(|t| t.0))
+        .bind(next_settle_at.map(|t| t.0))
+        .bind(&o.reason)
+        .bind(i64::from(answer.status))
+        .bind(&answer.body)
+        .bind(now.0)
+        .bind(now.0)
+        .execute(&mut *self.0)
+        .await?;
+        let kind = if o.state == OrderState::Held { "hold" } else { "conflict" };
+        ledger(&mut self.0, &id, kind, o.item.get(), i64::from(o.quantity), now).await
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), StorageError> {
+        self.0.commit().await?;
+        Ok(())
+    }
 }
 
 /// Release a hold: the order leaves `held` (at most once) and its stock returns.
@@ -235,46 +277,83 @@ async fn release(
 
 #[async_trait]
 impl OrderStore for SqliteStorage {
-    async fn server_secret(&self, candidate: [u8; 32]) -> Result<[u8; 32], StorageError> {
-        sqlx::query("INSERT OR IGNORE INTO server_key (id, secret, created_at) VALUES (1, ?, ?)")
-            .bind(&candidate[..])
-            .bind(crate::domain::clock::now().0)
-            .execute(&self.pool)
-            .await?;
-        let (secret,): (Vec<u8>,) = sqlx::query_as("SELECT secret FROM server_key WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?;
-        secret.try_into().map_err(|_| corrupt("server key", "not 32 bytes"))
-    }
-
-    async fn ingest(
+    async fn key_ring(
         &self,
-        batch: &[NewOrder],
+        candidate: [u8; 32],
         now: UnixMillis,
-        hold_ms: i64,
-    ) -> Result<Vec<Ingested>, StorageError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let mut out = Vec::with_capacity(batch.len());
-        for o in batch {
-            out.push(ingest_one(&mut tx, o, now, hold_ms).await?);
-        }
-        tx.commit().await?;
-        Ok(out)
+    ) -> Result<Vec<StoredKey>, StorageError> {
+        // Only ever inserts key 1 into an empty ring.
+        sqlx::query(
+            "INSERT INTO server_keys (id, secret, created_at)
+             SELECT 1, ?, ? WHERE NOT EXISTS (SELECT 1 FROM server_keys)",
+        )
+        .bind(&candidate[..])
+        .bind(now.0)
+        .execute(&self.pool)
+        .await?;
+        let rows: Vec<(i64, Vec<u8>, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT id, secret, created_at, retired_at FROM server_keys ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, secret, created_at, retired_at)| {
+                Ok(StoredKey {
+                    id: KeyId(u32::try_from(id).map_err(|e| corrupt("key id", e))?),
+                    secret: bytes32("server key", secret)?,
+                    created_at: UnixMillis(created_at),
+                    retired_at: retired_at.map(UnixMillis),
+                })
+            })
+            .collect()
     }
 
-    async fn order(&self, id: IntentId) -> Result<Option<Order>, StorageError> {
+    async fn rotate_key(&self, secret: [u8; 32], now: UnixMillis) -> Result<KeyId, StorageError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("UPDATE server_keys SET retired_at = ? WHERE retired_at IS NULL")
+            .bind(now.0)
+            .execute(&mut *tx)
+            .await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO server_keys (secret, created_at) VALUES (?, ?) RETURNING id",
+        )
+        .bind(&secret[..])
+        .bind(now.0)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(KeyId(u32::try_from(id).map_err(|e| corrupt("key id", e))?))
+    }
+
+    async fn answer(&self, id: IntentId) -> Result<Option<StoredAnswer>, StorageError> {
         let mut conn = self.pool.acquire().await?;
+        answer_in(&mut conn, id).await
+    }
+
+    async fn begin_ingest(&self) -> Result<Box<dyn IngestTx>, StorageError> {
+        Ok(Box::new(SqliteIngest(self.pool.begin_with("BEGIN IMMEDIATE").await?)))
+    }
+
+    async fn order(&self, id: IntentId) -> Result<Option<OrderRecord>, StorageError> {
         let row: Option<OrderRow> = sqlx::query_as(
-            "SELECT id, state, item_id, quantity, amount_minor, currency, hold_expires_at, reason
+            "SELECT id, request_hash, device_key, item_id, quantity, amount_minor, currency, rail,
+                    payment_token, buyer_wallet, buyer_email, device_time, state, conflict,
+                    hold_expires_at, reason
              FROM orders WHERE id = ?",
         )
         .bind(id.to_string())
-        .fetch_optional(&mut *conn)
+        .fetch_optional(&self.pool)
         .await?;
-        match row {
-            Some(row) => Ok(Some(order_from_row(&mut conn, row).await?)),
-            None => Ok(None),
-        }
+        row.map(OrderRecord::try_from).transpose()
+    }
+
+    async fn similar_in_stock(
+        &self,
+        item: ItemId,
+        quantity: u32,
+    ) -> Result<Option<(ItemId, String)>, StorageError> {
+        let mut conn = self.pool.acquire().await?;
+        similar_in(&mut conn, item, quantity).await
     }
 
     async fn due_settlements(
@@ -352,7 +431,7 @@ impl OrderStore for SqliteStorage {
         Ok(changed)
     }
 
-    async fn expire_holds(&self, now: UnixMillis) -> Result<u64, StorageError> {
+    async fn expire_holds(&self, now: UnixMillis, reason: &str) -> Result<u64, StorageError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let due: Vec<(String,)> =
             sqlx::query_as("SELECT id FROM orders WHERE state = 'held' AND hold_expires_at <= ?")
@@ -361,7 +440,7 @@ impl OrderStore for SqliteStorage {
                 .await?;
         let mut expired = 0;
         for (id,) in due {
-            if release(&mut tx, &id, OrderState::Expired, EXPIRED_REASON, now).await? {
+            if release(&mut tx, &id, OrderState::Expired, reason, now).await? {
                 expired += 1;
             }
         }

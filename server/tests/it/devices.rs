@@ -19,12 +19,11 @@ async fn registrations_must_be_signed_by_their_key_and_current() {
     let app = spawn_app().await;
     let key = SecretKey::from_bytes([3; 32]);
     let other = SecretKey::from_bytes([4; 32]);
-    let body = DeviceRegistration { device_key: key.public(), device_time: now() };
-    let stale = DeviceRegistration {
-        device_key: key.public(),
-        device_time: UnixMillis(now().0 - 3_600_000),
-    };
-    for registration in [Signed::sign(body, &other), Signed::sign(stale, &key)] {
+    let body = DeviceRegistration::new(key.public(), now());
+    let stale = DeviceRegistration::new(key.public(), UnixMillis(now().0 - 3_600_000));
+    let ahead = DeviceRegistration::new(key.public(), UnixMillis(now().0 + 6 * 60_000));
+    let cases = [Signed::sign(body, &other), Signed::sign(stale, &key), Signed::sign(ahead, &key)];
+    for registration in cases {
         let res =
             app.client.post(app.url("/api/v1/devices")).json(&registration).send().await.unwrap();
         assert_eq!(res.status(), 422);

@@ -1,11 +1,12 @@
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::SqlitePool;
 use tempfile::TempDir;
 use vitrine_protocol::signing::{SecretKey, Signed};
 use vitrine_protocol::{
-    Buyer, DeviceCertificate, DeviceRegistration, Intent, IntentId, Item, ItemId, Order,
+    Buyer, DeviceCertificate, DeviceRegistration, Format, Intent, IntentId, Item, ItemId, Order,
     OrderState, Payment, Quote, UnixMillis,
 };
 use vitrine_server::domain::keys::Policy;
@@ -21,7 +22,9 @@ pub struct TestApp {
     pub server_key: SecretKey,
     /// A second connection to the same database, for setup and ledger checks.
     pub db: SqlitePool,
-    _dir: TempDir,
+    /// The database URL, for a second server on the same data (restarts, key rotation).
+    pub db_url: String,
+    dir: Arc<TempDir>,
 }
 
 pub fn now() -> UnixMillis {
@@ -42,8 +45,7 @@ impl TestApp {
         let mut secret = [0u8; 32];
         getrandom::getrandom(&mut secret).unwrap();
         let key = SecretKey::from_bytes(secret);
-        let registration =
-            Signed::sign(DeviceRegistration { device_key: key.public(), device_time: now() }, &key);
+        let registration = Signed::sign(DeviceRegistration::new(key.public(), now()), &key);
         let res =
             self.client.post(self.url("/api/v1/devices")).json(&registration).send().await.unwrap();
         assert_eq!(res.status(), 201);
@@ -132,6 +134,7 @@ impl Device {
     /// A fresh intent (new UUID v7) for `quantity` of the quoted item, paid with `card`.
     pub fn intent(&self, quote: &Signed<Quote>, quantity: u32, card: &str) -> Intent {
         Intent {
+            format: Format::CURRENT,
             id: IntentId::from_uuid(uuid::Uuid::now_v7()).unwrap(),
             item: quote.body.item,
             quantity,
@@ -165,6 +168,11 @@ pub async fn spawn_app_with(policy: Policy) -> TestApp {
     spawn(policy, |_| {}).await
 }
 
+/// Like `spawn_app`, with the rest of the configuration changed by `configure`.
+pub async fn spawn_app_configured(configure: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_with(configure, |_| {}).await
+}
+
 /// Like `spawn_app`, with item 101's image drawn small and run through the variant pipeline
 /// before the server starts (so its manifest is loaded).
 pub async fn spawn_app_with_pictures() -> TestApp {
@@ -180,26 +188,73 @@ pub async fn spawn_app_with_pictures() -> TestApp {
 }
 
 async fn spawn(policy: Policy, prepare_media: impl FnOnce(&Path)) -> TestApp {
+    spawn_with(|c| c.policy = policy, prepare_media).await
+}
+
+fn lenient() -> vitrine_server::domain::rate_limit::RateLimit {
+    let many = std::num::NonZeroU32::new(100_000).unwrap();
+    vitrine_server::domain::rate_limit::RateLimit { per_minute: many, burst: many }
+}
+
+fn config_for(dir: &Path, db: &str) -> Config {
+    Config::new(db.to_owned(), "127.0.0.1:0".parse().unwrap(), dir.join("dist"), dir.join("media"))
+}
+
+async fn spawn_with(
+    configure: impl FnOnce(&mut Config),
+    prepare_media: impl FnOnce(&Path),
+) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     prepare_media(&dir.path().join("media"));
     let db = format!("sqlite://{}", dir.path().join("db/vitrine.db").display());
     let storage = storage::connect(&db).await.unwrap();
     storage.insert_catalog(&demo::catalog().unwrap()).await.unwrap();
-    let server_key = SecretKey::from_bytes(storage.server_secret([42; 32]).await.unwrap());
+    let ring = storage.key_ring([42; 32], now()).await.unwrap();
+    let server_key = SecretKey::from_bytes(ring[0].secret);
     write_dist(&dir.path().join("dist"));
-    let config = Config {
-        database_url: db.clone(),
-        addr: "127.0.0.1:0".parse().unwrap(),
-        dist_dir: dir.path().join("dist"),
-        media_dir: dir.path().join("media"),
-        policy,
-    };
+    let mut config = config_for(dir.path(), &db);
+    // Tests register many devices from one address; the flood test sets the real limit.
+    config.registration_limit = lenient();
+    configure(&mut config);
+    start(config, server_key, Arc::new(dir)).await
+}
+
+async fn start(config: Config, server_key: SecretKey, dir: Arc<TempDir>) -> TestApp {
+    let db_url = config.database_url.clone();
     let app = Application::build(config).await.unwrap();
     let base = format!("http://{}", app.addr());
     tokio::spawn(app.run_until(std::future::pending()));
     let client = reqwest::Client::builder().no_gzip().no_brotli().build().unwrap();
-    let db = SqlitePool::connect(&db).await.unwrap();
-    TestApp { base, client, server_key, db, _dir: dir }
+    let db = SqlitePool::connect(&db_url).await.unwrap();
+    TestApp { base, client, server_key, db, db_url, dir }
+}
+
+impl TestApp {
+    /// Another server process on the same database and files (as after a restart); this one
+    /// keeps running but the test talks to the new one.
+    pub async fn restarted(&self) -> TestApp {
+        self.restarted_with(|_| {}).await
+    }
+
+    /// A restart with a changed configuration.
+    pub async fn restarted_with(&self, configure: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = config_for(self.dir.path(), &self.db_url);
+        config.registration_limit = lenient();
+        configure(&mut config);
+        start(config, self.server_key.clone(), self.dir.clone()).await
+    }
+
+    /// A server started on another database (a backup restored), same files.
+    pub async fn restarted_on(&self, db_url: &str) -> TestApp {
+        let mut config = config_for(self.dir.path(), db_url);
+        config.registration_limit = lenient();
+        start(config, self.server_key.clone(), self.dir.clone()).await
+    }
+
+    /// The test's scratch folder.
+    pub fn dir_path(&self) -> &Path {
+        self.dir.path()
+    }
 }
 
 /// The layout `cargo xtask dist` writes, with known bytes so tests can tell variants apart.

@@ -3,9 +3,15 @@
 
 mod catalog;
 mod devices;
+mod durability;
+mod headers;
 mod helpers;
 mod idempotency;
 mod images;
+mod keys;
+mod ledger;
+mod limits;
 mod rejections;
 mod settlement;
 mod static_files;
+mod time_windows;

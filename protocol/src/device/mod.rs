@@ -1,0 +1,156 @@
+//! What a page and the service worker say to each other, and the device's own records.
+//!
+//! The worker owns the device key, the outbox and the receipts (IndexedDB); pages ask it by
+//! `postMessage` with these JSON messages. Keeping checkout in the worker keeps ed25519 and
+//! IndexedDB code out of the page's first load, and makes the worker the only sender of intents.
+
+use serde::{Deserialize, Serialize};
+
+use crate::signing::Signed;
+use crate::{Buyer, IntentId, ItemId, Money, Payment, Quote};
+
+mod receipt;
+
+pub use crate::acceptance::{check_purchase, Refusal, MAX_QUANTITY};
+pub use receipt::{Receipt, ReceiptStatus};
+
+// Messages are externally tagged: internally tagged enums buffer through serde's `Content`,
+// which costs the page's first load kilobytes of wasm.
+
+/// A page's request to the worker; each gets exactly one [`WorkerReply`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PageRequest {
+    /// May this device buy `quantity` at `quote` now? Answered `Allowed` or `Refused`.
+    Check {
+        /// The server-signed price.
+        quote: Signed<Quote>,
+        /// How many editions.
+        quantity: u32,
+    },
+    /// Make, sign and store an intent; the worker sends it when it can.
+    Buy(Purchase),
+    /// Every receipt on this device, newest first.
+    Receipts,
+    /// Try to send the outbox now. `force` ignores backoff (the network just came back).
+    Replay {
+        /// Skip the waiting time of intents that failed on the network.
+        force: bool,
+    },
+    /// Sent to a *waiting* worker when the buyer accepts an update: take over now.
+    Activate,
+    /// How the image cache has done so far (answered `ImageStats`).
+    ImageStats,
+    /// The collector's limit on the space images may take on this device (the worker uses the
+    /// smaller of it and its share of the storage quota). Answered `ImageStats`.
+    ImageBudget {
+        /// Bytes; 0 removes the collector's limit.
+        max_bytes: u64,
+    },
+}
+
+/// The image cache's counters since this device first installed Vitrine, plus its size now.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageCacheStats {
+    /// Answered from the cache.
+    pub hits: u64,
+    /// Not in the cache (fetched, or answered by a fallback when offline).
+    pub misses: u64,
+    /// Offline misses answered by another cached size of the same image.
+    pub fallbacks: u64,
+    /// Offline misses answered by the "available when online" placeholder.
+    pub placeholders: u64,
+    /// Entries removed to stay within the bounds.
+    pub evictions: u64,
+    /// Entries in the cache now.
+    pub entries: u64,
+    /// Bytes of image bodies in the cache now.
+    pub bytes: u64,
+    /// The byte bound in force (a share of the storage quota, capped).
+    pub byte_budget: u64,
+}
+
+/// What the buyer asked for, as the item page knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Purchase {
+    /// Made by the page when the buyer first presses Buy and reused if they press again (after
+    /// a timeout, say): it becomes the intent's id, so one purchase is one order.
+    pub id: IntentId,
+    /// The item bought.
+    pub item: ItemId,
+    /// Its title, kept on the receipt so it reads well offline.
+    pub title: String,
+    /// How many editions.
+    pub quantity: u32,
+    /// The server-signed price relied on.
+    pub quote: Signed<Quote>,
+    /// How the buyer pays.
+    pub payment: Payment,
+    /// Optional contact details.
+    pub buyer: Buyer,
+}
+
+/// The worker's answer to one [`PageRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkerReply {
+    /// The purchase checked is within the device's offline budget.
+    Allowed {
+        /// What it would cost.
+        total: Money,
+    },
+    /// The receipt of an intent just stored.
+    Bought(Receipt),
+    /// A purchase the device refuses to make, with the reason in plain words.
+    Refused {
+        /// Why, for the buyer.
+        reason: String,
+    },
+    /// Answer to `Receipts`.
+    Receipts {
+        /// Newest first.
+        receipts: Vec<Receipt>,
+        /// Saved purchases the worker could not read (set aside, never deleted): the buyer
+        /// is told they need attention.
+        #[serde(default)]
+        needs_attention: u32,
+    },
+    /// Answer to `ImageStats`.
+    ImageStats(ImageCacheStats),
+    /// The request was carried out.
+    Done,
+    /// The worker failed (storage unavailable…); nothing was stored.
+    Failed {
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Sent by the worker to every open page when a receipt changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkerNotice {
+    /// Re-read the receipts.
+    ReceiptChanged {
+        /// Which one.
+        id: IntentId,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_round_trip_as_tagged_json() {
+        let json = serde_json::to_string(&PageRequest::Replay { force: true }).unwrap();
+        assert_eq!(json, r#"{"replay":{"force":true}}"#);
+        let back: PageRequest = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, PageRequest::Replay { force: true });
+        let notice: WorkerNotice = serde_json::from_str(
+            r#"{"receipt_changed":{"id":"01890a5d-ac96-774b-bcce-b302099a8057"}}"#,
+        )
+        .unwrap();
+        assert!(matches!(notice, WorkerNotice::ReceiptChanged { .. }));
+    }
+}

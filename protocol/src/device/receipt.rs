@@ -1,0 +1,104 @@
+//! The device's own record of a purchase, and how it reads to the buyer.
+
+use serde::{Deserialize, Serialize};
+
+use crate::signing::Signature;
+use crate::{IntentId, ItemId, Money, Order, OrderState, SuggestedAction, UnixMillis};
+
+/// Where a purchase stands, as the buyer sees it on the receipt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptStatus {
+    /// Stored on the device, not yet accepted by the server.
+    Waiting,
+    /// Accepted; stock held while payment settles.
+    Held,
+    /// Paid.
+    Paid,
+    /// The stock was gone when the intent arrived; nothing charged.
+    Conflict,
+    /// The payment was declined; nothing charged.
+    Declined,
+    /// The hold ran out before payment settled; nothing charged.
+    Expired,
+    /// The server refused the intent for good; nothing charged.
+    Rejected,
+}
+
+impl ReceiptStatus {
+    /// The words shown on the receipt.
+    pub fn label(self) -> &'static str {
+        match self {
+            ReceiptStatus::Waiting => "Waiting to send",
+            ReceiptStatus::Held => "Accepted — stock held",
+            ReceiptStatus::Paid => "Paid",
+            ReceiptStatus::Conflict => "Needs your attention",
+            ReceiptStatus::Declined => "Payment declined — nothing charged",
+            ReceiptStatus::Expired => "Hold expired — nothing charged",
+            ReceiptStatus::Rejected => "Rejected",
+        }
+    }
+
+    /// Whether the worker still has something to do for this receipt.
+    pub fn is_final(self) -> bool {
+        !matches!(self, ReceiptStatus::Waiting | ReceiptStatus::Held)
+    }
+}
+
+impl From<OrderState> for ReceiptStatus {
+    fn from(state: OrderState) -> Self {
+        match state {
+            OrderState::Held => ReceiptStatus::Held,
+            OrderState::Paid => ReceiptStatus::Paid,
+            OrderState::Declined => ReceiptStatus::Declined,
+            OrderState::Expired => ReceiptStatus::Expired,
+            OrderState::Conflict => ReceiptStatus::Conflict,
+        }
+    }
+}
+
+/// The device's own record of a purchase, made before anything is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// The intent's id.
+    pub id: IntentId,
+    /// What was bought.
+    pub item: ItemId,
+    /// Its title when bought.
+    pub title: String,
+    /// How many editions.
+    pub quantity: u32,
+    /// Total at the quoted price.
+    pub total: Money,
+    /// The device clock when the buyer tapped "Buy".
+    pub created_at: UnixMillis,
+    /// Where it stands.
+    pub status: ReceiptStatus,
+    /// Why, for rejections, declines, expiries and conflicts.
+    pub reason: Option<String>,
+    /// What the buyer may do next (conflicts).
+    #[serde(default)]
+    pub suggested_actions: Vec<SuggestedAction>,
+    /// The device key's signature over the intent: the buyer's proof of what was asked.
+    pub signature: Signature,
+    /// When the worker last heard from the server about it.
+    pub updated_at: Option<UnixMillis>,
+}
+
+impl Receipt {
+    /// Take the server's view of the order.
+    pub fn apply(&mut self, order: &Order, now: UnixMillis) {
+        self.status = order.state.into();
+        self.reason = order.reason.clone();
+        self.suggested_actions = order.suggested_actions.clone();
+        self.updated_at = Some(now);
+    }
+
+    /// The status in words, with the reason when there is one.
+    pub fn status_text(&self) -> String {
+        match (&self.status, &self.reason) {
+            (ReceiptStatus::Rejected, Some(reason)) => format!("Rejected: {reason}"),
+            (status, _) => status.label().to_owned(),
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! HTTP header names of the API, shared so the worker and the server spell them once.
+
+/// The intent's id, on `POST /api/v1/intents`: one key, one order.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// Set to `true` on an answer replayed from the first request with the same key.
+pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
+/// Seconds to wait before retrying a transient refusal.
+pub const RETRY_AFTER: &str = "retry-after";

@@ -1,0 +1,180 @@
+//! The order rules: whether an accepted intent holds stock or becomes a conflict, what the
+//! buyer reads about it, and what they can do next. Storage only runs the SQL.
+
+use vitrine_protocol::acceptance::within_outstanding;
+use vitrine_protocol::signing::PublicKey;
+use vitrine_protocol::{
+    Buyer, IntentId, ItemId, Money, OfflineLimit, Order, OrderState, SuggestedAction, UnixMillis,
+};
+
+use crate::storage::orders::{ConflictKind, IngestTx, OrderRecord, Stock, StoredAnswer};
+use crate::storage::{Storage, StorageError};
+
+/// Why an expired hold ended.
+pub const EXPIRED_REASON: &str = "The payment did not complete in time. Nothing was charged.";
+
+/// Whether the intent arrived within its offline window (decided by the acceptance rule).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    InTime,
+    /// Signed in time, arrived after the window: recorded as a conflict, nothing charged.
+    Late,
+}
+
+/// An intent that passed verification, ready to become an order.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub id: IntentId,
+    /// Identity of the request body: same key + same hash = a retry.
+    pub request_hash: [u8; 32],
+    pub device_key: PublicKey,
+    pub item: ItemId,
+    pub quantity: u32,
+    pub total: Money,
+    pub rail: String,
+    pub token: String,
+    pub buyer: Buyer,
+    pub device_time: UnixMillis,
+    pub admission: Admission,
+    /// The certificate's limit in the total's currency: the writer enforces its outstanding
+    /// part against what the server holds for this device.
+    pub limit: OfflineLimit,
+}
+
+/// What ingesting one order did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ingested {
+    /// A new order; this is its answer.
+    Created(StoredAnswer),
+    /// The id was already taken; this is the answer it got then.
+    Existing(StoredAnswer),
+    /// No such item: nothing was written.
+    UnknownItem,
+}
+
+/// The words on a conflict.
+pub fn conflict_reason(kind: ConflictKind) -> &'static str {
+    match kind {
+        ConflictKind::SoldOut => {
+            "Every edition was sold before this purchase reached us. Nothing was charged."
+        }
+        ConflictKind::Late => {
+            "This purchase reached us after the offline window closed, so it was not honoured. Nothing was charged."
+        }
+        ConflictKind::OverLimit => {
+            "This purchase would take this device over its offline limit while other purchases are still completing. Nothing was charged."
+        }
+    }
+}
+
+/// What the buyer can do about a conflict; `similar` is an in-stock item of the same
+/// collection, if any.
+pub fn suggestions(
+    kind: ConflictKind,
+    item: ItemId,
+    similar: Option<(ItemId, String)>,
+) -> Vec<SuggestedAction> {
+    let mut actions = vec![SuggestedAction::NothingCharged];
+    match kind {
+        ConflictKind::SoldOut => {
+            if let Some((item, title)) = similar {
+                actions.push(SuggestedAction::SimilarItem { item, title });
+            }
+            actions.push(SuggestedAction::JoinWaitlist);
+        }
+        ConflictKind::Late => actions.push(SuggestedAction::BuyAgain { item }),
+        ConflictKind::OverLimit => {
+            actions.push(SuggestedAction::WaitForPending);
+            actions.push(SuggestedAction::BuyAgain { item });
+        }
+    }
+    actions
+}
+
+/// Decide one order inside the writer's batch transaction: a taken id returns its first
+/// answer; a late intent, one over the device's outstanding limit, or one whose stock is gone
+/// becomes a conflict (nothing charged); otherwise the stock is held.
+pub async fn admit(
+    tx: &mut dyn IngestTx,
+    o: &NewOrder,
+    now: UnixMillis,
+    hold_ms: i64,
+) -> Result<Ingested, StorageError> {
+    if let Some(existing) = tx.answer(o.id).await? {
+        return Ok(Ingested::Existing(existing));
+    }
+    let conflict = if o.admission == Admission::Late {
+        Some(ConflictKind::Late)
+    } else {
+        let outstanding = tx.outstanding(&o.device_key, o.total.currency).await?;
+        within_outstanding(&o.limit, outstanding, o.total).err().map(|_| ConflictKind::OverLimit)
+    };
+    let conflict = match conflict {
+        Some(kind) => {
+            if !tx.item_exists(o.item).await? {
+                return Ok(Ingested::UnknownItem);
+            }
+            Some(kind)
+        }
+        None => match tx.take_stock(o.item, o.quantity).await? {
+            Stock::Taken => None,
+            Stock::SoldOut => Some(ConflictKind::SoldOut),
+            Stock::NoSuchItem => return Ok(Ingested::UnknownItem),
+        },
+    };
+    let similar = match conflict {
+        Some(ConflictKind::SoldOut) => tx.similar_in_stock(o.item, o.quantity).await?,
+        _ => None,
+    };
+    let record = OrderRecord {
+        id: o.id,
+        request_hash: o.request_hash,
+        device_key: o.device_key,
+        item: o.item,
+        quantity: o.quantity,
+        total: o.total,
+        rail: o.rail.clone(),
+        token: o.token.clone(),
+        wallet: o.buyer.wallet.clone(),
+        email: o.buyer.email.clone(),
+        device_time: o.device_time,
+        state: if conflict.is_some() { OrderState::Conflict } else { OrderState::Held },
+        conflict,
+        hold_expires_at: conflict.is_none().then(|| now.plus(hold_ms)),
+        reason: conflict.map(|kind| conflict_reason(kind).to_owned()),
+    };
+    let order = order_view(&record, similar);
+    let body = serde_json::to_string(&order)
+        .map_err(|e| StorageError::Corrupt(format!("order json: {e}")))?;
+    let answer = StoredAnswer { request_hash: o.request_hash, status: 201, body };
+    tx.insert(&record, &answer, conflict.is_none().then_some(now), now).await?;
+    Ok(Ingested::Created(answer))
+}
+
+fn order_view(r: &OrderRecord, similar: Option<(ItemId, String)>) -> Order {
+    Order {
+        id: r.id,
+        state: r.state,
+        item: r.item,
+        quantity: r.quantity,
+        total: r.total,
+        hold_expires_at: r.hold_expires_at,
+        reason: r.reason.clone(),
+        suggested_actions: match r.conflict {
+            Some(kind) if r.state == OrderState::Conflict => suggestions(kind, r.item, similar),
+            _ => Vec::new(),
+        },
+    }
+}
+
+/// `GET /api/v1/orders/{id}`: the order now, with suggestions that reflect today's stock.
+pub async fn view(storage: &dyn Storage, id: IntentId) -> Result<Option<Order>, StorageError> {
+    let Some(record) = storage.order(id).await? else { return Ok(None) };
+    let similar = match record.conflict {
+        Some(ConflictKind::SoldOut) if record.state == OrderState::Conflict => {
+            storage.similar_in_stock(record.item, record.quantity).await?
+        }
+        _ => None,
+    };
+    Ok(Some(order_view(&record, similar)))
+}
