@@ -3,12 +3,12 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 macro_rules! error_codes {
-    ($( $(#[$doc:meta])* $variant:ident = $wire:literal, $status:literal, final = $final:literal; )*) => {
+    ($( $(#[doc = $doc:literal])* $variant:ident = $wire:literal, $status:literal, final = $final:literal; )*) => {
         /// Machine-readable error codes. Clients match on these, never on messages.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum ErrorCode {
-            $( $(#[$doc])* $variant, )*
+            $( $(#[doc = $doc])* $variant, )*
         }
 
         impl ErrorCode {
@@ -24,6 +24,11 @@ macro_rules! error_codes {
             /// the buyer. Not final (transient): retry later with backoff.
             pub fn is_final(self) -> bool {
                 match self { $(ErrorCode::$variant => $final,)* }
+            }
+
+            /// What the code means, for people (its doc comment).
+            pub fn description(self) -> &'static str {
+                match self { $(ErrorCode::$variant => concat!($($doc),*).trim_ascii(),)* }
             }
 
             /// The HTTP status the server answers with: 400 malformed, 404 absent, 409/425/429
@@ -95,6 +100,23 @@ impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// The code → status table of `docs/protocol.md`, generated from this file (a test checks the
+/// document carries exactly this).
+pub fn markdown_table() -> String {
+    let mut out = String::from("| code | HTTP status | final | meaning |\n|---|---|---|---|\n");
+    for &code in ErrorCode::ALL {
+        let finality = if code.is_final() { "final" } else { "retry" };
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            code.as_str(),
+            code.http_status(),
+            finality,
+            code.description()
+        ));
+    }
+    out
 }
 
 /// The one JSON shape of every error: `{"code": "...", "message": "..."}`.

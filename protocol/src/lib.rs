@@ -19,7 +19,7 @@ pub mod signing;
 
 pub use catalog::{Collection, CollectionDetail, ImageRef, Item, ItemSummary};
 pub use commerce::{Buyer, Intent, IntentId, Payment, UnixMillis};
-pub use error::{ApiError, ErrorCode};
+pub use error::{markdown_table as error_code_table, ApiError, ErrorCode};
 pub use grants::{DeviceCertificate, DeviceRegistration, Format, KeyId, OfflineLimit, Quote};
 pub use ids::{ItemId, ParseIdError, Slug};
 pub use keys::{PublishedKey, PublishedKeys};

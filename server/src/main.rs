@@ -70,6 +70,10 @@ struct ServeArgs {
     /// Seconds before a request is answered 503 `overloaded`.
     #[arg(long, env = "VITRINE_REQUEST_TIMEOUT", default_value_t = 10)]
     request_timeout: u64,
+    /// Seconds a device certificate lasts (devices renew when less than 6 h remain, so a
+    /// shorter one is renewed on every purchase made online).
+    #[arg(long, env = "VITRINE_CERTIFICATE_TTL", default_value_t = 24 * 3600)]
+    certificate_ttl: u64,
     /// The CSP `frame-ancestors` sources: who may embed the storefront.
     #[arg(long, env = "VITRINE_FRAME_ANCESTORS", default_value = "'self'")]
     frame_ancestors: String,
@@ -139,6 +143,7 @@ async fn serve(db: DbArgs, addr: SocketAddr, dist: PathBuf, t: ServeArgs) -> any
         DurabilityArg::Normal => Durability::Normal,
     };
     config.policy.escrow_ttl = Duration::from_secs(t.escrow_ttl);
+    config.policy.certificate_ttl = Duration::from_secs(t.certificate_ttl.max(60));
     config.policy.offline_window = Duration::from_secs(t.offline_window_hours.saturating_mul(3600));
     config.registration_limit =
         RateLimit { per_minute: t.registrations_per_minute, burst: t.registration_burst };

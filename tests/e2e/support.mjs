@@ -31,10 +31,10 @@ export function freshDatabase() {
  * Start `vitrine serve`; resolves once it prints its URL. `port` 0 picks a free one; `dist` is
  * the built release to serve (another one to test upgrades).
  */
-export function startServer({ db, port = 0, dist = env("VITRINE_DIST") }) {
+export function startServer({ db, port = 0, dist = env("VITRINE_DIST"), args = [] }) {
   const proc = spawn(env("VITRINE_BIN"), [
     "serve", "--db", db, "--addr", `127.0.0.1:${port}`,
-    "--dist", dist, "--media", env("VITRINE_MEDIA"),
+    "--dist", dist, "--media", env("VITRINE_MEDIA"), ...args,
   ], { stdio: ["ignore", "pipe", "inherit"] });
   const exited = new Promise((resolve) => proc.once("exit", resolve));
   return new Promise((resolve, reject) => {

@@ -118,3 +118,19 @@ fn v2_inputs_parse_back_to_objects_that_verify() {
         serde_json::from_value(file["intent"]["input"].clone()).unwrap();
     check(&file, "intent", &intent, &device);
 }
+
+#[test]
+fn the_error_table_in_docs_protocol_md_is_generated_from_the_codes() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/protocol.md");
+    let (begin, end) = ("<!-- error-codes:begin -->\n", "<!-- error-codes:end -->");
+    let doc = std::fs::read_to_string(path).unwrap();
+    let table = vitrine_protocol::error_code_table();
+    let start = doc.find(begin).expect("begin marker") + begin.len();
+    let stop = doc.find(end).expect("end marker");
+    if std::env::var_os("VITRINE_BLESS").is_some() && doc[start..stop] != table {
+        let updated = format!("{}{table}{}", &doc[..start], &doc[stop..]);
+        std::fs::write(path, updated).unwrap();
+        return;
+    }
+    assert_eq!(doc[start..stop], table, "run VITRINE_BLESS=1 cargo test -p vitrine-protocol");
+}
