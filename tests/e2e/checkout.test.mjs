@@ -134,7 +134,7 @@ test("an intent edited in IndexedDB is rejected with the reason, nothing charged
   // whole outbox, so once a new purchase has been sent and paid, exactly one more intent has
   // reached the server.
   const posts = s.proxy.answeredPosts;
-  await page.goto(`${s.proxy.base}/i/105`);
+  await page.goto(`${s.proxy.base}/i/106`);
   await page.getByText(/^Total .+ Works offline too/).waitFor();
   await buy(page);
   await status(page, "Status: Paid").waitFor({ timeout: SETTLED });

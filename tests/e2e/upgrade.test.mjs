@@ -91,7 +91,7 @@ const readDatabase = (page) => page.evaluate(() => new Promise((resolve, reject)
   };
 }));
 
-test("a device on IndexedDB schema v1 with an unsent intent upgrades to v2 and still sends it", async () => {
+test("a device on IndexedDB schema v1 with an unsent intent upgrades to the current schema and still sends it", async () => {
   const db = freshDatabase();
   let server = await startServer({ db: db.db });
   const { port, base } = server;
@@ -135,12 +135,13 @@ test("a device on IndexedDB schema v1 with an unsent intent upgrades to v2 and s
       };
     }), records);
 
-    // The app and this build's worker arrive; the worker opens v1 at v2 and replays.
+    // The app and this build's worker arrive; the worker upgrades v1 step by step and replays.
     await page.goto(`${base}/receipts/${id}`);
     await status(page, "Paid").waitFor({ timeout: 60_000 });
     const after = await readDatabase(page);
-    assert.equal(after.version, 2);
+    assert.equal(after.version, 3);
     assert.ok("meta" in after.stores, "v2 added the meta store");
+    assert.ok("quarantine" in after.stores, "v3 added the quarantine store");
     assert.deepEqual(after.stores.outbox, [], "sent, so it left the outbox");
     assert.equal(after.stores.receipts.find((r) => r.id === id)?.status, "paid", "the receipt kept and updated");
     const order = await (await fetch(`${base}/api/v1/orders/${id}`)).json();
