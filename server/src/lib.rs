@@ -68,6 +68,9 @@ pub fn new_secret() -> Result<[u8; 32], StartError> {
     Ok(secret)
 }
 
+/// How long a graceful shutdown waits for in-flight requests.
+pub const SHUTDOWN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A server bound to its port, not yet serving (zero2prod's `Application`).
 pub struct Application {
     listener: TcpListener,
@@ -79,6 +82,11 @@ impl Application {
     /// Open storage, run migrations, load (or make) the server key, start the order writer and
     /// the settlement worker, and bind the listener.
     pub async fn build(config: Config) -> Result<Self, StartError> {
+        Self::build_with_rails(config, Rails::default().with(SandboxCard::default())).await
+    }
+
+    /// `build`, settling on `rails` (tests keep a handle on a sandbox's books).
+    pub async fn build_with_rails(config: Config, rails: Rails) -> Result<Self, StartError> {
         let storage = storage::connect_with(&config.database_url, config.durability).await?;
         let ring = storage.key_ring(new_secret()?, domain::clock::now()).await?;
         let ring = ring
@@ -93,7 +101,6 @@ impl Application {
         let keys = Arc::new(Keys::new(ring, config.policy.clone())?);
         let wake_settler = Arc::new(Notify::new());
         let ingest = Ingest::start(storage.clone(), keys.escrow_ttl_ms(), wake_settler.clone());
-        let rails = Rails::default().with(SandboxCard);
         let settler = domain::settler::spawn(storage.clone(), rails.clone(), wake_settler);
         let pictures = Arc::new(PictureIndex::load(&config.media_dir));
         tracing::info!(pictures = pictures.len(), "image variants loaded");
@@ -115,12 +122,31 @@ impl Application {
     }
 
     /// Serve until `shutdown` resolves, then finish in-flight requests.
+    /// In-flight requests (and so the writer's queue: each waits for its order's commit)
+    /// get [`SHUTDOWN_DEADLINE`] to finish; then the process stops anyway. The settler may be
+    /// stopped mid-pass: every rail call's attempt is on disk before the call, so the next
+    /// start retries it with the same key.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let stopping = Arc::new(Notify::new());
+        let signal = stopping.clone();
+        let shutdown = async move {
+            shutdown.await;
+            signal.notify_one();
+        };
         // Client addresses reach handlers (per-client rate limits).
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await
+        let serve = axum::serve(self.listener, service).with_graceful_shutdown(shutdown);
+        let deadline = async move {
+            stopping.notified().await;
+            tokio::time::sleep(SHUTDOWN_DEADLINE).await;
+            tracing::warn!("shutdown deadline passed; stopping with requests still open");
+        };
+        tokio::select! {
+            served = serve => served,
+            () = deadline => Ok(()),
+        }
     }
 }

@@ -1,6 +1,14 @@
-//! Background settlement: charges held orders through their rail, and releases holds whose
-//! escrow ran out. Each order leaves `held` at most once (the storage's conditional update).
+//! Background settlement: charges held orders through their rail, releases holds whose escrow
+//! ran out and voids their charge at the rail. Each order leaves `held` at most once (the
+//! storage's conditional update), in its own transaction.
+//!
+//! A rail a real processor stands behind needs three promises from us, kept here: the attempt
+//! (with its idempotency key) is on disk before the rail is called, so a crash between the
+//! rail's charge and our record is retried with the same key and charged once; an expired hold
+//! is voided at the rail, so a late approval never leaves money taken on an "Expired" order;
+//! and one order that cannot be handled goes to review with a code while the others flow.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,13 +17,20 @@ use vitrine_protocol::UnixMillis;
 
 use crate::domain::clock;
 use crate::domain::orders::EXPIRED_REASON;
-use crate::domain::settlement::{Charge, Outcome, Rails};
+use crate::domain::settlement::{Charge, Outcome, RailError, Rails};
 use crate::domain::supervisor::{supervise, Liveness};
-use crate::storage::orders::Resolution;
-use crate::storage::Storage;
+use crate::storage::settlement::{AttemptKind, AttemptOutcome, HeldOrder, Resolution};
+use crate::storage::{Storage, StorageError};
 
 const TICK: Duration = Duration::from_millis(250);
 const RETRY_ON_RAIL_ERROR: Duration = Duration::from_secs(5);
+/// A rail that has not answered by then is treated as unavailable; the attempt stays open and
+/// is retried with the same key.
+pub const RAIL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Review codes: why an order left the automatic flow.
+pub const UNREADABLE: &str = "unreadable_order";
+pub const NO_RAIL: &str = "unknown_rail";
 
 /// Start the settler under a supervisor; the answer says whether it is running.
 pub fn spawn(storage: Arc<dyn Storage>, rails: Rails, wake: Arc<Notify>) -> Liveness {
@@ -35,39 +50,87 @@ async fn run(storage: Arc<dyn Storage>, rails: Rails, wake: Arc<Notify>) {
 }
 
 fn later(now: UnixMillis, by: Duration) -> UnixMillis {
-    UnixMillis(now.0.saturating_add(i64::try_from(by.as_millis()).unwrap_or(i64::MAX)))
+    now.plus(i64::try_from(by.as_millis()).unwrap_or(i64::MAX))
 }
 
-async fn tick(storage: &dyn Storage, rails: &Rails) -> Result<(), crate::storage::StorageError> {
+async fn with_timeout<T>(call: impl Future<Output = Result<T, RailError>>) -> Result<T, RailError> {
+    tokio::time::timeout(RAIL_TIMEOUT, call)
+        .await
+        .unwrap_or_else(|_| Err(RailError("the rail did not answer in time".into())))
+}
+
+/// One pass: expire, void what expiry left at the rails, settle what is due. A failure on one
+/// order is logged and the pass goes on.
+pub async fn tick(storage: &dyn Storage, rails: &Rails) -> Result<(), StorageError> {
     let now = clock::now();
-    let expired = storage.expire_holds(now, EXPIRED_REASON).await?;
-    if expired > 0 {
-        tracing::info!(expired, "escrow holds expired; stock released");
+    for released in storage.expire_holds(now, EXPIRED_REASON).await? {
+        tracing::info!(order = %released.id, "escrow hold expired; stock released");
+        if released.charge_key.is_some() {
+            storage.open_attempt(&released.id, AttemptKind::Void, now).await?;
+        }
     }
-    for order in storage.due_settlements(now, 100).await? {
-        let resolution = match rails.get(&order.rail) {
-            None => Resolution::Declined { reason: format!("no rail named {}", order.rail) },
-            Some(rail) => {
-                let charge = Charge {
-                    order: order.id,
-                    amount: order.total,
-                    token: order.token.clone(),
-                    accepted_at: order.accepted_at,
-                };
-                match rail.settle(&charge, now).await {
-                    Ok(Outcome::Approved { reference }) => Resolution::Paid { reference },
-                    Ok(Outcome::Declined { reason }) => Resolution::Declined { reason },
-                    Ok(Outcome::Pending { retry_after }) => {
-                        Resolution::RetryAt(later(now, retry_after))
-                    }
-                    Err(error) => {
-                        tracing::warn!(%error, order = %order.id, "rail failed; will retry");
-                        Resolution::RetryAt(later(now, RETRY_ON_RAIL_ERROR))
-                    }
+    for void in storage.open_voids().await? {
+        let Some(rail) = rails.get(&void.rail) else { continue };
+        match with_timeout(rail.void(&void.charge_key, now)).await {
+            Ok(()) => storage.finish_void(&void.void_key, &void.charge_key, clock::now()).await?,
+            Err(error) => tracing::warn!(%error, order = %void.order, "void failed; will retry"),
+        }
+    }
+    for due in storage.due_settlements(now, 100).await? {
+        match due {
+            Ok(order) => {
+                if let Err(error) = settle_one(storage, rails, &order, now).await {
+                    tracing::error!(%error, order = %order.id, "settling one order failed");
                 }
             }
-        };
-        storage.resolve(order.id, resolution, clock::now()).await?;
+            Err(unreadable) => {
+                tracing::error!(order = %unreadable.id, error = %unreadable.error,
+                    "held order does not read; sent to review");
+                storage.to_review(&unreadable.id, UNREADABLE, now).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn settle_one(
+    storage: &dyn Storage,
+    rails: &Rails,
+    order: &HeldOrder,
+    now: UnixMillis,
+) -> Result<(), StorageError> {
+    let id = order.id.to_string();
+    let Some(rail) = rails.get(&order.rail) else {
+        return storage.to_review(&id, NO_RAIL, now).await;
+    };
+    // On disk before the call: after a crash, the same key goes to the rail again.
+    let key = storage.open_attempt(&id, AttemptKind::Charge, now).await?;
+    let charge = Charge {
+        order: order.id,
+        key: key.clone(),
+        amount: order.total,
+        token: order.token.clone(),
+        accepted_at: order.accepted_at,
+    };
+    let resolution = match with_timeout(rail.settle(&charge, now)).await {
+        Ok(Outcome::Approved { reference }) => Resolution::Paid { reference },
+        Ok(Outcome::Declined { reason }) => Resolution::Declined { reason },
+        Ok(Outcome::Pending { retry_after }) => {
+            Resolution::RetryAt { at: later(now, retry_after), outcome: AttemptOutcome::Pending }
+        }
+        Err(error) => {
+            tracing::warn!(%error, order = %order.id, "rail failed; will retry with the same key");
+            Resolution::RetryAt {
+                at: later(now, RETRY_ON_RAIL_ERROR),
+                outcome: AttemptOutcome::Failed,
+            }
+        }
+    };
+    let approved = matches!(resolution, Resolution::Paid { .. });
+    let changed = storage.resolve(order.id, &key, resolution, clock::now()).await?;
+    if approved && !changed {
+        // Approved after the order stopped being held: give the money back.
+        storage.open_attempt(&id, AttemptKind::Void, clock::now()).await?;
     }
     Ok(())
 }

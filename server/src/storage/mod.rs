@@ -2,13 +2,16 @@
 //! trait without touching routes or domain code.
 
 pub mod orders;
+pub mod settlement;
 mod sqlite;
 mod sqlite_orders;
+mod sqlite_settlement;
 
 use async_trait::async_trait;
 use vitrine_protocol::{Collection, CollectionDetail, Item, ItemId, Slug};
 
 pub use orders::OrderStore;
+pub use settlement::SettlementStore;
 pub use sqlite::SqliteStorage;
 
 use crate::demo::NewCatalog;
@@ -28,10 +31,10 @@ pub enum StorageError {
     Io(#[from] std::io::Error),
 }
 
-/// Everything the server stores: the catalog and the orders.
-pub trait Storage: CatalogStore + OrderStore {}
+/// Everything the server stores: the catalog, the orders and their settlement.
+pub trait Storage: CatalogStore + OrderStore + SettlementStore {}
 
-impl<T: CatalogStore + OrderStore> Storage for T {}
+impl<T: CatalogStore + OrderStore + SettlementStore> Storage for T {}
 
 /// The catalog as the routes see it.
 #[async_trait]

@@ -65,24 +65,6 @@ pub enum Stock {
     NoSuchItem,
 }
 
-/// A held order due for a settlement attempt.
-#[derive(Debug, Clone)]
-pub struct HeldOrder {
-    pub id: IntentId,
-    pub total: Money,
-    pub rail: String,
-    pub token: String,
-    pub accepted_at: UnixMillis,
-}
-
-/// How a settlement attempt ended.
-#[derive(Debug, Clone)]
-pub enum Resolution {
-    Paid { reference: String },
-    Declined { reason: String },
-    RetryAt(UnixMillis),
-}
-
 /// One signing key as stored.
 #[derive(Debug, Clone)]
 pub struct StoredKey {
@@ -152,22 +134,4 @@ pub trait OrderStore: Send + Sync + 'static {
         item: ItemId,
         quantity: u32,
     ) -> Result<Option<(ItemId, String)>, StorageError>;
-
-    /// Held orders whose next settlement attempt is due.
-    async fn due_settlements(
-        &self,
-        now: UnixMillis,
-        limit: u32,
-    ) -> Result<Vec<HeldOrder>, StorageError>;
-
-    /// Record a settlement outcome; false if the order was no longer held (resolved once).
-    async fn resolve(
-        &self,
-        id: IntentId,
-        resolution: Resolution,
-        now: UnixMillis,
-    ) -> Result<bool, StorageError>;
-
-    /// Release the stock of every hold past its expiry; returns how many expired.
-    async fn expire_holds(&self, now: UnixMillis, reason: &str) -> Result<u64, StorageError>;
 }

@@ -6,8 +6,7 @@ use vitrine_protocol::signing::PublicKey;
 use vitrine_protocol::{Currency, IntentId, ItemId, KeyId, Money, OrderState, UnixMillis};
 
 use super::orders::{
-    ConflictKind, HeldOrder, IngestTx, OrderRecord, OrderStore, Resolution, Stock, StoredAnswer,
-    StoredKey,
+    ConflictKind, IngestTx, OrderRecord, OrderStore, Stock, StoredAnswer, StoredKey,
 };
 use super::sqlite::{currency, SqliteStorage};
 use super::StorageError;
@@ -121,7 +120,7 @@ async fn similar_in(
         .transpose()
 }
 
-async fn ledger(
+pub(super) async fn ledger(
     conn: &mut SqliteConnection,
     order: &str,
     kind: &str,
@@ -246,35 +245,6 @@ impl IngestTx for SqliteIngest {
     }
 }
 
-/// Release a hold: the order leaves `held` (at most once) and its stock returns.
-async fn release(
-    conn: &mut SqliteConnection,
-    id: &str,
-    state: OrderState,
-    reason: &str,
-    now: UnixMillis,
-) -> Result<bool, StorageError> {
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "UPDATE orders SET state = ?, reason = ?, hold_expires_at = NULL, next_settle_at = NULL,
-             updated_at = ?
-         WHERE id = ? AND state = 'held' RETURNING item_id, quantity",
-    )
-    .bind(state.as_str())
-    .bind(reason)
-    .bind(now.0)
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some((item, quantity)) = row else { return Ok(false) };
-    sqlx::query("UPDATE items SET stock = stock + ? WHERE id = ?")
-        .bind(quantity)
-        .bind(item)
-        .execute(&mut *conn)
-        .await?;
-    ledger(conn, id, "release", item, quantity, now).await?;
-    Ok(true)
-}
-
 #[async_trait]
 impl OrderStore for SqliteStorage {
     async fn key_ring(
@@ -354,97 +324,5 @@ impl OrderStore for SqliteStorage {
     ) -> Result<Option<(ItemId, String)>, StorageError> {
         let mut conn = self.pool.acquire().await?;
         similar_in(&mut conn, item, quantity).await
-    }
-
-    async fn due_settlements(
-        &self,
-        now: UnixMillis,
-        limit: u32,
-    ) -> Result<Vec<HeldOrder>, StorageError> {
-        let rows: Vec<(String, i64, String, String, String, i64)> = sqlx::query_as(
-            "SELECT id, amount_minor, currency, rail, payment_token, created_at FROM orders
-             WHERE state = 'held' AND next_settle_at <= ? ORDER BY next_settle_at LIMIT ?",
-        )
-        .bind(now.0)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|(id, amount, cur, rail, token, created)| {
-                Ok(HeldOrder {
-                    id: id.parse().map_err(|e| corrupt("order id", e))?,
-                    total: Money { amount_minor: amount, currency: currency(&cur)? },
-                    rail,
-                    token,
-                    accepted_at: UnixMillis(created),
-                })
-            })
-            .collect()
-    }
-
-    async fn resolve(
-        &self,
-        id: IntentId,
-        resolution: Resolution,
-        now: UnixMillis,
-    ) -> Result<bool, StorageError> {
-        let id = id.to_string();
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let changed = match resolution {
-            Resolution::Paid { reference } => {
-                let row: Option<(i64, i64)> = sqlx::query_as(
-                    "UPDATE orders SET state = 'paid', settlement_ref = ?, hold_expires_at = NULL,
-                         next_settle_at = NULL, updated_at = ?
-                     WHERE id = ? AND state = 'held' RETURNING item_id, quantity",
-                )
-                .bind(&reference)
-                .bind(now.0)
-                .bind(&id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                match row {
-                    Some((item, quantity)) => {
-                        ledger(&mut tx, &id, "capture", item, quantity, now).await?;
-                        true
-                    }
-                    None => false,
-                }
-            }
-            Resolution::Declined { reason } => {
-                release(&mut tx, &id, OrderState::Declined, &reason, now).await?
-            }
-            Resolution::RetryAt(at) => {
-                sqlx::query(
-                    "UPDATE orders SET next_settle_at = ?, updated_at = ?
-                     WHERE id = ? AND state = 'held'",
-                )
-                .bind(at.0)
-                .bind(now.0)
-                .bind(&id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                    == 1
-            }
-        };
-        tx.commit().await?;
-        Ok(changed)
-    }
-
-    async fn expire_holds(&self, now: UnixMillis, reason: &str) -> Result<u64, StorageError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let due: Vec<(String,)> =
-            sqlx::query_as("SELECT id FROM orders WHERE state = 'held' AND hold_expires_at <= ?")
-                .bind(now.0)
-                .fetch_all(&mut *tx)
-                .await?;
-        let mut expired = 0;
-        for (id,) in due {
-            if release(&mut tx, &id, OrderState::Expired, reason, now).await? {
-                expired += 1;
-            }
-        }
-        tx.commit().await?;
-        Ok(expired)
     }
 }

@@ -10,7 +10,7 @@ use vitrine_protocol::{
     OrderState, Payment, Quote, UnixMillis,
 };
 use vitrine_server::domain::keys::Policy;
-use vitrine_server::domain::settlement::SandboxCard;
+use vitrine_server::domain::settlement::{Rails, SandboxCard};
 use vitrine_server::{demo, storage, Application, Config, IDEMPOTENCY_KEY};
 
 /// A running server with its own database and dist folder, dropped with the test.
@@ -168,6 +168,26 @@ pub async fn spawn_app_with(policy: Policy) -> TestApp {
     spawn(policy, |_| {}).await
 }
 
+/// Like `spawn_app`, settling on `rails`.
+pub async fn spawn_app_with_rails(rails: Rails) -> TestApp {
+    spawn_app_with_rails_and(rails, Policy::default()).await
+}
+
+/// Like `spawn_app_with`, settling on `rails`.
+pub async fn spawn_app_with_rails_and(rails: Rails, policy: Policy) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("db/vitrine.db").display());
+    let storage = storage::connect(&db).await.unwrap();
+    storage.insert_catalog(&demo::catalog().unwrap()).await.unwrap();
+    let ring = storage.key_ring([42; 32], now()).await.unwrap();
+    let server_key = SecretKey::from_bytes(ring[0].secret);
+    write_dist(&dir.path().join("dist"));
+    let mut config = config_for(dir.path(), &db);
+    config.registration_limit = lenient();
+    config.policy = policy;
+    start_with(config, server_key, Arc::new(dir), rails).await
+}
+
 /// Like `spawn_app`, with the rest of the configuration changed by `configure`.
 pub async fn spawn_app_configured(configure: impl FnOnce(&mut Config)) -> TestApp {
     spawn_with(configure, |_| {}).await
@@ -220,8 +240,18 @@ async fn spawn_with(
 }
 
 async fn start(config: Config, server_key: SecretKey, dir: Arc<TempDir>) -> TestApp {
+    let rails = Rails::default().with(SandboxCard::default());
+    start_with(config, server_key, dir, rails).await
+}
+
+async fn start_with(
+    config: Config,
+    server_key: SecretKey,
+    dir: Arc<TempDir>,
+    rails: Rails,
+) -> TestApp {
     let db_url = config.database_url.clone();
-    let app = Application::build(config).await.unwrap();
+    let app = Application::build_with_rails(config, rails).await.unwrap();
     let base = format!("http://{}", app.addr());
     tokio::spawn(app.run_until(std::future::pending()));
     let client = reqwest::Client::builder().no_gzip().no_brotli().build().unwrap();
@@ -249,6 +279,21 @@ impl TestApp {
         let mut config = config_for(self.dir.path(), db_url);
         config.registration_limit = lenient();
         start(config, self.server_key.clone(), self.dir.clone()).await
+    }
+
+    /// Poll `condition` until it holds (bounded): for effects of background tasks.
+    pub async fn wait_until<F, Fut>(&self, what: &str, condition: F)
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        for _ in 0..200 {
+            if condition().await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("timed out waiting for {what}");
     }
 
     /// The test's scratch folder.

@@ -1,0 +1,147 @@
+//! What the settler needs from storage: held orders that are due, settlement attempts written
+//! before each rail call, and the order transitions. SQL only; the settler decides.
+
+use async_trait::async_trait;
+use vitrine_protocol::{IntentId, Money, UnixMillis};
+
+use super::StorageError;
+
+/// A held order due for a settlement attempt.
+#[derive(Debug, Clone)]
+pub struct HeldOrder {
+    pub id: IntentId,
+    pub total: Money,
+    pub rail: String,
+    pub token: String,
+    pub accepted_at: UnixMillis,
+}
+
+/// A held order whose row does not read: it goes to review, the others keep flowing.
+#[derive(Debug, Clone)]
+pub struct Unreadable {
+    pub id: String,
+    pub error: String,
+}
+
+/// How a settlement attempt ended.
+#[derive(Debug, Clone)]
+pub enum Resolution {
+    Paid {
+        reference: String,
+    },
+    Declined {
+        reason: String,
+    },
+    /// Not decided (pending at the rail, or the rail failed): the attempt stays open and is
+    /// retried with the same key.
+    RetryAt {
+        at: UnixMillis,
+        outcome: AttemptOutcome,
+    },
+}
+
+/// What a call to a rail returned, as recorded on the attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    Approved,
+    Declined,
+    Pending,
+    Failed,
+    Voided,
+}
+
+impl AttemptOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttemptOutcome::Approved => "approved",
+            AttemptOutcome::Declined => "declined",
+            AttemptOutcome::Pending => "pending",
+            AttemptOutcome::Failed => "failed",
+            AttemptOutcome::Voided => "voided",
+        }
+    }
+}
+
+/// What an attempt asks the rail to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptKind {
+    Charge,
+    Void,
+}
+
+impl AttemptKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttemptKind::Charge => "charge",
+            AttemptKind::Void => "void",
+        }
+    }
+}
+
+/// An order whose hold ended, and the charge to void at its rail if one was attempted.
+#[derive(Debug, Clone)]
+pub struct Released {
+    pub id: String,
+    pub rail: String,
+    pub charge_key: Option<String>,
+}
+
+/// A void written but not yet confirmed by the rail.
+#[derive(Debug, Clone)]
+pub struct OpenVoid {
+    pub order: String,
+    pub rail: String,
+    pub charge_key: String,
+    pub void_key: String,
+}
+
+#[async_trait]
+pub trait SettlementStore: Send + Sync + 'static {
+    /// Held orders whose next attempt is due (not in review); a row that does not read comes
+    /// back as `Unreadable` instead of failing the others.
+    async fn due_settlements(
+        &self,
+        now: UnixMillis,
+        limit: u32,
+    ) -> Result<Vec<Result<HeldOrder, Unreadable>>, StorageError>;
+
+    /// The open attempt of `kind` for `order`, or a new one, committed before it is returned:
+    /// its key is what the rail is called with, on every retry and after a crash.
+    async fn open_attempt(
+        &self,
+        order: &str,
+        kind: AttemptKind,
+        now: UnixMillis,
+    ) -> Result<String, StorageError>;
+
+    /// Record a settlement outcome and the attempt's, in one transaction; false if the order
+    /// was no longer held (it resolves once).
+    async fn resolve(
+        &self,
+        id: IntentId,
+        attempt: &str,
+        resolution: Resolution,
+        now: UnixMillis,
+    ) -> Result<bool, StorageError>;
+
+    /// Release every hold past its expiry (not in review), each in its own transaction.
+    async fn expire_holds(
+        &self,
+        now: UnixMillis,
+        reason: &str,
+    ) -> Result<Vec<Released>, StorageError>;
+
+    /// Voids written and not yet confirmed.
+    async fn open_voids(&self) -> Result<Vec<OpenVoid>, StorageError>;
+
+    /// The rail confirmed the void: both attempts are finished.
+    async fn finish_void(
+        &self,
+        void_key: &str,
+        charge_key: &str,
+        now: UnixMillis,
+    ) -> Result<(), StorageError>;
+
+    /// Take an order out of the automatic flow, for a person, with a code.
+    async fn to_review(&self, id: &str, code: &str, now: UnixMillis) -> Result<(), StorageError>;
+}

@@ -1,0 +1,276 @@
+//! Settlement in SQLite: attempts, transitions out of `held`, expiry, review. SQL only.
+
+use async_trait::async_trait;
+use sqlx::SqliteConnection;
+use vitrine_protocol::{IntentId, Money, OrderState, UnixMillis};
+
+use super::settlement::{
+    AttemptKind, AttemptOutcome, HeldOrder, OpenVoid, Released, Resolution, SettlementStore,
+    Unreadable,
+};
+use super::sqlite::{currency, SqliteStorage};
+use super::sqlite_orders::ledger;
+use super::StorageError;
+
+/// Release a hold: the order leaves `held` (at most once) and its stock returns.
+async fn release(
+    conn: &mut SqliteConnection,
+    id: &str,
+    state: OrderState,
+    reason: &str,
+    now: UnixMillis,
+) -> Result<bool, StorageError> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "UPDATE orders SET state = ?, reason = ?, hold_expires_at = NULL, next_settle_at = NULL,
+             updated_at = ?
+         WHERE id = ? AND state = 'held' RETURNING item_id, quantity",
+    )
+    .bind(state.as_str())
+    .bind(reason)
+    .bind(now.0)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((item, quantity)) = row else { return Ok(false) };
+    sqlx::query("UPDATE items SET stock = stock + ? WHERE id = ?")
+        .bind(quantity)
+        .bind(item)
+        .execute(&mut *conn)
+        .await?;
+    ledger(conn, id, "release", item, quantity, now).await?;
+    Ok(true)
+}
+
+async fn finish_attempt(
+    conn: &mut SqliteConnection,
+    key: &str,
+    outcome: AttemptOutcome,
+    reference: Option<&str>,
+    now: UnixMillis,
+) -> Result<(), StorageError> {
+    sqlx::query(
+        "UPDATE settlement_attempts SET finished_at = ?, outcome = ?, reference = ?
+         WHERE key = ?",
+    )
+    .bind(now.0)
+    .bind(outcome.as_str())
+    .bind(reference)
+    .bind(key)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl SettlementStore for SqliteStorage {
+    async fn due_settlements(
+        &self,
+        now: UnixMillis,
+        limit: u32,
+    ) -> Result<Vec<Result<HeldOrder, Unreadable>>, StorageError> {
+        let rows: Vec<(String, i64, String, String, String, i64)> = sqlx::query_as(
+            "SELECT id, amount_minor, currency, rail, payment_token, created_at FROM orders
+             WHERE state = 'held' AND review_code IS NULL AND next_settle_at <= ?
+             ORDER BY next_settle_at LIMIT ?",
+        )
+        .bind(now.0)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, amount, cur, rail, token, created)| {
+                let parsed = id.parse::<IntentId>().map_err(|e| e.to_string()).and_then(|order| {
+                    let currency = currency(&cur).map_err(|e| e.to_string())?;
+                    Ok(HeldOrder {
+                        id: order,
+                        total: Money { amount_minor: amount, currency },
+                        rail,
+                        token,
+                        accepted_at: UnixMillis(created),
+                    })
+                });
+                parsed.map_err(|error| Unreadable { id, error })
+            })
+            .collect())
+    }
+
+    async fn open_attempt(
+        &self,
+        order: &str,
+        kind: AttemptKind,
+        now: UnixMillis,
+    ) -> Result<String, StorageError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let open: Option<String> = sqlx::query_scalar(
+            "SELECT key FROM settlement_attempts
+             WHERE order_id = ? AND kind = ? AND finished_at IS NULL",
+        )
+        .bind(order)
+        .bind(kind.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let key = match open {
+            Some(key) => key,
+            None => {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM settlement_attempts WHERE order_id = ? AND kind = ?",
+                )
+                .bind(order)
+                .bind(kind.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+                let key = format!("{order}/{}/{}", kind.as_str(), n + 1);
+                sqlx::query(
+                    "INSERT INTO settlement_attempts (key, order_id, kind, started_at)
+                     VALUES (?, ?, ?, ?)",
+                )
+                .bind(&key)
+                .bind(order)
+                .bind(kind.as_str())
+                .bind(now.0)
+                .execute(&mut *tx)
+                .await?;
+                key
+            }
+        };
+        tx.commit().await?;
+        Ok(key)
+    }
+
+    async fn resolve(
+        &self,
+        id: IntentId,
+        attempt: &str,
+        resolution: Resolution,
+        now: UnixMillis,
+    ) -> Result<bool, StorageError> {
+        let id = id.to_string();
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let changed = match resolution {
+            Resolution::Paid { reference } => {
+                finish_attempt(&mut tx, attempt, AttemptOutcome::Approved, Some(&reference), now)
+                    .await?;
+                let row: Option<(i64, i64)> = sqlx::query_as(
+                    "UPDATE orders SET state = 'paid', settlement_ref = ?, hold_expires_at = NULL,
+                         next_settle_at = NULL, updated_at = ?
+                     WHERE id = ? AND state = 'held' RETURNING item_id, quantity",
+                )
+                .bind(&reference)
+                .bind(now.0)
+                .bind(&id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                match row {
+                    Some((item, quantity)) => {
+                        ledger(&mut tx, &id, "capture", item, quantity, now).await?;
+                        true
+                    }
+                    None => false,
+                }
+            }
+            Resolution::Declined { reason } => {
+                finish_attempt(&mut tx, attempt, AttemptOutcome::Declined, None, now).await?;
+                release(&mut tx, &id, OrderState::Declined, &reason, now).await?
+            }
+            Resolution::RetryAt { at, outcome } => {
+                sqlx::query("UPDATE settlement_attempts SET outcome = ? WHERE key = ?")
+                    .bind(outcome.as_str())
+                    .bind(attempt)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "UPDATE orders SET next_settle_at = ?, updated_at = ?
+                     WHERE id = ? AND state = 'held'",
+                )
+                .bind(at.0)
+                .bind(now.0)
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1
+            }
+        };
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    async fn expire_holds(
+        &self,
+        now: UnixMillis,
+        reason: &str,
+    ) -> Result<Vec<Released>, StorageError> {
+        let due: Vec<(String, String)> = sqlx::query_as(
+            "SELECT id, rail FROM orders
+             WHERE state = 'held' AND review_code IS NULL AND hold_expires_at <= ?",
+        )
+        .bind(now.0)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut released = Vec::new();
+        for (id, rail) in due {
+            // One transaction per order: one that fails does not hold back the others.
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            if !release(&mut tx, &id, OrderState::Expired, reason, now).await? {
+                continue;
+            }
+            let charge_key: Option<String> = sqlx::query_scalar(
+                "SELECT key FROM settlement_attempts WHERE order_id = ? AND kind = 'charge'
+                   AND (outcome IS NULL OR outcome != 'voided') ORDER BY started_at DESC LIMIT 1",
+            )
+            .bind(&id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            released.push(Released { id, rail, charge_key });
+        }
+        Ok(released)
+    }
+
+    async fn open_voids(&self) -> Result<Vec<OpenVoid>, StorageError> {
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT v.order_id, o.rail, c.key, v.key FROM settlement_attempts v
+             JOIN orders o ON o.id = v.order_id
+             JOIN settlement_attempts c ON c.order_id = v.order_id AND c.kind = 'charge'
+               AND (c.outcome IS NULL OR c.outcome != 'voided')
+             WHERE v.kind = 'void' AND v.finished_at IS NULL",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(order, rail, charge_key, void_key)| OpenVoid {
+                order,
+                rail,
+                charge_key,
+                void_key,
+            })
+            .collect())
+    }
+
+    async fn finish_void(
+        &self,
+        void_key: &str,
+        charge_key: &str,
+        now: UnixMillis,
+    ) -> Result<(), StorageError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        finish_attempt(&mut tx, void_key, AttemptOutcome::Voided, None, now).await?;
+        finish_attempt(&mut tx, charge_key, AttemptOutcome::Voided, None, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn to_review(&self, id: &str, code: &str, now: UnixMillis) -> Result<(), StorageError> {
+        sqlx::query(
+            "UPDATE orders SET review_code = ?, next_settle_at = NULL, updated_at = ? WHERE id = ?",
+        )
+        .bind(code)
+        .bind(now.0)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
