@@ -10,7 +10,11 @@ use std::time::Duration;
 use js_sys::{Array, Promise};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use vitrine_protocol::device::{PageRequest, WorkerNotice, WorkerReply};
+use vitrine_protocol::device::{
+    ImageCacheStats, PageRequest, Purchase, Receipt, WorkerNotice, WorkerReply,
+};
+use vitrine_protocol::signing::Signed;
+use vitrine_protocol::{Money, Quote};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -66,7 +70,8 @@ pub fn provide(connectivity: Connectivity) {
 }
 
 /// Ask the worker to send what is due. No reply is awaited, which keeps `ask` (and parsing
-/// every reply type) out of the first load: only the lazily loaded checkout views ask.
+/// every reply type) out of the first load: only the lazily loaded views use the typed calls
+/// below.
 pub fn nudge(force: bool) {
     spawn_local(async move {
         if let Some(worker) = active_worker().await {
@@ -99,8 +104,65 @@ fn container() -> Option<ServiceWorkerContainer> {
         .then(|| navigator.service_worker())
 }
 
+const UNEXPECTED: &str = "Unexpected answer from the offline helper.";
+
+/// May this device buy `quantity` at `quote` now: the total, or why not in words.
+pub async fn check(quote: Signed<Quote>, quantity: u32) -> Result<Money, String> {
+    match ask(&PageRequest::Check { quote, quantity }).await? {
+        WorkerReply::Allowed { total } => Ok(total),
+        WorkerReply::Refused { reason } => Err(reason),
+        WorkerReply::Failed { message } => Err(message),
+        _ => Err(UNEXPECTED.to_owned()),
+    }
+}
+
+/// Why a purchase was not stored.
+pub enum NotBought {
+    /// The device refused it (budget, expiry): nothing was stored, a new press is a new
+    /// purchase.
+    Refused(String),
+    /// The worker could not answer or failed: the purchase may or may not be stored; pressing
+    /// again with the same id resumes it.
+    Unknown(String),
+}
+
+/// Make, sign and store the purchase (the worker sends it when it can).
+pub async fn buy(purchase: Purchase) -> Result<Receipt, NotBought> {
+    match ask(&PageRequest::Buy(purchase)).await {
+        Ok(WorkerReply::Bought(receipt)) => Ok(receipt),
+        Ok(WorkerReply::Refused { reason }) => Err(NotBought::Refused(reason)),
+        Ok(WorkerReply::Failed { message }) => Err(NotBought::Unknown(format!(
+            "The purchase could not be saved on this device: {message}"
+        ))),
+        Ok(_) => Err(NotBought::Unknown(UNEXPECTED.to_owned())),
+        Err(message) => Err(NotBought::Unknown(message)),
+    }
+}
+
+/// Every receipt on this device (newest first) and how many saved purchases need attention.
+pub async fn receipts() -> Result<(Vec<Receipt>, u32), String> {
+    match ask(&PageRequest::Receipts).await? {
+        WorkerReply::Receipts { receipts, needs_attention } => Ok((receipts, needs_attention)),
+        WorkerReply::Failed { message } => Err(message),
+        _ => Err(UNEXPECTED.to_owned()),
+    }
+}
+
+/// The image cache's counters; with `Some(max_bytes)`, after setting the collector's limit.
+pub async fn image_stats(limit: Option<u64>) -> Result<ImageCacheStats, String> {
+    let request = match limit {
+        Some(max_bytes) => PageRequest::ImageBudget { max_bytes },
+        None => PageRequest::ImageStats,
+    };
+    match ask(&request).await? {
+        WorkerReply::ImageStats(stats) => Ok(stats),
+        WorkerReply::Failed { message } => Err(message),
+        _ => Err(UNEXPECTED.to_owned()),
+    }
+}
+
 /// One request, one reply. Fails in words fit for the buyer.
-pub async fn ask(request: &PageRequest) -> Result<WorkerReply, String> {
+async fn ask(request: &PageRequest) -> Result<WorkerReply, String> {
     const NO_WORKER: &str =
         "Purchases need this site's offline helper (a service worker), which this browser has not started.";
     let container = container().ok_or(NO_WORKER)?;

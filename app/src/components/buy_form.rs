@@ -1,13 +1,13 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
-use vitrine_protocol::device::{PageRequest, Purchase, WorkerReply};
+use vitrine_protocol::device::Purchase;
 use vitrine_protocol::signing::Signed;
 use vitrine_protocol::{sandbox, Buyer, IntentId, ItemId, Payment, Quote};
 
 use crate::connectivity::use_connectivity;
 use crate::routes;
-use crate::worker::{self, use_device_events};
+use crate::worker::{self, use_device_events, NotBought};
 
 /// The sandbox rail's test cards. No real money moves.
 const CARDS: [(&str, &str); 3] = [
@@ -46,19 +46,14 @@ fn BuyForm(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) -> imp
         if let Some(online) = online {
             online.track();
         }
-        let request = PageRequest::Check { quote: checked_quote.clone(), quantity: quantity.get() };
+        let (quote, quantity) = (checked_quote.clone(), quantity.get());
         spawn_local(async move {
             let answer = if stock == 0 {
                 Err("Sold out.".to_owned())
             } else {
-                match worker::ask(&request).await {
-                    Ok(WorkerReply::Allowed { total }) => Ok(format!(
-                        "Total {total}. Works offline too: it is sent when you are back online."
-                    )),
-                    Ok(WorkerReply::Refused { reason }) => Err(reason),
-                    Ok(_) => Err("Unexpected answer from the offline helper.".to_owned()),
-                    Err(message) => Err(message),
-                }
+                worker::check(quote, quantity).await.map(|total| {
+                    format!("Total {total}. Works offline too: it is sent when you are back online.")
+                })
             };
             // The form may be gone by now.
             let _ = verdict.try_set(answer);
@@ -99,23 +94,20 @@ fn BuyForm(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) -> imp
         };
         let navigate = navigate.clone();
         spawn_local(async move {
-            match worker::ask(&PageRequest::Buy(purchase)).await {
-                Ok(WorkerReply::Bought(receipt)) => {
+            match worker::buy(purchase).await {
+                Ok(receipt) => {
                     // The device now holds an order that must not be lost: ask the browser
                     // not to evict this origin's storage (only a page may ask).
                     worker::persist_storage();
                     navigate(&routes::receipt(receipt.id), Default::default())
                 }
-                Ok(WorkerReply::Refused { reason }) => {
+                Err(NotBought::Refused(reason)) => {
                     // Nothing was stored: the next press is a new purchase.
                     purchase_id.set_value(None);
                     problem.set(Some(reason));
                 }
-                Ok(WorkerReply::Failed { message }) => problem.set(Some(format!(
-                    "The purchase could not be saved on this device: {message}"
-                ))),
-                Ok(_) => problem.set(Some("Unexpected answer from the offline helper.".into())),
-                Err(message) => problem.set(Some(message)),
+                // Maybe stored: pressing again resumes this purchase (same id).
+                Err(NotBought::Unknown(message)) => problem.set(Some(message)),
             }
             busy.set(false);
         });

@@ -3,7 +3,7 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use leptos_router::{lazy_route, LazyRoute};
-use vitrine_protocol::device::{PageRequest, Receipt, ReceiptStatus, WorkerReply};
+use vitrine_protocol::device::{Receipt, ReceiptStatus};
 use vitrine_protocol::{IntentId, SuggestedAction, UnixMillis};
 
 use crate::components::PageHeading;
@@ -20,14 +20,7 @@ fn use_receipts() -> RwSignal<Loaded> {
     Effect::new(move |_| {
         events.receipts_changed.track();
         spawn_local(async move {
-            let result = match worker::ask(&PageRequest::Receipts).await {
-                Ok(WorkerReply::Receipts { receipts, needs_attention }) => {
-                    Ok((receipts, needs_attention))
-                }
-                Ok(WorkerReply::Failed { message }) => Err(message),
-                Ok(_) => Err("Unexpected answer from the offline helper.".to_owned()),
-                Err(message) => Err(message),
-            };
+            let result = worker::receipts().await;
             // The page may have been left meanwhile.
             let _ = receipts.try_set(Some(result));
         });

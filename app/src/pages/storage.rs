@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::{lazy_route, LazyRoute};
-use vitrine_protocol::device::{ImageCacheStats, PageRequest, WorkerReply};
+use vitrine_protocol::device::ImageCacheStats;
 
 use crate::components::PageHeading;
 use crate::worker;
@@ -32,15 +32,6 @@ impl LazyRoute for StorageRoute {
     }
 }
 
-async fn ask(request: PageRequest) -> Result<ImageCacheStats, String> {
-    match worker::ask(&request).await {
-        Ok(WorkerReply::ImageStats(stats)) => Ok(stats),
-        Ok(WorkerReply::Failed { message }) => Err(message),
-        Ok(_) => Err("Unexpected answer from the offline helper.".to_owned()),
-        Err(message) => Err(message),
-    }
-}
-
 fn kilobytes(bytes: u64) -> String {
     if bytes >= 1024 * 1024 {
         format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
@@ -64,12 +55,12 @@ fn describe(stats: &ImageCacheStats) -> String {
 #[component]
 fn StoragePage() -> impl IntoView {
     let stats = RwSignal::new(None::<Result<ImageCacheStats, String>>);
-    let load = move |request: PageRequest| {
+    let load = move |limit: Option<u64>| {
         spawn_local(async move {
-            let _ = stats.try_set(Some(ask(request).await));
+            let _ = stats.try_set(Some(worker::image_stats(limit).await));
         })
     };
-    load(PageRequest::ImageStats);
+    load(None);
     let summary = move || match stats.get() {
         None => "Reading what this device keeps…".to_owned(),
         Some(Ok(s)) => describe(&s),
@@ -77,7 +68,7 @@ fn StoragePage() -> impl IntoView {
     };
     let on_change = move |ev: leptos::ev::Event| {
         if let Ok(max_bytes) = event_target_value(&ev).parse::<u64>() {
-            load(PageRequest::ImageBudget { max_bytes });
+            load(Some(max_bytes));
         }
     };
     view! {

@@ -175,22 +175,12 @@ pub async fn spawn_app_with_rails(rails: Rails) -> TestApp {
 
 /// Like `spawn_app_with`, settling on `rails`.
 pub async fn spawn_app_with_rails_and(rails: Rails, policy: Policy) -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("db/vitrine.db").display());
-    let storage = storage::connect(&db).await.unwrap();
-    storage.insert_catalog(&demo::catalog().unwrap()).await.unwrap();
-    let ring = storage.key_ring([42; 32], now()).await.unwrap();
-    let server_key = SecretKey::from_bytes(ring[0].secret);
-    write_dist(&dir.path().join("dist"));
-    let mut config = config_for(dir.path(), &db);
-    config.registration_limit = lenient();
-    config.policy = policy;
-    start_with(config, server_key, Arc::new(dir), rails).await
+    spawn_with(|c| c.policy = policy, |_| {}, rails).await
 }
 
 /// Like `spawn_app`, with the rest of the configuration changed by `configure`.
 pub async fn spawn_app_configured(configure: impl FnOnce(&mut Config)) -> TestApp {
-    spawn_with(configure, |_| {}).await
+    spawn_with(configure, |_| {}, sandbox()).await
 }
 
 /// Like `spawn_app`, with item 101's image drawn small and run through the variant pipeline
@@ -208,7 +198,11 @@ pub async fn spawn_app_with_pictures() -> TestApp {
 }
 
 async fn spawn(policy: Policy, prepare_media: impl FnOnce(&Path)) -> TestApp {
-    spawn_with(|c| c.policy = policy, prepare_media).await
+    spawn_with(|c| c.policy = policy, prepare_media, sandbox()).await
+}
+
+fn sandbox() -> Rails {
+    Rails::default().with(SandboxCard::default())
 }
 
 fn lenient() -> vitrine_server::domain::rate_limit::RateLimit {
@@ -223,6 +217,7 @@ fn config_for(dir: &Path, db: &str) -> Config {
 async fn spawn_with(
     configure: impl FnOnce(&mut Config),
     prepare_media: impl FnOnce(&Path),
+    rails: Rails,
 ) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     prepare_media(&dir.path().join("media"));
@@ -236,12 +231,11 @@ async fn spawn_with(
     // Tests register many devices from one address; the flood test sets the real limit.
     config.registration_limit = lenient();
     configure(&mut config);
-    start(config, server_key, Arc::new(dir)).await
+    start_with(config, server_key, Arc::new(dir), rails).await
 }
 
 async fn start(config: Config, server_key: SecretKey, dir: Arc<TempDir>) -> TestApp {
-    let rails = Rails::default().with(SandboxCard::default());
-    start_with(config, server_key, dir, rails).await
+    start_with(config, server_key, dir, sandbox()).await
 }
 
 async fn start_with(

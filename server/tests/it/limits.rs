@@ -3,21 +3,26 @@
 use futures::future::join_all;
 use vitrine_protocol::{ApiError, ErrorCode, Order, OrderState, SuggestedAction};
 
-use crate::helpers::{spawn_app, spawn_app_configured};
+use crate::helpers::{spawn_app, spawn_app_configured, Device, TestApp};
 
-#[tokio::test]
-async fn fifty_max_value_intents_from_one_certificate_hold_only_what_fits() {
-    let app = spawn_app().await;
+/// A device, item 201's quote with room in stock, the largest quantity one intent may carry
+/// (the per-intent maximum) and how many such intents fit the outstanding limit.
+async fn max_value_setup(app: &TestApp) -> (Device, vitrine_protocol::signing::Signed<vitrine_protocol::Quote>, u32, usize) {
     let device = app.device().await;
     let quote = app.quote(201).await;
     app.set_stock(201, 1_000).await;
     let limit = *device.certificate.body.limit(quote.body.price.currency).unwrap();
-    // The largest quantity one intent may carry: the per-intent maximum.
     let price = quote.body.price.amount_minor;
     let quantity = u32::try_from((limit.max_per_intent_minor / price).min(10)).unwrap();
     assert!(quantity >= 1);
-    let total = price * i64::from(quantity);
-    let fits = usize::try_from(limit.max_outstanding_minor / total).unwrap();
+    let fits = usize::try_from(limit.max_outstanding_minor / (price * i64::from(quantity))).unwrap();
+    (device, quote, quantity, fits)
+}
+
+#[tokio::test]
+async fn fifty_max_value_intents_from_one_certificate_hold_only_what_fits() {
+    let app = spawn_app().await;
+    let (device, quote, quantity, fits) = max_value_setup(&app).await;
     let intents: Vec<_> = (0..50).map(|_| device.buy(&quote, quantity)).collect();
     let answers = join_all(intents.iter().map(|i| app.post_intent(i))).await;
     let mut held = 0;
