@@ -52,7 +52,9 @@ fn BuyForm(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) -> imp
                 Err("Sold out.".to_owned())
             } else {
                 worker::check(quote, quantity).await.map(|total| {
-                    format!("Total {total}. Works offline too: it is sent when you are back online.")
+                    format!(
+                        "Total {total}. Works offline too: it is sent when you are back online."
+                    )
                 })
             };
             // The form may be gone by now.

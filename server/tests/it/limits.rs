@@ -7,7 +7,9 @@ use crate::helpers::{spawn_app, spawn_app_configured, Device, TestApp};
 
 /// A device, item 201's quote with room in stock, the largest quantity one intent may carry
 /// (the per-intent maximum) and how many such intents fit the outstanding limit.
-async fn max_value_setup(app: &TestApp) -> (Device, vitrine_protocol::signing::Signed<vitrine_protocol::Quote>, u32, usize) {
+async fn max_value_setup(
+    app: &TestApp,
+) -> (Device, vitrine_protocol::signing::Signed<vitrine_protocol::Quote>, u32, usize) {
     let device = app.device().await;
     let quote = app.quote(201).await;
     app.set_stock(201, 1_000).await;
@@ -15,7 +17,8 @@ async fn max_value_setup(app: &TestApp) -> (Device, vitrine_protocol::signing::S
     let price = quote.body.price.amount_minor;
     let quantity = u32::try_from((limit.max_per_intent_minor / price).min(10)).unwrap();
     assert!(quantity >= 1);
-    let fits = usize::try_from(limit.max_outstanding_minor / (price * i64::from(quantity))).unwrap();
+    let fits =
+        usize::try_from(limit.max_outstanding_minor / (price * i64::from(quantity))).unwrap();
     (device, quote, quantity, fits)
 }
 
