@@ -19,3 +19,32 @@ CREATE INDEX settlement_attempts_open ON settlement_attempts (order_id) WHERE fi
 -- An order the settler cannot handle (its row does not read, the rail keeps failing) is set
 -- aside for a person, with a code, and leaves the automatic flow; the rest keep flowing.
 ALTER TABLE orders ADD COLUMN review_code TEXT;
+
+-- A device's outstanding offline total per currency (its held orders), kept by triggers so the
+-- writer reads one row instead of summing every held order of the device.
+CREATE TABLE device_outstanding (
+    device_key   BLOB    NOT NULL CHECK (length(device_key) = 32),
+    currency     TEXT    NOT NULL,
+    amount_minor INTEGER NOT NULL CHECK (amount_minor >= 0),
+    PRIMARY KEY (device_key, currency)
+) WITHOUT ROWID;
+
+INSERT INTO device_outstanding (device_key, currency, amount_minor)
+SELECT device_key, currency, sum(amount_minor) FROM orders WHERE state = 'held'
+GROUP BY device_key, currency;
+
+CREATE TRIGGER orders_outstanding_hold AFTER INSERT ON orders WHEN NEW.state = 'held'
+BEGIN
+    INSERT INTO device_outstanding (device_key, currency, amount_minor)
+    VALUES (NEW.device_key, NEW.currency, NEW.amount_minor)
+    ON CONFLICT (device_key, currency) DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor;
+END;
+
+CREATE TRIGGER orders_outstanding_release AFTER UPDATE OF state ON orders
+WHEN OLD.state = 'held' AND NEW.state != 'held'
+BEGIN
+    UPDATE device_outstanding SET amount_minor = amount_minor - OLD.amount_minor
+    WHERE device_key = OLD.device_key AND currency = OLD.currency;
+END;
+
+DROP INDEX orders_outstanding;

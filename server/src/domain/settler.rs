@@ -19,7 +19,7 @@ use crate::domain::clock;
 use crate::domain::orders::EXPIRED_REASON;
 use crate::domain::settlement::{Charge, Outcome, RailError, Rails};
 use crate::domain::supervisor::{supervise, Liveness};
-use crate::storage::settlement::{AttemptKind, AttemptOutcome, HeldOrder, Resolution};
+use crate::storage::settlement::{AttemptKind, AttemptOutcome, HeldOrder, Resolution, Settled};
 use crate::storage::{Storage, StorageError};
 
 const TICK: Duration = Duration::from_millis(250);
@@ -66,7 +66,7 @@ pub async fn tick(storage: &dyn Storage, rails: &Rails) -> Result<(), StorageErr
     for released in storage.expire_holds(now, EXPIRED_REASON).await? {
         tracing::info!(order = %released.id, "escrow hold expired; stock released");
         if released.charge_key.is_some() {
-            storage.open_attempt(&released.id, AttemptKind::Void, now).await?;
+            open_void(storage, &released.id, now).await?;
         }
     }
     for void in storage.open_voids().await? {
@@ -76,13 +76,11 @@ pub async fn tick(storage: &dyn Storage, rails: &Rails) -> Result<(), StorageErr
             Err(error) => tracing::warn!(%error, order = %void.order, "void failed; will retry"),
         }
     }
-    for due in storage.due_settlements(now, 100).await? {
-        match due {
-            Ok(order) => {
-                if let Err(error) = settle_one(storage, rails, &order, now).await {
-                    tracing::error!(%error, order = %order.id, "settling one order failed");
-                }
-            }
+    let mut due = Vec::new();
+    for row in storage.due_settlements(now, 100).await? {
+        match row {
+            Ok(order) if rails.get(&order.rail).is_some() => due.push(order),
+            Ok(order) => storage.to_review(&order.id.to_string(), NO_RAIL, now).await?,
             Err(unreadable) => {
                 tracing::error!(order = %unreadable.id, error = %unreadable.error,
                     "held order does not read; sent to review");
@@ -90,47 +88,80 @@ pub async fn tick(storage: &dyn Storage, rails: &Rails) -> Result<(), StorageErr
             }
         }
     }
+    if !due.is_empty() {
+        settle(storage, rails, &due, now).await?;
+    }
     Ok(())
 }
 
-async fn settle_one(
+async fn open_void(
     storage: &dyn Storage,
-    rails: &Rails,
-    order: &HeldOrder,
+    order: &str,
     now: UnixMillis,
 ) -> Result<(), StorageError> {
-    let id = order.id.to_string();
-    let Some(rail) = rails.get(&order.rail) else {
-        return storage.to_review(&id, NO_RAIL, now).await;
-    };
-    // On disk before the call: after a crash, the same key goes to the rail again.
-    let key = storage.open_attempt(&id, AttemptKind::Charge, now).await?;
-    let charge = Charge {
-        order: order.id,
-        key: key.clone(),
-        amount: order.total,
-        token: order.token.clone(),
-        accepted_at: order.accepted_at,
-    };
-    let resolution = match with_timeout(rail.settle(&charge, now)).await {
-        Ok(Outcome::Approved { reference }) => Resolution::Paid { reference },
-        Ok(Outcome::Declined { reason }) => Resolution::Declined { reason },
-        Ok(Outcome::Pending { retry_after }) => {
-            Resolution::RetryAt { at: later(now, retry_after), outcome: AttemptOutcome::Pending }
-        }
-        Err(error) => {
-            tracing::warn!(%error, order = %order.id, "rail failed; will retry with the same key");
-            Resolution::RetryAt {
-                at: later(now, RETRY_ON_RAIL_ERROR),
-                outcome: AttemptOutcome::Failed,
+    for opened in storage.open_attempts(&[order], AttemptKind::Void, now).await? {
+        opened?;
+    }
+    Ok(())
+}
+
+/// Settle a batch: attempts on disk first (one commit), then the rails, then every outcome
+/// (one commit, one savepoint per order).
+async fn settle(
+    storage: &dyn Storage,
+    rails: &Rails,
+    due: &[HeldOrder],
+    now: UnixMillis,
+) -> Result<(), StorageError> {
+    let ids: Vec<String> = due.iter().map(|o| o.id.to_string()).collect();
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let keys = storage.open_attempts(&refs, AttemptKind::Charge, now).await?;
+    let mut outcomes = Vec::with_capacity(due.len());
+    for (order, key) in due.iter().zip(keys) {
+        let key = match key {
+            Ok(key) => key,
+            Err(error) => {
+                tracing::error!(%error, order = %order.id, "cannot record a settlement attempt");
+                continue;
+            }
+        };
+        let Some(rail) = rails.get(&order.rail) else { continue };
+        let charge = Charge {
+            order: order.id,
+            key: key.clone(),
+            amount: order.total,
+            token: order.token.clone(),
+            accepted_at: order.accepted_at,
+        };
+        let resolution = match with_timeout(rail.settle(&charge, now)).await {
+            Ok(Outcome::Approved { reference }) => Resolution::Paid { reference },
+            Ok(Outcome::Declined { reason }) => Resolution::Declined { reason },
+            Ok(Outcome::Pending { retry_after }) => Resolution::RetryAt {
+                at: later(now, retry_after),
+                outcome: AttemptOutcome::Pending,
+            },
+            Err(error) => {
+                tracing::warn!(%error, order = %order.id, "rail failed; will retry with the same key");
+                Resolution::RetryAt {
+                    at: later(now, RETRY_ON_RAIL_ERROR),
+                    outcome: AttemptOutcome::Failed,
+                }
+            }
+        };
+        outcomes.push(Settled { order: order.id, attempt: key, resolution });
+    }
+    let results = storage.resolve_all(&outcomes, clock::now()).await?;
+    for (settled, changed) in outcomes.iter().zip(results) {
+        match changed {
+            // Approved after the order stopped being held: give the money back.
+            Ok(false) if matches!(settled.resolution, Resolution::Paid { .. }) => {
+                open_void(storage, &settled.order.to_string(), clock::now()).await?;
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::error!(%error, order = %settled.order, "recording a settlement failed");
             }
         }
-    };
-    let approved = matches!(resolution, Resolution::Paid { .. });
-    let changed = storage.resolve(order.id, &key, resolution, clock::now()).await?;
-    if approved && !changed {
-        // Approved after the order stopped being held: give the money back.
-        storage.open_attempt(&id, AttemptKind::Void, clock::now()).await?;
     }
     Ok(())
 }

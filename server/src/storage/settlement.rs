@@ -78,6 +78,14 @@ impl AttemptKind {
     }
 }
 
+/// What the rail said for one order, under which attempt.
+#[derive(Debug, Clone)]
+pub struct Settled {
+    pub order: IntentId,
+    pub attempt: String,
+    pub resolution: Resolution,
+}
+
 /// An order whose hold ended, and the charge to void at its rail if one was attempted.
 #[derive(Debug, Clone)]
 pub struct Released {
@@ -105,24 +113,24 @@ pub trait SettlementStore: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Vec<Result<HeldOrder, Unreadable>>, StorageError>;
 
-    /// The open attempt of `kind` for `order`, or a new one, committed before it is returned:
-    /// its key is what the rail is called with, on every retry and after a crash.
-    async fn open_attempt(
+    /// The open attempt of `kind` for each order, or a new one, all committed before this
+    /// returns: the key is what the rail is called with, on every retry and after a crash.
+    /// One commit for the batch; each order in its own savepoint, so one that fails does not
+    /// hold back the others (its slot holds the error).
+    async fn open_attempts(
         &self,
-        order: &str,
+        orders: &[&str],
         kind: AttemptKind,
         now: UnixMillis,
-    ) -> Result<String, StorageError>;
+    ) -> Result<Vec<Result<String, StorageError>>, StorageError>;
 
-    /// Record a settlement outcome and the attempt's, in one transaction; false if the order
-    /// was no longer held (it resolves once).
-    async fn resolve(
+    /// Record each settlement outcome and its attempt's; per order `true` if it left `held`
+    /// (a hold resolves once). One commit for the batch, one savepoint per order.
+    async fn resolve_all(
         &self,
-        id: IntentId,
-        attempt: &str,
-        resolution: Resolution,
+        outcomes: &[Settled],
         now: UnixMillis,
-    ) -> Result<bool, StorageError>;
+    ) -> Result<Vec<Result<bool, StorageError>>, StorageError>;
 
     /// Release every hold past its expiry (not in review), each in its own transaction.
     async fn expire_holds(

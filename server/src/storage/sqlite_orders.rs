@@ -155,13 +155,13 @@ impl IngestTx for SqliteIngest {
         device: &PublicKey,
         currency: Currency,
     ) -> Result<i64, StorageError> {
+        // Kept by the triggers of migration 0004.
         let sum: Option<i64> = sqlx::query_scalar(
-            "SELECT sum(amount_minor) FROM orders
-             WHERE device_key = ? AND currency = ? AND state = 'held'",
+            "SELECT amount_minor FROM device_outstanding WHERE device_key = ? AND currency = ?",
         )
         .bind(&device.0[..])
         .bind(currency.code())
-        .fetch_one(&mut *self.0)
+        .fetch_optional(&mut *self.0)
         .await?;
         Ok(sum.unwrap_or(0))
     }

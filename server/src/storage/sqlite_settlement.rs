@@ -1,12 +1,12 @@
 //! Settlement in SQLite: attempts, transitions out of `held`, expiry, review. SQL only.
 
 use async_trait::async_trait;
-use sqlx::SqliteConnection;
+use sqlx::{Acquire, SqliteConnection};
 use vitrine_protocol::{IntentId, Money, OrderState, UnixMillis};
 
 use super::settlement::{
-    AttemptKind, AttemptOutcome, HeldOrder, OpenVoid, Released, Resolution, SettlementStore,
-    Unreadable,
+    AttemptKind, AttemptOutcome, HeldOrder, OpenVoid, Released, Resolution, Settled,
+    SettlementStore, Unreadable,
 };
 use super::sqlite::{currency, SqliteStorage};
 use super::sqlite_orders::ledger;
@@ -61,6 +61,104 @@ async fn finish_attempt(
     Ok(())
 }
 
+async fn open_attempt(
+    conn: &mut SqliteConnection,
+    order: &str,
+    kind: AttemptKind,
+    now: UnixMillis,
+) -> Result<String, StorageError> {
+    let open: Option<String> = sqlx::query_scalar(
+        "SELECT key FROM settlement_attempts
+         WHERE order_id = ? AND kind = ? AND finished_at IS NULL",
+    )
+    .bind(order)
+    .bind(kind.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(key) = open {
+        return Ok(key);
+    }
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM settlement_attempts WHERE order_id = ? AND kind = ?",
+    )
+    .bind(order)
+    .bind(kind.as_str())
+    .fetch_one(&mut *conn)
+    .await?;
+    let key = format!("{order}/{}/{}", kind.as_str(), n + 1);
+    sqlx::query(
+        "INSERT INTO settlement_attempts (key, order_id, kind, started_at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(&key)
+    .bind(order)
+    .bind(kind.as_str())
+    .bind(now.0)
+    .execute(&mut *conn)
+    .await?;
+    Ok(key)
+}
+
+async fn resolve(
+    conn: &mut SqliteConnection,
+    settled: &Settled,
+    now: UnixMillis,
+) -> Result<bool, StorageError> {
+    let id = settled.order.to_string();
+    let changed = match &settled.resolution {
+        Resolution::Paid { reference } => {
+            finish_attempt(
+                &mut *conn,
+                &settled.attempt,
+                AttemptOutcome::Approved,
+                Some(reference),
+                now,
+            )
+            .await?;
+            let row: Option<(i64, i64)> = sqlx::query_as(
+                "UPDATE orders SET state = 'paid', settlement_ref = ?, hold_expires_at = NULL,
+                     next_settle_at = NULL, updated_at = ?
+                 WHERE id = ? AND state = 'held' RETURNING item_id, quantity",
+            )
+            .bind(reference)
+            .bind(now.0)
+            .bind(&id)
+            .fetch_optional(&mut *conn)
+            .await?;
+            match row {
+                Some((item, quantity)) => {
+                    ledger(&mut *conn, &id, "capture", item, quantity, now).await?;
+                    true
+                }
+                None => false,
+            }
+        }
+        Resolution::Declined { reason } => {
+            finish_attempt(&mut *conn, &settled.attempt, AttemptOutcome::Declined, None, now)
+                .await?;
+            release(&mut *conn, &id, OrderState::Declined, reason, now).await?
+        }
+        Resolution::RetryAt { at, outcome } => {
+            sqlx::query("UPDATE settlement_attempts SET outcome = ? WHERE key = ?")
+                .bind(outcome.as_str())
+                .bind(&settled.attempt)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query(
+                "UPDATE orders SET next_settle_at = ?, updated_at = ?
+                 WHERE id = ? AND state = 'held'",
+            )
+            .bind(at.0)
+            .bind(now.0)
+            .bind(&id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+                == 1
+        }
+    };
+    Ok(changed)
+}
+
 #[async_trait]
 impl SettlementStore for SqliteStorage {
     async fn due_settlements(
@@ -95,103 +193,51 @@ impl SettlementStore for SqliteStorage {
             .collect())
     }
 
-    async fn open_attempt(
+    async fn open_attempts(
         &self,
-        order: &str,
+        orders: &[&str],
         kind: AttemptKind,
         now: UnixMillis,
-    ) -> Result<String, StorageError> {
+    ) -> Result<Vec<Result<String, StorageError>>, StorageError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let open: Option<String> = sqlx::query_scalar(
-            "SELECT key FROM settlement_attempts
-             WHERE order_id = ? AND kind = ? AND finished_at IS NULL",
-        )
-        .bind(order)
-        .bind(kind.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let key = match open {
-            Some(key) => key,
-            None => {
-                let n: i64 = sqlx::query_scalar(
-                    "SELECT count(*) FROM settlement_attempts WHERE order_id = ? AND kind = ?",
-                )
-                .bind(order)
-                .bind(kind.as_str())
-                .fetch_one(&mut *tx)
-                .await?;
-                let key = format!("{order}/{}/{}", kind.as_str(), n + 1);
-                sqlx::query(
-                    "INSERT INTO settlement_attempts (key, order_id, kind, started_at)
-                     VALUES (?, ?, ?, ?)",
-                )
-                .bind(&key)
-                .bind(order)
-                .bind(kind.as_str())
-                .bind(now.0)
-                .execute(&mut *tx)
-                .await?;
-                key
-            }
-        };
-        tx.commit().await?;
-        Ok(key)
-    }
-
-    async fn resolve(
-        &self,
-        id: IntentId,
-        attempt: &str,
-        resolution: Resolution,
-        now: UnixMillis,
-    ) -> Result<bool, StorageError> {
-        let id = id.to_string();
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let changed = match resolution {
-            Resolution::Paid { reference } => {
-                finish_attempt(&mut tx, attempt, AttemptOutcome::Approved, Some(&reference), now)
-                    .await?;
-                let row: Option<(i64, i64)> = sqlx::query_as(
-                    "UPDATE orders SET state = 'paid', settlement_ref = ?, hold_expires_at = NULL,
-                         next_settle_at = NULL, updated_at = ?
-                     WHERE id = ? AND state = 'held' RETURNING item_id, quantity",
-                )
-                .bind(&reference)
-                .bind(now.0)
-                .bind(&id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                match row {
-                    Some((item, quantity)) => {
-                        ledger(&mut tx, &id, "capture", item, quantity, now).await?;
-                        true
-                    }
-                    None => false,
+        let mut keys = Vec::with_capacity(orders.len());
+        for order in orders {
+            let mut one = tx.begin().await?;
+            match open_attempt(&mut one, order, kind, now).await {
+                Ok(key) => {
+                    one.commit().await?;
+                    keys.push(Ok(key));
+                }
+                Err(error) => {
+                    one.rollback().await?;
+                    keys.push(Err(error));
                 }
             }
-            Resolution::Declined { reason } => {
-                finish_attempt(&mut tx, attempt, AttemptOutcome::Declined, None, now).await?;
-                release(&mut tx, &id, OrderState::Declined, &reason, now).await?
+        }
+        tx.commit().await?;
+        Ok(keys)
+    }
+
+    async fn resolve_all(
+        &self,
+        outcomes: &[Settled],
+        now: UnixMillis,
+    ) -> Result<Vec<Result<bool, StorageError>>, StorageError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut changed = Vec::with_capacity(outcomes.len());
+        for settled in outcomes {
+            let mut one = tx.begin().await?;
+            match resolve(&mut one, settled, now).await {
+                Ok(left_held) => {
+                    one.commit().await?;
+                    changed.push(Ok(left_held));
+                }
+                Err(error) => {
+                    one.rollback().await?;
+                    changed.push(Err(error));
+                }
             }
-            Resolution::RetryAt { at, outcome } => {
-                sqlx::query("UPDATE settlement_attempts SET outcome = ? WHERE key = ?")
-                    .bind(outcome.as_str())
-                    .bind(attempt)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query(
-                    "UPDATE orders SET next_settle_at = ?, updated_at = ?
-                     WHERE id = ? AND state = 'held'",
-                )
-                .bind(at.0)
-                .bind(now.0)
-                .bind(&id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                    == 1
-            }
-        };
+        }
         tx.commit().await?;
         Ok(changed)
     }
