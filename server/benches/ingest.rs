@@ -285,6 +285,9 @@ mod overload {
     pub async fn run(capacity: f64) {
         let secs: u64 =
             std::env::var("INGEST_OVERLOAD_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(30);
+        if secs == 0 {
+            return;
+        }
         let rate = (capacity * 4.0).max(1.0);
         let total = (rate * secs as f64) as usize;
         let (base, requests, _dir) = super::vitrine_app(total).await;

@@ -2,6 +2,8 @@
 -- idempotency key) before the call and finished after it. A crash between the rail's charge
 -- and our record leaves an unfinished attempt; the settler calls the rail again with the same
 -- key, and an idempotent rail answers the charge it already made instead of making another.
+-- One attempt of each kind per order (`{order}/charge`, `{order}/void`): a charge stays open
+-- until the rail decides, so it never needs a second key.
 CREATE TABLE settlement_attempts (
     key         TEXT    PRIMARY KEY,
     order_id    TEXT    NOT NULL REFERENCES orders (id),

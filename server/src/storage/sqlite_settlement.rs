@@ -61,33 +61,18 @@ async fn finish_attempt(
     Ok(())
 }
 
+/// One attempt of each kind per order: a charge stays open (and keeps its key) until the rail
+/// decides, so there is never a second charge key to number. One statement to open or find it.
 async fn open_attempt(
     conn: &mut SqliteConnection,
     order: &str,
     kind: AttemptKind,
     now: UnixMillis,
 ) -> Result<String, StorageError> {
-    let open: Option<String> = sqlx::query_scalar(
-        "SELECT key FROM settlement_attempts
-         WHERE order_id = ? AND kind = ? AND finished_at IS NULL",
-    )
-    .bind(order)
-    .bind(kind.as_str())
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(key) = open {
-        return Ok(key);
-    }
-    let n: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM settlement_attempts WHERE order_id = ? AND kind = ?",
-    )
-    .bind(order)
-    .bind(kind.as_str())
-    .fetch_one(&mut *conn)
-    .await?;
-    let key = format!("{order}/{}/{}", kind.as_str(), n + 1);
+    let key = format!("{order}/{}", kind.as_str());
     sqlx::query(
-        "INSERT INTO settlement_attempts (key, order_id, kind, started_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO settlement_attempts (key, order_id, kind, started_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (key) DO NOTHING",
     )
     .bind(&key)
     .bind(order)

@@ -149,7 +149,7 @@ async fn a_charge_whose_answer_was_lost_is_retried_with_its_key_and_charged_once
     let intent = device.buy(&app.quote(201).await, 1);
     assert_eq!(app.post_intent(&intent).await.status(), 201);
     app.wait_for_state(intent.body.id, OrderState::Paid).await;
-    let key = format!("{}/charge/1", intent.body.id);
+    let key = format!("{}/charge", intent.body.id);
     assert_eq!(sandbox.calls(&key), 2, "asked again, with the same key");
     assert_eq!(sandbox.charges(), 1, "charged once");
     let attempts: Vec<(String, Option<String>)> =
@@ -171,7 +171,7 @@ async fn an_expired_hold_is_voided_at_the_rail_so_nothing_stays_taken() {
         device.sign(device.intent(&app.quote(201).await, 1, SandboxCard::APPROVE_AFTER_DELAY));
     assert_eq!(app.post_intent(&intent).await.status(), 201);
     app.wait_for_state(intent.body.id, OrderState::Expired).await;
-    let key = format!("{}/charge/1", intent.body.id);
+    let key = format!("{}/charge", intent.body.id);
     app.wait_until("the void to be confirmed", || async {
         let open: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM settlement_attempts WHERE kind = 'void' AND finished_at IS NOT NULL",
