@@ -41,9 +41,12 @@ pub mod paths {
         format!("{COLLECTIONS}/{slug}")
     }
 
+    /// Prefix of item URLs.
+    pub const ITEMS: &str = "/api/v1/items";
+
     /// One item.
     pub fn item(id: crate::ItemId) -> String {
-        format!("/api/v1/items/{id}")
+        format!("{ITEMS}/{id}")
     }
 
     /// Register a device key, get a certificate.

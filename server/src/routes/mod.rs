@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use axum::{BoxError, Router};
 use tower::ServiceBuilder;
 use tower_http::set_header::SetResponseHeaderLayer;
-use vitrine_protocol::ErrorCode;
+use vitrine_protocol::{paths, ErrorCode};
 
 use crate::error::ApiError;
 use crate::{AppState, Config};
@@ -27,17 +27,17 @@ use crate::{AppState, Config};
 /// The whole HTTP surface: JSON API, health, and the built app with its media.
 pub fn router(state: AppState, config: &Config) -> Router {
     let api = Router::new()
-        .route("/api/v1/collections", get(catalog::collections))
-        .route("/api/v1/collections/{slug}", get(catalog::collection))
-        .route("/api/v1/items/{id}", get(catalog::item))
-        .route("/api/v1/devices", post(devices::register))
-        .route("/api/v1/keys", get(devices::keys))
-        .route("/api/v1/intents", post(intents::submit))
-        .route("/api/v1/orders/{id}", get(orders::get))
+        .route(paths::COLLECTIONS, get(catalog::collections))
+        .route(&format!("{}/{{slug}}", paths::COLLECTIONS), get(catalog::collection))
+        .route(&format!("{}/{{id}}", paths::ITEMS), get(catalog::item))
+        .route(paths::DEVICES, post(devices::register))
+        .route(paths::KEYS, get(devices::keys))
+        .route(paths::INTENTS, post(intents::submit))
+        .route(&format!("{}{{id}}", paths::ORDERS_PREFIX), get(orders::get))
         .route("/api", get(unknown_api))
         .route("/api/{*rest}", get(unknown_api))
         .route("/img/{id}", get(images::by_hints))
-        .route("/healthz", get(health::healthz))
+        .route(paths::HEALTHZ, get(health::healthz))
         .method_not_allowed_fallback(method_not_allowed)
         // An intent is a few KB; nothing we accept is larger.
         .layer(DefaultBodyLimit::max(MAX_BODY));
