@@ -36,11 +36,17 @@ pub struct ServerLimits {
     pub max_concurrent: usize,
     /// A request taking longer is answered 503 (its work, if queued, still completes).
     pub request_timeout: Duration,
+    /// A connection that has not sent a request's headers by then is closed.
+    pub header_read_timeout: Duration,
 }
 
 impl Default for ServerLimits {
     fn default() -> Self {
-        ServerLimits { max_concurrent: 512, request_timeout: Duration::from_secs(10) }
+        ServerLimits {
+            max_concurrent: 512,
+            request_timeout: Duration::from_secs(10),
+            header_read_timeout: Duration::from_secs(10),
+        }
     }
 }
 

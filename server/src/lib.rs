@@ -6,6 +6,7 @@ pub mod domain;
 mod error;
 pub mod images;
 mod routes;
+mod serve;
 pub mod storage;
 
 use std::future::Future;
@@ -76,6 +77,7 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     addr: SocketAddr,
+    header_read_timeout: std::time::Duration,
 }
 
 impl Application {
@@ -113,7 +115,8 @@ impl Application {
         let addr = listener
             .local_addr()
             .map_err(|source| StartError::Bind { addr: config.addr, source })?;
-        Ok(Application { listener, router, addr })
+        let header_read_timeout = config.limits.header_read_timeout;
+        Ok(Application { listener, router, addr, header_read_timeout })
     }
 
     /// The address actually bound (port 0 becomes a real port).
@@ -122,7 +125,7 @@ impl Application {
     }
 
     /// Serve until `shutdown` resolves, then finish in-flight requests.
-    /// In-flight requests (and so the writer's queue: each waits for its order's commit)
+    /// They (and so the writer's queue: each waits for its order's commit)
     /// get [`SHUTDOWN_DEADLINE`] to finish; then the process stops anyway. The settler may be
     /// stopped mid-pass: every rail call's attempt is on disk before the call, so the next
     /// start retries it with the same key.
@@ -130,23 +133,13 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let stopping = Arc::new(Notify::new());
-        let signal = stopping.clone();
-        let shutdown = async move {
-            shutdown.await;
-            signal.notify_one();
-        };
-        // Client addresses reach handlers (per-client rate limits).
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        let serve = axum::serve(self.listener, service).with_graceful_shutdown(shutdown);
-        let deadline = async move {
-            stopping.notified().await;
-            tokio::time::sleep(SHUTDOWN_DEADLINE).await;
-            tracing::warn!("shutdown deadline passed; stopping with requests still open");
-        };
-        tokio::select! {
-            served = serve => served,
-            () = deadline => Ok(()),
-        }
+        serve::serve(
+            self.listener,
+            self.router,
+            self.header_read_timeout,
+            shutdown,
+            SHUTDOWN_DEADLINE,
+        )
+        .await
     }
 }

@@ -70,6 +70,9 @@ struct ServeArgs {
     /// Seconds before a request is answered 503 `overloaded`.
     #[arg(long, env = "VITRINE_REQUEST_TIMEOUT", default_value_t = 10)]
     request_timeout: u64,
+    /// Seconds a connection may take to send a request's headers before it is closed.
+    #[arg(long, env = "VITRINE_HEADER_READ_TIMEOUT", default_value_t = 10)]
+    header_read_timeout: u64,
     /// Seconds a device certificate lasts (devices renew when less than 6 h remain, so a
     /// shorter one is renewed on every purchase made online).
     #[arg(long, env = "VITRINE_CERTIFICATE_TTL", default_value_t = 24 * 3600)]
@@ -150,6 +153,7 @@ async fn serve(db: DbArgs, addr: SocketAddr, dist: PathBuf, t: ServeArgs) -> any
     config.limits = ServerLimits {
         max_concurrent: t.max_concurrent.max(1),
         request_timeout: Duration::from_secs(t.request_timeout.max(1)),
+        header_read_timeout: Duration::from_secs(t.header_read_timeout.max(1)),
     };
     config.frame_ancestors = t.frame_ancestors;
     let app = Application::build(config).await.context("starting the server")?;

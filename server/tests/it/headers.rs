@@ -26,3 +26,25 @@ async fn frame_ancestors_is_configurable() {
     let csp = res.headers()["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("frame-ancestors https://shop.example"), "{csp}");
 }
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_configured(|c| {
+        c.limits.header_read_timeout = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    // Slow loris: a request line and one header, then nothing.
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let mut buf = [0u8; 512];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(30), slow.read(&mut buf))
+        .await
+        .expect("the server closes the connection instead of waiting forever");
+    // Closed (0 bytes, or a reset), possibly after a 408: never a served request.
+    let served = read.is_ok_and(|n| String::from_utf8_lossy(&buf[..n]).contains("200 OK"));
+    assert!(!served);
+    // A well-behaved client on the same server is served.
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}
