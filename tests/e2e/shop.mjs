@@ -16,6 +16,7 @@ export async function until(condition, what, ms = 15_000) {
   const deadline = Date.now() + ms;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    // The polling interval of this condition wait, not a wait in itself.
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -33,6 +34,7 @@ function proxyTo(upstreamPort) {
   };
   const server = http.createServer(async (req, res) => {
     if (req.method === "POST" && req.url === "/api/v1/devices" && proxy.stallRegistrations) {
+      // The injected fault: a network that stalls this request.
       await new Promise((r) => setTimeout(r, proxy.stallRegistrations));
     }
     if (req.url.startsWith("/api/v1/orders/") && proxy.holdOrderStates) {

@@ -37,6 +37,7 @@ where
                 Ok(()) => break,
                 Err(error) => {
                     tracing::error!(task = name, %error, "background task died; restarting");
+                    // A task that dies at once must not spin the CPU restarting.
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             }

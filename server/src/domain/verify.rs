@@ -67,10 +67,16 @@ pub fn verify(
     if quote.item != intent.item {
         return Err(reject(ErrorCode::ForgedQuote, "the price quote is for another item"));
     }
-    let admission = match acceptance::accept(cert, quote, intent.quantity, intent.device_time, now)
-    {
-        Ok(_) => Admission::InTime,
-        Err(Refusal::Late) => Admission::Late,
+    let accepted = acceptance::accept(cert, quote, intent.quantity, intent.device_time, now);
+    let (admission, total) = match accepted {
+        Ok(total) => (Admission::InTime, total),
+        // Late is only said after every bound and limit held, so the total exists.
+        Err(Refusal::Late) => (
+            Admission::Late,
+            intent
+                .total()
+                .ok_or_else(|| reject(ErrorCode::InvalidQuantity, "the total is too large"))?,
+        ),
         Err(Refusal::ClockAhead { retry_after_ms }) => {
             let secs = u64::try_from(retry_after_ms).unwrap_or(0).div_ceil(1000).max(1);
             return Err(Rejection {
@@ -81,10 +87,6 @@ pub fn verify(
         }
         Err(refusal) => return Err(reject(refusal.code(), refusal.to_string())),
     };
-    // `accept` has checked that the total exists and that the currency has a limit.
-    let total = intent
-        .total()
-        .ok_or_else(|| reject(ErrorCode::InvalidQuantity, "the total is too large"))?;
     let limit = *cert
         .limit(total.currency)
         .ok_or_else(|| reject(ErrorCode::OverLimit, "no offline limit in this currency"))?;

@@ -1,5 +1,8 @@
 //! Settlement in SQLite: attempts, transitions out of `held`, expiry, review. SQL only.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use async_trait::async_trait;
 use sqlx::{Acquire, SqliteConnection};
 use vitrine_protocol::{IntentId, Money, OrderState, UnixMillis};
@@ -144,6 +147,37 @@ async fn resolve(
     Ok(changed)
 }
 
+/// One item's work inside its savepoint.
+type Step<'c, T> = Pin<Box<dyn Future<Output = Result<T, StorageError>> + Send + 'c>>;
+
+/// Run `work` for every item in one `BEGIN IMMEDIATE` transaction (one commit, one fsync),
+/// each item in its own savepoint: an item that fails is rolled back alone and its slot holds
+/// the error, the others commit.
+async fn each_in_savepoint<I, T>(
+    storage: &SqliteStorage,
+    items: &[I],
+    work: impl for<'c> Fn(&'c mut SqliteConnection, &'c I) -> Step<'c, T>,
+) -> Result<Vec<Result<T, StorageError>>, StorageError> {
+    let mut tx = storage.pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let mut one = tx.begin().await?;
+        let result = work(&mut one, item).await;
+        match result {
+            Ok(value) => {
+                one.commit().await?;
+                out.push(Ok(value));
+            }
+            Err(error) => {
+                one.rollback().await?;
+                out.push(Err(error));
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
 #[async_trait]
 impl SettlementStore for SqliteStorage {
     async fn due_settlements(
@@ -184,23 +218,10 @@ impl SettlementStore for SqliteStorage {
         kind: AttemptKind,
         now: UnixMillis,
     ) -> Result<Vec<Result<String, StorageError>>, StorageError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let mut keys = Vec::with_capacity(orders.len());
-        for order in orders {
-            let mut one = tx.begin().await?;
-            match open_attempt(&mut one, order, kind, now).await {
-                Ok(key) => {
-                    one.commit().await?;
-                    keys.push(Ok(key));
-                }
-                Err(error) => {
-                    one.rollback().await?;
-                    keys.push(Err(error));
-                }
-            }
-        }
-        tx.commit().await?;
-        Ok(keys)
+        each_in_savepoint(self, orders, |conn, order| {
+            Box::pin(open_attempt(conn, order, kind, now))
+        })
+        .await
     }
 
     async fn resolve_all(
@@ -208,23 +229,8 @@ impl SettlementStore for SqliteStorage {
         outcomes: &[Settled],
         now: UnixMillis,
     ) -> Result<Vec<Result<bool, StorageError>>, StorageError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let mut changed = Vec::with_capacity(outcomes.len());
-        for settled in outcomes {
-            let mut one = tx.begin().await?;
-            match resolve(&mut one, settled, now).await {
-                Ok(left_held) => {
-                    one.commit().await?;
-                    changed.push(Ok(left_held));
-                }
-                Err(error) => {
-                    one.rollback().await?;
-                    changed.push(Err(error));
-                }
-            }
-        }
-        tx.commit().await?;
-        Ok(changed)
+        each_in_savepoint(self, outcomes, |conn, settled| Box::pin(resolve(conn, settled, now)))
+            .await
     }
 
     async fn expire_holds(

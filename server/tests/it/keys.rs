@@ -46,3 +46,16 @@ async fn signing_keys_are_never_deleted_or_changed_and_retire_once() {
         assert!(error.to_string().contains("signing key"), "{sql}: {error}");
     }
 }
+
+#[tokio::test]
+async fn the_keys_endpoint_is_read_only_and_publishes_no_secret() {
+    let app = spawn_app().await;
+    let res = app.client.post(app.url("/api/v1/keys")).body("{}").send().await.unwrap();
+    assert_eq!(res.status(), 405);
+    let error: vitrine_protocol::ApiError = res.json().await.unwrap();
+    assert_eq!(error.code, vitrine_protocol::ErrorCode::MethodNotAllowed);
+    let text = app.get("/api/v1/keys").await.text().await.unwrap();
+    let secret: String = app.server_key.to_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    assert!(!text.contains(&secret), "only public keys");
+    assert!(text.contains(&app.server_key.public().to_string()));
+}
