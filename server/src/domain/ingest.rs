@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot, Notify};
 use vitrine_protocol::{IntentId, UnixMillis};
 
+use crate::domain::admission;
 use crate::domain::clock;
-use crate::domain::orders::{self, Ingested, NewOrder};
+use crate::domain::orders::{Ingested, NewOrder};
 use crate::domain::supervisor::{supervise, Liveness};
 use crate::storage::{Storage, StorageError};
 
@@ -128,7 +129,8 @@ async fn writer(
     }
 }
 
-/// One batch, one transaction: every order is decided by `orders::admit`, then all commit.
+/// One batch, one transaction: the orders are decided by `admission::admit_batch`, then all
+/// commit.
 async fn commit_batch(
     storage: &dyn Storage,
     batch: &[&NewOrder],
@@ -136,10 +138,7 @@ async fn commit_batch(
     hold_ms: i64,
 ) -> Result<Vec<Ingested>, StorageError> {
     let mut tx = storage.begin_ingest().await?;
-    let mut out = Vec::with_capacity(batch.len());
-    for order in batch {
-        out.push(orders::admit(tx.as_mut(), order, now, hold_ms).await?);
-    }
+    let out = admission::admit_batch(tx.as_mut(), batch, now, hold_ms).await?;
     tx.commit().await?;
     Ok(out)
 }

@@ -1,14 +1,17 @@
 //! The server's signing keys: the newest signs price quotes and device certificates; every key
 //! verifies what it signed until all of that has expired (`vitrine keys rotate` adds a key).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use vitrine_protocol::acceptance::{CLOCK_SKEW_MS, DEFAULT_OFFLINE_WINDOW_MS, MAX_QUANTITY};
-use vitrine_protocol::signing::{PublicKey, SecretKey, Signed};
+use vitrine_protocol::signing::{PublicKey, SecretKey, Signed, SigningBytes};
 use vitrine_protocol::{
     Currency, DeviceCertificate, Format, ItemId, KeyId, Money, OfflineLimit, PublishedKey,
     PublishedKeys, Quote, UnixMillis,
 };
+
+use crate::domain::verified::VerifiedGrants;
 
 /// How long grants last and how much they allow.
 #[derive(Debug, Clone)]
@@ -71,6 +74,8 @@ pub struct Keys {
     /// Oldest first; the last is the signing key.
     ring: Vec<RingKey>,
     pub policy: Policy,
+    /// Grants of this ring whose signatures already verified.
+    verified: Arc<VerifiedGrants>,
 }
 
 const HOUR_MS: i64 = 3_600_000;
@@ -86,7 +91,7 @@ impl Keys {
         if ring.is_empty() {
             return Err(EmptyRing);
         }
-        Ok(Keys { ring, policy })
+        Ok(Keys { ring, policy, verified: Arc::default() })
     }
 
     fn signer(&self) -> &RingKey {
@@ -124,6 +129,19 @@ impl Keys {
             Some(until) if until < now => None,
             _ => Some(key.secret.public()),
         }
+    }
+
+    /// A grant (quote or certificate) this ring signed with key `id`, if that key still
+    /// verifies at `now` and the signature holds. Each distinct grant is verified once.
+    pub fn verify_grant<'a, T: SigningBytes>(
+        &self,
+        signed: &'a Signed<T>,
+        format: Format,
+        id: KeyId,
+        now: UnixMillis,
+    ) -> Option<&'a T> {
+        let key = self.verifier(format, id, now)?;
+        self.verified.verify(signed, &key).ok()
     }
 
     /// A quote for `item` at `price`, valid from the start of this hour for the quote TTL.

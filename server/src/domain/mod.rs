@@ -1,6 +1,7 @@
 //! The rules of the shop, with no HTTP in them: what makes an intent acceptable, how escrow
 //! holds and releases stock, and how orders settle.
 
+pub mod admission;
 pub mod clock;
 pub mod ingest;
 pub mod keys;
@@ -9,4 +10,5 @@ pub mod rate_limit;
 pub mod settlement;
 pub mod settler;
 pub mod supervisor;
+pub mod verified;
 pub mod verify;

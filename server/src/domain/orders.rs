@@ -1,13 +1,12 @@
 //! The order rules: whether an accepted intent holds stock or becomes a conflict, what the
 //! buyer reads about it, and what they can do next. Storage only runs the SQL.
 
-use vitrine_protocol::acceptance::within_outstanding;
 use vitrine_protocol::signing::PublicKey;
 use vitrine_protocol::{
     Buyer, IntentId, ItemId, Money, OfflineLimit, Order, OrderState, SuggestedAction, UnixMillis,
 };
 
-use crate::storage::orders::{ConflictKind, IngestTx, OrderRecord, Stock, StoredAnswer};
+use crate::storage::orders::{ConflictKind, OrderRecord, StoredAnswer};
 use crate::storage::{Storage, StorageError};
 
 /// Why an expired hold ended.
@@ -91,67 +90,8 @@ pub fn suggestions(
     actions
 }
 
-/// Decide one order inside the writer's batch transaction: a taken id returns its first
-/// answer; a late intent, one over the device's outstanding limit, or one whose stock is gone
-/// becomes a conflict (nothing charged); otherwise the stock is held.
-pub async fn admit(
-    tx: &mut dyn IngestTx,
-    o: &NewOrder,
-    now: UnixMillis,
-    hold_ms: i64,
-) -> Result<Ingested, StorageError> {
-    if let Some(existing) = tx.answer(o.id).await? {
-        return Ok(Ingested::Existing(existing));
-    }
-    let conflict = if o.admission == Admission::Late {
-        Some(ConflictKind::Late)
-    } else {
-        let outstanding = tx.outstanding(&o.device_key, o.total.currency).await?;
-        within_outstanding(&o.limit, outstanding, o.total).err().map(|_| ConflictKind::OverLimit)
-    };
-    let conflict = match conflict {
-        Some(kind) => {
-            if !tx.item_exists(o.item).await? {
-                return Ok(Ingested::UnknownItem);
-            }
-            Some(kind)
-        }
-        None => match tx.take_stock(o.item, o.quantity).await? {
-            Stock::Taken => None,
-            Stock::SoldOut => Some(ConflictKind::SoldOut),
-            Stock::NoSuchItem => return Ok(Ingested::UnknownItem),
-        },
-    };
-    let similar = match conflict {
-        Some(ConflictKind::SoldOut) => tx.similar_in_stock(o.item, o.quantity).await?,
-        _ => None,
-    };
-    let record = OrderRecord {
-        id: o.id,
-        request_hash: o.request_hash,
-        device_key: o.device_key,
-        item: o.item,
-        quantity: o.quantity,
-        total: o.total,
-        rail: o.rail.clone(),
-        token: o.token.clone(),
-        wallet: o.buyer.wallet.clone(),
-        email: o.buyer.email.clone(),
-        device_time: o.device_time,
-        state: if conflict.is_some() { OrderState::Conflict } else { OrderState::Held },
-        conflict,
-        hold_expires_at: conflict.is_none().then(|| now.plus(hold_ms)),
-        reason: conflict.map(|kind| conflict_reason(kind).to_owned()),
-    };
-    let order = order_view(&record, similar);
-    let body = serde_json::to_string(&order)
-        .map_err(|e| StorageError::Corrupt(format!("order json: {e}")))?;
-    let answer = StoredAnswer { request_hash: o.request_hash, status: 201, body };
-    tx.insert(&record, &answer, conflict.is_none().then_some(now), now).await?;
-    Ok(Ingested::Created(answer))
-}
-
-fn order_view(r: &OrderRecord, similar: Option<(ItemId, String)>) -> Order {
+/// The buyer's view of an order.
+pub(crate) fn order_view(r: &OrderRecord, similar: Option<(ItemId, String)>) -> Order {
     Order {
         id: r.id,
         state: r.state,

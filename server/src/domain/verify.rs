@@ -51,18 +51,15 @@ pub fn verify(
             "the device certificate is in another format than the intent",
         ));
     }
-    let cert = keys
-        .verifier(cert.body.format, cert.body.key_id, now)
-        .and_then(|key| cert.verify(&key).ok())
-        .ok_or_else(|| {
+    let cert =
+        keys.verify_grant(cert, cert.body.format, cert.body.key_id, now).ok_or_else(|| {
             reject(ErrorCode::CertificateInvalid, "the device certificate is not ours")
         })?;
     signed
         .verify(&cert.device_key)
         .map_err(|_| reject(ErrorCode::BadSignature, "the intent's signature does not verify"))?;
     let quote = keys
-        .verifier(quote.body.format, quote.body.key_id, now)
-        .and_then(|key| quote.verify(&key).ok())
+        .verify_grant(quote, quote.body.format, quote.body.key_id, now)
         .ok_or_else(|| reject(ErrorCode::ForgedQuote, "the price quote was not signed by us"))?;
     if quote.item != intent.item {
         return Err(reject(ErrorCode::ForgedQuote, "the price quote is for another item"));

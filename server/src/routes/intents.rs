@@ -27,16 +27,22 @@ pub async fn submit(
     let id = idempotency_key(&headers, &signed.body)?;
     let request_hash = fingerprint(&signed);
 
-    // A key seen before gets its first answer back before anything is verified again: a
-    // retry after a key rotation or a policy change must not turn an existing order into a
-    // final refusal that makes the receipt say "nothing charged".
-    if let Some(answer) = state.storage.answer(id).await? {
-        return replay(answer, id, &request_hash);
-    }
-
     // Everything but the stock is checked here, in parallel, with no database access; the
-    // writer then does only the exactly-once bookkeeping (and finds retries by their id).
-    let verified = verify::verify(&signed, &state.keys, clock::now(), &state.rails)?;
+    // writer then does the exactly-once bookkeeping and finds retries by their id.
+    let verified = match verify::verify(&signed, &state.keys, clock::now(), &state.rails) {
+        Ok(verified) => verified,
+        Err(rejection) => {
+            // A key seen before gets its first answer back whatever verification says now: a
+            // retry after a key rotation or a policy change must not turn an existing order
+            // into a final refusal that makes the receipt say "nothing charged". (When
+            // verification passes, the writer finds the stored answer in its transaction, so
+            // the common path reads nothing here.)
+            if let Some(answer) = state.storage.answer(id).await? {
+                return replay(answer, id, &request_hash);
+            }
+            return Err(rejection.into());
+        }
+    };
     let intent = signed.body;
     let item = intent.item;
     let order = NewOrder {

@@ -57,12 +57,13 @@ pub struct OrderRecord {
     pub reason: Option<String>,
 }
 
-/// What taking stock found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stock {
-    Taken,
-    SoldOut,
-    NoSuchItem,
+/// A decided order ready to be written, with the answer its buyer gets now and on every retry.
+#[derive(Debug, Clone)]
+pub struct NewOrderRow {
+    pub record: OrderRecord,
+    pub answer: StoredAnswer,
+    /// When the settler should first try it (held orders only).
+    pub next_settle_at: Option<UnixMillis>,
 }
 
 /// One signing key as stored.
@@ -74,35 +75,35 @@ pub struct StoredKey {
     pub retired_at: Option<UnixMillis>,
 }
 
-/// The writer's transaction: everything one batch does commits together or not at all.
+/// The writer's transaction: everything one batch does commits together or not at all. The
+/// reads take a whole batch at once, so a batch costs a handful of statements, not five per
+/// order.
 #[async_trait]
 pub trait IngestTx: Send {
-    /// The stored first answer for `id`, if the id is taken.
-    async fn answer(&mut self, id: IntentId) -> Result<Option<StoredAnswer>, StorageError>;
-    /// The total of `device`'s held orders in `currency` (minor units).
+    /// The stored first answers of those of `ids` that are taken.
+    async fn answers(
+        &mut self,
+        ids: &[IntentId],
+    ) -> Result<Vec<(IntentId, StoredAnswer)>, StorageError>;
+    /// What each of `devices` holds in orders not final yet, per currency (minor units).
     async fn outstanding(
         &mut self,
-        device: &PublicKey,
-        currency: Currency,
-    ) -> Result<i64, StorageError>;
-    /// Whether `item` exists.
-    async fn item_exists(&mut self, item: ItemId) -> Result<bool, StorageError>;
-    /// Take `quantity` editions of `item` if there are enough.
-    async fn take_stock(&mut self, item: ItemId, quantity: u32) -> Result<Stock, StorageError>;
+        devices: &[PublicKey],
+    ) -> Result<Vec<(PublicKey, Currency, i64)>, StorageError>;
+    /// The stock of those of `items` that exist.
+    async fn stock(&mut self, items: &[ItemId]) -> Result<Vec<(ItemId, i64)>, StorageError>;
+    /// Take `quantity` editions of `item`; false (nothing taken) if there are not that many.
+    async fn take_stock(&mut self, item: ItemId, quantity: i64) -> Result<bool, StorageError>;
     /// Another item of the same collection with `quantity` in stock.
     async fn similar_in_stock(
         &mut self,
         item: ItemId,
         quantity: u32,
     ) -> Result<Option<(ItemId, String)>, StorageError>;
-    /// Insert the order with its first answer, and its ledger row (`hold` or `conflict`).
-    async fn insert(
-        &mut self,
-        order: &OrderRecord,
-        answer: &StoredAnswer,
-        next_settle_at: Option<UnixMillis>,
-        now: UnixMillis,
-    ) -> Result<(), StorageError>;
+    /// Insert the orders with their first answers, and their ledger rows (`hold` or
+    /// `conflict`).
+    async fn insert(&mut self, orders: &[NewOrderRow], now: UnixMillis)
+        -> Result<(), StorageError>;
     async fn commit(self: Box<Self>) -> Result<(), StorageError>;
 }
 
@@ -118,8 +119,8 @@ pub trait OrderStore: Send + Sync + 'static {
     /// Add `secret` as the new signing key and retire the current one, in one transaction.
     async fn rotate_key(&self, secret: [u8; 32], now: UnixMillis) -> Result<KeyId, StorageError>;
 
-    /// The first answer stored for `id`: looked up before verification, so a retry after a
-    /// key or policy change gets the answer it got then.
+    /// The first answer stored for `id`: looked up when verification refuses, so a retry
+    /// after a key or policy change gets the answer it got then.
     async fn answer(&self, id: IntentId) -> Result<Option<StoredAnswer>, StorageError>;
 
     /// Start the writer's batch transaction (`BEGIN IMMEDIATE`).

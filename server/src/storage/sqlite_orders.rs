@@ -1,12 +1,12 @@
 //! The order tables in SQLite: SQL only; the rules live in `domain::orders`.
 
 use async_trait::async_trait;
-use sqlx::{FromRow, Sqlite, SqliteConnection, Transaction};
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, Transaction};
 use vitrine_protocol::signing::PublicKey;
 use vitrine_protocol::{Currency, IntentId, ItemId, KeyId, Money, OrderState, UnixMillis};
 
 use super::orders::{
-    ConflictKind, IngestTx, OrderRecord, OrderStore, Stock, StoredAnswer, StoredKey,
+    ConflictKind, IngestTx, NewOrderRow, OrderRecord, OrderStore, StoredAnswer, StoredKey,
 };
 use super::sqlite::{currency, SqliteStorage};
 use super::StorageError;
@@ -146,47 +146,84 @@ struct SqliteIngest(Transaction<'static, Sqlite>);
 
 #[async_trait]
 impl IngestTx for SqliteIngest {
-    async fn answer(&mut self, id: IntentId) -> Result<Option<StoredAnswer>, StorageError> {
-        answer_in(&mut self.0, id).await
+    async fn answers(
+        &mut self,
+        ids: &[IntentId],
+    ) -> Result<Vec<(IntentId, StoredAnswer)>, StorageError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = QueryBuilder::new(
+            "SELECT id, request_hash, response_status, response_body FROM orders WHERE id IN (",
+        );
+        let mut list = q.separated(", ");
+        for id in ids {
+            list.push_bind(id.to_string());
+        }
+        list.push_unseparated(")");
+        let rows: Vec<(String, Vec<u8>, i64, String)> =
+            q.build_query_as().fetch_all(&mut *self.0).await?;
+        rows.into_iter()
+            .map(|(id, request_hash, response_status, response_body)| {
+                let id = id.parse().map_err(|e| corrupt("order id", e))?;
+                let answer = AnswerRow { request_hash, response_status, response_body };
+                Ok((id, StoredAnswer::try_from(answer)?))
+            })
+            .collect()
     }
 
     async fn outstanding(
         &mut self,
-        device: &PublicKey,
-        currency: Currency,
-    ) -> Result<i64, StorageError> {
+        devices: &[PublicKey],
+    ) -> Result<Vec<(PublicKey, Currency, i64)>, StorageError> {
+        if devices.is_empty() {
+            return Ok(Vec::new());
+        }
         // Kept by the triggers of migration 0004.
-        let sum: Option<i64> = sqlx::query_scalar(
-            "SELECT amount_minor FROM device_outstanding WHERE device_key = ? AND currency = ?",
-        )
-        .bind(&device.0[..])
-        .bind(currency.code())
-        .fetch_optional(&mut *self.0)
-        .await?;
-        Ok(sum.unwrap_or(0))
+        let mut q = QueryBuilder::new(
+            "SELECT device_key, currency, amount_minor FROM device_outstanding
+             WHERE device_key IN (",
+        );
+        let mut list = q.separated(", ");
+        for device in devices {
+            list.push_bind(device.0.to_vec());
+        }
+        list.push_unseparated(")");
+        let rows: Vec<(Vec<u8>, String, i64)> = q.build_query_as().fetch_all(&mut *self.0).await?;
+        rows.into_iter()
+            .map(|(key, code, amount)| {
+                Ok((PublicKey(bytes32("device key", key)?), currency(&code)?, amount))
+            })
+            .collect()
     }
 
-    async fn item_exists(&mut self, item: ItemId) -> Result<bool, StorageError> {
-        let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM items WHERE id = ?")
-            .bind(item.get())
-            .fetch_optional(&mut *self.0)
-            .await?;
-        Ok(exists.is_some())
+    async fn stock(&mut self, items: &[ItemId]) -> Result<Vec<(ItemId, i64)>, StorageError> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = QueryBuilder::new("SELECT id, stock FROM items WHERE id IN (");
+        let mut list = q.separated(", ");
+        for item in items {
+            list.push_bind(item.get());
+        }
+        list.push_unseparated(")");
+        let rows: Vec<(i64, i64)> = q.build_query_as().fetch_all(&mut *self.0).await?;
+        rows.into_iter()
+            .map(|(id, stock)| {
+                Ok((ItemId::try_from(id).map_err(|e| corrupt("item id", e))?, stock))
+            })
+            .collect()
     }
 
-    async fn take_stock(&mut self, item: ItemId, quantity: u32) -> Result<Stock, StorageError> {
+    async fn take_stock(&mut self, item: ItemId, quantity: i64) -> Result<bool, StorageError> {
         let taken =
             sqlx::query("UPDATE items SET stock = stock - ?1 WHERE id = ?2 AND stock >= ?1")
-                .bind(i64::from(quantity))
+                .bind(quantity)
                 .bind(item.get())
                 .execute(&mut *self.0)
                 .await?
-                .rows_affected()
-                == 1;
-        if taken {
-            return Ok(Stock::Taken);
-        }
-        Ok(if self.item_exists(item).await? { Stock::SoldOut } else { Stock::NoSuchItem })
+                .rows_affected();
+        Ok(taken == 1)
     }
 
     async fn similar_in_stock(
@@ -197,46 +234,56 @@ impl IngestTx for SqliteIngest {
         similar_in(&mut self.0, item, quantity).await
     }
 
-    async fn insert(
-        &mut self,
-        o: &OrderRecord,
-        answer: &StoredAnswer,
-        next_settle_at: Option<UnixMillis>,
-        now: UnixMillis,
-    ) -> Result<(), StorageError> {
-        let id = o.id.to_string();
-        sqlx::query(
-            "INSERT INTO orders (id, request_hash, device_key, item_id, quantity, amount_minor,
-                currency, rail, payment_token, buyer_wallet, buyer_email, device_time, state,
-                conflict, hold_expires_at, next_settle_at, reason, response_status,
-                response_body, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&id)
-        .bind(&o.request_hash[..])
-        .bind(&o.device_key.0[..])
-        .bind(o.item.get())
-        .bind(i64::from(o.quantity))
-        .bind(o.total.amount_minor)
-        .bind(o.total.currency.code())
-        .bind(&o.rail)
-        .bind(&o.token)
-        .bind(&o.wallet)
-        .bind(&o.email)
-        .bind(o.device_time.0)
-        .bind(o.state.as_str())
-        .bind(o.conflict.map(ConflictKind::as_str))
-        .bind(o.hold_expires_at.map(|t| t.0))
-        .bind(next_settle_at.map(|t| t.0))
-        .bind(&o.reason)
-        .bind(i64::from(answer.status))
-        .bind(&answer.body)
-        .bind(now.0)
-        .bind(now.0)
-        .execute(&mut *self.0)
-        .await?;
-        let kind = if o.state == OrderState::Held { "hold" } else { "conflict" };
-        ledger(&mut self.0, &id, kind, o.item.get(), i64::from(o.quantity), now).await
+    async fn insert(&mut self, rows: &[NewOrderRow], now: UnixMillis) -> Result<(), StorageError> {
+        // A batch is at most `ingest::MAX_BATCH` orders; chunks keep each statement far below
+        // SQLite's 32,766 bound parameters.
+        for chunk in rows.chunks(INSERT_CHUNK) {
+            let mut q = QueryBuilder::new(
+                "INSERT INTO orders (id, request_hash, device_key, item_id, quantity,
+                    amount_minor, currency, rail, payment_token, buyer_wallet, buyer_email,
+                    device_time, state, conflict, hold_expires_at, next_settle_at, reason,
+                    response_status, response_body, created_at, updated_at) ",
+            );
+            q.push_values(chunk, |mut row, new| {
+                let o = &new.record;
+                row.push_bind(o.id.to_string())
+                    .push_bind(o.request_hash.to_vec())
+                    .push_bind(o.device_key.0.to_vec())
+                    .push_bind(o.item.get())
+                    .push_bind(i64::from(o.quantity))
+                    .push_bind(o.total.amount_minor)
+                    .push_bind(o.total.currency.code())
+                    .push_bind(o.rail.clone())
+                    .push_bind(o.token.clone())
+                    .push_bind(o.wallet.clone())
+                    .push_bind(o.email.clone())
+                    .push_bind(o.device_time.0)
+                    .push_bind(o.state.as_str())
+                    .push_bind(o.conflict.map(ConflictKind::as_str))
+                    .push_bind(o.hold_expires_at.map(|t| t.0))
+                    .push_bind(new.next_settle_at.map(|t| t.0))
+                    .push_bind(o.reason.clone())
+                    .push_bind(i64::from(new.answer.status))
+                    .push_bind(new.answer.body.clone())
+                    .push_bind(now.0)
+                    .push_bind(now.0);
+            });
+            q.build().execute(&mut *self.0).await?;
+
+            let mut q =
+                QueryBuilder::new("INSERT INTO ledger (order_id, kind, item_id, quantity, at) ");
+            q.push_values(chunk, |mut row, new| {
+                let o = &new.record;
+                let kind = if o.state == OrderState::Held { "hold" } else { "conflict" };
+                row.push_bind(o.id.to_string())
+                    .push_bind(kind)
+                    .push_bind(o.item.get())
+                    .push_bind(i64::from(o.quantity))
+                    .push_bind(now.0);
+            });
+            q.build().execute(&mut *self.0).await?;
+        }
+        Ok(())
     }
 
     async fn commit(self: Box<Self>) -> Result<(), StorageError> {
@@ -244,6 +291,9 @@ impl IngestTx for SqliteIngest {
         Ok(())
     }
 }
+
+/// Orders per INSERT statement: 21 parameters each.
+const INSERT_CHUNK: usize = 500;
 
 #[async_trait]
 impl OrderStore for SqliteStorage {
