@@ -1,14 +1,14 @@
 //! The order tables in SQLite: SQL only; the rules live in `domain::orders`.
 
 use async_trait::async_trait;
-use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, Transaction};
+use sqlx::{FromRow, QueryBuilder, SqliteConnection};
 use vitrine_protocol::signing::PublicKey;
 use vitrine_protocol::{Currency, IntentId, ItemId, KeyId, Money, OrderState, UnixMillis};
 
 use super::orders::{
     ConflictKind, IngestTx, NewOrderRow, OrderRecord, OrderStore, StoredAnswer, StoredKey,
 };
-use super::sqlite::{currency, SqliteStorage};
+use super::sqlite::{currency, SqliteStorage, WriteTx};
 use super::StorageError;
 
 fn corrupt(what: &str, detail: impl std::fmt::Display) -> StorageError {
@@ -142,7 +142,7 @@ pub(super) async fn ledger(
 }
 
 /// The writer's batch: one `BEGIN IMMEDIATE` transaction.
-struct SqliteIngest(Transaction<'static, Sqlite>);
+struct SqliteIngest(WriteTx);
 
 #[async_trait]
 impl IngestTx for SqliteIngest {
@@ -162,7 +162,7 @@ impl IngestTx for SqliteIngest {
         }
         list.push_unseparated(")");
         let rows: Vec<(String, Vec<u8>, i64, String)> =
-            q.build_query_as().fetch_all(&mut *self.0).await?;
+            q.build_query_as().fetch_all(&mut *self.0.tx).await?;
         rows.into_iter()
             .map(|(id, request_hash, response_status, response_body)| {
                 let id = id.parse().map_err(|e| corrupt("order id", e))?;
@@ -189,7 +189,8 @@ impl IngestTx for SqliteIngest {
             list.push_bind(device.0.to_vec());
         }
         list.push_unseparated(")");
-        let rows: Vec<(Vec<u8>, String, i64)> = q.build_query_as().fetch_all(&mut *self.0).await?;
+        let rows: Vec<(Vec<u8>, String, i64)> =
+            q.build_query_as().fetch_all(&mut *self.0.tx).await?;
         rows.into_iter()
             .map(|(key, code, amount)| {
                 Ok((PublicKey(bytes32("device key", key)?), currency(&code)?, amount))
@@ -207,7 +208,7 @@ impl IngestTx for SqliteIngest {
             list.push_bind(item.get());
         }
         list.push_unseparated(")");
-        let rows: Vec<(i64, i64)> = q.build_query_as().fetch_all(&mut *self.0).await?;
+        let rows: Vec<(i64, i64)> = q.build_query_as().fetch_all(&mut *self.0.tx).await?;
         rows.into_iter()
             .map(|(id, stock)| {
                 Ok((ItemId::try_from(id).map_err(|e| corrupt("item id", e))?, stock))
@@ -220,7 +221,7 @@ impl IngestTx for SqliteIngest {
             sqlx::query("UPDATE items SET stock = stock - ?1 WHERE id = ?2 AND stock >= ?1")
                 .bind(quantity)
                 .bind(item.get())
-                .execute(&mut *self.0)
+                .execute(&mut *self.0.tx)
                 .await?
                 .rows_affected();
         Ok(taken == 1)
@@ -231,7 +232,7 @@ impl IngestTx for SqliteIngest {
         item: ItemId,
         quantity: u32,
     ) -> Result<Option<(ItemId, String)>, StorageError> {
-        similar_in(&mut self.0, item, quantity).await
+        similar_in(&mut self.0.tx, item, quantity).await
     }
 
     async fn insert(&mut self, rows: &[NewOrderRow], now: UnixMillis) -> Result<(), StorageError> {
@@ -268,7 +269,7 @@ impl IngestTx for SqliteIngest {
                     .push_bind(now.0)
                     .push_bind(now.0);
             });
-            q.build().execute(&mut *self.0).await?;
+            q.build().execute(&mut *self.0.tx).await?;
 
             let mut q =
                 QueryBuilder::new("INSERT INTO ledger (order_id, kind, item_id, quantity, at) ");
@@ -281,7 +282,7 @@ impl IngestTx for SqliteIngest {
                     .push_bind(i64::from(o.quantity))
                     .push_bind(now.0);
             });
-            q.build().execute(&mut *self.0).await?;
+            q.build().execute(&mut *self.0.tx).await?;
         }
         Ok(())
     }
@@ -329,17 +330,17 @@ impl OrderStore for SqliteStorage {
     }
 
     async fn rotate_key(&self, secret: [u8; 32], now: UnixMillis) -> Result<KeyId, StorageError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE server_keys SET retired_at = ? WHERE retired_at IS NULL")
             .bind(now.0)
-            .execute(&mut *tx)
+            .execute(&mut *tx.tx)
             .await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO server_keys (secret, created_at) VALUES (?, ?) RETURNING id",
         )
         .bind(&secret[..])
         .bind(now.0)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *tx.tx)
         .await?;
         tx.commit().await?;
         Ok(KeyId(u32::try_from(id).map_err(|e| corrupt("key id", e))?))
@@ -351,7 +352,7 @@ impl OrderStore for SqliteStorage {
     }
 
     async fn begin_ingest(&self) -> Result<Box<dyn IngestTx>, StorageError> {
-        Ok(Box::new(SqliteIngest(self.pool.begin_with("BEGIN IMMEDIATE").await?)))
+        Ok(Box::new(SqliteIngest(self.begin_write().await?)))
     }
 
     async fn order(&self, id: IntentId) -> Result<Option<OrderRecord>, StorageError> {

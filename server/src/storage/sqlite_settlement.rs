@@ -1,10 +1,11 @@
 //! Settlement in SQLite: attempts, transitions out of `held`, expiry, review. SQL only.
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
 
 use async_trait::async_trait;
-use sqlx::{Acquire, SqliteConnection};
+use sqlx::{Acquire, QueryBuilder, SqliteConnection};
 use vitrine_protocol::{IntentId, Money, OrderState, UnixMillis};
 
 use super::settlement::{
@@ -64,6 +65,10 @@ async fn finish_attempt(
     Ok(())
 }
 
+fn attempt_key(order: &str, kind: AttemptKind) -> String {
+    format!("{order}/{}", kind.as_str())
+}
+
 /// One attempt of each kind per order: a charge stays open (and keeps its key) until the rail
 /// decides, so there is never a second charge key to number. One statement to open or find it.
 async fn open_attempt(
@@ -72,7 +77,7 @@ async fn open_attempt(
     kind: AttemptKind,
     now: UnixMillis,
 ) -> Result<String, StorageError> {
-    let key = format!("{order}/{}", kind.as_str());
+    let key = attempt_key(order, kind);
     sqlx::query(
         "INSERT INTO settlement_attempts (key, order_id, kind, started_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (key) DO NOTHING",
@@ -158,10 +163,10 @@ async fn each_in_savepoint<I, T>(
     items: &[I],
     work: impl for<'c> Fn(&'c mut SqliteConnection, &'c I) -> Step<'c, T>,
 ) -> Result<Vec<Result<T, StorageError>>, StorageError> {
-    let mut tx = storage.pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = storage.begin_write().await?;
     let mut out = Vec::with_capacity(items.len());
     for item in items {
-        let mut one = tx.begin().await?;
+        let mut one = tx.tx.begin().await?;
         let result = work(&mut one, item).await;
         match result {
             Ok(value) => {
@@ -176,6 +181,105 @@ async fn each_in_savepoint<I, T>(
     }
     tx.commit().await?;
     Ok(out)
+}
+
+/// Statements per chunk: far below SQLite's 32,766 bound parameters.
+const CHUNK: usize = 500;
+
+/// The fast path of `open_attempts`: one transaction, one multi-row insert per chunk.
+async fn open_at_once(
+    storage: &SqliteStorage,
+    orders: &[&str],
+    kind: AttemptKind,
+    now: UnixMillis,
+) -> Result<Vec<String>, StorageError> {
+    let keys: Vec<String> = orders.iter().map(|order| attempt_key(order, kind)).collect();
+    let mut tx = storage.begin_write().await?;
+    for (orders, keys) in orders.chunks(CHUNK).zip(keys.chunks(CHUNK)) {
+        let mut q =
+            QueryBuilder::new("INSERT INTO settlement_attempts (key, order_id, kind, started_at) ");
+        q.push_values(orders.iter().zip(keys), |mut row, (order, key)| {
+            row.push_bind(key.clone())
+                .push_bind(order.to_string())
+                .push_bind(kind.as_str())
+                .push_bind(now.0);
+        });
+        q.push(" ON CONFLICT (key) DO NOTHING");
+        q.build().execute(&mut *tx.tx).await?;
+    }
+    tx.commit().await?;
+    Ok(keys)
+}
+
+/// The fast path of `resolve_all`: one transaction; approvals (nearly every outcome) in three
+/// statements per chunk, the rest one by one. Any failure rolls it all back and the caller
+/// goes order by order.
+async fn resolve_at_once(
+    storage: &SqliteStorage,
+    outcomes: &[Settled],
+    now: UnixMillis,
+) -> Result<Vec<bool>, StorageError> {
+    let mut tx = storage.begin_write().await?;
+    let mut changed = vec![false; outcomes.len()];
+    let paid: Vec<(usize, String, &str, &str)> = outcomes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| match &s.resolution {
+            Resolution::Paid { reference } => {
+                Some((i, s.order.to_string(), s.attempt.as_str(), reference.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    for chunk in paid.chunks(CHUNK) {
+        let mut q = QueryBuilder::new("UPDATE settlement_attempts SET finished_at = ");
+        q.push_bind(now.0);
+        q.push(", outcome = 'approved', reference = v.column2 FROM (");
+        q.push_values(chunk, |mut row, (_, _, key, reference)| {
+            row.push_bind(*key).push_bind(*reference);
+        });
+        q.push(") AS v WHERE settlement_attempts.key = v.column1");
+        q.build().execute(&mut *tx.tx).await?;
+
+        let mut q = QueryBuilder::new(
+            "UPDATE orders SET state = 'paid', hold_expires_at = NULL, next_settle_at = NULL,
+                 settlement_ref = v.column2, updated_at = ",
+        );
+        q.push_bind(now.0);
+        q.push(" FROM (");
+        q.push_values(chunk, |mut row, (_, id, _, reference)| {
+            row.push_bind(id.as_str()).push_bind(*reference);
+        });
+        q.push(
+            ") AS v WHERE orders.id = v.column1 AND orders.state = 'held'
+             RETURNING id, item_id, quantity",
+        );
+        let captured: Vec<(String, i64, i64)> = q.build_query_as().fetch_all(&mut *tx.tx).await?;
+        if captured.is_empty() {
+            continue;
+        }
+        let mut q =
+            QueryBuilder::new("INSERT INTO ledger (order_id, kind, item_id, quantity, at) ");
+        q.push_values(&captured, |mut row, (id, item, quantity)| {
+            row.push_bind(id.as_str())
+                .push_bind("capture")
+                .push_bind(*item)
+                .push_bind(*quantity)
+                .push_bind(now.0);
+        });
+        q.build().execute(&mut *tx.tx).await?;
+        let captured: HashSet<&str> = captured.iter().map(|(id, _, _)| id.as_str()).collect();
+        for (i, id, _, _) in chunk {
+            changed[*i] = captured.contains(id.as_str());
+        }
+    }
+    for (i, settled) in outcomes.iter().enumerate() {
+        if !matches!(settled.resolution, Resolution::Paid { .. }) {
+            changed[i] = resolve(&mut tx.tx, settled, now).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(changed)
 }
 
 #[async_trait]
@@ -218,10 +322,17 @@ impl SettlementStore for SqliteStorage {
         kind: AttemptKind,
         now: UnixMillis,
     ) -> Result<Vec<Result<String, StorageError>>, StorageError> {
-        each_in_savepoint(self, orders, |conn, order| {
-            Box::pin(open_attempt(conn, order, kind, now))
-        })
-        .await
+        // The whole batch in one statement; if that fails, each order alone.
+        match open_at_once(self, orders, kind, now).await {
+            Ok(keys) => Ok(keys.into_iter().map(Ok).collect()),
+            Err(error) => {
+                tracing::warn!(%error, "opening attempts together failed; one by one");
+                each_in_savepoint(self, orders, |conn, order| {
+                    Box::pin(open_attempt(conn, order, kind, now))
+                })
+                .await
+            }
+        }
     }
 
     async fn resolve_all(
@@ -229,8 +340,16 @@ impl SettlementStore for SqliteStorage {
         outcomes: &[Settled],
         now: UnixMillis,
     ) -> Result<Vec<Result<bool, StorageError>>, StorageError> {
-        each_in_savepoint(self, outcomes, |conn, settled| Box::pin(resolve(conn, settled, now)))
-            .await
+        match resolve_at_once(self, outcomes, now).await {
+            Ok(changed) => Ok(changed.into_iter().map(Ok).collect()),
+            Err(error) => {
+                tracing::warn!(%error, "recording outcomes together failed; one by one");
+                each_in_savepoint(self, outcomes, |conn, settled| {
+                    Box::pin(resolve(conn, settled, now))
+                })
+                .await
+            }
+        }
     }
 
     async fn expire_holds(
@@ -248,8 +367,8 @@ impl SettlementStore for SqliteStorage {
         let mut released = Vec::new();
         for (id, rail) in due {
             // One transaction per order: one that fails does not hold back the others.
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-            if !release(&mut tx, &id, OrderState::Expired, reason, now).await? {
+            let mut tx = self.begin_write().await?;
+            if !release(&mut tx.tx, &id, OrderState::Expired, reason, now).await? {
                 continue;
             }
             let charge_key: Option<String> = sqlx::query_scalar(
@@ -257,7 +376,7 @@ impl SettlementStore for SqliteStorage {
                    AND (outcome IS NULL OR outcome != 'voided') ORDER BY started_at DESC LIMIT 1",
             )
             .bind(&id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *tx.tx)
             .await?;
             tx.commit().await?;
             released.push(Released { id, rail, charge_key });
@@ -292,9 +411,9 @@ impl SettlementStore for SqliteStorage {
         charge_key: &str,
         now: UnixMillis,
     ) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        finish_attempt(&mut tx, void_key, AttemptOutcome::Voided, None, now).await?;
-        finish_attempt(&mut tx, charge_key, AttemptOutcome::Voided, None, now).await?;
+        let mut tx = self.begin_write().await?;
+        finish_attempt(&mut tx.tx, void_key, AttemptOutcome::Voided, None, now).await?;
+        finish_attempt(&mut tx.tx, charge_key, AttemptOutcome::Voided, None, now).await?;
         tx.commit().await?;
         Ok(())
     }

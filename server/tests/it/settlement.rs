@@ -223,3 +223,32 @@ async fn one_poisoned_hold_goes_to_review_and_the_others_keep_flowing() {
             .unwrap();
     assert_eq!(code.as_deref(), Some("unreadable_order"));
 }
+
+#[tokio::test]
+async fn an_order_whose_payment_cannot_be_recorded_does_not_hold_back_the_others() {
+    let app = spawn_app().await;
+    let device = app.device().await;
+    let quote = app.quote(201).await;
+    let (stuck, fine) = (device.buy(&quote, 1), device.buy(&quote, 1));
+    // Recording `stuck` as paid fails inside the settler's batch transaction.
+    sqlx::query(&format!(
+        "CREATE TRIGGER refuse_one BEFORE UPDATE OF state ON orders
+         WHEN NEW.id = '{}' AND NEW.state = 'paid' BEGIN SELECT RAISE(ABORT, 'poisoned'); END",
+        stuck.body.id
+    ))
+    .execute(&app.db)
+    .await
+    .unwrap();
+    // Sent together, so the writer commits them in one batch and one settler pass takes both.
+    let (a, b) = tokio::join!(app.post_intent(&stuck), app.post_intent(&fine));
+    assert_eq!((a.status().as_u16(), b.status().as_u16()), (201, 201));
+    app.wait_for_state(fine.body.id, OrderState::Paid).await;
+    assert_eq!(app.order(stuck.body.id).await.state, OrderState::Held);
+    let captures: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM ledger WHERE kind = 'capture' AND order_id = ?")
+            .bind(stuck.body.id.to_string())
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(captures, 0, "nothing recorded for the order that failed");
+}
