@@ -252,3 +252,48 @@ async fn an_order_whose_payment_cannot_be_recorded_does_not_hold_back_the_others
             .unwrap();
     assert_eq!(captures, 0, "nothing recorded for the order that failed");
 }
+
+/// A rail whose calls panic while `broken` is set: a settler bug, from the outside.
+struct PanicsWhileBroken {
+    inner: SandboxCard,
+    broken: Arc<AtomicBool>,
+}
+
+#[async_trait::async_trait]
+impl SettlementRail for PanicsWhileBroken {
+    fn name(&self) -> &'static str {
+        SandboxCard::NAME
+    }
+
+    async fn settle(&self, charge: &Charge, now: UnixMillis) -> Result<Outcome, RailError> {
+        assert!(!self.broken.load(Ordering::SeqCst), "injected settler panic");
+        self.inner.settle(charge, now).await
+    }
+
+    async fn void(&self, key: &str, now: UnixMillis) -> Result<(), RailError> {
+        self.inner.void(key, now).await
+    }
+}
+
+#[tokio::test]
+async fn healthz_says_503_while_the_settler_is_down_and_200_once_it_is_back() {
+    let broken = Arc::new(AtomicBool::new(true));
+    let rail = PanicsWhileBroken { inner: SandboxCard::default(), broken: broken.clone() };
+    let app = spawn_app_with_rails(Rails::default().with(rail)).await;
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    let device = app.device().await;
+    let intent = device.buy(&app.quote(201).await, 1);
+    assert_eq!(app.post_intent(&intent).await.status(), 201);
+    // Each pass dies on this order; the supervisor restarts the settler, which dies again.
+    app.wait_until("healthz reports the settler down", || async {
+        let res = app.get("/healthz").await;
+        res.status() == 503 && res.text().await.unwrap_or_default().contains("settler_down")
+    })
+    .await;
+    broken.store(false, Ordering::SeqCst);
+    app.wait_for_state(intent.body.id, OrderState::Paid).await;
+    app.wait_until("healthz is back to 200", || async {
+        app.get("/healthz").await.status() == 200
+    })
+    .await;
+}
