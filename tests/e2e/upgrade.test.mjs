@@ -3,7 +3,11 @@
 // caches but keeps the images, and the purchase still replays and its receipt still shows.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { freshDatabase, startServer, launchBrowser, status, loadedImage } from "./support.mjs";
+import {
+  checkAgainstVectors, keyFromSecret, signed, registrationBytes, quoteBytes, intentBytes, serverKeyOne,
+} from "./legacy.mjs";
 
 const env = (name) => {
   const value = process.env[name];
@@ -91,28 +95,50 @@ const readDatabase = (page) => page.evaluate(() => new Promise((resolve, reject)
   };
 }));
 
-test("a device on IndexedDB schema v1 with an unsent intent upgrades to the current schema and still sends it", async () => {
-  const db = freshDatabase();
-  let server = await startServer({ db: db.db });
-  const { port, base } = server;
-  let records;
-  let id;
-  // Device 1 buys offline; its outbox and receipt are what a v1 worker wrote (same shapes).
-  const first = await launchBrowser();
+/** Before any worker exists on a profile: the IndexedDB schema v1 holding `records`. */
+async function layDownSchemaOne(page, base, records) {
+  await page.goto(`${base}/healthz`);
+  await page.evaluate((records) => new Promise((resolve, reject) => {
+    const open = indexedDB.open("vitrine", 1);
+    open.onupgradeneeded = () => {
+      for (const name of ["device", "outbox", "receipts"]) open.result.createObjectStore(name, { keyPath: "id" });
+    };
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const tx = open.result.transaction(["outbox", "receipts"], "readwrite");
+      for (const r of records.outbox) tx.objectStore("outbox").put(r);
+      for (const r of records.receipts) tx.objectStore("receipts").put(r);
+      tx.oncomplete = () => { open.result.close(); resolve(); };
+    };
+  }), records);
+}
+
+/** One purchase made offline in a fresh browser; its outbox and receipt records. */
+async function offlinePurchase(server, base) {
+  const browser = await launchBrowser();
   try {
-    const page = await first.context.newPage();
+    const page = await browser.context.newPage();
     await page.goto(`${base}/i/101`);
     await status(page, "Available offline").waitFor();
     await page.getByText(/^Total .+ Works offline too/).waitFor();
     await server.kill();
     await page.getByRole("button", { name: "Buy" }).click();
     await page.waitForURL(/\/receipts\/[0-9a-f-]{36}$/);
-    id = new URL(page.url()).pathname.split("/").pop();
-    records = (await readDatabase(page)).stores;
+    const id = new URL(page.url()).pathname.split("/").pop();
+    const records = (await readDatabase(page)).stores;
     assert.equal(records.outbox.length, 1);
+    return { id, records };
   } finally {
-    await first.close();
+    await browser.close();
   }
+}
+
+test("a device on IndexedDB schema v1 with an unsent intent upgrades to the current schema and still sends it", async () => {
+  const db = freshDatabase();
+  let server = await startServer({ db: db.db });
+  const { port, base } = server;
+  // Device 1 buys offline; its outbox and receipt are what a v1 worker wrote (same shapes).
+  const { id, records } = await offlinePurchase(server, base);
 
   server = await startServer({ db: db.db, port });
   const stockBefore = (await (await fetch(`${base}/api/v1/items/101`)).json()).stock;
@@ -120,20 +146,7 @@ test("a device on IndexedDB schema v1 with an unsent intent upgrades to the curr
   try {
     const page = await second.context.newPage();
     // Before any worker exists on this profile, lay down the v1 schema with those records.
-    await page.goto(`${base}/healthz`);
-    await page.evaluate((records) => new Promise((resolve, reject) => {
-      const open = indexedDB.open("vitrine", 1);
-      open.onupgradeneeded = () => {
-        for (const name of ["device", "outbox", "receipts"]) open.result.createObjectStore(name, { keyPath: "id" });
-      };
-      open.onerror = () => reject(open.error);
-      open.onsuccess = () => {
-        const tx = open.result.transaction(["outbox", "receipts"], "readwrite");
-        for (const r of records.outbox) tx.objectStore("outbox").put(r);
-        for (const r of records.receipts) tx.objectStore("receipts").put(r);
-        tx.oncomplete = () => { open.result.close(); resolve(); };
-      };
-    }), records);
+    await layDownSchemaOne(page, base, records);
 
     // The app and this build's worker arrive; the worker upgrades v1 step by step and replays.
     await page.goto(`${base}/receipts/${id}`);
@@ -149,6 +162,54 @@ test("a device on IndexedDB schema v1 with an unsent intent upgrades to the curr
     assert.equal((await (await fetch(`${base}/api/v1/items/101`)).json()).stock, stockBefore - 1);
   } finally {
     await second.close();
+    await server.kill().catch(() => {});
+    db.cleanup();
+  }
+});
+
+test("intents a format 1 release left queued are still accepted after the upgrade", async () => {
+  checkAgainstVectors();
+  const db = freshDatabase();
+  let server = await startServer({ db: db.db });
+  const { port, base } = server;
+  const { id, records } = await offlinePurchase(server, base);
+  server = await startServer({ db: db.db, port });
+  try {
+    // What the older release had made: a format 1 certificate (the server still answers a
+    // format 1 registration with one), a format 1 quote (signed by key 1 back then), and the
+    // purchase signed in format 1 under the same id.
+    const device = keyFromSecret(randomBytes(32));
+    const registration = signed({ device_key: device.public, device_time: Date.now() }, registrationBytes, device);
+    const res = await fetch(`${base}/api/v1/devices`, {
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(registration),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    const certificate = await res.json();
+    assert.ok(!certificate.v || certificate.v === 1, `a format 1 certificate: ${JSON.stringify(certificate)}`);
+    const current = (await (await fetch(`${base}/api/v1/items/101`)).json());
+    const quote = signed({ item: 101, price: current.quote.price, valid_until: Date.now() + 3_600_000 }, quoteBytes, serverKeyOne(db.db));
+    const queued = records.outbox[0].intent;
+    const intent = signed({
+      id, item: 101, quantity: queued.quantity, quote, certificate, device_time: Date.now(),
+      payment: queued.payment, buyer: queued.buyer,
+    }, intentBytes, device);
+    records.outbox[0].intent = intent;
+    records.receipts[0].signature = intent.signature;
+    const stockBefore = current.stock;
+
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.context.newPage();
+      await layDownSchemaOne(page, base, records);
+      await page.goto(`${base}/receipts/${id}`);
+      await status(page, "Paid").waitFor({ timeout: 60_000 });
+      const order = await (await fetch(`${base}/api/v1/orders/${id}`)).json();
+      assert.equal(order.state, "paid");
+      assert.equal((await (await fetch(`${base}/api/v1/items/101`)).json()).stock, stockBefore - 1);
+    } finally {
+      await browser.close();
+    }
+  } finally {
     await server.kill().catch(() => {});
     db.cleanup();
   }

@@ -9,6 +9,7 @@ use xshell::{cmd, Shell};
 use crate::project_root;
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
+const SQLITE3: &str = "/usr/bin/sqlite3";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Fallback when there is no npm: the `wasm-opt` crate builds binaryen from source (slow, but
 /// needs only Rust and a C++ compiler). Never Debian's binaryen 108: it breaks externref tables.
@@ -49,12 +50,19 @@ fn cargo_wasm_opt() -> PathBuf {
     home.join("bin/wasm-opt")
 }
 
-/// Debian's Chromium and ChromeDriver, plus the npm packages (playwright-core).
+/// Debian's Chromium and ChromeDriver, Debian's sqlite3 shell (a browser test reads the
+/// server's first key from its database to sign what an older release queued), plus the npm
+/// packages (playwright-core).
 pub fn ensure_test_tools(sh: &Shell) -> Result<()> {
-    if !std::path::Path::new(CHROMIUM).exists() {
-        eprintln!("installing Debian's chromium and chromium-driver");
+    let missing: Vec<&str> = [(CHROMIUM, "chromium chromium-driver"), (SQLITE3, "sqlite3")]
+        .into_iter()
+        .filter(|(path, _)| !Path::new(path).exists())
+        .flat_map(|(_, packages)| packages.split(' '))
+        .collect();
+    if !missing.is_empty() {
+        eprintln!("installing Debian's {}", missing.join(", "));
         cmd!(sh, "apt-get update").run()?;
-        cmd!(sh, "apt-get install -y --no-install-recommends chromium chromium-driver").run()?;
+        cmd!(sh, "apt-get install -y --no-install-recommends {missing...}").run()?;
     }
     ensure_npm_packages(sh)
 }
