@@ -25,10 +25,10 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <header class="site">
-                <A href=routes::HOME attr:class="brand">"Vitrine"</A>
+                <A href=routes::HOME attr:class="brand link">"Vitrine"</A>
                 <nav aria-label="Site">
-                    <A href=routes::RECEIPTS>"Receipts"</A>
-                    <A href=routes::STORAGE>"Storage"</A>
+                    <A href=routes::RECEIPTS attr:class="link">"Receipts"</A>
+                    <A href=routes::STORAGE attr:class="link">"Storage"</A>
                 </nav>
                 <StatusBar />
             </header>

@@ -6,7 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { freshDatabase, launchBrowser, status, heading } from "./support.mjs";
 import {
-  buy, getJson, readyToBuy as readyToBuyIn, stockOf, until, withShop as withShopOn,
+  buy, getJson, openBuySheet, readyToBuy as readyToBuyIn, stockOf, until, withShop as withShopOn,
 } from "./shop.mjs";
 
 const SETTLED = 60_000;
@@ -135,7 +135,7 @@ test("an intent edited in IndexedDB is rejected with the reason, nothing charged
   // reached the server.
   const posts = s.proxy.answeredPosts;
   await page.goto(`${s.proxy.base}/i/106`);
-  await page.getByText(/^Total .+ Works offline too/).waitFor();
+  await openBuySheet(page);
   await buy(page);
   await status(page, "Status: Paid").waitFor({ timeout: SETTLED });
   assert.equal(s.proxy.answeredPosts, posts + 1, "only the new purchase was sent");
@@ -156,12 +156,12 @@ test("two offline buyers of the last edition: one paid, one told what to do inst
   const page = await readyToBuy(s.proxy.base, 104);
   // Opened again now that the worker is in control, so the item is saved for offline.
   await page.reload();
-  await page.getByText(/^Total .+ Works offline too/).waitFor();
+  await openBuySheet(page);
   assert.equal(await stockOf(s.direct(), 104), 1);
   await s.kill();
   const first = await buy(page);
   await page.goto(`${s.proxy.base}/i/104`);
-  await page.getByText(/^Total .+ Works offline too/).waitFor();
+  await openBuySheet(page);
   const second = await buy(page);
   assert.notEqual(first, second);
 

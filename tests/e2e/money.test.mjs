@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { freshDatabase, launchBrowser, status, askWorker } from "./support.mjs";
-import { buy, getJson, readyToBuy, stockOf, until, withShop } from "./shop.mjs";
+import { buy, getJson, openBuySheet, payButton, readyToBuy, stockOf, until, withShop } from "./shop.mjs";
 
 const SETTLED = 60_000;
 let db;
@@ -24,13 +24,14 @@ const receiptsOf = async (page) => (await askWorker(page, "receipts")).receipts.
 /** Open `item`'s page with `quantity` chosen, and wait until the device says it may buy. */
 async function choose(page, base, item, quantity) {
   await page.goto(`${base}/i/${item}`);
+  await openBuySheet(page);
   await page.getByLabel("Quantity").fill(String(quantity));
-  await page.getByText(/^Total .+ Works offline too/).waitFor();
+  await page.getByRole("dialog").getByText(/^Total /).waitFor();
 }
 
-/** Press Buy; resolves "bought" on the receipt page, or "refused" with the form's alert. */
+/** Press Pay; resolves "bought" on the receipt page, or "refused" with the form's alert. */
 async function pressBuy(page) {
-  await page.getByRole("button", { name: "Buy" }).click();
+  await payButton(page).click();
   const bought = page.waitForURL(/\/receipts\/[0-9a-f-]{36}$/).then(() => "bought");
   const refused = page.getByRole("alert").filter({ hasText: /\S/ }).waitFor().then(() => "refused");
   return Promise.race([bought, refused]);
@@ -47,7 +48,7 @@ test("two tabs buying offline at once never spend more than the device's budget"
   assert.ok(fits >= 2, `${fits} purchases fit`);
   // Opened again now that the worker is in control, so the item is saved for offline.
   await a.reload();
-  await a.getByText(/^Total .+ Works offline too/).waitFor();
+  await openBuySheet(a);
   await s.kill();
   // Offline, fill the budget but for one purchase, in one tab.
   for (let i = 0; i < fits - 1; i += 1) {

@@ -1,21 +1,21 @@
 // Keyboard-only browsing, titles, focus, and the not-found page, online.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { useStorefront, heading } from "./support.mjs";
+import { useStorefront, heading, status } from "./support.mjs";
 
 const ctx = useStorefront();
 
-/** Press Tab until the focused element is the link named `name`, as a keyboard user would. */
+/** Press Tab until the focused link or button says `name`, as a keyboard user would. */
 async function tabTo(page, name, limit = 40) {
   for (let i = 0; i < limit; i++) {
     await page.keyboard.press("Tab");
     const label = await page.evaluate(() => {
       const el = document.activeElement;
-      return el?.tagName === "A" ? el.textContent.trim() : null;
+      return el?.tagName === "A" || el?.tagName === "BUTTON" ? el.textContent.trim() : null;
     });
     if (label?.includes(name)) return;
   }
-  throw new Error(`could not reach the link "${name}" with Tab`);
+  throw new Error(`could not reach "${name}" with Tab`);
 }
 
 test("a keyboard user reaches a collection and an item", async () => {
@@ -38,6 +38,35 @@ test("a keyboard user reaches a collection and an item", async () => {
   await page.getByRole("navigation", { name: "Breadcrumb" })
     .getByRole("link", { name: "Quiet Grids" }).click();
   await heading(page, "Quiet Grids").waitFor();
+});
+
+test("a keyboard user buys two editions: Buy, One more, Pay, and the receipt", async () => {
+  const page = await ctx.browser.context.newPage();
+  await page.goto(`${ctx.server.base}/i/201`);
+  await status(page, "Available offline").waitFor();
+  const sheet = page.getByRole("dialog");
+  const bar = await page.getByRole("button", { name: /^Buy · / }).textContent();
+  const price = Number(bar.match(/([\d.]+) EUR/)[1]);
+
+  // Escape closes the sheet and gives focus back to Buy.
+  await tabTo(page, "Buy · ");
+  await page.keyboard.press("Enter");
+  await sheet.getByText(/^Total /).waitFor();
+  await page.keyboard.press("Escape");
+  await sheet.waitFor({ state: "hidden" });
+  assert.match(await page.evaluate(() => document.activeElement?.textContent ?? ""), /^Buy · /);
+
+  await page.keyboard.press("Enter");
+  await sheet.getByText(/^Total /).waitFor();
+  await tabTo(page, "One more");
+  await page.keyboard.press("Enter");
+  assert.equal(await sheet.getByLabel("Quantity").inputValue(), "2");
+  const pay = `Pay ${(price * 2).toFixed(2)} EUR`;
+  await sheet.getByRole("button", { name: pay }).waitFor();
+  await tabTo(page, pay);
+  await page.keyboard.press("Enter");
+  await page.waitForURL(/\/receipts\/[0-9a-f-]{36}$/);
+  await page.getByText(/^2 × .+, bought /).waitFor();
 });
 
 test("unknown pages and ids show a not-found page with a way home", async () => {

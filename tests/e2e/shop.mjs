@@ -108,19 +108,30 @@ export async function withShop(db, body, args = []) {
   }
 }
 
-/** Open an item with the worker in control and the device certified, ready to buy. */
+/** The Buy sheet's one primary button: "Pay 54.00 EUR", or "Save purchase…" offline. */
+export const payButton = (page) =>
+  page.getByRole("dialog").getByRole("button", { name: /^(Pay |Save purchase)/ });
+
+/** Press "Buy · price" in the sticky bar; resolves when the sheet says what the total is. */
+export async function openBuySheet(page) {
+  await page.getByRole("button", { name: /^Buy · / }).click();
+  await page.getByRole("dialog").getByText(/^Total /).waitFor();
+}
+
+/** Open an item with the worker in control and the device certified, its Buy sheet open. */
 export async function readyToBuy(browser, base, item) {
   const page = await browser.context.newPage();
   await page.goto(`${base}/i/${item}`);
   await status(page, "Available offline").waitFor();
-  await page.getByText(/^Total .+ Works offline too/).waitFor();
+  await openBuySheet(page);
   return page;
 }
 
-/** Press Buy and wait for the receipt; returns the receipt's (intent's) id. */
+/** Pay (opening the sheet first if it is closed) and wait for the receipt; its id. */
 export async function buy(page, { card } = {}) {
-  if (card) await page.getByLabel(/Test card/).selectOption(card);
-  await page.getByRole("button", { name: "Buy" }).click();
+  if (!(await page.getByRole("dialog").isVisible())) await openBuySheet(page);
+  if (card) await page.getByLabel("Payment method").selectOption(card);
+  await payButton(page).click();
   await page.waitForURL(/\/receipts\/[0-9a-f-]{36}$/);
   return new URL(page.url()).pathname.split("/").pop();
 }

@@ -5,6 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { freshDatabase, startServer, launchBrowser, status, loadedImage } from "./support.mjs";
+import { openBuySheet, payButton } from "./shop.mjs";
 import {
   checkAgainstVectors, keyFromSecret, signed, registrationBytes, quoteBytes, intentBytes, serverKeyOne,
 } from "./legacy.mjs";
@@ -32,7 +33,7 @@ test("build A → build B with a pending offline purchase", async () => {
     await page.reload();
     await status(page, "Available offline").waitFor();
     await loadedImage(page, page.getByRole("figure").getByRole("img"));
-    await page.getByText(/^Total .+ Works offline too/).waitFor();
+    await openBuySheet(page);
     const stockBefore = (await (await fetch(`${base}/api/v1/items/101`)).json()).stock;
     const namesA = await cacheNames(page);
     const precacheA = namesA.find((n) => n.endsWith("-precache"));
@@ -42,7 +43,7 @@ test("build A → build B with a pending offline purchase", async () => {
 
     // Offline purchase under build A.
     await server.kill();
-    await page.getByRole("button", { name: "Buy" }).click();
+    await payButton(page).click();
     await page.waitForURL(/\/receipts\/[0-9a-f-]{36}$/);
     const id = new URL(page.url()).pathname.split("/").pop();
     await status(page, /Waiting to send/).waitFor();
@@ -120,9 +121,9 @@ async function offlinePurchase(server, base) {
     const page = await browser.context.newPage();
     await page.goto(`${base}/i/101`);
     await status(page, "Available offline").waitFor();
-    await page.getByText(/^Total .+ Works offline too/).waitFor();
+    await openBuySheet(page);
     await server.kill();
-    await page.getByRole("button", { name: "Buy" }).click();
+    await payButton(page).click();
     await page.waitForURL(/\/receipts\/[0-9a-f-]{36}$/);
     const id = new URL(page.url()).pathname.split("/").pop();
     const records = (await readDatabase(page)).stores;

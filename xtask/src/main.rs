@@ -43,6 +43,7 @@ fn main() -> Result<()> {
             _ => bail!("usage: cargo xtask assets [--media DIR]"),
         },
         Some("test") => test(&sh),
+        Some("shots") => shots(&sh),
         Some("bench") => bench::run(&sh, args.iter().any(|a| a == "--clean")),
         _ => {
             eprint!("{USAGE}");
@@ -96,6 +97,17 @@ fn test(sh: &Shell) -> Result<()> {
     dist::build_release(sh, "target/dist-b", Some("upgrade-test-b"))?;
     dist::build(sh)?;
     browser_tests(sh)
+}
+
+/// Screenshots of every route at three sizes, light and dark, into `target/shots/`.
+fn shots(sh: &Shell) -> Result<()> {
+    tools::ensure_build_tools(sh)?;
+    tools::ensure_test_tools(sh)?;
+    dist::build(sh)?;
+    let _env = browser_env(sh, "e2e")?;
+    let out = project_root().join("target/shots");
+    cmd!(sh, "node tests/e2e/shots.mjs {out}").run()?;
+    Ok(())
 }
 
 /// The end-to-end suite: real Chromium, the real server binary, the real built app.

@@ -1,13 +1,19 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
+use vitrine_protocol::acceptance::MAX_QUANTITY;
 use vitrine_protocol::device::Purchase;
 use vitrine_protocol::signing::Signed;
-use vitrine_protocol::{sandbox, Buyer, IntentId, ItemId, Payment, Quote};
+use vitrine_protocol::{sandbox, Buyer, IntentId, ItemId, Money, Payment, Quote};
+use web_sys::HtmlDialogElement;
 
+use crate::components::Stepper;
 use crate::connectivity::use_connectivity;
 use crate::routes;
 use crate::worker::{self, use_device_events, NotBought};
+use checks::{field_errors, FieldError, EMAIL, QUANTITY};
+
+mod checks;
 
 /// The sandbox rail's test cards. No real money moves.
 const CARDS: [(&str, &str); 3] = [
@@ -31,30 +37,59 @@ pub fn buy_form(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) -
     view! { <BuyForm item title quote stock /> }.into_any()
 }
 
-/// Buy works the same online and offline: the worker signs and stores the intent, then sends
-/// it when it can. The button says why when it cannot be used.
+fn times(price: Money, quantity: u32) -> Option<Money> {
+    let amount_minor = price.amount_minor.checked_mul(i64::from(quantity))?;
+    Some(Money { amount_minor, currency: price.currency })
+}
+
+fn show(sheet: NodeRef<leptos::html::Dialog>, open: bool) {
+    if let Some(dialog) = sheet.get_untracked() {
+        let dialog: HtmlDialogElement = dialog;
+        if open {
+            let _ = dialog.show_modal();
+        } else {
+            dialog.close();
+        }
+    }
+}
+
+fn focus(id: &str) {
+    let element = document().get_element_by_id(id);
+    if let Some(element) =
+        element.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+    {
+        let _ = element.focus();
+    }
+}
+
+/// A sticky bar with the price and Buy; Buy opens a bottom sheet with the form. It works the
+/// same online and offline: the worker signs and stores the intent, then sends it when it
+/// can. The sheet says what will happen, and the button says why when it cannot be used.
 #[component]
 fn BuyForm(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) -> impl IntoView {
     let events = use_device_events();
     let online = use_connectivity().map(|c| c.online);
+    let is_online = move || online.is_none_or(|o| o.get());
+    let price = quote.body.price;
+    let most = MAX_QUANTITY.min(stock).max(1);
     let quantity = RwSignal::new(1u32);
     let checked_quote = quote.clone();
     // The worker checks the certificate, the quote and the offline limits, and says why not.
     let verdict = RwSignal::new(Err::<String, String>("Getting this device ready…".into()));
     Effect::new(move |_| {
         events.receipts_changed.track();
-        if let Some(online) = online {
-            online.track();
-        }
+        let online = is_online();
         let (quote, quantity) = (checked_quote.clone(), quantity.get());
         spawn_local(async move {
             let answer = if stock == 0 {
                 Err("Sold out.".to_owned())
             } else {
                 worker::check(quote, quantity).await.map(|total| {
-                    format!(
-                        "Total {total}. Works offline too: it is sent when you are back online."
-                    )
+                    if online {
+                        format!("Total {total}. Works offline too: if the connection drops, it is sent when you are back online.")
+                    } else {
+                        format!("Total {total}. You are offline: it is saved on this phone and sent by itself when you are back online.")
+                    }
                 })
             };
             // The form may be gone by now.
@@ -66,12 +101,32 @@ fn BuyForm(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) -> imp
     let email = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let problem = RwSignal::new(None::<String>);
+    let errors = RwSignal::new(Vec::<FieldError>::new());
+    let error_of = move |field: &'static str| {
+        errors.with(|e| e.iter().find(|x| x.field == field).map(|x| x.message.clone()))
+    };
+    let described = move |field: &'static str| {
+        let hint = format!("{field}-hint");
+        match error_of(field) {
+            Some(_) => format!("{hint} {field}-error"),
+            None => hint,
+        }
+    };
+    let sheet = NodeRef::<leptos::html::Dialog>::new();
     // One purchase, one id, from the first press until the worker has stored it: pressing
-    // Buy again after a timeout resumes that purchase instead of making a second order.
+    // Pay again after a timeout resumes that purchase instead of making a second order.
     let purchase_id = StoredValue::new(None::<IntentId>);
     let navigate = use_navigate();
     let submit = move || {
         if busy.get_untracked() {
+            return;
+        }
+        let found = field_errors(quantity.get_untracked(), stock, &email.get_untracked());
+        let invalid = !found.is_empty();
+        errors.set(found);
+        if invalid {
+            // As GOV.UK does: the summary takes focus, and links to each field.
+            request_animation_frame(|| focus("buy-errors"));
             return;
         }
         let id = match purchase_id.get_value().or_else(new_purchase_id) {
@@ -101,6 +156,7 @@ fn BuyForm(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) -> imp
                     // The device now holds an order that must not be lost: ask the browser
                     // not to evict this origin's storage (only a page may ask).
                     worker::persist_storage();
+                    show(sheet, false);
                     navigate(&routes::receipt(receipt.id), Default::default())
                 }
                 Err(NotBought::Refused(reason)) => {
@@ -114,29 +170,101 @@ fn BuyForm(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) -> imp
             busy.set(false);
         });
     };
+    let pay_label = move || {
+        let total = times(price, quantity.get().max(1)).unwrap_or(price);
+        match (busy.get(), is_online()) {
+            (true, _) => "Saving…".to_owned(),
+            (false, true) => format!("Pay {total}"),
+            (false, false) => "Save purchase — sends when online".to_owned(),
+        }
+    };
+    let summary = move || {
+        let list = errors.get();
+        (!list.is_empty()).then(|| view! {
+            <div id="buy-errors" class="error-summary" role="alert" tabindex="-1">
+                <h2>"There is a problem"</h2>
+                <ul>
+                    {list.into_iter().map(|e| {
+                        let field = e.field;
+                        view! {
+                            <li><a class="link" href=format!("#{field}")
+                                on:click=move |ev| { ev.prevent_default(); focus(field); }>{e.message}</a></li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </div>
+        })
+    };
+    let inline_error = move |field: &'static str| {
+        move || {
+            error_of(field).map(|message| {
+                view! {
+                    <p class="field-error" id=format!("{field}-error")>{message}</p>
+                }
+            })
+        }
+    };
 
     view! {
-        <form class="buy" on:submit=move |ev| { ev.prevent_default(); submit(); }>
-            <h2>"Buy"</h2>
-            <label for="buy-quantity">"Quantity"</label>
-            <input id="buy-quantity" type="number" inputmode="numeric" min="1" max="10"
-                prop:value=move || quantity.get().to_string()
-                on:input=move |ev| quantity.set(event_target_value(&ev).parse().unwrap_or(0)) />
-            <label for="buy-card">"Test card (sandbox: no real money)"</label>
-            <select id="buy-card" on:change=move |ev| card.set(event_target_value(&ev))>
-                {CARDS.iter().map(|(number, label)| view! { <option value=*number>{*label}</option> }).collect_view()}
-            </select>
-            <label for="buy-email">"Email for the receipt (optional)"</label>
-            <input id="buy-email" type="email" autocomplete="email"
-                on:input=move |ev| email.set(event_target_value(&ev)) />
-            <p id="buy-note" class="note" aria-live="polite">
-                {move || match verdict() { Ok(text) | Err(text) => text }}
-            </p>
-            <button type="submit" aria-describedby="buy-note"
-                disabled=move || busy.get() || verdict().is_err()>
-                {move || if busy.get() { "Saving…" } else { "Buy" }}
-            </button>
-            <p role="alert" class="problem">{move || problem.get()}</p>
-        </form>
+        <div class="buy-panel has-action-bar">
+            <div class="action-bar">
+                {if stock == 0 {
+                    view! { <p class="sold-out">"Sold out"</p> }.into_any()
+                } else {
+                    view! {
+                        <button type="button" class="btn btn-primary" aria-haspopup="dialog"
+                            on:click=move |_| show(sheet, true)>
+                            {format!("Buy · {price}")}
+                        </button>
+                    }.into_any()
+                }}
+            </div>
+            <dialog class="sheet" node_ref=sheet aria-labelledby="buy-title">
+                <form novalidate on:submit=move |ev| { ev.prevent_default(); submit(); }>
+                    <div class="sheet-head">
+                        <h2 id="buy-title">"Buy this work"</h2>
+                        <button type="button" class="btn btn-quiet" on:click=move |_| show(sheet, false)>
+                            "Close"
+                        </button>
+                    </div>
+                    {summary}
+                    <div class="field" class:invalid=move || error_of(QUANTITY).is_some()>
+                        <label for=QUANTITY>"Quantity"</label>
+                        <p class="hint" id=format!("{QUANTITY}-hint")>
+                            {format!("{} each; up to {most}.", price)}
+                        </p>
+                        {inline_error(QUANTITY)}
+                        <Stepper id=QUANTITY value=quantity min=1 max=most
+                            described_by=Signal::derive(move || described(QUANTITY))
+                            invalid=Signal::derive(move || error_of(QUANTITY).is_some()) />
+                    </div>
+                    <div class="field">
+                        <label for="buy-card">"Payment method"</label>
+                        <p class="hint" id="buy-card-hint">"Sandbox test cards: no real money moves."</p>
+                        <select id="buy-card" class="select" aria-describedby="buy-card-hint"
+                            on:change=move |ev| card.set(event_target_value(&ev))>
+                            {CARDS.iter().map(|(number, label)| view! { <option value=*number>{*label}</option> }).collect_view()}
+                        </select>
+                    </div>
+                    <div class="field" class:invalid=move || error_of(EMAIL).is_some()>
+                        <label for=EMAIL>"Email for the receipt (optional)"</label>
+                        <p class="hint" id=format!("{EMAIL}-hint")>"The receipt stays on this phone either way."</p>
+                        {inline_error(EMAIL)}
+                        <input id=EMAIL class="input" type="email" autocomplete="email"
+                            aria-describedby=move || described(EMAIL)
+                            aria-invalid=move || error_of(EMAIL).is_some().to_string()
+                            on:input=move |ev| email.set(event_target_value(&ev)) />
+                    </div>
+                    <p id="buy-note" class="note" aria-live="polite">
+                        {move || match verdict() { Ok(text) | Err(text) => text }}
+                    </p>
+                    <button type="submit" class="btn btn-primary btn-block" aria-describedby="buy-note"
+                        disabled=move || busy.get() || verdict().is_err()>
+                        {pay_label}
+                    </button>
+                    <p role="alert" class="problem">{move || problem.get()}</p>
+                </form>
+            </dialog>
+        </div>
     }
 }

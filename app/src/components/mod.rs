@@ -6,6 +6,7 @@ mod item_card;
 mod picture;
 mod problem;
 mod status_bar;
+mod stepper;
 
 pub use buy_form::buy_form;
 pub use heading::PageHeading;
@@ -13,3 +14,4 @@ pub use item_card::ItemCard;
 pub use picture::{Layout, ResponsiveImage};
 pub use problem::Problem;
 pub use status_bar::StatusBar;
+pub use stepper::Stepper;

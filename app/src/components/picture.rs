@@ -3,7 +3,7 @@ use vitrine_protocol::{ImageFormat, ImageRef, Picture};
 
 use crate::{connectivity, placeholder};
 
-/// Where an image sits in the layout, as a `sizes` attribute (kept next to style/main.css's
+/// Where an image sits in the layout, as a `sizes` attribute (kept next to style/pages.css's
 /// grid rules: the browser picks a width from it before CSS has loaded).
 #[derive(Clone, Copy)]
 pub enum Layout {

@@ -28,7 +28,7 @@ pub fn Problem(error: FetchError, #[prop(into)] what: String) -> impl IntoView {
             <PageHeading text=heading />
             <p>{body}</p>
             <p>
-                <A href=routes::HOME>"Browse the collections"</A>
+                <A href=routes::HOME attr:class="btn btn-secondary">"Browse the collections"</A>
             </p>
         </section>
     }

@@ -22,7 +22,7 @@ pub fn StatusBar() -> impl IntoView {
             <div role="status" aria-live="polite" class="update">
                 <Show when=update>
                     "Update available — "
-                    <button type="button" on:click=move |_| connectivity::activate_update()>
+                    <button type="button" class="btn" on:click=move |_| connectivity::activate_update()>
                         "Reload"
                     </button>
                 </Show>

@@ -30,7 +30,7 @@ pub fn Home() -> impl IntoView {
 fn CollectionCard(c: Collection) -> impl IntoView {
     let count = format!("{} works", c.item_count);
     view! {
-        <article class="collection-card">
+        <article class="card collection-card">
             <A href=routes::collection(&c.slug)>
                 {c.cover.map(|img| view! {
                     <ResponsiveImage picture=c.cover_picture fallback=img

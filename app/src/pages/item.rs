@@ -61,25 +61,29 @@ fn ItemDetail(item: Item) -> impl IntoView {
     view! {
         <article class="item">
             <nav aria-label="Breadcrumb">
-                <A href=routes::collection(&item.collection)>{item.collection_title}</A>
+                <A href=routes::collection(&item.collection) attr:class="link">{item.collection_title}</A>
             </nav>
-            <PageHeading text=s.title.clone() />
-            <p class="summary">{sentence}</p>
+            // The work first; title, artist and edition follow; the price and Buy stay in
+            // reach in the sticky bar.
             <figure>
                 <ResponsiveImage picture=s.picture fallback=s.thumb alt=s.alt layout=Layout::Hero eager=true />
                 <figcaption>
-                    <a href=item.original.url>{original_label}</a>
+                    <a class="link" href=item.original.url>{original_label}</a>
                 </figcaption>
             </figure>
-            <dl class="facts">
-                <dt>"Artist"</dt><dd>{s.artist}</dd>
-                <dt>"Price"</dt><dd>{s.price.to_string()}</dd>
-                <dt>"Edition"</dt>
-                <dd>{format!("{} of {} available", s.stock, item.edition_size)}</dd>
-            </dl>
-            <p class="description">{item.description}</p>
-            <Suspense fallback=|| ()>{buy}</Suspense>
-            {cannot_buy}
+            <div class="item-info">
+                <PageHeading text=s.title.clone() />
+                <p class="summary">{sentence}</p>
+                <dl class="facts">
+                    <dt>"Artist"</dt><dd>{s.artist}</dd>
+                    <dt>"Price"</dt><dd class="price">{s.price.to_string()}</dd>
+                    <dt>"Edition"</dt>
+                    <dd>{format!("{} of {} available", s.stock, item.edition_size)}</dd>
+                </dl>
+                <p class="description">{item.description}</p>
+                <Suspense fallback=|| ()>{buy}</Suspense>
+                {cannot_buy}
+            </div>
         </article>
     }
 }

@@ -86,7 +86,7 @@ fn ReceiptsPage() -> impl IntoView {
 fn ReceiptLine(r: Receipt) -> impl IntoView {
     let what = format!("{} × {}", r.quantity, r.title);
     view! {
-        <A href=routes::receipt(r.id)>{what}</A>
+        <A href=routes::receipt(r.id) attr:class="link">{what}</A>
         " · "{r.total.to_string()}" · "{when(r.created_at)}" · "
         <span class=status_class(r.status)>{r.status_text()}</span>
     }
@@ -114,12 +114,15 @@ fn ReceiptPage() -> impl IntoView {
     };
     let found = move || receipt().and_then(Result::ok).flatten();
     view! {
+        // Above the receipt, so it stays put when the receipt arrives (no layout shift).
+        <nav aria-label="Breadcrumb">
+            <A href=routes::RECEIPTS attr:class="link">"All receipts"</A>
+        </nav>
         <PageHeading text="Receipt" />
         // Always in the page, so a status change is announced rather than re-rendered away.
         <p role="status" aria-live="polite" class="receipt-status">{status}</p>
         <p>{message}</p>
         {move || found().map(|r| view! { <ReceiptDetail r /> })}
-        <p><A href=routes::RECEIPTS>"All receipts"</A></p>
     }
 }
 
@@ -151,7 +154,7 @@ fn ReceiptDetail(r: Receipt) -> impl IntoView {
         <article class="receipt">
             <p class="summary">{sentence}</p>
             <dl class="facts">
-                <dt>"Item"</dt><dd><A href=routes::item(item)>{title}</A></dd>
+                <dt>"Item"</dt><dd><A href=routes::item(item) attr:class="link">{title}</A></dd>
                 <dt>"Quantity"</dt><dd>{r.quantity}</dd>
                 <dt>"Total"</dt><dd>{r.total.to_string()}</dd>
                 <dt>"Bought"</dt><dd>{bought}</dd>
@@ -193,14 +196,16 @@ fn action(a: SuggestedAction) -> Option<impl IntoView> {
         }
         SuggestedAction::Unknown => return None,
     };
-    Some(view! { <li>{text}{link.map(|(href, title)| view! { <A href>{title}</A> })}</li> })
+    Some(
+        view! { <li>{text}{link.map(|(href, title)| view! { <A href attr:class="link">{title}</A> })}</li> },
+    )
 }
 
 fn status_class(status: ReceiptStatus) -> &'static str {
     match status {
-        ReceiptStatus::Waiting | ReceiptStatus::Held => "status pending",
-        ReceiptStatus::Paid => "status done",
-        _ => "status attention",
+        ReceiptStatus::Waiting | ReceiptStatus::Held => "badge pending",
+        ReceiptStatus::Paid => "badge done",
+        _ => "badge attention",
     }
 }
 

@@ -73,14 +73,17 @@ fn StoragePage() -> impl IntoView {
     };
     view! {
         <PageHeading text="Offline storage" />
-        <p role="status" aria-live="polite">{summary}</p>
         <p>
             "Receipts and purchases waiting to be sent are always kept. Images are kept as you \
              browse, oldest first out when the room below is full."
         </p>
-        <label for="image-room">"Room for images"</label>
-        <select id="image-room" on:change=on_change>
-            {ROOM.iter().map(|(bytes, label)| view! { <option value=bytes.to_string()>{*label}</option> }).collect_view()}
-        </select>
+        <div class="field">
+            <label for="image-room">"Room for images"</label>
+            <select id="image-room" class="select" on:change=on_change>
+                {ROOM.iter().map(|(bytes, label)| view! { <option value=bytes.to_string()>{*label}</option> }).collect_view()}
+            </select>
+        </div>
+        // Last on the page: its text grows once read, and nothing below it can shift.
+        <p role="status" aria-live="polite">{summary}</p>
     }
 }

@@ -1,0 +1,90 @@
+//! What the Buy form checks before it asks the worker: each problem names its field, so the
+//! error summary can link to it and the field can say it inline.
+
+use vitrine_protocol::acceptance::MAX_QUANTITY;
+
+/// The form's fields, by their element ids.
+pub const QUANTITY: &str = "buy-quantity";
+pub const EMAIL: &str = "buy-email";
+
+/// One field's problem, in words a buyer can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// The problems of this input, in the order the fields appear.
+/// `quantity` is 0 when the field does not hold a number.
+pub fn field_errors(quantity: u32, stock: u32, email: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let most = MAX_QUANTITY.min(stock).max(1);
+    match quantity {
+        q if (1..=most).contains(&q) => {}
+        q if q > stock && stock < MAX_QUANTITY => errors.push(FieldError {
+            field: QUANTITY,
+            message: format!("Only {stock} left: choose {}.", range(most)),
+        }),
+        _ => errors.push(FieldError {
+            field: QUANTITY,
+            message: format!("Choose how many editions: {}.", range(most)),
+        }),
+    }
+    let email = email.trim();
+    if !email.is_empty() && !looks_like_email(email) {
+        errors.push(FieldError {
+            field: EMAIL,
+            message: "Enter an email address like name@example.com, or leave it empty.".into(),
+        });
+    }
+    errors
+}
+
+fn range(most: u32) -> String {
+    if most == 1 {
+        "1".into()
+    } else {
+        format!("1 to {most}")
+    }
+}
+
+/// The shape browsers accept for `type=email`, roughly: something@something.something.
+fn looks_like_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else { return false };
+    !local.is_empty()
+        && !email.contains(char::is_whitespace)
+        && domain.split('.').count() >= 2
+        && domain.split('.').all(|part| !part.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_good_purchase_has_no_problems() {
+        assert_eq!(field_errors(2, 5, ""), []);
+        assert_eq!(field_errors(1, 1, " ada@example.org "), []);
+    }
+
+    #[test]
+    fn quantity_is_between_one_and_what_is_left() {
+        let message = |q, stock| field_errors(q, stock, "")[0].message.clone();
+        assert_eq!(message(0, 5), "Choose how many editions: 1 to 5.");
+        assert_eq!(message(0, 20), "Choose how many editions: 1 to 10.");
+        assert_eq!(message(11, 20), "Choose how many editions: 1 to 10.");
+        assert_eq!(message(3, 2), "Only 2 left: choose 1 to 2.");
+        assert_eq!(message(2, 1), "Only 1 left: choose 1.");
+    }
+
+    #[test]
+    fn an_email_is_optional_but_must_be_one() {
+        for bad in
+            ["ada", "ada@", "@example.org", "ada@example", "a da@example.org", "ada@example."]
+        {
+            let errors = field_errors(1, 5, bad);
+            assert_eq!(errors.len(), 1, "{bad}");
+            assert_eq!(errors[0].field, EMAIL);
+        }
+    }
+}
