@@ -3,6 +3,7 @@
 mod buy_form;
 mod heading;
 mod item_card;
+mod item_picture;
 mod picture;
 mod problem;
 mod status_bar;
@@ -11,6 +12,7 @@ mod stepper;
 pub use buy_form::buy_form;
 pub use heading::PageHeading;
 pub use item_card::ItemCard;
+pub use item_picture::ItemPicture;
 pub use picture::{Layout, ResponsiveImage};
 pub use problem::Problem;
 pub use status_bar::StatusBar;

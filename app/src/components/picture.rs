@@ -13,6 +13,8 @@ pub enum Layout {
     Cover,
     /// The picture on an item page.
     Hero,
+    /// A thumbnail beside a line of text (the receipts list).
+    Thumb,
 }
 
 impl Layout {
@@ -25,6 +27,7 @@ impl Layout {
                 "(min-width: 72rem) 24rem, (min-width: 40rem) 50vw, calc(100vw - 2rem)"
             }
             Layout::Hero => "(min-width: 48rem) min(60vw, 42rem), calc(100vw - 2rem)",
+            Layout::Thumb => "4.5rem",
         }
     }
 }

@@ -4,6 +4,7 @@ mod collection;
 mod home;
 mod item;
 mod not_found;
+mod receipt;
 mod receipts;
 mod storage;
 
@@ -11,7 +12,8 @@ pub use collection::CollectionPage;
 pub use home::Home;
 pub use item::ItemPage;
 pub use not_found::NotFound;
-pub use receipts::{ReceiptRoute, ReceiptsRoute};
+pub use receipt::ReceiptRoute;
+pub use receipts::ReceiptsRoute;
 pub use storage::StorageRoute;
 
 use leptos::prelude::*;
