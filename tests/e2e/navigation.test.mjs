@@ -69,6 +69,29 @@ test("a keyboard user buys two editions: Buy, One more, Pay, and the receipt", a
   await page.getByText(/^2 × .+, bought /).waitFor();
 });
 
+test("a gallery sorts by price and shows only what is available, by keyboard", async () => {
+  const page = await ctx.browser.context.newPage();
+  await page.goto(`${ctx.server.base}/c/orbit-studies`);
+  await heading(page, "Orbit Studies").waitFor();
+  const grid = page.getByRole("list", { name: "Works in this collection" });
+  const prices = async () => (await grid.locator(".price").allTextContents()).map((t) => Number(t.split(" ")[0]));
+  const all = (await prices()).length;
+
+  await page.getByLabel("Sort by").selectOption({ label: "Price: low to high" });
+  const sorted = await prices();
+  assert.deepEqual(sorted, [...sorted].sort((a, b) => a - b));
+  assert.ok(await grid.getByText("Sold out").count() > 0, "this gallery has sold-out works");
+
+  await page.getByRole("button", { name: "Available only" }).focus();
+  await page.keyboard.press("Enter");
+  await page.getByRole("button", { name: "Available only", pressed: true }).waitFor();
+  assert.equal(await grid.getByText("Sold out").count(), 0);
+  const left = (await prices()).length;
+  assert.ok(left < all, `${left} of ${all} are available`);
+  await status(page, `${left} works`).waitFor();
+  assert.deepEqual(await prices(), [...await prices()].sort((a, b) => a - b), "still by price");
+});
+
 test("unknown pages and ids show a not-found page with a way home", async () => {
   const page = await ctx.browser.context.newPage();
   for (const path of ["/no/such/page", "/c/no-such-collection", "/i/999999", "/i/not-a-number"]) {

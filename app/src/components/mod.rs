@@ -1,6 +1,7 @@
 //! Small reusable views.
 
 mod buy_form;
+mod gallery;
 mod heading;
 mod item_card;
 mod item_picture;
@@ -10,6 +11,7 @@ mod status_bar;
 mod stepper;
 
 pub use buy_form::buy_form;
+pub use gallery::Gallery;
 pub use heading::PageHeading;
 pub use item_card::ItemCard;
 pub use item_picture::ItemPicture;

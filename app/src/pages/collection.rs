@@ -4,10 +4,7 @@ use vitrine_protocol::Slug;
 
 use super::loading;
 use crate::api::{self, FetchError};
-use crate::components::{ItemCard, PageHeading, Problem};
-
-/// Cards a phone shows before scrolling: two columns, two rows.
-const EAGER_CARDS: usize = 4;
+use crate::components::{Gallery, PageHeading, Problem};
 
 #[component]
 pub fn CollectionPage() -> impl IntoView {
@@ -28,13 +25,7 @@ pub fn CollectionPage() -> impl IntoView {
                     Ok(d) => view! {
                         <PageHeading text=d.collection.title.clone() />
                         <p class="lede">{d.collection.description}</p>
-                        <ul class="grid" aria-label="Works in this collection">
-                            {d.items.into_iter().enumerate().map(|(i, item)| {
-                                // The first screen loads at once (it holds the LCP image); the
-                                // rest wait until they scroll near.
-                                view! { <li><ItemCard item eager=i < EAGER_CARDS /></li> }
-                            }).collect_view()}
-                        </ul>
+                        <Gallery items=d.items label="Works in this collection" />
                     }.into_any(),
                     Err(error) => view! { <Problem error what="collection" /> }.into_any(),
                 }
