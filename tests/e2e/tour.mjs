@@ -15,7 +15,9 @@ export async function purchaseForTour(page, base) {
 /** [name, path, wait until drawn] for every route; `receipt` is a receipt on this device. */
 export const tour = (receipt) => [
   ["home", "/", (p) => heading(p, "Collections").waitFor()],
-  ["collection", "/c/orbit-studies", (p) => heading(p, "Orbit Studies").waitFor()],
+  // The sort and filter controls arrive after the grid: wait for them, so a shift they
+  // caused would be measured.
+  ["collection", "/c/orbit-studies", (p) => p.getByLabel("Sort by").waitFor()],
   ["item", "/i/201", (p) => p.getByRole("button", { name: /^Buy · / }).waitFor()],
   ["sold-out-item", "/i/105", (p) => p.getByText("Sold out", { exact: true }).first().waitFor()],
   ["buy-sheet", "/i/201", (p) => openBuySheet(p)],

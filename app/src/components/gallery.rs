@@ -1,5 +1,3 @@
-use std::cmp::Reverse;
-
 use leptos::prelude::*;
 use vitrine_protocol::ItemSummary;
 
@@ -34,24 +32,90 @@ const SORTS: [(Sort, &str, &str); 5] = [
 pub fn arrange(items: &[ItemSummary], sort: Sort, available_only: bool) -> Vec<ItemSummary> {
     let mut out: Vec<ItemSummary> =
         items.iter().filter(|i| !available_only || i.stock > 0).cloned().collect();
-    let price = |i: &ItemSummary| (i.price.currency.code(), i.price.amount_minor);
-    match sort {
-        Sort::Featured => {}
-        Sort::PriceLow => out.sort_by_key(price),
-        Sort::PriceHigh => out.sort_by_key(|i| Reverse(price(i))),
-        Sort::Newest => out.sort_by_key(|i| Reverse(i.id)),
-        Sort::MostAvailable => out.sort_by_key(|i| Reverse(i.stock)),
+    // One key function (so one instantiation of the sort: each distinct closure would add its
+    // own copy of the sort to the first-load wasm); the sort is stable, so ties keep the
+    // collection's order.
+    let key = |i: &ItemSummary| -> (&'static str, i64) {
+        let (currency, amount) = (i.price.currency.code(), i.price.amount_minor);
+        match sort {
+            Sort::Featured => ("", 0),
+            Sort::PriceLow => (currency, amount),
+            Sort::PriceHigh => (currency, amount.saturating_neg()),
+            Sort::Newest => ("", i.id.get().saturating_neg()),
+            Sort::MostAvailable => ("", -i64::from(i.stock)),
+        }
+    };
+    if sort != Sort::Featured {
+        out.sort_by_key(key);
     }
     out
 }
 
-/// A collection's works: image first, sorted and filtered on the device (works offline).
+/// Put the grid's cards (`<li data-item>`) in `order`, hiding the others. The cards are
+/// moved, not rebuilt: DOM order stays the reading and tab order, and a reactive keyed list
+/// would have cost ~10 KB of first-load wasm (measured) for a sort select.
+fn show_in_order(list: &web_sys::Element, order: &[ItemSummary]) {
+    let cards = list.children();
+    let mut by_id = Vec::with_capacity(cards.length() as usize);
+    for i in 0..cards.length() {
+        if let Some(card) = cards.item(i) {
+            by_id.push((card.get_attribute("data-item").unwrap_or_default(), card));
+        }
+    }
+    for (_, card) in &by_id {
+        let _ = card.set_attribute("hidden", "");
+    }
+    for item in order {
+        let id = item.id.to_string();
+        if let Some((_, card)) = by_id.iter().find(|(key, _)| *key == id) {
+            let _ = card.remove_attribute("hidden");
+            let _ = list.append_child(card);
+        }
+    }
+}
+
+/// A collection's works, image first. The grid is drawn at once; its sort and filter controls
+/// arrive as a lazy part (they cost ~8 KB of wasm, measured, which the first load does not
+/// pay) into a box kept for them, so nothing shifts when they come.
 #[component]
 pub fn Gallery(items: Vec<ItemSummary>, #[prop(into)] label: String) -> impl IntoView {
+    let grid = NodeRef::<leptos::html::Ul>::new();
+    let all = items.clone();
+    let tools = Suspend::new(async move { gallery_tools(all, grid).await });
+    view! {
+        <div class="gallery-tools">
+            <Suspense fallback=|| ()>{tools}</Suspense>
+        </div>
+        <ul class="grid" aria-label=label node_ref=grid>
+            {items.into_iter().enumerate().map(|(i, item)| {
+                let key = item.id.to_string();
+                // The first screen loads at once (it holds the LCP image); the rest wait
+                // until they scroll near.
+                view! { <li data-item=key><ItemCard item eager=i < EAGER_CARDS /></li> }
+            }).collect_view()}
+        </ul>
+    }
+}
+
+/// The sort and filter controls, loaded on demand.
+#[leptos::lazy]
+fn gallery_tools(items: Vec<ItemSummary>, grid: NodeRef<leptos::html::Ul>) -> AnyView {
+    view! { <GalleryTools items grid /> }.into_any()
+}
+
+#[component]
+fn GalleryTools(items: Vec<ItemSummary>, grid: NodeRef<leptos::html::Ul>) -> impl IntoView {
     let sort = RwSignal::new(Sort::Featured);
     let available_only = RwSignal::new(false);
-    let shown = Memo::new(move |_| arrange(&items, sort.get(), available_only.get()));
-    let count = move || match shown.with(Vec::len) {
+    let shown = RwSignal::new(items.len());
+    Effect::new(move |_| {
+        let order = arrange(&items, sort.get(), available_only.get());
+        shown.set(order.len());
+        if let Some(list) = grid.get_untracked() {
+            show_in_order(&list, &order);
+        }
+    });
+    let count = move || match shown.get() {
         1 => "1 work".to_owned(),
         n => format!("{n} works"),
     };
@@ -62,29 +126,18 @@ pub fn Gallery(items: Vec<ItemSummary>, #[prop(into)] label: String) -> impl Int
         }
     };
     view! {
-        <div class="gallery-tools">
-            <div class="field">
-                <label for="gallery-sort">"Sort by"</label>
-                <select id="gallery-sort" class="select" on:change=on_sort>
-                    {SORTS.iter().map(|(_, key, text)| view! { <option value=*key>{*text}</option> }).collect_view()}
-                </select>
-            </div>
-            <button type="button" class="btn btn-secondary"
-                aria-pressed=move || available_only.get().to_string()
-                on:click=move |_| available_only.update(|on| *on = !*on)>
-                "Available only"
-            </button>
-            <p role="status" class="count">{count}</p>
+        <div class="field">
+            <label for="gallery-sort">"Sort by"</label>
+            <select id="gallery-sort" class="select" on:change=on_sort>
+                {SORTS.iter().map(|(_, key, text)| view! { <option value=*key>{*text}</option> }).collect_view()}
+            </select>
         </div>
-        <ul class="grid" aria-label=label>
-            <For each=move || shown.get().into_iter().enumerate()
-                key=|(i, item)| (*i, item.id)
-                children=move |(i, item)| view! {
-                    // The first screen loads at once (it holds the LCP image); the rest wait
-                    // until they scroll near.
-                    <li><ItemCard item eager=i < EAGER_CARDS /></li>
-                } />
-        </ul>
+        <button type="button" class="btn btn-secondary"
+            aria-pressed=move || available_only.get().to_string()
+            on:click=move |_| available_only.update(|on| *on = !*on)>
+            "Available only"
+        </button>
+        <p role="status" class="count">{count}</p>
     }
 }
 
