@@ -3,7 +3,7 @@
 
 use rexie::Rexie;
 use vitrine_protocol::device::{
-    check_purchase, Purchase, Receipt, ReceiptStatus, Refusal, WorkerReply,
+    check_purchase, Purchase, Receipt, ReceiptStatus, Refusal, Step, WorkerReply,
 };
 use vitrine_protocol::signing::{SecretKey, Signed};
 use vitrine_protocol::{Currency, Format, Intent, Quote, UnixMillis};
@@ -100,6 +100,7 @@ fn sign_purchase(
         suggested_actions: Vec::new(),
         signature: intent.signature,
         updated_at: None,
+        steps: vec![Step { status: ReceiptStatus::Waiting, at: now }],
     };
     let entry = OutboxEntry {
         id,
@@ -130,6 +131,7 @@ mod tests {
             suggested_actions: Vec::new(),
             signature: vitrine_protocol::signing::Signature([0; 64]),
             updated_at: None,
+            steps: Vec::new(),
         }
     }
 

@@ -158,9 +158,8 @@ async fn send_pass(force: bool) -> Result<bool, DbError> {
             }
             Outcome::Exists => {
                 device_db::accept(&db, &entry, |r| {
-                    r.status = ReceiptStatus::Held;
+                    r.set_status(ReceiptStatus::Held, now);
                     r.reason = Some(EXISTS.to_owned());
-                    r.updated_at = Some(now);
                 })
                 .await?;
                 notify::receipt_changed(entry.id).await;
@@ -193,9 +192,8 @@ const EXISTS: &str =
     "An order with this receipt number already exists; this receipt follows that order's state.";
 
 fn reject(receipt: &mut Receipt, message: String, now: UnixMillis) {
-    receipt.status = ReceiptStatus::Rejected;
+    receipt.set_status(ReceiptStatus::Rejected, now);
     receipt.reason = Some(message);
-    receipt.updated_at = Some(now);
 }
 
 /// Follow held orders for a short while (sandbox cards settle in seconds); later checks come
@@ -263,8 +261,7 @@ async fn refresh_round(db: &Rexie) -> Result<(usize, bool), DbError> {
                         ..entry
                     };
                     device_db::save_entry(db, &again).await?;
-                    receipt.status = ReceiptStatus::Waiting;
-                    receipt.updated_at = Some(now);
+                    receipt.set_status(ReceiptStatus::Waiting, now);
                     device_db::save_receipt(db, &receipt).await?;
                     notify::receipt_changed(receipt.id).await;
                     lost = true;

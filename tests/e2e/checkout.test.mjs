@@ -34,6 +34,10 @@ test("bought while the shop is down, sent when it is back, with no click", () =>
   await heading(page, "Receipt").waitFor();
   await status(page, "Status: Waiting to send").waitFor();
   await page.getByText(/^1 × .+, bought .+: Waiting to send\.$/).waitFor();
+  // The timeline: saved, not yet sent.
+  const step = (text) => page.getByRole("listitem").filter({ hasText: text });
+  await step("Saved on this phone (done)").waitFor();
+  await step("Sent (not yet)").waitFor();
 
   // The receipt is listed, and survives a reload while offline (it lives in IndexedDB).
   await page.getByRole("link", { name: "All receipts" }).click();
@@ -43,6 +47,7 @@ test("bought while the shop is down, sent when it is back, with no click", () =>
 
   await s.restart();
   await status(page, "Status: Paid").waitFor({ timeout: SETTLED });
+  for (const done of ["Sent (done)", "Stock held (done)", "Paid (done)"]) await step(done).waitFor();
 
   const order = await getJson(s.direct(), `/api/v1/orders/${id}`);
   assert.equal(order.status, 200);

@@ -5,7 +5,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use leptos_router::{lazy_route, LazyRoute};
 use vitrine_protocol::device::{Receipt, ReceiptStatus};
-use vitrine_protocol::{IntentId, SuggestedAction};
+use vitrine_protocol::{IntentId, SuggestedAction, UnixMillis};
 
 use super::receipts::{status_class, use_receipts, when};
 use crate::components::{ItemPicture, Layout, PageHeading};
@@ -91,6 +91,16 @@ fn ReceiptDetail(r: Receipt) -> impl IntoView {
         <article class="receipt">
             <ItemPicture item layout=Layout::Card />
             <p class="summary">{sentence}</p>
+            <h2>"Progress"</h2>
+            <ol class="timeline">
+                {milestones(&r).into_iter().map(|m| view! {
+                    <li class:reached=m.reached>
+                        {m.label}
+                        <span class="visually-hidden">{if m.reached { " (done)" } else { " (not yet)" }}</span>
+                        {m.at.map(|at| view! { <span class="when">{when(at)}</span> })}
+                    </li>
+                }).collect_view()}
+            </ol>
             <dl class="facts">
                 <dt>"Item"</dt><dd><A href=routes::item(item) attr:class="link">{title}</A></dd>
                 <dt>"Quantity"</dt><dd>{r.quantity}</dd>
@@ -110,6 +120,39 @@ fn ReceiptDetail(r: Receipt) -> impl IntoView {
             {waiting.then(|| view! { <p class="note">{waiting_note(has_background_sync())}</p> })}
         </article>
     }
+}
+
+/// One line of a receipt's timeline.
+#[derive(Debug, PartialEq, Eq)]
+struct Milestone {
+    label: &'static str,
+    at: Option<UnixMillis>,
+    reached: bool,
+}
+
+/// Saved on this phone → Sent → Stock held → Paid, each with its time once reached; an order
+/// that ends otherwise ends its timeline with that outcome.
+fn milestones(r: &Receipt) -> Vec<Milestone> {
+    use ReceiptStatus::{Conflict, Declined, Expired, Held, Paid, Rejected, Waiting};
+    let step = |label, at, reached| Milestone { label, at, reached };
+    let sent = r.reached(&[Held, Paid, Conflict, Declined, Expired, Rejected]);
+    let held = r.reached(&[Held]).or(r.reached(&[Paid]));
+    let mut out = vec![
+        step("Saved on this phone", Some(r.created_at), true),
+        step("Sent", sent, r.status != Waiting),
+    ];
+    match r.status {
+        Waiting | Held | Paid => {
+            out.push(step("Stock held", held, matches!(r.status, Held | Paid)));
+            out.push(step("Paid", r.reached(&[Paid]), r.status == Paid));
+        }
+        Declined | Expired => {
+            out.push(step("Stock held", r.reached(&[Held]), true));
+            out.push(step(r.status.label(), r.reached(&[r.status]), true));
+        }
+        Conflict | Rejected => out.push(step(r.status.label(), r.reached(&[r.status]), true)),
+    }
+    out
 }
 
 /// What happens to a purchase saved offline. Without Background Sync (Firefox, Safari) the
@@ -154,7 +197,75 @@ fn action(a: SuggestedAction) -> Option<impl IntoView> {
 
 #[cfg(test)]
 mod tests {
+    use vitrine_protocol::signing::Signature;
+    use vitrine_protocol::{Currency, ItemId, Money};
+
     use super::*;
+
+    fn receipt() -> Receipt {
+        Receipt {
+            id: "01890a5d-ac96-774b-bcce-b302099a8057".parse().unwrap(),
+            item: ItemId::try_from(1).unwrap(),
+            title: "Neap".into(),
+            quantity: 1,
+            total: Money { amount_minor: 100, currency: Currency::EUR },
+            created_at: UnixMillis(10),
+            status: ReceiptStatus::Waiting,
+            reason: None,
+            suggested_actions: Vec::new(),
+            signature: Signature([0; 64]),
+            updated_at: None,
+            steps: Vec::new(),
+        }
+    }
+
+    fn lines(r: &Receipt) -> Vec<(&'static str, Option<i64>, bool)> {
+        milestones(r).into_iter().map(|m| (m.label, m.at.map(|t| t.0), m.reached)).collect()
+    }
+
+    #[test]
+    fn the_timeline_fills_in_as_the_order_moves() {
+        let mut r = receipt();
+        r.set_status(ReceiptStatus::Waiting, UnixMillis(10));
+        assert_eq!(
+            lines(&r),
+            [
+                ("Saved on this phone", Some(10), true),
+                ("Sent", None, false),
+                ("Stock held", None, false),
+                ("Paid", None, false)
+            ]
+        );
+        r.set_status(ReceiptStatus::Held, UnixMillis(20));
+        r.set_status(ReceiptStatus::Paid, UnixMillis(30));
+        assert_eq!(
+            lines(&r),
+            [
+                ("Saved on this phone", Some(10), true),
+                ("Sent", Some(20), true),
+                ("Stock held", Some(20), true),
+                ("Paid", Some(30), true)
+            ]
+        );
+    }
+
+    #[test]
+    fn an_order_that_ends_otherwise_says_how() {
+        let mut r = receipt();
+        r.set_status(ReceiptStatus::Conflict, UnixMillis(20));
+        assert_eq!(lines(&r)[2], ("Needs your attention", Some(20), true));
+        assert_eq!(lines(&r).len(), 3);
+        let mut r = receipt();
+        r.set_status(ReceiptStatus::Held, UnixMillis(20));
+        r.set_status(ReceiptStatus::Declined, UnixMillis(25));
+        assert_eq!(
+            lines(&r)[2..],
+            [
+                ("Stock held", Some(20), true),
+                ("Payment declined — nothing charged", Some(25), true)
+            ]
+        );
+    }
 
     #[test]
     fn without_background_sync_the_buyer_is_asked_to_come_back() {

@@ -12,7 +12,7 @@ use crate::{Buyer, IntentId, ItemId, Money, Payment, Quote};
 mod receipt;
 
 pub use crate::acceptance::{check_purchase, Refusal, MAX_QUANTITY};
-pub use receipt::{Receipt, ReceiptStatus};
+pub use receipt::{Receipt, ReceiptStatus, Step};
 
 // Messages are externally tagged: internally tagged enums buffer through serde's `Content`,
 // which costs the page's first load kilobytes of wasm.

@@ -83,15 +83,39 @@ pub struct Receipt {
     pub signature: Signature,
     /// When the worker last heard from the server about it.
     pub updated_at: Option<UnixMillis>,
+    /// Each status the receipt has had and when it began, oldest first: the receipt's
+    /// timeline. Receipts saved before this field start empty.
+    #[serde(default)]
+    pub steps: Vec<Step>,
+}
+
+/// A status a receipt took on, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    pub status: ReceiptStatus,
+    pub at: UnixMillis,
 }
 
 impl Receipt {
     /// Take the server's view of the order.
     pub fn apply(&mut self, order: &Order, now: UnixMillis) {
-        self.status = order.state.into();
+        self.set_status(order.state.into(), now);
         self.reason = order.reason.clone();
         self.suggested_actions = order.suggested_actions.clone();
+    }
+
+    /// Move to `status` at `now`; a new status is a new step of the timeline.
+    pub fn set_status(&mut self, status: ReceiptStatus, now: UnixMillis) {
+        if self.steps.last().map(|s| s.status) != Some(status) {
+            self.steps.push(Step { status, at: now });
+        }
+        self.status = status;
         self.updated_at = Some(now);
+    }
+
+    /// When the receipt first took on one of `statuses`.
+    pub fn reached(&self, statuses: &[ReceiptStatus]) -> Option<UnixMillis> {
+        self.steps.iter().find(|s| statuses.contains(&s.status)).map(|s| s.at)
     }
 
     /// The status in words, with the reason when there is one.
