@@ -220,21 +220,17 @@ pub fn accept(
     }
     let currency = quote.price.currency;
     let limit = cert.limit(currency).ok_or(Refusal::CurrencyNotAllowed(currency))?;
-    let total = quote
-        .price
-        .amount_minor
-        .checked_mul(i64::from(quantity))
-        .ok_or(Refusal::InvalidQuantity { max })?;
-    if total > limit.max_per_intent_minor {
+    let total = quote.price.times(quantity).ok_or(Refusal::InvalidQuantity { max })?;
+    if total.amount_minor > limit.max_per_intent_minor {
         return Err(Refusal::OverPerIntent {
-            total: Money { amount_minor: total, currency },
+            total,
             limit: Money { amount_minor: limit.max_per_intent_minor, currency },
         });
     }
     if device_time < now.minus(cert.offline_window()) {
         return Err(Refusal::Late);
     }
-    Ok(Money { amount_minor: total, currency })
+    Ok(total)
 }
 
 /// Whether `total` fits the outstanding limit next to `outstanding_minor` (this device's

@@ -140,9 +140,7 @@ pub struct Intent {
 impl Intent {
     /// Total price: quantity × quoted price, or `None` on overflow.
     pub fn total(&self) -> Option<Money> {
-        let price = self.quote.body.price;
-        let amount = price.amount_minor.checked_mul(i64::from(self.quantity))?;
-        Some(Money { amount_minor: amount, currency: price.currency })
+        self.quote.body.price.times(self.quantity)
     }
 
     /// The key that must have signed this intent.

@@ -41,6 +41,14 @@ pub struct Money {
     pub currency: Currency,
 }
 
+impl Money {
+    /// `quantity` of this amount, or `None` if it does not fit.
+    pub fn times(self, quantity: u32) -> Option<Money> {
+        let amount_minor = self.amount_minor.checked_mul(i64::from(quantity))?;
+        Some(Money { amount_minor, currency: self.currency })
+    }
+}
+
 impl fmt::Display for Money {
     /// Formats as `12.50 EUR`: unambiguous for every locale and screen reader.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -53,14 +53,7 @@ async fn load(url: &str, requests: &[(String, String)], concurrency: usize) -> R
             let client = client.clone();
             async move {
                 let t = Instant::now();
-                let res = client
-                    .post(url)
-                    .header("content-type", "application/json")
-                    .header(IDEMPOTENCY_KEY, key)
-                    .body(body.clone())
-                    .send()
-                    .await
-                    .unwrap();
+                let res = post_intent(&client, url, key, body).await.unwrap();
                 assert_eq!(res.status(), 201, "{}", res.text().await.unwrap_or_default());
                 res.bytes().await.unwrap();
                 t.elapsed()
@@ -70,6 +63,22 @@ async fn load(url: &str, requests: &[(String, String)], concurrency: usize) -> R
         .collect()
         .await;
     Run { elapsed: start.elapsed(), latencies }
+}
+
+/// One intent POST, as a device sends it.
+async fn post_intent(
+    client: &reqwest::Client,
+    url: &str,
+    key: &str,
+    body: &str,
+) -> reqwest::Result<reqwest::Response> {
+    client
+        .post(url)
+        .header("content-type", "application/json")
+        .header(IDEMPOTENCY_KEY, key)
+        .body(body.to_owned())
+        .send()
+        .await
 }
 
 async fn vitrine(n: usize) -> (String, Vec<(String, String)>, tempfile::TempDir) {

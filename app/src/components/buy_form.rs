@@ -4,7 +4,7 @@ use leptos_router::hooks::use_navigate;
 use vitrine_protocol::acceptance::MAX_QUANTITY;
 use vitrine_protocol::device::Purchase;
 use vitrine_protocol::signing::Signed;
-use vitrine_protocol::{sandbox, Buyer, IntentId, ItemId, Money, Payment, Quote};
+use vitrine_protocol::{sandbox, Buyer, IntentId, ItemId, Payment, Quote};
 use web_sys::HtmlDialogElement;
 
 use crate::components::Stepper;
@@ -35,11 +35,6 @@ fn new_purchase_id() -> Option<IntentId> {
 #[leptos::lazy]
 pub fn buy_form(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) -> AnyView {
     view! { <BuyForm item title quote stock /> }.into_any()
-}
-
-fn times(price: Money, quantity: u32) -> Option<Money> {
-    let amount_minor = price.amount_minor.checked_mul(i64::from(quantity))?;
-    Some(Money { amount_minor, currency: price.currency })
 }
 
 fn show(sheet: NodeRef<leptos::html::Dialog>, open: bool) {
@@ -171,7 +166,7 @@ fn BuyForm(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) -> imp
         });
     };
     let pay_label = move || {
-        let total = times(price, quantity.get().max(1)).unwrap_or(price);
+        let total = price.times(quantity.get().max(1)).unwrap_or(price);
         match (busy.get(), is_online()) {
             (true, _) => "Saving…".to_owned(),
             (false, true) => format!("Pay {total}"),

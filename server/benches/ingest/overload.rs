@@ -6,7 +6,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use vitrine_server::IDEMPOTENCY_KEY;
 
 /// Most requests the client keeps in flight (its sockets); beyond, a send is skipped
 /// and counted, so the offered rate reported is the real one.
@@ -57,13 +56,7 @@ pub async fn run(capacity: f64) {
         let (key, body) = (key.clone(), body.clone());
         handles.push(tokio::spawn(async move {
             let t = Instant::now();
-            let sent = client
-                .post(&url)
-                .header("content-type", "application/json")
-                .header(IDEMPOTENCY_KEY, &key)
-                .body(body.clone())
-                .send()
-                .await;
+            let sent = super::post_intent(&client, &url, &key, &body).await;
             let mut tally = tally.lock().unwrap();
             match sent {
                 Ok(res) => {
@@ -150,14 +143,7 @@ async fn load_lenient(
         .map(|(key, body)| {
             let client = client.clone();
             async move {
-                let res = client
-                    .post(url)
-                    .header("content-type", "application/json")
-                    .header(IDEMPOTENCY_KEY, key)
-                    .body(body.clone())
-                    .send()
-                    .await;
-                match res {
+                match super::post_intent(&client, url, key, body).await {
                     Ok(r) if r.status() == 201 => None,
                     Ok(r) => {
                         let wait = r

@@ -17,10 +17,12 @@ use crate::demo::NewCatalog;
 #[derive(Clone)]
 pub struct SqliteStorage {
     pub(super) pool: SqlitePool,
-    /// One write transaction at a time in this process. SQLite allows one anyway, but a
-    /// connection that finds the lock taken waits in its busy handler with growing sleeps
-    /// (1, 2, 5, 10, 15… ms): that put tens of milliseconds into ingest's p99 whenever the
-    /// settler held the lock. This queue hands the lock over the moment it is free, in turn.
+    /// One write transaction at a time for the order writer and the settler (every write of
+    /// theirs goes through `begin_write`; start-up and catalog seeding do not need it).
+    /// SQLite allows one anyway, but a connection that finds the lock taken waits in its busy
+    /// handler with growing sleeps (1, 2, 5, 10, 15… ms): that put tens of milliseconds into
+    /// ingest's p99 whenever the settler held the lock. This queue hands the lock over the
+    /// moment it is free, in turn.
     write_gate: Arc<Mutex<()>>,
 }
 

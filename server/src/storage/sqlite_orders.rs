@@ -1,7 +1,7 @@
 //! The order tables in SQLite: SQL only; the rules live in `domain::orders`.
 
 use async_trait::async_trait;
-use sqlx::{FromRow, QueryBuilder, SqliteConnection};
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
 use vitrine_protocol::signing::PublicKey;
 use vitrine_protocol::{Currency, IntentId, ItemId, KeyId, Money, OrderState, UnixMillis};
 
@@ -144,6 +144,21 @@ pub(super) async fn ledger(
 /// The writer's batch: one `BEGIN IMMEDIATE` transaction.
 struct SqliteIngest(WriteTx);
 
+/// `head` followed by ` (?, ?, …)` with each of `values` bound.
+fn in_list<'a, T>(head: &str, values: impl Iterator<Item = T>) -> QueryBuilder<'a, Sqlite>
+where
+    T: 'a + sqlx::Encode<'a, Sqlite> + sqlx::Type<Sqlite> + Send,
+{
+    let mut q = QueryBuilder::new(head);
+    q.push(" (");
+    let mut list = q.separated(", ");
+    for value in values {
+        list.push_bind(value);
+    }
+    list.push_unseparated(")");
+    q
+}
+
 #[async_trait]
 impl IngestTx for SqliteIngest {
     async fn answers(
@@ -153,14 +168,10 @@ impl IngestTx for SqliteIngest {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q = QueryBuilder::new(
-            "SELECT id, request_hash, response_status, response_body FROM orders WHERE id IN (",
+        let mut q = in_list(
+            "SELECT id, request_hash, response_status, response_body FROM orders WHERE id IN",
+            ids.iter().map(IntentId::to_string),
         );
-        let mut list = q.separated(", ");
-        for id in ids {
-            list.push_bind(id.to_string());
-        }
-        list.push_unseparated(")");
         let rows: Vec<(String, Vec<u8>, i64, String)> =
             q.build_query_as().fetch_all(&mut *self.0.tx).await?;
         rows.into_iter()
@@ -180,15 +191,11 @@ impl IngestTx for SqliteIngest {
             return Ok(Vec::new());
         }
         // Kept by the triggers of migration 0004.
-        let mut q = QueryBuilder::new(
+        let mut q = in_list(
             "SELECT device_key, currency, amount_minor FROM device_outstanding
-             WHERE device_key IN (",
+             WHERE device_key IN",
+            devices.iter().map(|d| d.0.to_vec()),
         );
-        let mut list = q.separated(", ");
-        for device in devices {
-            list.push_bind(device.0.to_vec());
-        }
-        list.push_unseparated(")");
         let rows: Vec<(Vec<u8>, String, i64)> =
             q.build_query_as().fetch_all(&mut *self.0.tx).await?;
         rows.into_iter()
@@ -202,12 +209,8 @@ impl IngestTx for SqliteIngest {
         if items.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q = QueryBuilder::new("SELECT id, stock FROM items WHERE id IN (");
-        let mut list = q.separated(", ");
-        for item in items {
-            list.push_bind(item.get());
-        }
-        list.push_unseparated(")");
+        let mut q =
+            in_list("SELECT id, stock FROM items WHERE id IN", items.iter().map(|i| i.get()));
         let rows: Vec<(i64, i64)> = q.build_query_as().fetch_all(&mut *self.0.tx).await?;
         rows.into_iter()
             .map(|(id, stock)| {

@@ -323,14 +323,15 @@ impl SettlementStore for SqliteStorage {
     }
 
     async fn to_review(&self, id: &str, code: &str, now: UnixMillis) -> Result<(), StorageError> {
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE orders SET review_code = ?, next_settle_at = NULL, updated_at = ? WHERE id = ?",
         )
         .bind(code)
         .bind(now.0)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx.tx)
         .await?;
-        Ok(())
+        tx.commit().await
     }
 }
