@@ -8,6 +8,7 @@ mod connectivity;
 mod pages;
 mod placeholder;
 pub mod routes;
+mod search;
 mod worker;
 
 use leptos::prelude::*;
@@ -16,7 +17,10 @@ use leptos_router::path;
 
 use components::StatusBar;
 use leptos_router::Lazy;
-use pages::{CollectionPage, Home, ItemPage, NotFound, ReceiptRoute, ReceiptsRoute, StorageRoute};
+use pages::{
+    CollectionPage, Home, ItemPage, NotFound, ReceiptRoute, ReceiptsRoute, SearchRoute,
+    StorageRoute,
+};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -27,6 +31,7 @@ pub fn App() -> impl IntoView {
             <header class="site">
                 <A href=routes::HOME attr:class="brand link">"Vitrine"</A>
                 <nav aria-label="Site">
+                    <A href=routes::SEARCH attr:class="link">"Search"</A>
                     <A href=routes::RECEIPTS attr:class="link">"Receipts"</A>
                     <A href=routes::STORAGE attr:class="link">"Storage"</A>
                 </nav>
@@ -40,6 +45,7 @@ pub fn App() -> impl IntoView {
                     // Checkout views load on demand (a wasm split), not with the first page.
                     <Route path=path!("/receipts") view={Lazy::<ReceiptsRoute>::new()} />
                     <Route path=path!("/storage") view={Lazy::<StorageRoute>::new()} />
+                    <Route path=path!("/search") view={Lazy::<SearchRoute>::new()} />
                     <Route path=path!("/receipts/:id") view={Lazy::<ReceiptRoute>::new()} />
                 </Routes>
             </main>

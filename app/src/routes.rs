@@ -21,6 +21,9 @@ pub const RECEIPTS: &str = "/receipts";
 /// What the device keeps offline, and the room images may take.
 pub const STORAGE: &str = "/storage";
 
+/// Search across the whole catalog; `?q=` holds the query.
+pub const SEARCH: &str = "/search";
+
 /// One receipt.
 pub fn receipt(id: IntentId) -> String {
     format!("/receipts/{id}")

@@ -51,6 +51,10 @@ pub struct ItemSummary {
     pub thumb: ImageRef,
     /// Text that describes the image for people who cannot see it.
     pub alt: String,
+    /// Longer description of the work. In gallery answers too, so the catalog the worker saves
+    /// at install is enough to search offline; catalogs saved before it read as empty.
+    #[serde(default)]
+    pub description: String,
     /// The image in every size, when the image pipeline has run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub picture: Option<Picture>,
@@ -76,8 +80,6 @@ pub struct Item {
     pub collection: Slug,
     /// Title of that collection, for breadcrumbs.
     pub collection_title: String,
-    /// Longer description of the work.
-    pub description: String,
     /// Total editions minted.
     pub edition_size: u32,
     /// Full-size original.

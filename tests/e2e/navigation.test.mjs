@@ -98,6 +98,50 @@ test("a gallery sorts by price and shows only what is available, by keyboard", a
   await ascending();
 });
 
+test("a keyboard user searches the whole catalog as they type, and Back keeps the results", async () => {
+  const page = await ctx.browser.context.newPage();
+  await page.goto(`${ctx.server.base}/`);
+  await heading(page, "Collections").waitFor();
+  await tabTo(page, "Search");
+  await page.keyboard.press("Enter");
+  await heading(page, "Search").waitFor();
+  assert.equal(await page.title(), "Search · Vitrine");
+
+  // Focus is on the heading; the search box is next.
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "search-q");
+  const box = page.getByRole("searchbox", { name: "Search the catalog" });
+  // Results follow each keystroke: a broad prefix first, then the one work.
+  await page.keyboard.type("peri");
+  await status(page, /^\d+ works? match(es)? “peri”\.$/).waitFor();
+  await page.keyboard.type("helion");
+  await status(page, "1 work matches “perihelion”.").waitFor();
+  const results = page.getByRole("list", { name: "Search results" });
+  assert.deepEqual(await results.getByRole("heading").allTextContents(), ["Perihelion"]);
+
+  // A collection's name finds its works (title, artist, collection and description are all
+  // searched), and a query nothing matches says so.
+  await box.fill("");
+  await page.keyboard.type("orbit studies");
+  await status(page, /^\d+ works match “orbit studies”\.$/).waitFor();
+  assert.ok(await results.getByRole("listitem").count() >= 10);
+  await page.keyboard.press("Control+A");
+  await page.keyboard.type("zzzz");
+  await status(page, "No works match “zzzz”.").waitFor();
+  assert.equal(await results.getByRole("listitem").count(), 0);
+
+  await box.fill("");
+  await page.keyboard.type("perihelion");
+  await status(page, "1 work matches “perihelion”.").waitFor();
+  await tabTo(page, "Perihelion");
+  await page.keyboard.press("Enter");
+  await heading(page, "Perihelion").waitFor();
+  await page.goBack();
+  await heading(page, "Search").waitFor();
+  assert.equal(await box.inputValue(), "perihelion");
+  await status(page, "1 work matches “perihelion”.").waitFor();
+});
+
 test("unknown pages and ids show a not-found page with a way home", async () => {
   const page = await ctx.browser.context.newPage();
   for (const path of ["/no/such/page", "/c/no-such-collection", "/i/999999", "/i/not-a-number"]) {
@@ -105,6 +149,15 @@ test("unknown pages and ids show a not-found page with a way home", async () => 
     await heading(page, "Not found").waitFor();
     assert.equal(await page.title(), "Not found · Vitrine", path);
   }
+  // The not-found page offers search: a mistyped link still leads to the work.
+  await page.getByRole("searchbox", { name: "Search the catalog" }).fill("perihelion");
+  await page.keyboard.press("Enter");
+  await heading(page, "Search").waitFor();
+  assert.equal(new URL(page.url()).search, "?q=perihelion");
+  await status(page, "1 work matches “perihelion”.").waitFor();
+
+  await page.goBack();
+  await heading(page, "Not found").waitFor();
   await page.getByRole("link", { name: "Browse the collections" }).click();
   await heading(page, "Collections").waitFor();
 });

@@ -51,4 +51,12 @@ test("browse, lose the server, and deep links still render offline", async () =>
   await offline.getByText("It will load as soon as you are back online").waitFor();
   assert.equal(await offline.title(), "Not available offline · Vitrine");
   await status(offline, "Offline: showing saved copies").waitFor();
+
+  // Search works offline over the whole saved catalog, collections never opened included.
+  await offline.goto(`${ctx.server.base}/search`);
+  await heading(offline, "Search").waitFor();
+  await offline.getByRole("searchbox", { name: "Search the catalog" }).pressSequentially("tidal");
+  await status(offline, /^\d+ works match “tidal”\.$/).waitFor();
+  const found = offline.getByRole("list", { name: "Search results" }).getByRole("listitem");
+  assert.ok(await found.count() >= 10, "every Tidal Glass work is found");
 });

@@ -24,5 +24,6 @@ export const tour = (receipt) => [
   ["receipts", "/receipts", (p) => p.getByRole("link", { name: /^1 × / }).waitFor()],
   ["receipt", `/receipts/${receipt}`, (p) => status(p, /^Status: /).waitFor()],
   ["storage", "/storage", (p) => p.getByText(/^Images kept for offline use/).waitFor()],
+  ["search", "/search?q=orbit", (p) => status(p, /works match “orbit”/).waitFor()],
   ["not-found", "/no/such/page", (p) => heading(p, "Not found").waitFor()],
 ];

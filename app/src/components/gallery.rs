@@ -156,6 +156,7 @@ mod tests {
             stock,
             thumb: ImageRef { url: "/x.jpg".into(), width: 1, height: 1 },
             alt: String::new(),
+            description: String::new(),
             picture: None,
         }
     }

@@ -7,6 +7,7 @@ mod item_card;
 mod item_picture;
 mod picture;
 mod problem;
+mod search_form;
 mod status_bar;
 mod stepper;
 
@@ -17,5 +18,6 @@ pub use item_card::ItemCard;
 pub use item_picture::ItemPicture;
 pub use picture::{Layout, ResponsiveImage};
 pub use problem::Problem;
+pub use search_form::SearchForm;
 pub use status_bar::StatusBar;
 pub use stepper::Stepper;

@@ -1,13 +1,14 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::PageHeading;
+use super::{PageHeading, SearchForm};
 use crate::api::FetchError;
 use crate::routes;
 
 /// What to show instead of a page whose data could not be loaded: never a blank screen.
 #[component]
 pub fn Problem(error: FetchError, #[prop(into)] what: String) -> impl IntoView {
+    let offer_search = error == FetchError::NotFound;
     let (heading, body) = match error {
         FetchError::Offline => (
             "Not available offline".to_owned(),
@@ -27,6 +28,7 @@ pub fn Problem(error: FetchError, #[prop(into)] what: String) -> impl IntoView {
         <section class="problem">
             <PageHeading text=heading />
             <p>{body}</p>
+            {offer_search.then(|| view! { <SearchForm /> })}
             <p>
                 <A href=routes::HOME attr:class="btn btn-secondary">"Browse the collections"</A>
             </p>

@@ -80,7 +80,7 @@ fn ItemDetail(item: Item) -> impl IntoView {
                     <dt>"Edition"</dt>
                     <dd>{format!("{} of {} available", s.stock, item.edition_size)}</dd>
                 </dl>
-                <p class="description">{item.description}</p>
+                <p class="description">{s.description}</p>
                 <Suspense fallback=|| ()>{buy}</Suspense>
                 {cannot_buy}
             </div>
@@ -105,11 +105,11 @@ mod tests {
                 stock,
                 thumb: img.clone(),
                 alt: "waves".into(),
+                description: String::new(),
                 picture: None,
             },
             collection: "tidal-glass".parse().unwrap(),
             collection_title: "Tidal Glass".into(),
-            description: String::new(),
             edition_size: 10,
             original: img,
             quote: None,

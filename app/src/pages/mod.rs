@@ -6,6 +6,7 @@ mod item;
 mod not_found;
 mod receipt;
 mod receipts;
+mod search;
 mod storage;
 
 pub use collection::CollectionPage;
@@ -14,6 +15,7 @@ pub use item::ItemPage;
 pub use not_found::NotFound;
 pub use receipt::ReceiptRoute;
 pub use receipts::ReceiptsRoute;
+pub use search::SearchRoute;
 pub use storage::StorageRoute;
 
 use leptos::prelude::*;
