@@ -129,7 +129,7 @@ pub enum NotBought {
 /// Make, sign and store the purchase (the worker sends it when it can).
 pub async fn buy(purchase: Purchase) -> Result<Receipt, NotBought> {
     match ask(&PageRequest::Buy(purchase)).await {
-        Ok(WorkerReply::Bought(receipt)) => Ok(receipt),
+        Ok(WorkerReply::Bought(receipt)) => Ok(*receipt),
         Ok(WorkerReply::Refused { reason }) => Err(NotBought::Refused(reason)),
         Ok(WorkerReply::Failed { message }) => Err(NotBought::Unknown(format!(
             "The purchase could not be saved on this device: {message}"

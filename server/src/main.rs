@@ -110,6 +110,15 @@ enum Command {
         #[arg(long)]
         no_images: bool,
     },
+    /// Check a receipt downloaded from a receipt page ("Download signed receipt") against the
+    /// shop's published keys; exits non-zero when it does not check out.
+    VerifyReceipt {
+        /// The shop's keys: the JSON of `GET /api/v1/keys`, saved to a file.
+        #[arg(long)]
+        keys: PathBuf,
+        /// The downloaded receipt.
+        receipt: PathBuf,
+    },
     /// Make responsive variants (widths × progressive JPEG and WebP, lite versions, ThumbHash
     /// placeholders) of every image in MEDIA/originals, and MEDIA/v/manifest.json.
     Assets {
@@ -133,6 +142,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Keys { command: KeysCommand::Rotate { db } } => rotate_keys(db).await,
         Command::SeedDemo { db, no_images } => seed_demo(db, no_images).await,
         Command::Assets { media } => assets(media).await,
+        Command::VerifyReceipt { keys, receipt } => verify_receipt(&keys, &receipt),
     }
 }
 
@@ -161,6 +171,24 @@ async fn serve(db: DbArgs, addr: SocketAddr, dist: PathBuf, t: ServeArgs) -> any
     println!("Vitrine is ready at http://{}", app.addr());
     app.run_until(shutdown_signal()).await.context("serving")?;
     tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+fn verify_receipt(keys: &std::path::Path, receipt: &std::path::Path) -> anyhow::Result<()> {
+    fn read<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> anyhow::Result<T> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))
+    }
+    let keys: vitrine_protocol::PublishedKeys = read(keys)?;
+    let file: vitrine_protocol::device::ReceiptFile = read(receipt)?;
+    let total = file.verify(&keys).map_err(|problem| anyhow::anyhow!("not valid: {problem}"))?;
+    let intent = &file.intent.body;
+    let state =
+        file.answer.as_ref().map_or("never answered".to_owned(), |a| format!("{:?}", a.state));
+    println!(
+        "valid: intent {} for {} × item {}, {total}, signed by a device certified with key {}; the shop's last answer: {state}",
+        intent.id, intent.quantity, intent.item, intent.certificate.body.key_id.0
+    );
     Ok(())
 }
 

@@ -37,7 +37,7 @@ pub async fn check(db: &Rexie, quote: &Quote, quantity: u32) -> Result<WorkerRep
 /// answers the receipt already stored instead of making a second order.
 pub async fn buy(db: &Rexie, purchase: Purchase) -> Result<WorkerReply, DbError> {
     if let Some(existing) = device_db::receipt(db, purchase.id).await? {
-        return Ok(WorkerReply::Bought(existing));
+        return Ok(WorkerReply::Bought(Box::new(existing)));
     }
     if purchase.quote.body.item != purchase.item {
         return Ok(WorkerReply::Refused { reason: "The price shown is for another item.".into() });
@@ -50,7 +50,7 @@ pub async fn buy(db: &Rexie, purchase: Purchase) -> Result<WorkerReply, DbError>
     })
     .await?;
     Ok(match stored {
-        Ok(receipt) => WorkerReply::Bought(receipt),
+        Ok(receipt) => WorkerReply::Bought(Box::new(receipt)),
         Err(refusal) => WorkerReply::Refused { reason: refusal.to_string() },
     })
 }
@@ -101,6 +101,8 @@ fn sign_purchase(
         signature: intent.signature,
         updated_at: None,
         steps: vec![Step { status: ReceiptStatus::Waiting, at: now }],
+        intent: Some(intent.clone()),
+        answer: None,
     };
     let entry = OutboxEntry {
         id,
@@ -132,6 +134,8 @@ mod tests {
             signature: vitrine_protocol::signing::Signature([0; 64]),
             updated_at: None,
             steps: Vec::new(),
+            intent: None,
+            answer: None,
         }
     }
 

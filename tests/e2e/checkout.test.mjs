@@ -4,6 +4,10 @@
 // push at once, or when someone edits the stored intent.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { freshDatabase, launchBrowser, status, heading } from "./support.mjs";
 import {
   buy, getJson, openBuySheet, readyToBuy as readyToBuyIn, stockOf, until, withShop as withShopOn,
@@ -53,6 +57,43 @@ test("bought while the shop is down, sent when it is back, with no click", () =>
   assert.equal(order.status, 200);
   assert.equal(order.body.state, "paid");
   assert.equal(await stockOf(s.direct(), 101), before - 1);
+
+  // The signed receipt downloads, and checks out against the shop's published keys with
+  // `vitrine verify-receipt`; changed by one edition, or with a forged answer, it does not.
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "Download signed receipt" }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), `vitrine-receipt-${id}.json`);
+  const dir = mkdtempSync(join(tmpdir(), "vitrine-receipt-"));
+  try {
+    const file = join(dir, "receipt.json");
+    await download.saveAs(file);
+    const keys = join(dir, "keys.json");
+    writeFileSync(keys, JSON.stringify((await getJson(s.direct(), "/api/v1/keys")).body));
+    const verify = (path) => spawnSync(process.env.VITRINE_BIN, ["verify-receipt", "--keys", keys, path], { encoding: "utf8" });
+    const good = verify(file);
+    assert.equal(good.status, 0, good.stderr);
+    assert.match(good.stdout, new RegExp(`^valid: intent ${id} for 1 × item 101, .+ last answer: Paid`));
+
+    const saved = JSON.parse(readFileSync(file, "utf8"));
+    assert.equal(saved.kind, "vitrine.receipt/1");
+    assert.equal(saved.answer.state, "paid");
+    for (const [what, change] of [
+      ["intent", (r) => { r.intent.quantity = 2; }],
+      ["quantity", (r) => { r.answer.quantity = 3; }],
+    ]) {
+      const changed = structuredClone(saved);
+      change(changed);
+      const path = join(dir, `${what}.json`);
+      writeFileSync(path, JSON.stringify(changed));
+      const bad = verify(path);
+      assert.notEqual(bad.status, 0, what);
+      assert.match(bad.stderr, /not valid: /, what);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   await page.close();
 }));
 

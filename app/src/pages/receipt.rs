@@ -87,6 +87,14 @@ fn ReceiptDetail(r: Receipt) -> impl IntoView {
     let actions = r.suggested_actions.clone();
     let waiting = r.status == ReceiptStatus::Waiting;
     let (item, title) = (r.item, r.title.clone());
+    let download = r.file().and_then(|file| serde_json::to_string_pretty(&file).ok()).map(|json| {
+        let href = format!("data:application/json;charset=utf-8,{}", js_sys::encode_uri_component(&json));
+        let name = format!("vitrine-receipt-{}.json", r.id);
+        view! {
+            <p><a class="btn btn-secondary" href=href download=name>"Download signed receipt"</a></p>
+            <p class="hint">"A file with your signed purchase and the shop's answer. Anyone can check it against the shop's published keys."</p>
+        }
+    });
     view! {
         <article class="receipt">
             <ItemPicture item layout=Layout::Card />
@@ -109,6 +117,7 @@ fn ReceiptDetail(r: Receipt) -> impl IntoView {
                 <dt>"Receipt number"</dt><dd><code>{r.id.to_string()}</code></dd>
                 <dt>"Signed by this device"</dt><dd><code title=signature>{short_signature}</code></dd>
             </dl>
+            {download}
             {reason.map(|reason| view! { <p>{reason}</p> })}
             {nothing_charged.then(|| view! { <p>"Nothing was charged."</p> })}
             {(!actions.is_empty()).then(|| view! {
@@ -216,6 +225,8 @@ mod tests {
             signature: Signature([0; 64]),
             updated_at: None,
             steps: Vec::new(),
+            intent: None,
+            answer: None,
         }
     }
 

@@ -10,9 +10,11 @@ use crate::signing::Signed;
 use crate::{Buyer, IntentId, ItemId, Money, Payment, Quote};
 
 mod receipt;
+mod receipt_file;
 
 pub use crate::acceptance::{check_purchase, Refusal, MAX_QUANTITY};
 pub use receipt::{Receipt, ReceiptStatus, Step};
+pub use receipt_file::{FileProblem, ReceiptFile, KIND as RECEIPT_FILE_KIND};
 
 // Messages are externally tagged: internally tagged enums buffer through serde's `Content`,
 // which costs the page's first load kilobytes of wasm.
@@ -100,7 +102,7 @@ pub enum WorkerReply {
         total: Money,
     },
     /// The receipt of an intent just stored.
-    Bought(Receipt),
+    Bought(Box<Receipt>),
     /// A purchase the device refuses to make, with the reason in plain words.
     Refused {
         /// Why, for the buyer.

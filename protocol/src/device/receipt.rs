@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::signing::Signature;
-use crate::{IntentId, ItemId, Money, Order, OrderState, SuggestedAction, UnixMillis};
+use crate::signing::{Signature, Signed};
+use crate::{Intent, IntentId, ItemId, Money, Order, OrderState, SuggestedAction, UnixMillis};
 
 /// Where a purchase stands, as the buyer sees it on the receipt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -87,6 +87,13 @@ pub struct Receipt {
     /// timeline. Receipts saved before this field start empty.
     #[serde(default)]
     pub steps: Vec<Step>,
+    /// The intent as signed and sent, kept for "Download signed receipt" after the outbox
+    /// lets it go. Receipts saved before this field have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent: Option<Signed<Intent>>,
+    /// The server's last answer about the order, word for word.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<Order>,
 }
 
 /// A status a receipt took on, and when.
@@ -102,6 +109,13 @@ impl Receipt {
         self.set_status(order.state.into(), now);
         self.reason = order.reason.clone();
         self.suggested_actions = order.suggested_actions.clone();
+        self.answer = Some(order.clone());
+    }
+
+    /// The signed receipt to download, when this device kept the signed intent.
+    pub fn file(&self) -> Option<super::ReceiptFile> {
+        let intent = self.intent.clone()?;
+        Some(super::ReceiptFile::new(intent, self.answer.clone()))
     }
 
     /// Move to `status` at `now`; a new status is a new step of the timeline.
