@@ -53,6 +53,54 @@ test("a DPR-2 phone gets the width each slot needs, in WebP, at a tenth of the o
   assert.ok(sent > 0 && ratio <= 0.10, `first screen costs ${(ratio * 100).toFixed(1)}% of the originals`);
 });
 
+test("the full-size view shows the size already loaded at once, then the largest over it; zoom and pan by keyboard", async () => {
+  const page = await ctx.browser.context.newPage();
+  await page.goto(`${ctx.server.base}/c/orbit-studies`);
+  await page.getByRole("link", { name: "Perihelion" }).click();
+  await heading(page, "Perihelion").waitFor();
+  const work = page.getByRole("img", { name: /^Concentric rings/ });
+  const hero = await loadedImage(page, work.first());
+
+  await page.getByRole("button", { name: "View full size" }).focus();
+  await page.keyboard.press("Enter");
+  const viewer = page.getByRole("dialog", { name: "Perihelion, full size" });
+  await viewer.waitFor();
+  // The size the page showed is drawn first (from memory: nothing to wait for) ...
+  const preview = await viewer.evaluate((d) => d.querySelector("img.viewer-preview").currentSrc);
+  assert.equal(preview, hero.src);
+  // ... and the largest variant, in WebP, replaces it when it has loaded.
+  await viewer.getByRole("status").filter({ hasText: /^Full size$/ }).waitFor();
+  const full = await loadedImage(page, viewer.getByRole("img", { name: /^Concentric rings/ }));
+  assert.match(full.src, new RegExp(`/${WIDTHS.at(-1)}\\.webp$`));
+  assert.equal(full.naturalWidth, WIDTHS.at(-1));
+
+  // Zoom in: the work at its own pixels, centred, in a frame the arrow keys scroll.
+  const frame = viewer.getByRole("group", { name: /^The work/ });
+  const scroll = () => frame.evaluate((f) => ({ x: f.scrollLeft, wide: f.scrollWidth > f.clientWidth }));
+  assert.equal((await scroll()).wide, false, "fitted to the screen");
+  await viewer.getByRole("button", { name: "Zoom in" }).focus();
+  await page.keyboard.press("Enter");
+  await viewer.getByRole("button", { name: "Zoom out" }).waitFor();
+  await page.waitForFunction((f) => f.scrollLeft > 0, await frame.elementHandle());
+  const centred = await scroll();
+  assert.ok(centred.wide, "wider than the screen");
+  await frame.focus();
+  await page.keyboard.press("ArrowRight");
+  await page.waitForFunction(([f, x]) => f.scrollLeft > x, [await frame.elementHandle(), centred.x]);
+
+  // Escape closes it and gives focus back to the button that opened it.
+  await page.keyboard.press("Escape");
+  await viewer.waitFor({ state: "detached" });
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), "View full size");
+
+  // Tapping the picture opens it too; Back closes it rather than leaving it over the gallery.
+  await work.first().click();
+  await viewer.waitFor();
+  await page.goBack();
+  await heading(page, "Orbit Studies").waitFor();
+  await viewer.waitFor({ state: "detached" });
+});
+
 test("offline, a seen image shows and an unseen one shows the placeholder with its alt text", async () => {
   const page = await ctx.browser.context.newPage();
   await page.goto(`${ctx.server.base}/c/tidal-glass`);

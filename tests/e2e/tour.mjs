@@ -21,6 +21,10 @@ export const tour = (receipt) => [
   ["item", "/i/201", (p) => p.getByRole("button", { name: /^Buy · / }).waitFor()],
   ["sold-out-item", "/i/105", (p) => p.getByText("Sold out", { exact: true }).first().waitFor()],
   ["buy-sheet", "/i/201", (p) => openBuySheet(p)],
+  ["full-size", "/i/201", async (p) => {
+    await p.getByRole("button", { name: "View full size" }).click();
+    await p.getByRole("dialog").getByRole("status").filter({ hasText: /^Full size$/ }).waitFor();
+  }],
   ["receipts", "/receipts", (p) => p.getByRole("link", { name: /^1 × / }).waitFor()],
   ["receipt", `/receipts/${receipt}`, (p) => status(p, /^Status: /).waitFor()],
   ["storage", "/storage", (p) => p.getByText(/^Images kept for offline use/).waitFor()],

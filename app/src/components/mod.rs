@@ -10,6 +10,7 @@ mod problem;
 mod search_form;
 mod status_bar;
 mod stepper;
+mod viewer;
 
 pub use buy_form::buy_form;
 pub use gallery::Gallery;
@@ -21,3 +22,4 @@ pub use problem::Problem;
 pub use search_form::SearchForm;
 pub use status_bar::StatusBar;
 pub use stepper::Stepper;
+pub use viewer::open_viewer;

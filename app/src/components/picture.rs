@@ -18,7 +18,7 @@ pub enum Layout {
 }
 
 impl Layout {
-    fn sizes(self) -> &'static str {
+    pub(super) fn sizes(self) -> &'static str {
         match self {
             Layout::Card => {
                 "(min-width: 72rem) 12rem, (min-width: 40rem) 25vw, calc(50vw - 1.5rem)"

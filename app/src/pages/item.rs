@@ -5,7 +5,7 @@ use vitrine_protocol::{Item, ItemId};
 
 use super::loading;
 use crate::api::{self, FetchError};
-use crate::components::{buy_form, Layout, PageHeading, Problem, ResponsiveImage};
+use crate::components::{buy_form, open_viewer, Layout, PageHeading, Problem, ResponsiveImage};
 use crate::routes;
 
 #[component]
@@ -54,10 +54,29 @@ fn ItemDetail(item: Item) -> impl IntoView {
     let cannot_buy = buy
         .is_none()
         .then(|| view! { <p class="note">"This work cannot be bought right now."</p> });
-    let original_label = format!(
-        "View the full-size original ({} × {} JPEG)",
-        item.original.width, item.original.height
-    );
+    // Tapping the picture (or the button under it) opens the full-size view, a lazy part.
+    let zoomable = s.picture.clone().map(|p| (p, s.alt.clone(), s.title.clone()));
+    let can_zoom = zoomable.is_some();
+    let open = move || {
+        if let Some((p, alt, title)) = zoomable.clone() {
+            leptos::task::spawn_local(open_viewer(p, alt, title));
+        }
+    };
+    let open_too = open.clone();
+    let caption = if can_zoom {
+        view! {
+            <button type="button" class="link" aria-haspopup="dialog" on:click=move |_| open_too()>
+                "View full size"
+            </button>
+        }
+        .into_any()
+    } else {
+        let label = format!(
+            "View the full-size original ({} × {} JPEG)",
+            item.original.width, item.original.height
+        );
+        view! { <a class="link" href=item.original.url>{label}</a> }.into_any()
+    };
     view! {
         <article class="item">
             <nav aria-label="Breadcrumb">
@@ -66,10 +85,11 @@ fn ItemDetail(item: Item) -> impl IntoView {
             // The work first; title, artist and edition follow; the price and Buy stay in
             // reach in the sticky bar.
             <figure>
-                <ResponsiveImage picture=s.picture fallback=s.thumb alt=s.alt layout=Layout::Hero eager=true />
-                <figcaption>
-                    <a class="link" href=item.original.url>{original_label}</a>
-                </figcaption>
+                // A pointer shortcut; keyboards and screen readers use the button below.
+                <div class="zoomable" class:can-zoom=can_zoom on:click=move |_| open()>
+                    <ResponsiveImage picture=s.picture fallback=s.thumb alt=s.alt layout=Layout::Hero eager=true />
+                </div>
+                <figcaption>{caption}</figcaption>
             </figure>
             <div class="item-info">
                 <PageHeading text=s.title.clone() />
