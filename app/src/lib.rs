@@ -18,7 +18,7 @@ use leptos_router::path;
 use components::StatusBar;
 use leptos_router::Lazy;
 use pages::{
-    CollectionPage, Home, ItemPage, NotFound, ReceiptRoute, ReceiptsRoute, SearchRoute,
+    CollectionPage, Home, ItemRoute, NotFound, ReceiptRoute, ReceiptsRoute, SearchRoute,
     StorageRoute,
 };
 
@@ -41,8 +41,9 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=Home />
                     <Route path=path!("/c/:slug") view=CollectionPage />
-                    <Route path=path!("/i/:id") view=ItemPage />
-                    // Checkout views load on demand (a wasm split), not with the first page.
+                    // Every route but the galleries loads on demand (a wasm split), fetching
+                    // its data meanwhile.
+                    <Route path=path!("/i/:id") view={Lazy::<ItemRoute>::new()} />
                     <Route path=path!("/receipts") view={Lazy::<ReceiptsRoute>::new()} />
                     <Route path=path!("/storage") view={Lazy::<StorageRoute>::new()} />
                     <Route path=path!("/search") view={Lazy::<SearchRoute>::new()} />

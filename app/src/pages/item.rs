@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
+use leptos_router::{lazy_route, LazyRoute};
 use vitrine_protocol::{Item, ItemId};
 
 use super::loading;
@@ -8,27 +9,41 @@ use crate::api::{self, FetchError};
 use crate::components::{buy_form, open_viewer, Layout, PageHeading, Problem, ResponsiveImage};
 use crate::routes;
 
-#[component]
-pub fn ItemPage() -> impl IntoView {
-    let params = use_params_map();
-    let item = LocalResource::new(move || {
-        let id = params.read().get("id").unwrap_or_default();
-        async move {
-            match id.parse::<ItemId>() {
-                Ok(id) => api::item(id).await,
-                Err(_) => Err(FetchError::NotFound),
-            }
-        }
-    });
-    view! {
-        <Suspense fallback=|| loading("this work")>
-            {move || Suspend::new(async move {
-                match item.await {
-                    Ok(item) => view! { <ItemDetail item /> }.into_any(),
-                    Err(error) => view! { <Problem error what="item" /> }.into_any(),
+/// `/i/{id}`, a lazy route: the page's code loads while `data` fetches the item, so neither
+/// waits for the other, and the first load of other pages does not carry it.
+pub struct ItemRoute {
+    item: LocalResource<Result<Item, FetchError>>,
+}
+
+#[lazy_route]
+impl LazyRoute for ItemRoute {
+    fn data() -> Self {
+        let params = use_params_map();
+        let item = LocalResource::new(move || {
+            let id = params.read().get("id").unwrap_or_default();
+            async move {
+                match id.parse::<ItemId>() {
+                    Ok(id) => api::item(id).await,
+                    Err(_) => Err(FetchError::NotFound),
                 }
-            })}
-        </Suspense>
+            }
+        });
+        ItemRoute { item }
+    }
+
+    fn view(this: Self) -> AnyView {
+        let item = this.item;
+        view! {
+            <Suspense fallback=|| loading("this work")>
+                {move || Suspend::new(async move {
+                    match item.await {
+                        Ok(item) => view! { <ItemDetail item /> }.into_any(),
+                        Err(error) => view! { <Problem error what="item" /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        }
+        .into_any()
     }
 }
 

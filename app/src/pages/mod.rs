@@ -11,7 +11,7 @@ mod storage;
 
 pub use collection::CollectionPage;
 pub use home::Home;
-pub use item::ItemPage;
+pub use item::ItemRoute;
 pub use not_found::NotFound;
 pub use receipt::ReceiptRoute;
 pub use receipts::ReceiptsRoute;
