@@ -1,8 +1,9 @@
 //! The only place the app talks HTTP. Requests are aborted when their view goes away.
 
 use serde::de::DeserializeOwned;
+use vitrine_protocol::waitlist::{JoinWaitlist, Waitlisted};
 use vitrine_protocol::{
-    paths, ApiError, Collection, CollectionDetail, ErrorCode, Item, ItemId, Slug,
+    paths, ApiError, Collection, CollectionDetail, ErrorCode, Item, ItemId, Slug, UnixMillis,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -68,12 +69,17 @@ async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, FetchError> {
         return serde_json::from_str(&body)
             .map_err(|e| FetchError::Failed(format!("the server sent something unexpected: {e}")));
     }
-    Err(match serde_json::from_str::<ApiError>(&body) {
+    Err(failure(&response, &body))
+}
+
+/// A non-2xx answer, read from the one error shape.
+fn failure(response: &Response, body: &str) -> FetchError {
+    match serde_json::from_str::<ApiError>(body) {
         Ok(e) if e.code == ErrorCode::NotFound => FetchError::NotFound,
         Ok(e) if e.code == ErrorCode::OfflineUnavailable => FetchError::Offline,
         Ok(e) => FetchError::Failed(e.message),
         Err(_) => FetchError::Failed(format!("the server answered {}", response.status())),
-    })
+    }
 }
 
 pub async fn collections() -> Result<Vec<Collection>, FetchError> {
@@ -86,6 +92,34 @@ pub async fn collection(slug: Slug) -> Result<CollectionDetail, FetchError> {
 
 pub async fn item(id: ItemId) -> Result<Item, FetchError> {
     get_json(&paths::item(id)).await
+}
+
+/// Join `item`'s waitlist: `Ok(Some(when))` when added now, `Ok(None)` when the address was
+/// already on it. Never cached, never queued: the page says so when offline.
+pub async fn join_waitlist(item: ItemId, email: &str) -> Result<Option<UnixMillis>, FetchError> {
+    let body = serde_json::to_string(&JoinWaitlist { email: email.to_owned() })
+        .map_err(|e| FetchError::Failed(e.to_string()))?;
+    let window = web_sys::window().ok_or(FetchError::Offline)?;
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_cache(RequestCache::NoStore);
+    init.set_body(&body.into());
+    let headers = web_sys::Headers::new().map_err(|_| FetchError::Offline)?;
+    let _ = headers.set("content-type", "application/json");
+    init.set_headers(&headers);
+    let value = JsFuture::from(window.fetch_with_str_and_init(&paths::waitlist(item), &init))
+        .await
+        .map_err(|_| FetchError::Offline)?;
+    let response: Response =
+        value.dyn_into().map_err(|_| FetchError::Failed("unexpected response".into()))?;
+    let text = text(&response).await?;
+    if response.ok() {
+        let answer: Waitlisted = serde_json::from_str(&text).map_err(|e| {
+            FetchError::Failed(format!("the server sent something unexpected: {e}"))
+        })?;
+        return Ok((response.status() == 201).then_some(answer.joined_at));
+    }
+    Err(failure(&response, &text))
 }
 
 /// Whether the server answers right now. Never served from any cache.

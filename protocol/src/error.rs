@@ -84,6 +84,8 @@ error_codes! {
     OverLimit = "over_limit", 422, final = true;
     /// The payment rail is not one this server settles on.
     UnknownRail = "unknown_rail", 422, final = true;
+    /// The email address is not one (waitlist).
+    InvalidEmail = "invalid_email", 422, final = true;
     /// A device registration is malformed or stale.
     BadRegistration = "bad_registration", 422, final = true;
     /// Too many requests; retry after `Retry-After`.

@@ -16,6 +16,7 @@ mod order;
 mod picture;
 pub mod sandbox;
 pub mod signing;
+pub mod waitlist;
 
 pub use catalog::{Collection, CollectionDetail, ImageRef, Item, ItemSummary};
 pub use commerce::{Buyer, Intent, IntentId, Payment, UnixMillis};
@@ -47,6 +48,11 @@ pub mod paths {
     /// One item.
     pub fn item(id: crate::ItemId) -> String {
         format!("{ITEMS}/{id}")
+    }
+
+    /// Join a sold-out item's waitlist (`POST`).
+    pub fn waitlist(id: crate::ItemId) -> String {
+        format!("{ITEMS}/{id}/waitlist")
     }
 
     /// Register a device key, get a certificate.

@@ -23,6 +23,8 @@ pub struct Config {
     pub policy: Policy,
     /// Device registrations per client address.
     pub registration_limit: RateLimit,
+    /// Waitlist joins per client address.
+    pub waitlist_limit: RateLimit,
     /// Limits that keep the server answering under overload.
     pub limits: ServerLimits,
     /// The `frame-ancestors` of the Content-Security-Policy (`'self'` unless embedding).
@@ -66,6 +68,7 @@ impl Config {
             media_dir,
             policy: Policy::default(),
             registration_limit: RateLimit::default(),
+            waitlist_limit: RateLimit::default(),
             limits: ServerLimits::default(),
             frame_ancestors: "'self'".to_owned(),
         }

@@ -40,6 +40,8 @@ pub struct AppState {
     pub pictures: Arc<PictureIndex>,
     /// Token buckets for device registration, per client address.
     pub registrations: Arc<PerClient>,
+    /// Token buckets for waitlist joins, per client address.
+    pub waitlist_joins: Arc<PerClient>,
     /// Whether the settler runs (for `/healthz`).
     pub settler: Liveness,
 }
@@ -107,7 +109,17 @@ impl Application {
         let pictures = Arc::new(PictureIndex::load(&config.media_dir));
         tracing::info!(pictures = pictures.len(), "image variants loaded");
         let registrations = Arc::new(PerClient::new(config.registration_limit));
-        let state = AppState { storage, keys, ingest, rails, pictures, registrations, settler };
+        let waitlist_joins = Arc::new(PerClient::new(config.waitlist_limit));
+        let state = AppState {
+            storage,
+            keys,
+            ingest,
+            rails,
+            pictures,
+            registrations,
+            waitlist_joins,
+            settler,
+        };
         let router = app(state, &config);
         let listener = TcpListener::bind(config.addr)
             .await

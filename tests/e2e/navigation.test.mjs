@@ -142,6 +142,35 @@ test("a keyboard user searches the whole catalog as they type, and Back keeps th
   await status(page, "1 work matches “perihelion”.").waitFor();
 });
 
+test("a sold-out work offers its waitlist by keyboard: a bad address is explained, a good one joins once", async () => {
+  const page = await ctx.browser.context.newPage();
+  await page.goto(`${ctx.server.base}/i/105`);
+  await tabTo(page, "Sold out — join the waitlist");
+  await page.keyboard.press("Enter");
+  const sheet = page.getByRole("dialog", { name: "Join the waitlist" });
+  const email = sheet.getByLabel("Email address");
+  await email.waitFor();
+
+  await tabTo(page, "Join the waitlist");
+  await page.keyboard.press("Enter");
+  await sheet.getByRole("alert").filter({ hasText: "Enter an email address like name@example.com." }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "waitlist-email");
+  assert.equal(await email.getAttribute("aria-invalid"), "true");
+
+  await page.keyboard.type("Collector@Example.org");
+  await page.keyboard.press("Enter");
+  await sheet.getByRole("status").filter({ hasText: "You are on the waitlist. The shop has collector@example.org" }).waitFor();
+  await page.keyboard.press("Escape");
+  await sheet.waitFor({ state: "hidden" });
+
+  // The server keeps one entry per address: a second visit is told so.
+  await page.reload();
+  await page.getByRole("button", { name: "Sold out — join the waitlist" }).click();
+  await email.fill("collector@example.org");
+  await sheet.getByRole("button", { name: "Join the waitlist" }).click();
+  await sheet.getByRole("status").filter({ hasText: "was already on the waitlist" }).waitFor();
+});
+
 test("unknown pages and ids show a not-found page with a way home", async () => {
   const page = await ctx.browser.context.newPage();
   for (const path of ["/no/such/page", "/c/no-such-collection", "/i/999999", "/i/not-a-number"]) {

@@ -19,7 +19,11 @@ export const tour = (receipt) => [
   // caused would be measured.
   ["collection", "/c/orbit-studies", (p) => p.getByLabel("Sort by").waitFor()],
   ["item", "/i/201", (p) => p.getByRole("button", { name: /^Buy · / }).waitFor()],
-  ["sold-out-item", "/i/105", (p) => p.getByText("Sold out", { exact: true }).first().waitFor()],
+  ["sold-out-item", "/i/105", (p) => p.getByRole("button", { name: "Sold out — join the waitlist" }).waitFor()],
+  ["waitlist-sheet", "/i/105", async (p) => {
+    await p.getByRole("button", { name: "Sold out — join the waitlist" }).click();
+    await p.getByRole("dialog").getByLabel("Email address").waitFor();
+  }],
   ["buy-sheet", "/i/201", (p) => openBuySheet(p)],
   ["full-size", "/i/201", async (p) => {
     await p.getByRole("button", { name: "View full size" }).click();

@@ -14,6 +14,7 @@ use crate::worker::{self, use_device_events, NotBought};
 use checks::{field_errors, FieldError, EMAIL, QUANTITY};
 
 mod checks;
+mod waitlist;
 
 /// The sandbox rail's test cards. No real money moves.
 const CARDS: [(&str, &str); 3] = [
@@ -31,9 +32,12 @@ fn new_purchase_id() -> Option<IntentId> {
     Some(IntentId::new_v7(millis.max(0.0) as u64, random))
 }
 
-/// The Buy form, loaded on demand.
+/// The Buy form, loaded on demand; for a sold-out work, its waitlist instead.
 #[leptos::lazy]
 pub fn buy_form(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) -> AnyView {
+    if stock == 0 {
+        return view! { <waitlist::Waitlist item title /> }.into_any();
+    }
     view! { <BuyForm item title quote stock /> }.into_any()
 }
 
@@ -76,17 +80,13 @@ fn BuyForm(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) -> imp
         let online = is_online();
         let (quote, quantity) = (checked_quote.clone(), quantity.get());
         spawn_local(async move {
-            let answer = if stock == 0 {
-                Err("Sold out.".to_owned())
-            } else {
-                worker::check(quote, quantity).await.map(|total| {
-                    if online {
-                        format!("Total {total}. Works offline too: if the connection drops, it is sent when you are back online.")
-                    } else {
-                        format!("Total {total}. You are offline: it is saved on this phone and sent by itself when you are back online.")
-                    }
-                })
-            };
+            let answer = worker::check(quote, quantity).await.map(|total| {
+                if online {
+                    format!("Total {total}. Works offline too: if the connection drops, it is sent when you are back online.")
+                } else {
+                    format!("Total {total}. You are offline: it is saved on this phone and sent by itself when you are back online.")
+                }
+            });
             // The form may be gone by now.
             let _ = verdict.try_set(answer);
         });
@@ -203,16 +203,10 @@ fn BuyForm(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) -> imp
     view! {
         <div class="buy-panel has-action-bar">
             <div class="action-bar">
-                {if stock == 0 {
-                    view! { <p class="sold-out">"Sold out"</p> }.into_any()
-                } else {
-                    view! {
-                        <button type="button" class="btn btn-primary" aria-haspopup="dialog"
-                            on:click=move |_| show(sheet, true)>
-                            {format!("Buy · {price}")}
-                        </button>
-                    }.into_any()
-                }}
+                <button type="button" class="btn btn-primary" aria-haspopup="dialog"
+                    on:click=move |_| show(sheet, true)>
+                    {format!("Buy · {price}")}
+                </button>
             </div>
             <dialog class="sheet" node_ref=sheet aria-labelledby="buy-title">
                 <form novalidate on:submit=move |ev| { ev.prevent_default(); submit(); }>

@@ -9,6 +9,7 @@ pub mod intents;
 mod json;
 mod orders;
 mod static_files;
+mod waitlist;
 
 use std::time::Duration;
 
@@ -30,6 +31,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route(paths::COLLECTIONS, get(catalog::collections))
         .route(&format!("{}/{{slug}}", paths::COLLECTIONS), get(catalog::collection))
         .route(&format!("{}/{{id}}", paths::ITEMS), get(catalog::item))
+        .route(&format!("{}/{{id}}/waitlist", paths::ITEMS), post(waitlist::join))
         .route(paths::DEVICES, post(devices::register))
         .route(paths::KEYS, get(devices::keys))
         .route(paths::INTENTS, post(intents::submit))

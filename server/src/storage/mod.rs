@@ -6,6 +6,8 @@ pub mod settlement;
 mod sqlite;
 mod sqlite_orders;
 mod sqlite_settlement;
+mod sqlite_waitlist;
+pub mod waitlist;
 
 use async_trait::async_trait;
 use vitrine_protocol::{Collection, CollectionDetail, Item, ItemId, Slug};
@@ -13,6 +15,7 @@ use vitrine_protocol::{Collection, CollectionDetail, Item, ItemId, Slug};
 pub use orders::OrderStore;
 pub use settlement::SettlementStore;
 pub use sqlite::SqliteStorage;
+pub use waitlist::{Joined, WaitlistStore};
 
 use crate::demo::NewCatalog;
 
@@ -31,10 +34,10 @@ pub enum StorageError {
     Io(#[from] std::io::Error),
 }
 
-/// Everything the server stores: the catalog, the orders and their settlement.
-pub trait Storage: CatalogStore + OrderStore + SettlementStore {}
+/// Everything the server stores: the catalog, the orders and their settlement, waitlists.
+pub trait Storage: CatalogStore + OrderStore + SettlementStore + WaitlistStore {}
 
-impl<T: CatalogStore + OrderStore + SettlementStore> Storage for T {}
+impl<T: CatalogStore + OrderStore + SettlementStore + WaitlistStore> Storage for T {}
 
 /// The catalog as the routes see it.
 #[async_trait]

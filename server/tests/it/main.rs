@@ -15,3 +15,4 @@ mod rejections;
 mod settlement;
 mod static_files;
 mod time_windows;
+mod waitlist;

@@ -31,7 +31,7 @@ pub fn field_errors(quantity: u32, stock: u32, email: &str) -> Vec<FieldError> {
         }),
     }
     let email = email.trim();
-    if !email.is_empty() && !looks_like_email(email) {
+    if !email.is_empty() && !vitrine_protocol::waitlist::is_email(email) {
         errors.push(FieldError {
             field: EMAIL,
             message: "Enter an email address like name@example.com, or leave it empty.".into(),
@@ -46,15 +46,6 @@ fn range(most: u32) -> String {
     } else {
         format!("1 to {most}")
     }
-}
-
-/// The shape browsers accept for `type=email`, roughly: something@something.something.
-fn looks_like_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else { return false };
-    !local.is_empty()
-        && !email.contains(char::is_whitespace)
-        && domain.split('.').count() >= 2
-        && domain.split('.').all(|part| !part.is_empty())
 }
 
 #[cfg(test)]
