@@ -13,6 +13,8 @@ pub enum Layout {
     Cover,
     /// The picture on an item page.
     Hero,
+    /// A collection's banner: the page's width, cropped to a strip.
+    Banner,
     /// A thumbnail beside a line of text (the receipts list).
     Thumb,
 }
@@ -27,6 +29,7 @@ impl Layout {
                 "(min-width: 72rem) 24rem, (min-width: 40rem) 50vw, calc(100vw - 2rem)"
             }
             Layout::Hero => "(min-width: 48rem) min(60vw, 42rem), calc(100vw - 2rem)",
+            Layout::Banner => "(min-width: 82rem) 78rem, calc(100vw - 2rem)",
             Layout::Thumb => "4.5rem",
         }
     }

@@ -4,7 +4,7 @@ use vitrine_protocol::Slug;
 
 use super::loading;
 use crate::api::{self, FetchError};
-use crate::components::{Gallery, PageHeading, Problem};
+use crate::components::{Gallery, Layout, PageHeading, Problem, ResponsiveImage};
 
 #[component]
 pub fn CollectionPage() -> impl IntoView {
@@ -19,14 +19,28 @@ pub fn CollectionPage() -> impl IntoView {
         }
     });
     view! {
-        <Suspense fallback=|| loading("the gallery")>
+        <Suspense fallback=|| loading("the gallery", false)>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(d) => view! {
-                        <PageHeading text=d.collection.title.clone() />
-                        <p class="lede">{d.collection.description}</p>
-                        <Gallery items=d.items label="Works in this collection" />
-                    }.into_any(),
+                    Ok(d) => {
+                        let c = d.collection;
+                        // The collection's hero: its cover as a banner, then its name and what
+                        // it is about; the grid follows.
+                        let banner = c.cover.map(|img| view! {
+                            <ResponsiveImage picture=c.cover_picture fallback=img
+                                alt=c.cover_alt.unwrap_or_default() layout=Layout::Banner eager=true />
+                        });
+                        view! {
+                            <header class="collection-hero">
+                                {banner}
+                                <div class="collection-hero-text">
+                                    <PageHeading text=c.title />
+                                    <p class="lede">{c.description}</p>
+                                </div>
+                            </header>
+                            <Gallery items=d.items label="Works in this collection" />
+                        }.into_any()
+                    }
                     Err(error) => view! { <Problem error what="collection" /> }.into_any(),
                 }
             })}

@@ -34,7 +34,7 @@ impl LazyRoute for ItemRoute {
     fn view(this: Self) -> AnyView {
         let item = this.item;
         view! {
-            <Suspense fallback=|| loading("this work")>
+            <Suspense fallback=|| loading("this work", true)>
                 {move || Suspend::new(async move {
                     match item.await {
                         Ok(item) => view! { <ItemDetail item /> }.into_any(),

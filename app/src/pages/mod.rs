@@ -20,7 +20,18 @@ pub use storage::StorageRoute;
 
 use leptos::prelude::*;
 
-/// Shown while a page's data is on its way.
-fn loading(what: &'static str) -> impl IntoView {
-    view! { <p class="loading" aria-busy="true">{format!("Loading {what}…")}</p> }
+/// Shown while a page's data is on its way: the shape of what is coming (a banner or a work's
+/// picture, a title, cards), so the page does not jump when it arrives, and the words for
+/// screen readers. Once the data is there, each picture shows its ThumbHash preview until it
+/// has loaded. One view shape for every page (each distinct view type costs wasm).
+fn loading(what: &'static str, work: bool) -> impl IntoView {
+    view! {
+        <div class="skeleton" class:skeleton-work=work aria-busy="true">
+            <p class="visually-hidden">{format!("Loading {what}…")}</p>
+            <div class="skeleton-picture"></div>
+            <div class="skeleton-line"></div>
+            <div class="skeleton-line skeleton-short"></div>
+            <div class="skeleton-cards"><div></div><div></div><div></div><div></div></div>
+        </div>
+    }
 }
