@@ -3,7 +3,7 @@
 use serde::de::DeserializeOwned;
 use vitrine_protocol::waitlist::{JoinWaitlist, Waitlisted};
 use vitrine_protocol::{
-    paths, ApiError, Collection, CollectionDetail, ErrorCode, Item, ItemId, Slug, UnixMillis,
+    paths, Collection, CollectionDetail, ErrorCode, Item, ItemId, Slug, UnixMillis,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -61,22 +61,42 @@ async fn text(response: &Response) -> Result<String, FetchError> {
     Ok(value.as_string().unwrap_or_default())
 }
 
-async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, FetchError> {
+/// What the app says of a body it cannot read. serde_json's own message is not shown: it
+/// means nothing to a collector, and formatting it costs the first load kilobytes of wasm.
+const UNEXPECTED: &str = "the server sent something unexpected";
+
+/// The body of a successful `GET`, or why there is none.
+async fn get_text(path: &str) -> Result<String, FetchError> {
     let abort = AbortOnDrop::new();
     let response = fetch(path, RequestCache::Default, &abort).await?;
     let body = text(&response).await?;
     if response.ok() {
-        return serde_json::from_str(&body)
-            .map_err(|e| FetchError::Failed(format!("the server sent something unexpected: {e}")));
+        return Ok(body);
     }
     Err(failure(&response, &body))
 }
 
+fn parse<T: DeserializeOwned>(body: &str) -> Result<T, FetchError> {
+    serde_json::from_str(body).map_err(|_| FetchError::Failed(UNEXPECTED.into()))
+}
+
+async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, FetchError> {
+    parse(&get_text(path).await?)
+}
+
+/// The one error shape, read with its code as text: deserialising `ErrorCode` itself would
+/// bring every code's spelling into the first load for the two the app tells apart.
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    code: String,
+    message: String,
+}
+
 /// A non-2xx answer, read from the one error shape.
 fn failure(response: &Response, body: &str) -> FetchError {
-    match serde_json::from_str::<ApiError>(body) {
-        Ok(e) if e.code == ErrorCode::NotFound => FetchError::NotFound,
-        Ok(e) if e.code == ErrorCode::OfflineUnavailable => FetchError::Offline,
+    match serde_json::from_str::<ErrorBody>(body) {
+        Ok(e) if e.code == ErrorCode::NotFound.as_str() => FetchError::NotFound,
+        Ok(e) if e.code == ErrorCode::OfflineUnavailable.as_str() => FetchError::Offline,
         Ok(e) => FetchError::Failed(e.message),
         Err(_) => FetchError::Failed(format!("the server answered {}", response.status())),
     }
@@ -94,11 +114,21 @@ pub async fn item(id: ItemId) -> Result<Item, FetchError> {
     get_json(&paths::item(id)).await
 }
 
+/// An item's JSON, not yet read: the item page fetches it while its own code loads, and reads
+/// it with [`read_item`] there, so reading an `Item` is not part of the first load.
+pub async fn item_json(id: ItemId) -> Result<String, FetchError> {
+    get_text(&paths::item(id)).await
+}
+
+pub fn read_item(body: &str) -> Result<Item, FetchError> {
+    parse(body)
+}
+
 /// Join `item`'s waitlist: `Ok(Some(when))` when added now, `Ok(None)` when the address was
 /// already on it. Never cached, never queued: the page says so when offline.
 pub async fn join_waitlist(item: ItemId, email: &str) -> Result<Option<UnixMillis>, FetchError> {
     let body = serde_json::to_string(&JoinWaitlist { email: email.to_owned() })
-        .map_err(|e| FetchError::Failed(e.to_string()))?;
+        .map_err(|_| FetchError::Failed("this address cannot be sent".into()))?;
     let window = web_sys::window().ok_or(FetchError::Offline)?;
     let init = RequestInit::new();
     init.set_method("POST");

@@ -178,7 +178,8 @@ async fn ask(request: &PageRequest) -> Result<WorkerReply, String> {
         });
         port.set_onmessage(Some(on_reply.unchecked_ref()));
     });
-    let text = serde_json::to_string(request).map_err(|e| e.to_string())?;
+    let text =
+        serde_json::to_string(request).map_err(|_| "the request cannot be sent".to_owned())?;
     worker
         .post_message_with_transferable(&JsValue::from_str(&text), &Array::of1(&channel.port2()))
         .map_err(|_| NO_WORKER)?;
@@ -186,7 +187,8 @@ async fn ask(request: &PageRequest) -> Result<WorkerReply, String> {
         .await
         .map_err(|_| "The offline helper did not answer in time; try again.".to_owned())?;
     let answer = answer.as_string().unwrap_or_default();
-    serde_json::from_str(&answer).map_err(|e| format!("unexpected answer from the worker: {e}"))
+    // serde_json's message is not shown: formatting it costs the first load kilobytes.
+    serde_json::from_str(&answer).map_err(|_| "unexpected answer from the worker".to_owned())
 }
 
 /// `promise`, or an error after `ANSWER_WITHIN_MS`.

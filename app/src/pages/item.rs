@@ -12,7 +12,8 @@ use crate::routes;
 /// `/i/{id}`, a lazy route: the page's code loads while `data` fetches the item, so neither
 /// waits for the other, and the first load of other pages does not carry it.
 pub struct ItemRoute {
-    item: LocalResource<Result<Item, FetchError>>,
+    /// The item's JSON, fetched in the first load's code; read in this part's.
+    item: LocalResource<Result<String, FetchError>>,
 }
 
 #[lazy_route]
@@ -23,7 +24,7 @@ impl LazyRoute for ItemRoute {
             let id = params.read().get("id").unwrap_or_default();
             async move {
                 match id.parse::<ItemId>() {
-                    Ok(id) => api::item(id).await,
+                    Ok(id) => api::item_json(id).await,
                     Err(_) => Err(FetchError::NotFound),
                 }
             }
@@ -36,7 +37,7 @@ impl LazyRoute for ItemRoute {
         view! {
             <Suspense fallback=|| loading("this work", true)>
                 {move || Suspend::new(async move {
-                    match item.await {
+                    match item.await.and_then(|json| api::read_item(&json)) {
                         Ok(item) => view! { <ItemDetail item /> }.into_any(),
                         Err(error) => view! { <Problem error what="item" /> }.into_any(),
                     }
