@@ -8,12 +8,16 @@ use xshell::{cmd, Shell};
 
 use crate::{dist, project_root, tools};
 
-pub fn run(sh: &Shell, clean: bool) -> Result<()> {
+pub fn run(sh: &Shell, clean: bool, bytes_only: bool) -> Result<()> {
     tools::ensure_build_tools(sh)?;
     let mut report = String::from("# cargo xtask bench\n\n");
 
     let built = dist::build(sh)?;
     first_load(&mut report, &built)?;
+    if bytes_only {
+        println!("{report}");
+        return Ok(());
+    }
 
     // Incremental: one app source file changed, then the whole dist pipeline again.
     let lib = project_root().join("app/src/lib.rs");
@@ -77,9 +81,14 @@ fn first_load(report: &mut String, built: &dist::Dist) -> Result<()> {
     writeln!(report, "## First load of /c/{{slug}} without images (brotli bytes)\n")?;
     writeln!(report, "| file | raw | brotli |\n|---|---|---|")?;
     let mut total = (0, 0);
-    let critical = ["/index.html".to_owned()].into_iter().chain(
-        ["app.js", "app.wasm", "style.css"].iter().filter_map(|k| built.assets.get(*k).cloned()),
-    );
+    // Everything the page fetches before it can draw: the split loader too (app.js imports it).
+    let app = built.assets.get("app.js").cloned();
+    let loader = app.as_ref().map(|a| a.replace("app.js", "__wasm_split.js"));
+    let critical = ["/index.html".to_owned()]
+        .into_iter()
+        .chain(["boot.js", "app.js"].iter().filter_map(|k| built.assets.get(*k).cloned()))
+        .chain(loader)
+        .chain(["app.wasm", "style.css"].iter().filter_map(|k| built.assets.get(*k).cloned()));
     for url in critical {
         let path = built.dir.join(url.trim_start_matches('/'));
         let raw = std::fs::metadata(&path)?.len();
@@ -88,6 +97,18 @@ fn first_load(report: &mut String, built: &dist::Dist) -> Result<()> {
         writeln!(report, "| `{url}` | {raw} | {br} |")?;
     }
     writeln!(report, "| **total (target ≤ 150 KB)** | {} | **{}** |\n", total.0, total.1)?;
+    let item = parts_with_chunks(built, &["__item_route_view"])?;
+    let buyable = parts_with_chunks(built, &["__item_route_view", "buy_form"])?;
+    writeln!(
+        report,
+        "An item page (`/i/{{id}}`) also fetches its lazy route and the chunks it needs: \
+         **{} B** brotli (first load there: **{} B**); with the Buy form it then loads at once: \
+         {} B (**{} B** in all).\n",
+        item.1,
+        total.1 + item.1,
+        buyable.1,
+        total.1 + buyable.1
+    )?;
     lazy_parts(report, built)?;
     writeln!(report, "Service worker, fetched after the page is interactive:\n")?;
     writeln!(report, "| file | raw | brotli |\n|---|---|---|")?;
@@ -129,6 +150,40 @@ fn lazy_parts(report: &mut String, built: &dist::Dist) -> Result<()> {
     }
     writeln!(report, "| **total** | {} | **{}** |\n", total.0, total.1)?;
     Ok(())
+}
+
+/// Raw and brotli bytes of the lazy parts whose names start `split_{name}` and of every chunk
+/// the split loader fetches for any of them (the loader's comment above each chunk lists its
+/// users), each counted once.
+fn parts_with_chunks(built: &dist::Dist, names: &[&str]) -> Result<(u64, u64)> {
+    let Some(app_js) = built.assets.get("app.js") else { return Ok((0, 0)) };
+    let folder = built.dir.join(app_js.trim_start_matches('/'));
+    let folder = folder.parent().context("app folder")?;
+    let loader = std::fs::read_to_string(folder.join("__wasm_split.js"))?;
+    let mut files: Vec<String> = std::fs::read_dir(folder)?
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| {
+            names.iter().any(|name| n.starts_with(&format!("split_{name}"))) && n.ends_with(".wasm")
+        })
+        .collect();
+    let mut users = "";
+    for line in loader.lines() {
+        if let Some(list) = line.trim().strip_prefix("/*") {
+            users = list;
+        } else if let Some(rest) = line.trim().strip_prefix("const __chunk_") {
+            let number: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            if names.iter().any(|name| users.contains(name)) && !number.is_empty() {
+                files.push(format!("chunk_{number}.wasm"));
+            }
+        }
+    }
+    let mut total = (0, 0);
+    for file in files {
+        let path = folder.join(&file);
+        total.0 += std::fs::metadata(&path)?.len();
+        total.1 += std::fs::metadata(format!("{}.br", path.display()))?.len();
+    }
+    Ok(total)
 }
 
 fn time(f: impl FnOnce() -> Result<()>) -> Result<Duration> {

@@ -19,7 +19,8 @@ commands:
                           (and image variants for data/media, when it has originals)
   assets [--media DIR]    responsive image variants + manifest for DIR/originals (default data/media)
   test                    fmt, clippy, unit, integration and browser tests
-  bench [--clean]         measure first-load bytes and build times (--clean: clean build too)
+  bench [--clean|--bytes] measure first-load bytes and build times (--clean: clean build too;
+                          --bytes: only build and report the bytes)
 ";
 
 fn main() -> Result<()> {
@@ -44,7 +45,11 @@ fn main() -> Result<()> {
         },
         Some("test") => test(&sh),
         Some("shots") => shots(&sh),
-        Some("bench") => bench::run(&sh, args.iter().any(|a| a == "--clean")),
+        Some("bench") => bench::run(
+            &sh,
+            args.iter().any(|a| a == "--clean"),
+            args.iter().any(|a| a == "--bytes"),
+        ),
         _ => {
             eprint!("{USAGE}");
             bail!("unknown or missing command")

@@ -52,6 +52,22 @@ fn show(sheet: NodeRef<leptos::html::Dialog>, open: bool) {
     }
 }
 
+/// A sheet's heading (`id` names the dialog through `aria-labelledby`) and its Close button.
+fn sheet_head(
+    sheet: NodeRef<leptos::html::Dialog>,
+    id: &'static str,
+    title: &'static str,
+) -> impl IntoView {
+    view! {
+        <div class="sheet-head">
+            <h2 id=id>{title}</h2>
+            <button type="button" class="btn btn-quiet" on:click=move |_| show(sheet, false)>
+                "Close"
+            </button>
+        </div>
+    }
+}
+
 fn focus(id: &str) {
     let element = document().get_element_by_id(id);
     if let Some(element) =
@@ -210,12 +226,7 @@ fn BuyForm(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) -> imp
             </div>
             <dialog class="sheet" node_ref=sheet aria-labelledby="buy-title">
                 <form novalidate on:submit=move |ev| { ev.prevent_default(); submit(); }>
-                    <div class="sheet-head">
-                        <h2 id="buy-title">"Buy this work"</h2>
-                        <button type="button" class="btn btn-quiet" on:click=move |_| show(sheet, false)>
-                            "Close"
-                        </button>
-                    </div>
+                    {sheet_head(sheet, "buy-title", "Buy this work")}
                     {summary}
                     <div class="field" class:invalid=move || error_of(QUANTITY).is_some()>
                         <label for=QUANTITY>"Quantity"</label>

@@ -21,13 +21,7 @@ pub async fn register(
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     ApiJson(registration): ApiJson<Signed<DeviceRegistration>>,
 ) -> Result<Response, ApiError> {
-    state.registrations.check(client.ip()).map_err(|wait| {
-        ApiError::retry_after(
-            ErrorCode::RateLimited,
-            "too many device registrations from this address; try again later",
-            wait,
-        )
-    })?;
+    super::take_token(&state.registrations, client.ip(), "device registrations")?;
     let key = registration.body.device_key;
     registration.verify(&key).map_err(|_| {
         ApiError::new(ErrorCode::BadRegistration, "the registration is not signed by its key")

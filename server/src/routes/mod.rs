@@ -22,8 +22,21 @@ use tower::ServiceBuilder;
 use tower_http::set_header::SetResponseHeaderLayer;
 use vitrine_protocol::{paths, ErrorCode};
 
+use crate::domain::rate_limit::PerClient;
 use crate::error::ApiError;
 use crate::{AppState, Config};
+
+/// Take a token from `limiter` for `client`, or refuse with `429 rate_limited` and how long to
+/// wait; `what` names the requests in the message.
+fn take_token(limiter: &PerClient, client: std::net::IpAddr, what: &str) -> Result<(), ApiError> {
+    limiter.check(client).map_err(|wait| {
+        ApiError::retry_after(
+            ErrorCode::RateLimited,
+            format!("too many {what} from this address; try again later"),
+            wait,
+        )
+    })
+}
 
 /// The whole HTTP surface: JSON API, health, and the built app with its media.
 pub fn router(state: AppState, config: &Config) -> Router {

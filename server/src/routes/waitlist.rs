@@ -25,13 +25,7 @@ pub async fn join(
     id: Result<Path<String>, PathRejection>,
     ApiJson(body): ApiJson<JoinWaitlist>,
 ) -> Result<Response, ApiError> {
-    state.waitlist_joins.check(client.ip()).map_err(|wait| {
-        ApiError::retry_after(
-            ErrorCode::RateLimited,
-            "too many waitlist requests from this address; try again later",
-            wait,
-        )
-    })?;
+    super::take_token(&state.waitlist_joins, client.ip(), "waitlist requests")?;
     let item: ItemId = segment(id, "item id")?;
     let email = normalise_email(&body.email);
     if !is_email(&email) {

@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 use vitrine_protocol::waitlist::{is_email, normalise_email};
 use vitrine_protocol::ItemId;
 
-use super::{focus, show};
+use super::{focus, sheet_head, show};
 use crate::api::{self, FetchError};
 use crate::connectivity::use_connectivity;
 
@@ -88,12 +88,7 @@ pub fn Waitlist(item: ItemId, title: String) -> impl IntoView {
             </div>
             <dialog class="sheet" node_ref=sheet aria-labelledby="waitlist-title">
                 <form novalidate on:submit=move |ev| { ev.prevent_default(); submit(); }>
-                    <div class="sheet-head">
-                        <h2 id="waitlist-title">"Join the waitlist"</h2>
-                        <button type="button" class="btn btn-quiet" on:click=move |_| show(sheet, false)>
-                            "Close"
-                        </button>
-                    </div>
+                    {sheet_head(sheet, "waitlist-title", "Join the waitlist")}
                     <p class="summary">{format!("{title} is sold out.")}</p>
                     {move || match joined() {
                         Some(text) => view! { <p role="status" class="note">{text}</p> }.into_any(),
