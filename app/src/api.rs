@@ -144,9 +144,7 @@ pub async fn join_waitlist(item: ItemId, email: &str) -> Result<Option<UnixMilli
         value.dyn_into().map_err(|_| FetchError::Failed("unexpected response".into()))?;
     let text = text(&response).await?;
     if response.ok() {
-        let answer: Waitlisted = serde_json::from_str(&text).map_err(|e| {
-            FetchError::Failed(format!("the server sent something unexpected: {e}"))
-        })?;
+        let answer: Waitlisted = parse(&text)?;
         return Ok((response.status() == 201).then_some(answer.joined_at));
     }
     Err(failure(&response, &text))
