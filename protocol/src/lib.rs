@@ -15,6 +15,7 @@ mod money;
 mod order;
 mod picture;
 pub mod sandbox;
+pub mod seal;
 pub mod signing;
 pub mod waitlist;
 

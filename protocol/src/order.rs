@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::seal::Seal;
 use crate::{IntentId, ItemId, Money, UnixMillis};
 
 /// Where an order stands. Only `Held` can still change.
@@ -91,6 +92,14 @@ pub struct Order {
     pub hold_expires_at: Option<UnixMillis>,
     /// Why it ended as it did, in words, for declines, expiries and conflicts.
     pub reason: Option<String>,
-    /// What the buyer may do next (conflicts).
+    /// What the buyer may do next (conflicts). Not sealed: suggestions reflect today's stock.
     pub suggested_actions: Vec<SuggestedAction>,
+    /// When the server said this: the moment it was true. Absent from answers stored before
+    /// answers were sealed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<UnixMillis>,
+    /// The server's signature over this answer (see [`crate::seal`]); absent from servers
+    /// that did not seal answers yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal: Option<Seal>,
 }

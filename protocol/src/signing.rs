@@ -68,6 +68,14 @@ impl Canonical {
         }
     }
 
+    /// An optional `i64`: `0x00`, or `0x01` and the number.
+    pub fn opt_i64(self, n: Option<i64>) -> Self {
+        match n {
+            None => self.fixed(&[0]),
+            Some(n) => self.fixed(&[1]).i64(n),
+        }
+    }
+
     /// The finished bytes.
     pub fn finish(self) -> Vec<u8> {
         self.0

@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::num::NonZeroU32;
 
+use vitrine_protocol::device::AnswerProof;
 use vitrine_server::domain::rate_limit::RateLimit;
 use vitrine_server::storage::Durability;
 use vitrine_server::{demo, images, new_secret, storage, Application, Config, ServerLimits};
@@ -181,14 +182,29 @@ fn verify_receipt(keys: &std::path::Path, receipt: &std::path::Path) -> anyhow::
     }
     let keys: vitrine_protocol::PublishedKeys = read(keys)?;
     let file: vitrine_protocol::device::ReceiptFile = read(receipt)?;
-    let total = file.verify(&keys).map_err(|problem| anyhow::anyhow!("not valid: {problem}"))?;
+    let verified = file.verify(&keys).map_err(|problem| anyhow::anyhow!("not valid: {problem}"))?;
     let intent = &file.intent.body;
-    let state =
-        file.answer.as_ref().map_or("never answered".to_owned(), |a| format!("{:?}", a.state));
     println!(
-        "valid: intent {} for {} × item {}, {total}, signed by a device certified with key {}; the shop's last answer: {state}",
-        intent.id, intent.quantity, intent.item, intent.certificate.body.key_id.0
+        "valid: intent {} for {} × item {}, {}, signed by a device certified with key {}",
+        intent.id, intent.quantity, intent.item, verified.total, intent.certificate.body.key_id.0
     );
+    let at = |t: vitrine_protocol::UnixMillis| {
+        let since = std::time::Duration::from_millis(u64::try_from(t.0).unwrap_or(0));
+        httpdate::fmt_http_date(std::time::UNIX_EPOCH + since)
+    };
+    match verified.answer {
+        AnswerProof::None => println!("the shop never answered it (saved, not sent)"),
+        AnswerProof::Sealed { state, as_of, key } => println!(
+            "the shop's answer, signed with key {}: {} as of {}",
+            key.0,
+            state.as_str(),
+            at(as_of)
+        ),
+        AnswerProof::Unsealed(state) => println!(
+            "the shop's last answer, {}, is not signed (an older server): it proves nothing",
+            state.as_str()
+        ),
+    }
     Ok(())
 }
 

@@ -14,7 +14,9 @@ mod receipt_file;
 
 pub use crate::acceptance::{check_purchase, Refusal, MAX_QUANTITY};
 pub use receipt::{Receipt, ReceiptStatus, Step};
-pub use receipt_file::{FileProblem, ReceiptFile, KIND as RECEIPT_FILE_KIND};
+pub use receipt_file::{
+    AnswerProof, FileProblem, ReceiptFile, Verified, KIND as RECEIPT_FILE_KIND,
+};
 
 // Messages are externally tagged: internally tagged enums buffer through serde's `Content`,
 // which costs the page's first load kilobytes of wasm.

@@ -4,14 +4,16 @@
 //! following `docs/protocol.md`.
 //!
 //! What the signatures prove: the server certified the device key (certificate), the server
-//! offered this price (quote), and that device asked for exactly this purchase (intent). The
-//! answer is the server's word as the device last heard it; the checker only confirms it is
-//! about this intent.
+//! offered this price (quote), that device asked for exactly this purchase (intent), and, when
+//! the answer is sealed (servers from this release on seal every answer), what the shop said
+//! about it and when. An unsealed answer (kept from an older server) is only confirmed to be
+//! about this intent, and the verdict says it is unsealed.
 
 use serde::{Deserialize, Serialize};
 
+use crate::seal::SealProblem;
 use crate::signing::{PublicKey, Signed};
-use crate::{Intent, KeyId, Money, Order, PublishedKeys};
+use crate::{Intent, KeyId, Money, Order, OrderState, PublishedKeys, UnixMillis};
 
 /// The file's `kind`: names the format, so a later one can be told apart.
 pub const KIND: &str = "vitrine.receipt/1";
@@ -40,6 +42,27 @@ pub enum FileProblem {
     AnswerMismatch(&'static str),
     /// The intent's total overflows: no real intent does.
     BadTotal,
+}
+
+/// What a receipt file that checks out proves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The total the device agreed to pay, at the server-signed price.
+    pub total: Money,
+    /// What it proves about the shop's answer.
+    pub answer: AnswerProof,
+}
+
+/// How far the file's answer is proven.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerProof {
+    /// The device never heard an answer (saved offline, never sent).
+    None,
+    /// An answer from a server that did not seal answers: about this intent, but only the
+    /// device's word.
+    Unsealed(OrderState),
+    /// The shop signed it with `key`: this was the order's state at `as_of`.
+    Sealed { state: OrderState, as_of: UnixMillis, key: KeyId },
 }
 
 impl std::fmt::Display for FileProblem {
@@ -75,9 +98,9 @@ impl ReceiptFile {
         ReceiptFile { kind: KIND.to_owned(), intent, answer }
     }
 
-    /// Check every signature against `keys` and that the answer is about this intent; the
-    /// total bought when it checks out.
-    pub fn verify(&self, keys: &PublishedKeys) -> Result<Money, FileProblem> {
+    /// Check every signature against `keys` (the answer's seal too, when it has one) and that
+    /// the answer is about this intent.
+    pub fn verify(&self, keys: &PublishedKeys) -> Result<Verified, FileProblem> {
         if self.kind != KIND {
             return Err(FileProblem::UnknownKind(self.kind.clone()));
         }
@@ -92,17 +115,27 @@ impl ReceiptFile {
             .verify(&cert.body.device_key)
             .map_err(|_| FileProblem::BadSignature("intent"))?;
         let total = intent.total().ok_or(FileProblem::BadTotal)?;
-        if let Some(answer) = &self.answer {
-            let mismatch = [
-                (answer.id != intent.id, "id"),
-                (answer.item != intent.item, "item"),
-                (answer.quantity != intent.quantity, "quantity"),
-                (answer.total != total, "total"),
-            ];
-            if let Some((_, what)) = mismatch.iter().find(|(differs, _)| *differs) {
-                return Err(FileProblem::AnswerMismatch(what));
-            }
+        let Some(answer) = &self.answer else {
+            return Ok(Verified { total, answer: AnswerProof::None });
+        };
+        let mismatch = [
+            (answer.id != intent.id, "id"),
+            (answer.item != intent.item, "item"),
+            (answer.quantity != intent.quantity, "quantity"),
+            (answer.total != total, "total"),
+        ];
+        if let Some((_, what)) = mismatch.iter().find(|(differs, _)| *differs) {
+            return Err(FileProblem::AnswerMismatch(what));
         }
-        Ok(total)
+        let public = |id| key(keys, "answer", id).ok().copied();
+        let proof = match answer.verify_seal(public) {
+            Ok((key, as_of)) => AnswerProof::Sealed { state: answer.state, as_of, key },
+            Err(SealProblem::Unsealed) => AnswerProof::Unsealed(answer.state),
+            Err(SealProblem::UnknownKey(key)) => {
+                return Err(FileProblem::UnknownKey { what: "answer", key })
+            }
+            Err(SealProblem::BadSignature) => return Err(FileProblem::BadSignature("answer")),
+        };
+        Ok(Verified { total, answer: proof })
     }
 }

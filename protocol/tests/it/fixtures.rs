@@ -85,3 +85,22 @@ pub fn certificate() -> Signed<DeviceCertificate> {
 pub fn intent() -> Intent {
     intent_in(Format::V2)
 }
+
+/// The shop's sealed "paid" answer about [`intent`], as of a fixed moment, by key 1.
+pub fn paid_answer() -> vitrine_protocol::Order {
+    let body = intent();
+    let mut order = vitrine_protocol::Order {
+        id: body.id,
+        state: vitrine_protocol::OrderState::Paid,
+        item: body.item,
+        quantity: body.quantity,
+        total: body.total().unwrap(),
+        hold_expires_at: None,
+        reason: None,
+        suggested_actions: Vec::new(),
+        as_of: Some(UnixMillis(1_788_000_100_000)),
+        seal: None,
+    };
+    order.seal_with(KeyId(1), &server_key());
+    order
+}

@@ -72,6 +72,16 @@ fn entry<T: SigningBytes + Serialize>(signed: &Signed<T>) -> Value {
     })
 }
 
+/// A sealed order answer: its seal is a field of the order, not a `Signed` wrapper.
+fn answer_entry(order: &vitrine_protocol::Order) -> Value {
+    let (seal, as_of) = (order.seal.as_ref().unwrap(), order.as_of.unwrap());
+    json!({
+        "input": order,
+        "signing_bytes": hex(&vitrine_protocol::seal::answer_bytes(order, seal.key_id, as_of)),
+        "signature": seal.signature.to_string(),
+    })
+}
+
 /// The v2 document, built from the fixtures.
 fn v2_document() -> Value {
     let intent = Signed::sign(fixtures::intent(), &fixtures::device_key());
@@ -85,6 +95,7 @@ fn v2_document() -> Value {
         "certificate": entry(&fixtures::certificate()),
         "registration": entry(&fixtures::registration_in(Format::V2)),
         "intent": entry(&intent),
+        "order_answer": answer_entry(&fixtures::paid_answer()),
     })
 }
 
@@ -117,6 +128,13 @@ fn v2_inputs_parse_back_to_objects_that_verify() {
     let intent: Signed<vitrine_protocol::Intent> =
         serde_json::from_value(file["intent"]["input"].clone()).unwrap();
     check(&file, "intent", &intent, &device);
+    let answer: vitrine_protocol::Order =
+        serde_json::from_value(file["order_answer"]["input"].clone()).unwrap();
+    let (seal, as_of) = (answer.seal.clone().unwrap(), answer.as_of.unwrap());
+    let bytes = vitrine_protocol::seal::answer_bytes(&answer, seal.key_id, as_of);
+    assert_eq!(hex(&bytes), file["order_answer"]["signing_bytes"], "order_answer bytes");
+    assert_eq!(seal.signature.to_string(), file["order_answer"]["signature"]);
+    assert!(server.verify(&bytes, &seal.signature).is_ok(), "order_answer verifies");
 }
 
 #[test]

@@ -158,7 +158,7 @@ fn new_row(
         hold_expires_at: conflict.is_none().then(|| now.plus(hold_ms)),
         reason: conflict.map(|kind| conflict_reason(kind).to_owned()),
     };
-    let body = serde_json::to_string(&order_view(&record, similar))
+    let body = serde_json::to_string(&order_view(&record, similar, now))
         .map_err(|e| StorageError::Corrupt(format!("order json: {e}")))?;
     let answer = StoredAnswer { request_hash: o.request_hash, status: 201, body };
     Ok(NewOrderRow { record, answer, next_settle_at: conflict.is_none().then_some(now) })

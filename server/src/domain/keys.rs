@@ -7,7 +7,7 @@ use std::time::Duration;
 use vitrine_protocol::acceptance::{CLOCK_SKEW_MS, DEFAULT_OFFLINE_WINDOW_MS, MAX_QUANTITY};
 use vitrine_protocol::signing::{PublicKey, SecretKey, Signed, SigningBytes};
 use vitrine_protocol::{
-    Currency, DeviceCertificate, Format, ItemId, KeyId, Money, OfflineLimit, PublishedKey,
+    Currency, DeviceCertificate, Format, ItemId, KeyId, Money, OfflineLimit, Order, PublishedKey,
     PublishedKeys, Quote, UnixMillis,
 };
 
@@ -185,6 +185,12 @@ impl Keys {
             limits: self.policy.limits.clone(),
         };
         Some(Signed::sign(cert, &signer.secret))
+    }
+
+    /// Seal an order answer with the signing key, so a downloaded receipt proves it.
+    pub fn seal(&self, order: &mut Order) {
+        let signer = self.signer();
+        order.seal_with(signer.id, &signer.secret);
     }
 
     pub fn escrow_ttl_ms(&self) -> i64 {

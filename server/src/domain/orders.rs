@@ -90,8 +90,12 @@ pub fn suggestions(
     actions
 }
 
-/// The buyer's view of an order.
-pub(crate) fn order_view(r: &OrderRecord, similar: Option<(ItemId, String)>) -> Order {
+/// The buyer's view of an order, as it stands at `as_of` (unsealed: the route seals it).
+pub(crate) fn order_view(
+    r: &OrderRecord,
+    similar: Option<(ItemId, String)>,
+    as_of: UnixMillis,
+) -> Order {
     Order {
         id: r.id,
         state: r.state,
@@ -104,11 +108,17 @@ pub(crate) fn order_view(r: &OrderRecord, similar: Option<(ItemId, String)>) -> 
             Some(kind) if r.state == OrderState::Conflict => suggestions(kind, r.item, similar),
             _ => Vec::new(),
         },
+        as_of: Some(as_of),
+        seal: None,
     }
 }
 
 /// `GET /api/v1/orders/{id}`: the order now, with suggestions that reflect today's stock.
-pub async fn view(storage: &dyn Storage, id: IntentId) -> Result<Option<Order>, StorageError> {
+pub async fn view(
+    storage: &dyn Storage,
+    id: IntentId,
+    now: UnixMillis,
+) -> Result<Option<Order>, StorageError> {
     let Some(record) = storage.order(id).await? else { return Ok(None) };
     let similar = match record.conflict {
         Some(ConflictKind::SoldOut) if record.state == OrderState::Conflict => {
@@ -116,5 +126,5 @@ pub async fn view(storage: &dyn Storage, id: IntentId) -> Result<Option<Order>, 
         }
         _ => None,
     };
-    Ok(Some(order_view(&record, similar)))
+    Ok(Some(order_view(&record, similar, now)))
 }

@@ -7,10 +7,11 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use vitrine_protocol::signing::{Signed, SigningBytes};
-use vitrine_protocol::{paths, ErrorCode, Intent, IntentId};
+use vitrine_protocol::{paths, ErrorCode, Intent, IntentId, Order};
 
 use super::json::ApiJson;
 use crate::domain::ingest::Submitted;
+use crate::domain::keys::Keys;
 use crate::domain::orders::{Ingested, NewOrder};
 use crate::domain::{clock, verify};
 use crate::error::ApiError;
@@ -38,7 +39,7 @@ pub async fn submit(
             // verification passes, the writer finds the stored answer in its transaction, so
             // the common path reads nothing here.)
             if let Some(answer) = state.storage.answer(id).await? {
-                return replay(answer, id, &request_hash);
+                return replay(answer, id, &request_hash, &state.keys);
             }
             return Err(rejection.into());
         }
@@ -60,8 +61,12 @@ pub async fn submit(
         limit: verified.limit,
     };
     match state.ingest.submit(order).await {
-        Submitted::Done(Ingested::Created(answer)) => Ok(answer_response(answer, id, false)),
-        Submitted::Done(Ingested::Existing(answer)) => replay(answer, id, &request_hash),
+        Submitted::Done(Ingested::Created(answer)) => {
+            Ok(answer_response(answer, id, false, &state.keys))
+        }
+        Submitted::Done(Ingested::Existing(answer)) => {
+            replay(answer, id, &request_hash, &state.keys)
+        }
         Submitted::Done(Ingested::UnknownItem) => {
             Err(ApiError::new(ErrorCode::UnknownItem, format!("no item {item}")))
         }
@@ -111,6 +116,7 @@ fn replay(
     answer: StoredAnswer,
     id: IntentId,
     request_hash: &[u8; 32],
+    keys: &Keys,
 ) -> Result<Response, ApiError> {
     if &answer.request_hash != request_hash {
         return Err(ApiError::new(
@@ -118,16 +124,30 @@ fn replay(
             "this intent id was already used for a different purchase",
         ));
     }
-    Ok(answer_response(answer, id, true))
+    Ok(answer_response(answer, id, true, keys))
 }
 
-fn answer_response(answer: StoredAnswer, id: IntentId, replayed: bool) -> Response {
+/// The stored first answer with the server's seal. It is sealed here, in parallel handlers,
+/// rather than by the single writer that stores it; its `as_of` is when it was decided, so a
+/// replayed "held" stays the truth of that moment. (ed25519 signing is deterministic: a
+/// replay under the same key is byte-identical.) An answer stored before answers carried
+/// `as_of` goes out as it was.
+fn sealed(body: String, keys: &Keys) -> String {
+    let Ok(mut order) = serde_json::from_str::<Order>(&body) else { return body };
+    if order.as_of.is_none() {
+        return body;
+    }
+    keys.seal(&mut order);
+    serde_json::to_string(&order).unwrap_or(body)
+}
+
+fn answer_response(answer: StoredAnswer, id: IntentId, replayed: bool, keys: &Keys) -> Response {
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::CREATED);
     let location = HeaderValue::from_str(&paths::order(id)).ok();
     let mut res = (
         status,
         [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")],
-        answer.body,
+        sealed(answer.body, keys),
     )
         .into_response();
     if let Some(location) = location {

@@ -12,6 +12,7 @@ mod keys;
 mod ledger;
 mod limits;
 mod rejections;
+mod sealed_answers;
 mod settlement;
 mod static_files;
 mod time_windows;
