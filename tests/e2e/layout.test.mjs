@@ -4,7 +4,7 @@
 // The Buy sheet is checked open as well as closed.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { freshDatabase, startServer, launchBrowser } from "./support.mjs";
+import { freshDatabase, heading, startServer, launchBrowser } from "./support.mjs";
 import { SCHEMES, SIZES, purchaseForTour, tour } from "./tour.mjs";
 import { axeProblems, layoutProblems, watchLayoutShift } from "./audit.mjs";
 
@@ -40,6 +40,59 @@ test("every route passes the layout and accessibility checks at three sizes, lig
       }
     }
     assert.deepEqual(failures, []);
+  } finally {
+    await browser.close();
+    await server.kill();
+    db.cleanup();
+  }
+});
+
+test("while a page's data is on its way a skeleton says so and holds the place: nothing moves when it arrives", async () => {
+  const db = freshDatabase();
+  const server = await startServer({ db: db.db });
+  // No service worker: every answer comes from the network, where the test can hold it (the
+  // worker would answer from the catalog it saved at install).
+  const browser = await launchBrowser({ serviceWorkers: "block" });
+  try {
+    // [page, its data, what the skeleton says, drawn when, whether it has a picture whose
+    // place the skeleton keeps]
+    for (const [path, api, what, drawn, picture] of [
+      ["/i/201", "/api/v1/items/201", "Loading this work…", (p) => p.getByRole("button", { name: /^Buy · / }), true],
+      ["/c/orbit-studies", "/api/v1/collections/orbit-studies", "Loading the gallery…", (p) => p.getByLabel("Sort by"), true],
+      ["/", "/api/v1/collections", "Loading collections…", (p) => heading(p, "Collections"), false],
+    ]) {
+      const page = await browser.context.newPage();
+      await watchLayoutShift(page);
+      let release;
+      const held = new Promise((resolve) => { release = resolve; });
+      const asked = new Promise((resolve) => {
+        page.route((url) => url.pathname === api, async (route) => {
+          resolve();
+          await held;
+          await route.continue();
+        });
+      });
+      await page.goto(`${server.base}${path}`);
+      await asked;
+      const loading = page.getByRole("status").filter({ hasText: what });
+      await loading.waitFor();
+      assert.equal(await page.locator("[aria-busy=true]").count(), 1, `${path}: one busy region`);
+      const ghost = await page.locator(".skeleton-picture").boundingBox();
+      release();
+      await drawn(page).waitFor();
+      if (picture) {
+        // The work's picture (or the gallery's banner) lands exactly where its skeleton was.
+        const real = await page.locator("main img").first().boundingBox();
+        for (const side of ["x", "y", "width", "height"]) {
+          assert.ok(Math.abs(real[side] - ghost[side]) < 1, `${path}: picture ${side} ${ghost[side]} → ${real[side]}`);
+        }
+      } else {
+        assert.equal(ghost, null, `${path}: no picture in its skeleton`);
+      }
+      await loading.waitFor({ state: "detached" });
+      assert.deepEqual(await layoutProblems(page), [], `${path}: after the data arrived`);
+      await page.close();
+    }
   } finally {
     await browser.close();
     await server.kill();

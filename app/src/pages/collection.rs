@@ -19,7 +19,7 @@ pub fn CollectionPage() -> impl IntoView {
         }
     });
     view! {
-        <Suspense fallback=|| loading("the gallery", false)>
+        <Suspense fallback=|| loading("the gallery", super::Skeleton::Gallery)>
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(d) => {

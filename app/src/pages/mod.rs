@@ -20,14 +20,30 @@ pub use storage::StorageRoute;
 
 use leptos::prelude::*;
 
-/// Shown while a page's data is on its way: the shape of what is coming (a banner or a work's
-/// picture, a title, cards), so the page does not jump when it arrives, and the words for
-/// screen readers. Once the data is there, each picture shows its ThumbHash preview until it
-/// has loaded. One view shape for every page (each distinct view type costs wasm).
-fn loading(what: &'static str, work: bool) -> impl IntoView {
+/// What a page looks like while its data is on its way.
+#[derive(Clone, Copy)]
+enum Skeleton {
+    /// A heading and cards (the home page).
+    Cards,
+    /// A banner, a title and cards (a gallery).
+    Gallery,
+    /// A breadcrumb, a work's picture, its title (an item page).
+    Work,
+}
+
+/// Shown while a page's data is on its way: the shape of what is coming, each picture where
+/// its picture will be, so the page does not jump when it arrives, and the words for screen
+/// readers. Once the data is there, each picture shows its ThumbHash preview until it has
+/// loaded. One view for every page, shaped by a class (each distinct view type costs wasm).
+fn loading(what: &'static str, shape: Skeleton) -> impl IntoView {
+    let class = match shape {
+        Skeleton::Cards => "skeleton skeleton-cards-only",
+        Skeleton::Gallery => "skeleton",
+        Skeleton::Work => "skeleton skeleton-work",
+    };
     view! {
-        <div class="skeleton" class:skeleton-work=work aria-busy="true">
-            <p class="visually-hidden">{format!("Loading {what}…")}</p>
+        <div class=class aria-busy="true">
+            <p class="visually-hidden" role="status">{format!("Loading {what}…")}</p>
             <div class="skeleton-picture"></div>
             <div class="skeleton-line"></div>
             <div class="skeleton-line skeleton-short"></div>
