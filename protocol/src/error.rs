@@ -88,6 +88,14 @@ error_codes! {
     InvalidEmail = "invalid_email", 422, final = true;
     /// A device registration is malformed or stale.
     BadRegistration = "bad_registration", 422, final = true;
+    /// No valid merchant credentials: no token, an unknown or revoked one, or an ended session.
+    Unauthorized = "unauthorized", 401, final = true;
+    /// The credentials are valid but may not do this (a missing scope or CSRF token).
+    Forbidden = "forbidden", 403, final = true;
+    /// Some fields are wrong; `fields` says which and why.
+    InvalidFields = "invalid_fields", 422, final = true;
+    /// The name or address is taken (422, not 409: a 409 always means "retry" here).
+    AlreadyExists = "already_exists", 422, final = true;
     /// Too many requests; retry after `Retry-After`.
     RateLimited = "rate_limited", 429, final = false;
     /// The server is at capacity; retry after `Retry-After`. Nothing was written.
@@ -121,13 +129,30 @@ pub fn markdown_table() -> String {
     out
 }
 
-/// The one JSON shape of every error: `{"code": "...", "message": "..."}`.
+/// The one JSON shape of every error: `{"code": "...", "message": "..."}`, and for
+/// `invalid_fields` the list of bad fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {
     /// What went wrong, for programs.
     pub code: ErrorCode,
     /// What went wrong, for people.
     pub message: String,
+    /// Each bad field of the request and what is wrong with it (`invalid_fields` only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldProblem>,
+}
+
+/// One bad field of a request: which, and what is wrong with it, for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldProblem {
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        FieldProblem { field: field.to_owned(), message: message.into() }
+    }
 }
 
 #[cfg(test)]

@@ -6,3 +6,6 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
 /// Seconds to wait before retrying a transient refusal.
 pub const RETRY_AFTER: &str = "retry-after";
+/// The console session's CSRF token, on every state-changing merchant request made with the
+/// session cookie.
+pub const CSRF_TOKEN: &str = "x-csrf-token";

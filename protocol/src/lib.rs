@@ -11,6 +11,7 @@ mod grants;
 pub mod headers;
 mod ids;
 mod keys;
+pub mod merchant;
 mod money;
 mod order;
 mod picture;
@@ -21,7 +22,7 @@ pub mod waitlist;
 
 pub use catalog::{Collection, CollectionDetail, ImageRef, Item, ItemSummary};
 pub use commerce::{Buyer, Intent, IntentId, Payment, UnixMillis};
-pub use error::{markdown_table as error_code_table, ApiError, ErrorCode};
+pub use error::{markdown_table as error_code_table, ApiError, ErrorCode, FieldProblem};
 pub use grants::{DeviceCertificate, DeviceRegistration, Format, KeyId, OfflineLimit, Quote};
 pub use ids::{ItemId, ParseIdError, Slug};
 pub use keys::{PublishedKey, PublishedKeys};
@@ -70,4 +71,15 @@ pub mod paths {
     pub fn order(id: crate::IntentId) -> String {
         format!("{ORDERS_PREFIX}{id}")
     }
+
+    /// Prefix of the merchant API (and the session cookie's path).
+    pub const MERCHANT: &str = "/api/v1/merchant";
+    /// Who the credentials are.
+    pub const MERCHANT_ME: &str = "/api/v1/merchant/me";
+    /// The console's session: `POST` signs in, `GET` reads it, `DELETE` signs out.
+    pub const MERCHANT_SESSION: &str = "/api/v1/merchant/session";
+    /// The merchant's collections.
+    pub const MERCHANT_COLLECTIONS: &str = "/api/v1/merchant/collections";
+    /// The merchant's audit log.
+    pub const MERCHANT_AUDIT: &str = "/api/v1/merchant/audit";
 }

@@ -25,6 +25,11 @@ pub struct Config {
     pub registration_limit: RateLimit,
     /// Waitlist joins per client address.
     pub waitlist_limit: RateLimit,
+    /// Merchant sign-ins per client address.
+    pub sign_in_limit: RateLimit,
+    /// Mark the merchant session cookie `Secure`: set it when the shop is served over TLS
+    /// (by the server itself or by the proxy in front of it).
+    pub cookie_secure: bool,
     /// Limits that keep the server answering under overload.
     pub limits: ServerLimits,
     /// The `frame-ancestors` of the Content-Security-Policy (`'self'` unless embedding).
@@ -69,6 +74,8 @@ impl Config {
             policy: Policy::default(),
             registration_limit: RateLimit::default(),
             waitlist_limit: RateLimit::default(),
+            sign_in_limit: RateLimit::default(),
+            cookie_secure: false,
             limits: ServerLimits::default(),
             frame_ancestors: "'self'".to_owned(),
         }

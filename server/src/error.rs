@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use vitrine_protocol::ErrorCode;
+use vitrine_protocol::{ErrorCode, FieldProblem};
 
 use crate::domain::verify::Rejection;
 use crate::storage::StorageError;
@@ -16,6 +16,9 @@ pub enum ApiError {
     Rejected { code: ErrorCode, message: String, retry_after: Option<Duration> },
     #[error("storage failed: {0}")]
     Storage(#[from] StorageError),
+    /// `422 invalid_fields`: every bad field of the request at once.
+    #[error("{} fields are wrong", .0.len())]
+    Fields(Vec<FieldProblem>),
 }
 
 impl ApiError {
@@ -36,10 +39,20 @@ impl ApiError {
         Self::new(ErrorCode::NotFound, message)
     }
 
+    /// Refuse with `422 invalid_fields` when any field is wrong.
+    pub fn check_fields(problems: Vec<FieldProblem>) -> Result<(), ApiError> {
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Fields(problems))
+        }
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             ApiError::Rejected { code, .. } => *code,
             ApiError::Storage(_) => ErrorCode::Internal,
+            ApiError::Fields(_) => ErrorCode::InvalidFields,
         }
     }
 }
@@ -66,8 +79,16 @@ impl IntoResponse for ApiError {
                 "the server could not complete the request; try again".to_owned()
             }
             ApiError::Rejected { message, .. } => message.clone(),
+            ApiError::Fields(problems) => {
+                let names: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+                format!("check {}", names.join(", "))
+            }
         };
-        let body = vitrine_protocol::ApiError { code, message };
+        let fields = match &self {
+            ApiError::Fields(problems) => problems.clone(),
+            _ => Vec::new(),
+        };
+        let body = vitrine_protocol::ApiError { code, message, fields };
         let json = serde_json::to_vec(&body).unwrap_or_default();
         let mut res = (
             status,

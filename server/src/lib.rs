@@ -42,6 +42,10 @@ pub struct AppState {
     pub registrations: Arc<PerClient>,
     /// Token buckets for waitlist joins, per client address.
     pub waitlist_joins: Arc<PerClient>,
+    /// Token buckets for merchant sign-ins, per client address.
+    pub sign_ins: Arc<PerClient>,
+    /// Whether the merchant session cookie is `Secure` (served over TLS).
+    pub cookie_secure: bool,
     /// Whether the settler runs (for `/healthz`).
     pub settler: Liveness,
 }
@@ -110,6 +114,7 @@ impl Application {
         tracing::info!(pictures = pictures.len(), "image variants loaded");
         let registrations = Arc::new(PerClient::new(config.registration_limit));
         let waitlist_joins = Arc::new(PerClient::new(config.waitlist_limit));
+        let sign_ins = Arc::new(PerClient::new(config.sign_in_limit));
         let state = AppState {
             storage,
             keys,
@@ -118,6 +123,8 @@ impl Application {
             pictures,
             registrations,
             waitlist_joins,
+            sign_ins,
+            cookie_secure: config.cookie_secure,
             settler,
         };
         let router = app(state, &config);

@@ -3,6 +3,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
+
+mod merchant_cli;
 use clap::{Parser, Subcommand};
 use std::num::NonZeroU32;
 
@@ -81,6 +83,10 @@ struct ServeArgs {
     /// The CSP `frame-ancestors` sources: who may embed the storefront.
     #[arg(long, env = "VITRINE_FRAME_ANCESTORS", default_value = "'self'")]
     frame_ancestors: String,
+    /// Mark the merchant console's session cookie Secure: set it when the shop is served over
+    /// HTTPS (the proxy in front terminating TLS counts).
+    #[arg(long, env = "VITRINE_COOKIE_SECURE")]
+    cookie_secure: bool,
 }
 
 #[derive(Subcommand)]
@@ -97,6 +103,14 @@ enum Command {
         dist: PathBuf,
         #[command(flatten)]
         tuning: ServeArgs,
+    },
+    /// Merchants and their API tokens.
+    Merchant {
+        #[command(subcommand)]
+        command: merchant_cli::MerchantCommand,
+        /// Database URL.
+        #[arg(long, env = "VITRINE_DB", default_value = "sqlite://data/vitrine.db", global = true)]
+        db: String,
     },
     /// The server's signing keys.
     Keys {
@@ -140,6 +154,10 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve { db, addr, dist, tuning } => serve(db, addr, dist, tuning).await,
+        Command::Merchant { command, db } => {
+            let storage = storage::connect(&db).await.context("opening the database")?;
+            merchant_cli::run(storage.as_ref(), command).await
+        }
         Command::Keys { command: KeysCommand::Rotate { db } } => rotate_keys(db).await,
         Command::SeedDemo { db, no_images } => seed_demo(db, no_images).await,
         Command::Assets { media } => assets(media).await,
@@ -167,6 +185,7 @@ async fn serve(db: DbArgs, addr: SocketAddr, dist: PathBuf, t: ServeArgs) -> any
         header_read_timeout: Duration::from_secs(t.header_read_timeout.max(1)),
     };
     config.frame_ancestors = t.frame_ancestors;
+    config.cookie_secure = t.cookie_secure;
     let app = Application::build(config).await.context("starting the server")?;
     // Tests and xtask read this exact line to learn the bound port.
     println!("Vitrine is ready at http://{}", app.addr());

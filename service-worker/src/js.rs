@@ -62,9 +62,12 @@ pub async fn wait(promise: Promise) -> Result<JsValue, JsValue> {
 
 /// A JSON error in the server's one shape, made by the worker itself.
 pub fn json_error(status: u16, code: vitrine_protocol::ErrorCode, message: &str) -> Response {
-    let body =
-        serde_json::to_string(&vitrine_protocol::ApiError { code, message: message.to_owned() })
-            .unwrap_or_default();
+    let body = serde_json::to_string(&vitrine_protocol::ApiError {
+        code,
+        message: message.to_owned(),
+        fields: Vec::new(),
+    })
+    .unwrap_or_default();
     let headers = Headers::new().ok();
     if let Some(h) = &headers {
         let _ = h.set("content-type", "application/json");

@@ -107,7 +107,7 @@ pub async fn run(capacity: f64) {
     .await
     .unwrap();
     let orders: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM orders").fetch_one(&pool).await.unwrap();
+        sqlx::query_scalar("SELECT count(*) FROM orders").fetch_all(&pool).await.unwrap()[0];
     let ids: HashSet<&str> = requests.iter().map(|(k, _)| k.as_str()).collect();
 
     println!("## Overload: 4× capacity ({rate:.0} req/s offered) for {secs} s, open loop\n");

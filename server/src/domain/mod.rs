@@ -1,10 +1,11 @@
 //! The rules of the shop, with no HTTP in them: what makes an intent acceptable, how escrow
-//! holds and releases stock, and how orders settle.
+//! holds and releases stock, how orders settle, and merchants' credentials.
 
 pub mod admission;
 pub mod clock;
 pub mod ingest;
 pub mod keys;
+pub mod merchants;
 pub mod orders;
 pub mod rate_limit;
 pub mod settlement;

@@ -19,13 +19,13 @@ pub async fn by_hints(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let id: ItemId = segment(id, "item id")?;
-    let item = state
+    let original = state
         .storage
-        .item(id)
+        .original_url(id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no item with id {id}")))?;
     let no_variants = || ApiError::not_found(format!("item {id} has no image variants yet"));
-    let picture = state.pictures.for_url(&item.original.url).ok_or_else(no_variants)?;
+    let picture = state.pictures.for_url(&original).ok_or_else(no_variants)?;
     let h = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let hints = Hints::parse(
         h("sec-ch-dpr"),

@@ -7,6 +7,7 @@ mod health;
 mod images;
 pub mod intents;
 mod json;
+mod merchant;
 mod orders;
 mod static_files;
 mod waitlist;
@@ -49,6 +50,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route(paths::KEYS, get(devices::keys))
         .route(paths::INTENTS, post(intents::submit))
         .route(&format!("{}{{id}}", paths::ORDERS_PREFIX), get(orders::get))
+        .merge(merchant::router())
         .route("/api", get(unknown_api))
         .route("/api/{*rest}", get(unknown_api))
         .route("/img/{id}", get(images::by_hints))

@@ -1,9 +1,12 @@
 //! Storage behind a trait: SQLite is the embedded default; Postgres can follow behind the same
 //! trait without touching routes or domain code.
 
+pub mod merchants;
 pub mod orders;
 pub mod settlement;
 mod sqlite;
+mod sqlite_merchant_catalog;
+mod sqlite_merchants;
 mod sqlite_orders;
 mod sqlite_settlement;
 mod sqlite_waitlist;
@@ -12,6 +15,7 @@ pub mod waitlist;
 use async_trait::async_trait;
 use vitrine_protocol::{Collection, CollectionDetail, Item, ItemId, Slug};
 
+pub use merchants::{MerchantCatalogStore, MerchantStore};
 pub use orders::OrderStore;
 pub use settlement::SettlementStore;
 pub use sqlite::SqliteStorage;
@@ -34,20 +38,35 @@ pub enum StorageError {
     Io(#[from] std::io::Error),
 }
 
-/// Everything the server stores: the catalog, the orders and their settlement, waitlists.
-pub trait Storage: CatalogStore + OrderStore + SettlementStore + WaitlistStore {}
+/// Everything the server stores: the catalog, the orders and their settlement, waitlists,
+/// merchants.
+pub trait Storage:
+    CatalogStore + OrderStore + SettlementStore + WaitlistStore + MerchantStore + MerchantCatalogStore
+{
+}
 
-impl<T: CatalogStore + OrderStore + SettlementStore + WaitlistStore> Storage for T {}
+impl<T> Storage for T where
+    T: CatalogStore
+        + OrderStore
+        + SettlementStore
+        + WaitlistStore
+        + MerchantStore
+        + MerchantCatalogStore
+{
+}
 
 /// The catalog as the routes see it.
 #[async_trait]
 pub trait CatalogStore: Send + Sync + 'static {
-    /// Every collection, in display order.
+    /// Every collection on show (not hidden by its merchant), in display order.
     async fn collections(&self) -> Result<Vec<Collection>, StorageError>;
     /// One collection with its items, or `None` if the slug is unknown.
     async fn collection(&self, slug: &Slug) -> Result<Option<CollectionDetail>, StorageError>;
-    /// One item, or `None` if the id is unknown.
+    /// One item on show, or `None` if the id is unknown or hidden.
     async fn item(&self, id: ItemId) -> Result<Option<Item>, StorageError>;
+    /// The URL of an item's original, hidden or not: receipts of hidden works keep their
+    /// pictures.
+    async fn original_url(&self, id: ItemId) -> Result<Option<String>, StorageError>;
     /// Whether the catalog has no collections yet.
     async fn is_empty(&self) -> Result<bool, StorageError>;
     /// Insert a whole catalog in one transaction.

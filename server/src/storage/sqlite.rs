@@ -72,7 +72,12 @@ impl SqliteStorage {
 
     /// SQLite's `synchronous` setting on a pooled connection (2 = FULL, 1 = NORMAL).
     pub async fn synchronous(&self) -> Result<i64, StorageError> {
-        Ok(sqlx::query_scalar("PRAGMA synchronous").fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(sqlx::Error::RowNotFound)?)
     }
 }
 
@@ -111,19 +116,22 @@ struct ItemRow {
 
 const COLLECTION_SELECT: &str = "
     SELECT c.slug, c.title, c.description,
-           (SELECT count(*) FROM items i WHERE i.collection_id = c.id) AS item_count,
+           (SELECT count(*) FROM items i WHERE i.collection_id = c.id AND i.hidden = 0)
+               AS item_count,
            f.thumb_url AS cover_url, f.thumb_width AS cover_width,
            f.thumb_height AS cover_height, f.alt AS cover_alt
     FROM collections c
     LEFT JOIN items f ON f.id = (
-        SELECT id FROM items WHERE collection_id = c.id ORDER BY position, id LIMIT 1)";
+        SELECT id FROM items WHERE collection_id = c.id AND hidden = 0
+        ORDER BY position, id LIMIT 1)";
 
 const ITEM_SELECT: &str = "
     SELECT i.id, i.title, i.artist, i.description, i.alt, i.price_minor, i.currency,
            i.edition_size, i.stock, i.thumb_url, i.thumb_width, i.thumb_height,
            i.original_url, i.original_width, i.original_height,
            c.slug AS collection_slug, c.title AS collection_title
-    FROM items i JOIN collections c ON c.id = i.collection_id";
+    FROM items i JOIN collections c
+        ON c.id = i.collection_id AND c.hidden = 0 AND i.hidden = 0";
 
 fn corrupt(what: &str, detail: impl std::fmt::Display) -> StorageError {
     StorageError::Corrupt(format!("{what}: {detail}"))
@@ -194,15 +202,19 @@ impl TryFrom<ItemRow> for Item {
 #[async_trait]
 impl CatalogStore for SqliteStorage {
     async fn collections(&self) -> Result<Vec<Collection>, StorageError> {
-        let sql = format!("{COLLECTION_SELECT} ORDER BY c.position, c.id");
+        let sql = format!("{COLLECTION_SELECT} WHERE c.hidden = 0 ORDER BY c.position, c.id");
         let rows: Vec<CollectionRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
         rows.into_iter().map(Collection::try_from).collect()
     }
 
     async fn collection(&self, slug: &Slug) -> Result<Option<CollectionDetail>, StorageError> {
-        let sql = format!("{COLLECTION_SELECT} WHERE c.slug = ?");
-        let row: Option<CollectionRow> =
-            sqlx::query_as(&sql).bind(slug.as_str()).fetch_optional(&self.pool).await?;
+        let sql = format!("{COLLECTION_SELECT} WHERE c.slug = ? AND c.hidden = 0");
+        let row: Option<CollectionRow> = sqlx::query_as(&sql)
+            .bind(slug.as_str())
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .next();
         let Some(row) = row else { return Ok(None) };
         let sql = format!("{ITEM_SELECT} WHERE c.slug = ? ORDER BY i.position, i.id");
         let items: Vec<ItemRow> =
@@ -217,29 +229,54 @@ impl CatalogStore for SqliteStorage {
     async fn item(&self, id: ItemId) -> Result<Option<Item>, StorageError> {
         let sql = format!("{ITEM_SELECT} WHERE i.id = ?");
         let row: Option<ItemRow> =
-            sqlx::query_as(&sql).bind(id.get()).fetch_optional(&self.pool).await?;
+            sqlx::query_as(&sql).bind(id.get()).fetch_all(&self.pool).await?.into_iter().next();
         row.map(Item::try_from).transpose()
     }
 
+    async fn original_url(&self, id: ItemId) -> Result<Option<String>, StorageError> {
+        Ok(sqlx::query_scalar("SELECT original_url FROM items WHERE id = ?")
+            .bind(id.get())
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .next())
+    }
+
     async fn is_empty(&self) -> Result<bool, StorageError> {
-        let (n,): (i64,) =
-            sqlx::query_as("SELECT count(*) FROM collections").fetch_one(&self.pool).await?;
+        let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM collections")
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(sqlx::Error::RowNotFound)?;
         Ok(n == 0)
     }
 
     async fn insert_catalog(&self, catalog: &NewCatalog) -> Result<(), StorageError> {
         let mut tx = self.pool.begin().await?;
+        // The demo catalog belongs to the merchant "demo" (`vitrine merchant token demo`
+        // hands out a token to manage it).
+        sqlx::query(
+            "INSERT INTO merchants (name, created_at) VALUES ('demo', 0)
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .execute(&mut *tx)
+        .await?;
         for (position, c) in catalog.collections.iter().enumerate() {
             let collection_id: i64 = sqlx::query_scalar(
-                "INSERT INTO collections (slug, title, description, position)
-                 VALUES (?, ?, ?, ?) RETURNING id",
+                "INSERT INTO collections (slug, title, description, position, merchant_id)
+                 VALUES (?, ?, ?, ?, (SELECT id FROM merchants WHERE name = 'demo'))
+                 RETURNING id",
             )
             .bind(c.slug.as_str())
             .bind(&c.title)
             .bind(&c.description)
             .bind(position as i64)
-            .fetch_one(&mut *tx)
-            .await?;
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(sqlx::Error::RowNotFound)?;
             for (position, i) in c.items.iter().enumerate() {
                 sqlx::query(
                     "INSERT INTO items (id, collection_id, position, title, artist, description,

@@ -95,8 +95,12 @@ async fn answer_in(
     conn: &mut SqliteConnection,
     id: IntentId,
 ) -> Result<Option<StoredAnswer>, StorageError> {
-    let row: Option<AnswerRow> =
-        sqlx::query_as(ANSWER_SELECT).bind(id.to_string()).fetch_optional(conn).await?;
+    let row: Option<AnswerRow> = sqlx::query_as(ANSWER_SELECT)
+        .bind(id.to_string())
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .next();
     row.map(StoredAnswer::try_from).transpose()
 }
 
@@ -113,8 +117,10 @@ async fn similar_in(
     )
     .bind(item.get())
     .bind(i64::from(quantity))
-    .fetch_optional(conn)
-    .await?;
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .next();
     similar
         .map(|(id, title)| Ok((ItemId::try_from(id).map_err(|e| corrupt("item id", e))?, title)))
         .transpose()
@@ -343,8 +349,11 @@ impl OrderStore for SqliteStorage {
         )
         .bind(&secret[..])
         .bind(now.0)
-        .fetch_one(&mut *tx.tx)
-        .await?;
+        .fetch_all(&mut *tx.tx)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(sqlx::Error::RowNotFound)?;
         tx.commit().await?;
         Ok(KeyId(u32::try_from(id).map_err(|e| corrupt("key id", e))?))
     }
@@ -366,8 +375,10 @@ impl OrderStore for SqliteStorage {
              FROM orders WHERE id = ?",
         )
         .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .next();
         row.map(OrderRecord::try_from).transpose()
     }
 

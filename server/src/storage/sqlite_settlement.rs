@@ -36,8 +36,10 @@ async fn release(
     .bind(reason)
     .bind(now.0)
     .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .next();
     let Some((item, quantity)) = row else { return Ok(false) };
     sqlx::query("UPDATE items SET stock = stock + ? WHERE id = ?")
         .bind(quantity)
@@ -118,8 +120,10 @@ async fn resolve(
             .bind(reference)
             .bind(now.0)
             .bind(&id)
-            .fetch_optional(&mut *conn)
-            .await?;
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .next();
             match row {
                 Some((item, quantity)) => {
                     ledger(&mut *conn, &id, "capture", item, quantity, now).await?;
@@ -280,8 +284,10 @@ impl SettlementStore for SqliteStorage {
                    AND (outcome IS NULL OR outcome != 'voided') ORDER BY started_at DESC LIMIT 1",
             )
             .bind(&id)
-            .fetch_optional(&mut *tx.tx)
-            .await?;
+            .fetch_all(&mut *tx.tx)
+            .await?
+            .into_iter()
+            .next();
             tx.commit().await?;
             released.push(Released { id, rail, charge_key });
         }

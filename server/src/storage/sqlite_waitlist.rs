@@ -17,8 +17,10 @@ impl WaitlistStore for SqliteStorage {
         let mut w = self.begin_write().await?;
         let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM items WHERE id = ?1")
             .bind(item.get())
-            .fetch_optional(&mut *w.tx)
-            .await?;
+            .fetch_all(&mut *w.tx)
+            .await?
+            .into_iter()
+            .next();
         if exists.is_none() {
             return Ok(Joined::NoSuchItem);
         }
@@ -37,8 +39,11 @@ impl WaitlistStore for SqliteStorage {
             sqlx::query_scalar("SELECT joined_at FROM waitlist WHERE item_id = ?1 AND email = ?2")
                 .bind(item.get())
                 .bind(email)
-                .fetch_one(&mut *w.tx)
-                .await?;
+                .fetch_all(&mut *w.tx)
+                .await?
+                .into_iter()
+                .next()
+                .ok_or(sqlx::Error::RowNotFound)?;
         w.commit().await?;
         let at = UnixMillis(joined_at);
         Ok(if added { Joined::Added(at) } else { Joined::Already(at) })

@@ -45,8 +45,11 @@ async fn an_order_lost_by_a_restore_from_backup_is_sent_again_and_exists_once() 
     assert_eq!(restored.post_intent(&intent).await.headers()[REPLAYED], "true");
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM orders WHERE id = ?")
         .bind(intent.body.id.to_string())
-        .fetch_one(&restored.db)
+        .fetch_all(&restored.db)
         .await
+        .unwrap()
+        .into_iter()
+        .next()
         .unwrap();
     assert_eq!(count, 1, "exactly one order");
 }

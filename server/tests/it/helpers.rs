@@ -96,19 +96,22 @@ impl TestApp {
 
     /// Orders, ledger rows and total stock: what a rejected request must leave unchanged.
     pub async fn ledger_snapshot(&self) -> (i64, i64, i64) {
-        let q = |sql| sqlx::query_scalar::<_, i64>(sql).fetch_one(&self.db);
+        let q = |sql| sqlx::query_scalar::<_, i64>(sql).fetch_all(&self.db);
         (
-            q("SELECT count(*) FROM orders").await.unwrap(),
-            q("SELECT count(*) FROM ledger").await.unwrap(),
-            q("SELECT sum(stock) FROM items").await.unwrap(),
+            q("SELECT count(*) FROM orders").await.unwrap()[0],
+            q("SELECT count(*) FROM ledger").await.unwrap()[0],
+            q("SELECT sum(stock) FROM items").await.unwrap()[0],
         )
     }
 
     pub async fn stock(&self, item: i64) -> i64 {
         sqlx::query_scalar("SELECT stock FROM items WHERE id = ?")
             .bind(item)
-            .fetch_one(&self.db)
+            .fetch_all(&self.db)
             .await
+            .unwrap()
+            .into_iter()
+            .next()
             .unwrap()
     }
 

@@ -11,6 +11,8 @@ mod images;
 mod keys;
 mod ledger;
 mod limits;
+mod merchant_catalog;
+mod merchants;
 mod rejections;
 mod sealed_answers;
 mod settlement;

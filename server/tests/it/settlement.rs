@@ -69,9 +69,11 @@ async fn an_expired_hold_releases_its_stock() {
             "SELECT outcome FROM settlement_attempts WHERE order_id = ? AND kind = 'charge'",
         )
         .bind(intent.body.id.to_string())
-        .fetch_optional(&app.db)
+        .fetch_all(&app.db)
         .await
         .unwrap()
+        .into_iter()
+        .next()
         .flatten();
         voided.as_deref() == Some("voided")
     })
@@ -176,8 +178,11 @@ async fn an_expired_hold_is_voided_at_the_rail_so_nothing_stays_taken() {
         let open: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM settlement_attempts WHERE kind = 'void' AND finished_at IS NOT NULL",
         )
-        .fetch_one(&app.db)
+        .fetch_all(&app.db)
         .await
+        .unwrap()
+        .into_iter()
+        .next()
         .unwrap();
         open == 1
     })
@@ -218,8 +223,11 @@ async fn one_poisoned_hold_goes_to_review_and_the_others_keep_flowing() {
     app.wait_for_state(intent.body.id, OrderState::Paid).await;
     let code: Option<String> =
         sqlx::query_scalar("SELECT review_code FROM orders WHERE id = 'poison'")
-            .fetch_one(&app.db)
+            .fetch_all(&app.db)
             .await
+            .unwrap()
+            .into_iter()
+            .next()
             .unwrap();
     assert_eq!(code.as_deref(), Some("unreadable_order"));
 }
@@ -247,8 +255,11 @@ async fn an_order_whose_payment_cannot_be_recorded_does_not_hold_back_the_others
     let captures: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM ledger WHERE kind = 'capture' AND order_id = ?")
             .bind(stuck.body.id.to_string())
-            .fetch_one(&app.db)
+            .fetch_all(&app.db)
             .await
+            .unwrap()
+            .into_iter()
+            .next()
             .unwrap();
     assert_eq!(captures, 0, "nothing recorded for the order that failed");
 }

@@ -1,0 +1,37 @@
+//! The merchant API, `/api/v1/merchant/*`: every route needs a merchant's credentials (see
+//! `auth`), and each checks the scope it needs.
+
+mod audit;
+pub mod auth;
+mod catalog;
+mod session;
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use axum::{Json, Router};
+use vitrine_protocol::merchant::Me;
+use vitrine_protocol::paths;
+
+use crate::error::ApiError;
+use crate::AppState;
+use auth::Merchant;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(paths::MERCHANT_ME, get(me))
+        .route(
+            paths::MERCHANT_SESSION,
+            post(session::start).get(session::current).delete(session::end),
+        )
+        .route(&format!("{}/renew", paths::MERCHANT_SESSION), post(session::renew))
+        .route(paths::MERCHANT_COLLECTIONS, get(catalog::list).post(catalog::create))
+        .route(&format!("{}/{{slug}}", paths::MERCHANT_COLLECTIONS), patch(catalog::update))
+        .route(paths::MERCHANT_AUDIT, get(audit::list))
+}
+
+/// `GET /api/v1/merchant/me`: who these credentials are and what they may do.
+async fn me(merchant: Merchant) -> Result<Response, ApiError> {
+    let me = Me { merchant: merchant.grant.merchant, scopes: merchant.grant.scopes };
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(me)).into_response())
+}
