@@ -80,6 +80,8 @@ pub mod paths {
     pub const MERCHANT_SESSION: &str = "/api/v1/merchant/session";
     /// The merchant's collections.
     pub const MERCHANT_COLLECTIONS: &str = "/api/v1/merchant/collections";
+    /// The merchant's items (`POST` makes one; `/{id}`, `/{id}/original`).
+    pub const MERCHANT_ITEMS: &str = "/api/v1/merchant/items";
     /// The merchant's audit log.
     pub const MERCHANT_AUDIT: &str = "/api/v1/merchant/audit";
 }

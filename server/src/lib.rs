@@ -23,8 +23,9 @@ use domain::keys::{Keys, RingKey};
 use domain::rate_limit::PerClient;
 use domain::settlement::{Rails, SandboxCard};
 use domain::supervisor::Liveness;
+use domain::uploads::Uploads;
 pub use error::ApiError;
-use images::PictureIndex;
+use images::{PictureIndex, Pictures};
 pub use routes::intents::{IDEMPOTENCY_KEY, REPLAYED};
 use storage::{Storage, StorageError};
 
@@ -36,8 +37,11 @@ pub struct AppState {
     pub ingest: Ingest,
     /// The rails orders may settle on: checked at the door, used by the settler.
     pub rails: Rails,
-    /// Responsive variants of the catalog's images, from the media folder's manifest.
-    pub pictures: Arc<PictureIndex>,
+    /// Responsive variants of the catalog's images, from the media folder's manifest; swapped
+    /// when uploads have been processed.
+    pub pictures: Pictures,
+    /// The image worker uploaded originals are handed to.
+    pub uploads: Uploads,
     /// Token buckets for device registration, per client address.
     pub registrations: Arc<PerClient>,
     /// Token buckets for waitlist joins, per client address.
@@ -110,8 +114,9 @@ impl Application {
         let wake_settler = Arc::new(Notify::new());
         let ingest = Ingest::start(storage.clone(), keys.escrow_ttl_ms(), wake_settler.clone());
         let settler = domain::settler::spawn(storage.clone(), rails.clone(), wake_settler);
-        let pictures = Arc::new(PictureIndex::load(&config.media_dir));
-        tracing::info!(pictures = pictures.len(), "image variants loaded");
+        let pictures = Pictures::new(PictureIndex::load(&config.media_dir));
+        tracing::info!(pictures = pictures.current().len(), "image variants loaded");
+        let uploads = Uploads::start(storage.clone(), pictures.clone(), config.media_dir.clone());
         let registrations = Arc::new(PerClient::new(config.registration_limit));
         let waitlist_joins = Arc::new(PerClient::new(config.waitlist_limit));
         let sign_ins = Arc::new(PerClient::new(config.sign_in_limit));
@@ -121,6 +126,7 @@ impl Application {
             ingest,
             rails,
             pictures,
+            uploads,
             registrations,
             waitlist_joins,
             sign_ins,

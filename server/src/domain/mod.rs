@@ -11,5 +11,6 @@ pub mod rate_limit;
 pub mod settlement;
 pub mod settler;
 pub mod supervisor;
+pub mod uploads;
 pub mod verified;
 pub mod verify;

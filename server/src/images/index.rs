@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, RwLock};
 
 use vitrine_protocol::Picture;
 
@@ -41,6 +42,34 @@ impl PictureIndex {
         let file = url.rsplit('/').next()?;
         let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
         self.by_stem.get(stem)
+    }
+}
+
+/// The picture index the routes read, swapped whole when the image worker has made new
+/// variants: the running server serves an upload's pictures without a restart.
+#[derive(Debug, Clone, Default)]
+pub struct Pictures(Arc<RwLock<Arc<PictureIndex>>>);
+
+impl Pictures {
+    pub fn new(index: PictureIndex) -> Self {
+        Pictures(Arc::new(RwLock::new(Arc::new(index))))
+    }
+
+    /// The index as it is now (a cheap handle; later swaps do not change it).
+    pub fn current(&self) -> Arc<PictureIndex> {
+        match self.0.read() {
+            Ok(index) => index.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Serve `index` from now on.
+    pub fn replace(&self, index: PictureIndex) {
+        let index = Arc::new(index);
+        match self.0.write() {
+            Ok(mut slot) => *slot = index,
+            Err(poisoned) => *poisoned.into_inner() = index,
+        }
     }
 }
 

@@ -14,7 +14,8 @@ use sha2::{Digest, Sha256};
 use super::encode::{self, EncodeError};
 use super::manifest::{self, Entry, Manifest, Variant, FILE_NAME, VARIANTS_DIR};
 
-const ORIGINALS_DIR: &str = "originals";
+/// Where originals are, under the media folder.
+pub const ORIGINALS_DIR: &str = "originals";
 
 #[derive(Debug, thiserror::Error)]
 pub enum AssetsError {
@@ -26,6 +27,18 @@ pub enum AssetsError {
     Encode { path: PathBuf, source: EncodeError },
     #[error("{path}: original has no pixels")]
     Empty { path: PathBuf },
+}
+
+impl AssetsError {
+    /// The file it is about.
+    pub fn path(&self) -> &Path {
+        match self {
+            AssetsError::Io { path, .. }
+            | AssetsError::Decode { path, .. }
+            | AssetsError::Encode { path, .. }
+            | AssetsError::Empty { path } => path,
+        }
+    }
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> AssetsError + '_ {
@@ -132,7 +145,7 @@ fn originals(media: &Path) -> Result<Vec<PathBuf>, AssetsError> {
     for entry in entries {
         let path = entry.map_err(io(&dir))?.path();
         let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-        if matches!(ext.as_deref(), Some("jpg" | "jpeg" | "png")) {
+        if matches!(ext.as_deref(), Some("jpg" | "jpeg" | "png" | "webp")) {
             paths.push(path);
         }
     }

@@ -36,9 +36,9 @@ pub async fn collections(
 ) -> Result<Response, ApiError> {
     no_query(query)?;
     let mut list = state.storage.collections().await?;
+    let pictures = state.pictures.current();
     for c in &mut list {
-        c.cover_picture =
-            c.cover.as_ref().and_then(|img| state.pictures.for_url(&img.url)).cloned();
+        c.cover_picture = c.cover.as_ref().and_then(|img| pictures.for_url(&img.url)).cloned();
     }
     Ok(etag::json(&headers, &list))
 }
@@ -56,7 +56,7 @@ pub async fn collection(
         .collection(&slug)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no collection named {slug}")))?;
-    let pictures = &state.pictures;
+    let pictures = state.pictures.current();
     let cover = &mut detail.collection;
     cover.cover_picture = cover.cover.as_ref().and_then(|img| pictures.for_url(&img.url)).cloned();
     for item in &mut detail.items {
@@ -78,7 +78,7 @@ pub async fn item(
         .item(id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no item with id {id}")))?;
-    item.summary.picture = state.pictures.for_url(&item.original.url).cloned();
+    item.summary.picture = state.pictures.current().for_url(&item.original.url).cloned();
     item.quote = Some(state.keys.quote(id, item.summary.price, clock::now()));
     Ok(etag::json(&headers, &item))
 }

@@ -25,7 +25,8 @@ pub async fn by_hints(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no item with id {id}")))?;
     let no_variants = || ApiError::not_found(format!("item {id} has no image variants yet"));
-    let picture = state.pictures.for_url(&original).ok_or_else(no_variants)?;
+    let pictures = state.pictures.current();
+    let picture = pictures.for_url(&original).ok_or_else(no_variants)?;
     let h = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let hints = Hints::parse(
         h("sec-ch-dpr"),

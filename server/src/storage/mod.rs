@@ -1,11 +1,13 @@
 //! Storage behind a trait: SQLite is the embedded default; Postgres can follow behind the same
 //! trait without touching routes or domain code.
 
+pub mod merchant_items;
 pub mod merchants;
 pub mod orders;
 pub mod settlement;
 mod sqlite;
 mod sqlite_merchant_catalog;
+mod sqlite_merchant_items;
 mod sqlite_merchants;
 mod sqlite_orders;
 mod sqlite_settlement;
@@ -15,6 +17,7 @@ pub mod waitlist;
 use async_trait::async_trait;
 use vitrine_protocol::{Collection, CollectionDetail, Item, ItemId, Slug};
 
+pub use merchant_items::{ItemImages, MerchantItemStore};
 pub use merchants::{MerchantCatalogStore, MerchantStore};
 pub use orders::OrderStore;
 pub use settlement::SettlementStore;
@@ -41,7 +44,13 @@ pub enum StorageError {
 /// Everything the server stores: the catalog, the orders and their settlement, waitlists,
 /// merchants.
 pub trait Storage:
-    CatalogStore + OrderStore + SettlementStore + WaitlistStore + MerchantStore + MerchantCatalogStore
+    CatalogStore
+    + OrderStore
+    + SettlementStore
+    + WaitlistStore
+    + MerchantStore
+    + MerchantCatalogStore
+    + MerchantItemStore
 {
 }
 
@@ -52,6 +61,7 @@ impl<T> Storage for T where
         + WaitlistStore
         + MerchantStore
         + MerchantCatalogStore
+        + MerchantItemStore
 {
 }
 

@@ -116,13 +116,14 @@ struct ItemRow {
 
 const COLLECTION_SELECT: &str = "
     SELECT c.slug, c.title, c.description,
-           (SELECT count(*) FROM items i WHERE i.collection_id = c.id AND i.hidden = 0)
+           (SELECT count(*) FROM items i
+            WHERE i.collection_id = c.id AND i.hidden = 0 AND i.original_url != '')
                AS item_count,
            f.thumb_url AS cover_url, f.thumb_width AS cover_width,
            f.thumb_height AS cover_height, f.alt AS cover_alt
     FROM collections c
     LEFT JOIN items f ON f.id = (
-        SELECT id FROM items WHERE collection_id = c.id AND hidden = 0
+        SELECT id FROM items WHERE collection_id = c.id AND hidden = 0 AND original_url != ''
         ORDER BY position, id LIMIT 1)";
 
 const ITEM_SELECT: &str = "
@@ -131,7 +132,7 @@ const ITEM_SELECT: &str = "
            i.original_url, i.original_width, i.original_height,
            c.slug AS collection_slug, c.title AS collection_title
     FROM items i JOIN collections c
-        ON c.id = i.collection_id AND c.hidden = 0 AND i.hidden = 0";
+        ON c.id = i.collection_id AND c.hidden = 0 AND i.hidden = 0 AND i.original_url != ''";
 
 fn corrupt(what: &str, detail: impl std::fmt::Display) -> StorageError {
     StorageError::Corrupt(format!("{what}: {detail}"))

@@ -12,6 +12,7 @@ mod keys;
 mod ledger;
 mod limits;
 mod merchant_catalog;
+mod merchant_items;
 mod merchants;
 mod rejections;
 mod sealed_answers;

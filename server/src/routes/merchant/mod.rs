@@ -4,18 +4,23 @@
 mod audit;
 pub mod auth;
 mod catalog;
+mod items;
 mod session;
 
+use axum::extract::DefaultBodyLimit;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
+use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
-use vitrine_protocol::merchant::Me;
+use vitrine_protocol::merchant::{Me, MAX_ORIGINAL_BYTES};
 use vitrine_protocol::paths;
 
 use crate::error::ApiError;
 use crate::AppState;
 use auth::Merchant;
+
+/// Room for a multipart body's boundaries and headers around the original.
+const MULTIPART_OVERHEAD: usize = 64 * 1024;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -27,6 +32,14 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{}/renew", paths::MERCHANT_SESSION), post(session::renew))
         .route(paths::MERCHANT_COLLECTIONS, get(catalog::list).post(catalog::create))
         .route(&format!("{}/{{slug}}", paths::MERCHANT_COLLECTIONS), patch(catalog::update))
+        .route(&format!("{}/{{slug}}/items", paths::MERCHANT_COLLECTIONS), get(items::list))
+        .route(paths::MERCHANT_ITEMS, post(items::create))
+        .route(&format!("{}/{{id}}", paths::MERCHANT_ITEMS), get(items::get).patch(items::update))
+        .route(
+            &format!("{}/{{id}}/original", paths::MERCHANT_ITEMS),
+            put(items::upload)
+                .layer(DefaultBodyLimit::max(MAX_ORIGINAL_BYTES + MULTIPART_OVERHEAD)),
+        )
         .route(paths::MERCHANT_AUDIT, get(audit::list))
 }
 
