@@ -112,7 +112,7 @@ async fn similar_in(
     let similar: Option<(i64, String)> = sqlx::query_as(
         "SELECT i.id, i.title FROM items i
          WHERE i.collection_id = (SELECT collection_id FROM items WHERE id = ?1)
-           AND i.id != ?1 AND i.stock >= ?2
+           AND i.id != ?1 AND i.stock >= ?2 AND i.hidden = 0 AND i.original_url != ''
          ORDER BY i.position, i.id LIMIT 1",
     )
     .bind(item.get())
@@ -215,8 +215,14 @@ impl IngestTx for SqliteIngest {
         if items.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q =
-            in_list("SELECT id, stock FROM items WHERE id IN", items.iter().map(|i| i.get()));
+        // A work its merchant hid (or whose collection it hid) is not for sale: no stock, so an
+        // intent for it becomes a conflict with nothing charged, even with a valid quote.
+        let mut q = in_list(
+            "SELECT i.id, CASE WHEN i.hidden = 1 OR c.hidden = 1 OR i.original_url = ''
+                          THEN 0 ELSE i.stock END
+             FROM items i JOIN collections c ON c.id = i.collection_id WHERE i.id IN",
+            items.iter().map(|i| i.get()),
+        );
         let rows: Vec<(i64, i64)> = q.build_query_as().fetch_all(&mut *self.0.tx).await?;
         rows.into_iter()
             .map(|(id, stock)| {

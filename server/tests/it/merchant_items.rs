@@ -243,3 +243,35 @@ async fn bad_items_are_refused_per_field_and_another_merchants_items_do_not_exis
     let changed: MerchantItem = res.json().await.unwrap();
     assert_eq!(changed.price.amount_minor, 6000);
 }
+
+#[tokio::test]
+async fn a_hidden_work_is_not_for_sale_even_with_a_quote_from_before() {
+    let app = spawn_app().await;
+    let demo = bearer(&merchant(&app, "demo", &[Scope::Catalog]).await);
+    let device = app.device().await;
+    let quote = app.quote(201).await;
+    let stock = app.stock(201).await;
+    let hide = json!({ "hidden": true });
+    let res = call(&app, Method::PATCH, &format!("{ITEMS}/201"), Some(&demo), Some(hide)).await;
+    assert_eq!(res.status(), 200);
+    let order: vitrine_protocol::Order =
+        app.post_intent(&device.buy(&quote, 1)).await.json().await.unwrap();
+    assert_eq!(order.state, vitrine_protocol::OrderState::Conflict);
+    assert_eq!(app.stock(201).await, stock, "nothing taken");
+    // Suggestions never point at hidden works either.
+    let res = call(
+        &app,
+        Method::PATCH,
+        &format!("{ITEMS}/202"),
+        Some(&demo),
+        Some(json!({ "hidden": true })),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let again: vitrine_protocol::Order =
+        app.post_intent(&device.buy(&quote, 1)).await.json().await.unwrap();
+    let hidden_suggested = again.suggested_actions.iter().any(|a| {
+        matches!(a, vitrine_protocol::SuggestedAction::SimilarItem { item, .. } if item.get() == 202)
+    });
+    assert!(!hidden_suggested, "{:?}", again.suggested_actions);
+}
