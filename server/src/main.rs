@@ -112,6 +112,18 @@ enum Command {
         #[arg(long, env = "VITRINE_DB", default_value = "sqlite://data/vitrine.db", global = true)]
         db: String,
     },
+    /// Load a whole catalog for a merchant from FILE.json, FILE.csv or a folder holding
+    /// catalog.json or catalog.csv, with its images (paths relative to the file). Running it
+    /// twice adds nothing.
+    Import {
+        /// The catalog file or folder.
+        path: PathBuf,
+        /// The merchant it belongs to (`vitrine merchant create` makes one).
+        #[arg(long)]
+        merchant: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// The server's signing keys.
     Keys {
         #[command(subcommand)]
@@ -158,6 +170,7 @@ async fn main() -> anyhow::Result<()> {
             let storage = storage::connect(&db).await.context("opening the database")?;
             merchant_cli::run(storage.as_ref(), command).await
         }
+        Command::Import { path, merchant, db } => import(path, merchant, db).await,
         Command::Keys { command: KeysCommand::Rotate { db } } => rotate_keys(db).await,
         Command::SeedDemo { db, no_images } => seed_demo(db, no_images).await,
         Command::Assets { media } => assets(media).await,
@@ -255,6 +268,34 @@ async fn seed_demo(db: DbArgs, no_images: bool) -> anyhow::Result<()> {
             .with_context(|| format!("writing images to {}", db.media.display()))?;
         println!("Drew {drawn} images into {}.", db.media.display());
         assets(db.media).await?;
+    }
+    Ok(())
+}
+
+async fn import(path: PathBuf, merchant: String, db: DbArgs) -> anyhow::Result<()> {
+    use vitrine_server::domain::import;
+    let catalog = import::read(&path)?;
+    let storage = storage::connect(&db.db).await.context("opening the database")?;
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template("importing {bar:30} {pos}/{len} works, {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let progress = |done: usize, total: usize| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    };
+    let now = vitrine_server::domain::clock::now();
+    let report =
+        import::import(storage.as_ref(), &db.media, &merchant, catalog, now, &progress).await?;
+    bar.finish_and_clear();
+    println!(
+        "Imported for {merchant}: {} new collections, {} new works, {} images made ({} failed).",
+        report.collections_added, report.items_added, report.images_processed, report.images_failed
+    );
+    if report.images_failed > 0 {
+        anyhow::bail!(
+            "some images could not be processed; see `GET /api/v1/merchant/items/{{id}}`"
+        );
     }
     Ok(())
 }

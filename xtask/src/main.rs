@@ -87,6 +87,11 @@ fn run(sh: &Shell, args: &[String]) -> Result<()> {
     // Idempotent: inserts the catalog only into an empty database, draws only missing images.
     // …and makes the image variants of any original that changed (`vitrine assets`).
     cmd!(sh, "{vitrine} seed-demo --db {db} --media {DEMO_MEDIA}").run()?;
+    // Tokens are printed once, so none is made here; the demo shop's merchant is "demo".
+    println!(
+        "Merchant API token for the demo shop: {} merchant token demo --scopes catalog,admin --db {db}",
+        vitrine.display()
+    );
     cmd!(sh, "{vitrine} serve --db {db} --media {DEMO_MEDIA} --dist target/dist --addr {addr}")
         .run()?;
     Ok(())

@@ -3,6 +3,7 @@
 
 pub mod admission;
 pub mod clock;
+pub mod import;
 pub mod ingest;
 pub mod keys;
 pub mod merchants;

@@ -6,15 +6,49 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 use vitrine_protocol::{ImageFormat, ImageRef, ItemId};
 
+use crate::images::manifest::{FILE_NAME, VARIANTS_DIR};
 use crate::images::pipeline::{self, ORIGINALS_DIR};
+use crate::images::sniff::{sniff, Original};
 use crate::images::{PictureIndex, Pictures};
 use crate::storage::{ItemImages, Storage};
 
 /// How many uploads may wait for the worker; more are refused as `overloaded`.
 const QUEUE: usize = 64;
+
+/// An original checked and stored under `media/originals/`.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub file: String,
+    pub original: Original,
+}
+
+/// Why an original was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// What is wrong with the image, in words for its merchant.
+    #[error("{0}")]
+    Refused(String),
+    #[error("the original could not be written: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Check `bytes` are a usable original (`images::sniff`) and store them whole or not at all,
+/// named by item and content (the same bytes twice are one file; variants are keyed by it too).
+pub fn store_original(media: &Path, item: ItemId, bytes: &[u8]) -> Result<Stored, StoreError> {
+    let original = sniff(bytes).map_err(StoreError::Refused)?;
+    let digest: String = Sha256::digest(bytes).iter().take(5).map(|b| format!("{b:02x}")).collect();
+    let file = format!("{item}-{digest}.{}", original.extension);
+    let dir = media.join(ORIGINALS_DIR);
+    std::fs::create_dir_all(&dir)?;
+    let temporary = dir.join(format!(".{file}.partial"));
+    std::fs::write(&temporary, bytes)?;
+    std::fs::rename(&temporary, dir.join(&file))?;
+    Ok(Stored { file, original })
+}
 
 /// One stored original to process.
 #[derive(Debug, Clone)]
@@ -40,9 +74,9 @@ impl Uploads {
         Uploads { sender, media }
     }
 
-    /// The folder originals are stored in.
-    pub fn originals(&self) -> PathBuf {
-        self.media.join(ORIGINALS_DIR)
+    /// The media folder originals are stored under.
+    pub fn media(&self) -> PathBuf {
+        self.media.as_ref().clone()
     }
 
     /// Queue a job; false when the queue is full.
@@ -51,13 +85,37 @@ impl Uploads {
     }
 }
 
+/// How often the worker looks whether another process (`vitrine import`, `vitrine assets`)
+/// rewrote the manifest, to serve its variants without a restart.
+const MANIFEST_CHECK: std::time::Duration = std::time::Duration::from_secs(5);
+
+fn manifest_time(media: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(media.join(VARIANTS_DIR).join(FILE_NAME)).and_then(|m| m.modified()).ok()
+}
+
 async fn run(
     mut receiver: mpsc::Receiver<Job>,
     storage: Arc<dyn Storage>,
     pictures: Pictures,
     media: Arc<PathBuf>,
 ) {
-    while let Some(first) = receiver.recv().await {
+    let mut seen = manifest_time(&media);
+    let mut tick = tokio::time::interval(MANIFEST_CHECK);
+    loop {
+        let first = tokio::select! {
+            job = receiver.recv() => match job {
+                Some(job) => job,
+                None => return,
+            },
+            _ = tick.tick() => {
+                let now = manifest_time(&media);
+                if now != seen {
+                    seen = now;
+                    pictures.replace(PictureIndex::load(&media));
+                }
+                continue;
+            }
+        };
         // Everything queued meanwhile goes in the same pipeline run.
         let mut jobs = vec![first];
         while let Ok(job) = receiver.try_recv() {
@@ -70,11 +128,11 @@ async fn run(
             Ok(outcomes) => outcomes,
             Err(error) => {
                 tracing::error!(%error, "the image worker's run panicked");
-                jobs.iter()
-                    .map(|j| (j.item, Err("processing failed; upload it again".into())))
-                    .collect()
+                let failed = || Err("processing failed; upload it again".to_owned());
+                jobs.iter().map(|j| (j.item, failed())).collect()
             }
         };
+        seen = manifest_time(&media);
         pictures.replace(PictureIndex::load(&media));
         for (item, outcome) in outcomes {
             if let Err(error) = storage.image_processed(item, outcome).await {
@@ -84,11 +142,12 @@ async fn run(
     }
 }
 
-type Outcome = (ItemId, Result<ItemImages, String>);
+/// What became of one job: the item's images, or why it has none.
+pub type Outcome = (ItemId, Result<ItemImages, String>);
 
 /// Run the pipeline until it succeeds, setting aside each original it cannot process (renamed
 /// `….rejected`, so it is never picked up again) and failing that job with the reason.
-fn process(media: &Path, jobs: &[Job]) -> Vec<Outcome> {
+pub fn process(media: &Path, jobs: &[Job]) -> Vec<Outcome> {
     let mut failed: Vec<Outcome> = Vec::new();
     for _ in 0..=jobs.len() {
         match pipeline::run(media, &|_, _| {}) {

@@ -96,6 +96,9 @@ pub trait MerchantStore: Send + Sync + 'static {
         now: UnixMillis,
     ) -> Result<u64, StorageError>;
 
+    /// The id of the merchant with this name.
+    async fn merchant_id(&self, name: &str) -> Result<Option<i64>, StorageError>;
+
     /// Every token of every merchant, for the operator.
     async fn tokens(&self) -> Result<Vec<TokenSummary>, StorageError>;
 

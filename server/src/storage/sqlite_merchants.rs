@@ -169,6 +169,14 @@ impl MerchantStore for SqliteStorage {
         Ok(revoked.len() as u64)
     }
 
+    async fn merchant_id(&self, name: &str) -> Result<Option<i64>, StorageError> {
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM merchants WHERE name = ?1")
+            .bind(name)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(ids.into_iter().next())
+    }
+
     async fn tokens(&self) -> Result<Vec<TokenSummary>, StorageError> {
         let rows: Vec<(String, i64, String, i64, Option<i64>)> = sqlx::query_as(
             "SELECT m.name, t.id, t.scopes, t.created_at, t.revoked_at

@@ -8,6 +8,7 @@ mod headers;
 mod helpers;
 mod idempotency;
 mod images;
+mod import;
 mod keys;
 mod ledger;
 mod limits;

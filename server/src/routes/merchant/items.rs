@@ -6,15 +6,13 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use sha2::{Digest, Sha256};
 use vitrine_protocol::merchant::{ItemPatch, NewItem, Scope, MAX_ORIGINAL_BYTES};
 use vitrine_protocol::{paths, ErrorCode, FieldProblem, ItemId, Slug};
 
 use super::auth::Merchant;
 use crate::domain::clock;
-use crate::domain::uploads::Job;
+use crate::domain::uploads::{store_original, Job, StoreError, Stored};
 use crate::error::ApiError;
-use crate::images::sniff::sniff;
 use crate::routes::catalog::segment;
 use crate::routes::json::ApiJson;
 use crate::AppState;
@@ -145,21 +143,20 @@ pub async fn upload(
     state.storage.merchant_item(merchant_id, id).await?.ok_or(no_item(id))?;
     let form = form.map_err(|e| ApiError::new(ErrorCode::MalformedBody, e.body_text()))?;
     let bytes = read_original(form).await?;
-    let original = sniff(&bytes).map_err(bad_original)?;
-    // Named by content: the same bytes twice are one file; variants are keyed by it too.
-    let digest: String =
-        Sha256::digest(&bytes).iter().take(5).map(|b| format!("{b:02x}")).collect();
-    let file = format!("{id}-{digest}.{}", original.extension);
-    let dir = state.uploads.originals();
-    let stored = tokio::task::spawn_blocking({
-        let (dir, file) = (dir.clone(), file.clone());
-        move || write_atomic(&dir, &file, &bytes)
-    })
-    .await;
-    if !matches!(stored, Ok(Ok(()))) {
-        tracing::error!(?stored, "storing an original failed");
-        return Err(ApiError::new(ErrorCode::Internal, "the original could not be stored"));
-    }
+    let media = state.uploads.media();
+    let stored = tokio::task::spawn_blocking(move || store_original(&media, id, &bytes)).await;
+    let Stored { file, original } = match stored {
+        Ok(Ok(stored)) => stored,
+        Ok(Err(StoreError::Refused(problem))) => return Err(bad_original(problem)),
+        Ok(Err(error)) => {
+            tracing::error!(%error, "storing an original failed");
+            return Err(ApiError::new(ErrorCode::Internal, "the original could not be stored"));
+        }
+        Err(error) => {
+            tracing::error!(%error, "storing an original panicked");
+            return Err(ApiError::new(ErrorCode::Internal, "the original could not be stored"));
+        }
+    };
     let upload = serde_json::json!({
         "file": file, "width": original.width, "height": original.height,
     });
@@ -176,12 +173,4 @@ pub async fn upload(
     }
     let item = state.storage.merchant_item(merchant_id, id).await?.ok_or(no_item(id))?;
     Ok(no_store(StatusCode::ACCEPTED, item))
-}
-
-/// Write `bytes` to `dir/file` whole or not at all (a temporary file, then a rename).
-fn write_atomic(dir: &std::path::Path, file: &str, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let temporary = dir.join(format!(".{file}.partial"));
-    std::fs::write(&temporary, bytes)?;
-    std::fs::rename(&temporary, dir.join(file))
 }
