@@ -64,10 +64,21 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .load_shed()
         .concurrency_limit(limits.max_concurrent)
         .timeout(limits.request_timeout);
+    let uploads = merchant::uploads()
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state.clone())
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(overloaded))
+                .load_shed()
+                .concurrency_limit(UPLOADS_AT_ONCE)
+                .timeout(UPLOAD_TIMEOUT),
+        );
     let router = api
         .with_state(state)
         .merge(static_files::router(&config.dist_dir, &config.media_dir))
-        .layer(overload);
+        .layer(overload)
+        .merge(uploads);
     security_headers(router, &config.frame_ancestors)
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
@@ -122,6 +133,11 @@ async fn overloaded(error: BoxError) -> ApiError {
 }
 
 const MAX_BODY: usize = 16 * 1024;
+
+/// Originals received at once (each may hold 20 MB in memory); more get 503 `overloaded`.
+const UPLOADS_AT_ONCE: usize = 4;
+/// How long sending one original may take: 20 MB at 100 KB/s.
+const UPLOAD_TIMEOUT: Duration = Duration::from_secs(200);
 
 async fn unknown_api() -> ApiError {
     ApiError::not_found("no such API endpoint")

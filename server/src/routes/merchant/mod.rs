@@ -35,12 +35,17 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{}/{{slug}}/items", paths::MERCHANT_COLLECTIONS), get(items::list))
         .route(paths::MERCHANT_ITEMS, post(items::create))
         .route(&format!("{}/{{id}}", paths::MERCHANT_ITEMS), get(items::get).patch(items::update))
-        .route(
-            &format!("{}/{{id}}/original", paths::MERCHANT_ITEMS),
-            put(items::upload)
-                .layer(DefaultBodyLimit::max(MAX_ORIGINAL_BYTES + MULTIPART_OVERHEAD)),
-        )
         .route(paths::MERCHANT_AUDIT, get(audit::list))
+}
+
+/// The original upload, apart: its body is up to 20 MB and a merchant on a pop-up's network
+/// may take minutes to send it, so it gets its own body limit, timeout and concurrency
+/// (`routes::router` layers it so) instead of the API's 16 KB and 10 s.
+pub fn uploads() -> Router<AppState> {
+    Router::new().route(
+        &format!("{}/{{id}}/original", paths::MERCHANT_ITEMS),
+        put(items::upload).layer(DefaultBodyLimit::max(MAX_ORIGINAL_BYTES + MULTIPART_OVERHEAD)),
+    )
 }
 
 /// `GET /api/v1/merchant/me`: who these credentials are and what they may do.
