@@ -82,6 +82,8 @@ pub mod paths {
     pub const MERCHANT_COLLECTIONS: &str = "/api/v1/merchant/collections";
     /// The merchant's items (`POST` makes one; `/{id}`, `/{id}/original`).
     pub const MERCHANT_ITEMS: &str = "/api/v1/merchant/items";
+    /// Orders of the merchant's works (`?q=&state=&limit=`; `/{id}` with its history).
+    pub const MERCHANT_ORDERS: &str = "/api/v1/merchant/orders";
     /// The merchant's audit log.
     pub const MERCHANT_AUDIT: &str = "/api/v1/merchant/audit";
 }

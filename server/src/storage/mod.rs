@@ -2,12 +2,14 @@
 //! trait without touching routes or domain code.
 
 pub mod merchant_items;
+pub mod merchant_orders;
 pub mod merchants;
 pub mod orders;
 pub mod settlement;
 mod sqlite;
 mod sqlite_merchant_catalog;
 mod sqlite_merchant_items;
+mod sqlite_merchant_orders;
 mod sqlite_merchants;
 mod sqlite_orders;
 mod sqlite_settlement;
@@ -18,6 +20,7 @@ use async_trait::async_trait;
 use vitrine_protocol::{Collection, CollectionDetail, Item, ItemId, Slug};
 
 pub use merchant_items::{ItemImages, MerchantItemStore};
+pub use merchant_orders::MerchantOrderStore;
 pub use merchants::{MerchantCatalogStore, MerchantStore};
 pub use orders::OrderStore;
 pub use settlement::SettlementStore;
@@ -51,6 +54,7 @@ pub trait Storage:
     + MerchantStore
     + MerchantCatalogStore
     + MerchantItemStore
+    + MerchantOrderStore
 {
 }
 
@@ -62,6 +66,7 @@ impl<T> Storage for T where
         + MerchantStore
         + MerchantCatalogStore
         + MerchantItemStore
+        + MerchantOrderStore
 {
 }
 

@@ -14,6 +14,7 @@ mod ledger;
 mod limits;
 mod merchant_catalog;
 mod merchant_items;
+mod merchant_orders;
 mod merchants;
 mod rejections;
 mod sealed_answers;

@@ -5,6 +5,7 @@ mod audit;
 pub mod auth;
 mod catalog;
 mod items;
+mod orders;
 mod session;
 
 use axum::extract::DefaultBodyLimit;
@@ -35,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{}/{{slug}}/items", paths::MERCHANT_COLLECTIONS), get(items::list))
         .route(paths::MERCHANT_ITEMS, post(items::create))
         .route(&format!("{}/{{id}}", paths::MERCHANT_ITEMS), get(items::get).patch(items::update))
+        .route(paths::MERCHANT_ORDERS, get(orders::list))
+        .route(&format!("{}/{{id}}", paths::MERCHANT_ORDERS), get(orders::get))
         .route(paths::MERCHANT_AUDIT, get(audit::list))
 }
 
