@@ -361,6 +361,13 @@ pub struct OrderHistory {
     pub events: Vec<OrderEvent>,
 }
 
+/// One collector waiting for an edition of a work (`GET /api/v1/merchant/items/{id}/waitlist`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waiting {
+    pub email: String,
+    pub joined_at: UnixMillis,
+}
+
 /// What `GET /api/v1/merchant/orders?q=` searches by: the console's one search box.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OrderSearch {

@@ -1,8 +1,8 @@
-//! The orders of a merchant's works, as its console reads them.
+//! The orders of a merchant's works, and who waits for them, as its console reads them.
 
 use async_trait::async_trait;
-use vitrine_protocol::merchant::{MerchantOrder, OrderHistory, OrderSearch};
-use vitrine_protocol::{IntentId, OrderState};
+use vitrine_protocol::merchant::{MerchantOrder, OrderHistory, OrderSearch, Waiting};
+use vitrine_protocol::{IntentId, ItemId, OrderState};
 
 use super::StorageError;
 
@@ -23,4 +23,12 @@ pub trait MerchantOrderStore: Send + Sync + 'static {
         merchant_id: i64,
         id: IntentId,
     ) -> Result<Option<OrderHistory>, StorageError>;
+
+    /// Who waits for an edition of one of the merchant's works, first come first; `None` when
+    /// the work is not the merchant's.
+    async fn merchant_waitlist(
+        &self,
+        merchant_id: i64,
+        item: ItemId,
+    ) -> Result<Option<Vec<Waiting>>, StorageError>;
 }

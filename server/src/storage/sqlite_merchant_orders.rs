@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use sqlx::FromRow;
-use vitrine_protocol::merchant::{MerchantOrder, OrderEvent, OrderHistory, OrderSearch};
+use vitrine_protocol::merchant::{MerchantOrder, OrderEvent, OrderHistory, OrderSearch, Waiting};
 use vitrine_protocol::{IntentId, ItemId, Money, OrderState, UnixMillis};
 
 use super::merchant_orders::MerchantOrderStore;
@@ -107,5 +107,34 @@ impl MerchantOrderStore for SqliteStorage {
             .map(|(kind, quantity, at)| OrderEvent { kind, quantity, at: UnixMillis(at) })
             .collect();
         Ok(Some(OrderHistory { order, events }))
+    }
+
+    async fn merchant_waitlist(
+        &self,
+        merchant_id: i64,
+        item: ItemId,
+    ) -> Result<Option<Vec<Waiting>>, StorageError> {
+        let owned: Vec<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM items i JOIN collections c ON c.id = i.collection_id
+             WHERE i.id = ?1 AND c.merchant_id = ?2",
+        )
+        .bind(item.get())
+        .bind(merchant_id)
+        .fetch_all(&self.pool)
+        .await?;
+        if owned.is_empty() {
+            return Ok(None);
+        }
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT email, joined_at FROM waitlist WHERE item_id = ?1 ORDER BY joined_at, email",
+        )
+        .bind(item.get())
+        .fetch_all(&self.pool)
+        .await?;
+        let list = rows
+            .into_iter()
+            .map(|(email, at)| Waiting { email, joined_at: UnixMillis(at) })
+            .collect();
+        Ok(Some(list))
     }
 }

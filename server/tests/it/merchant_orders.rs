@@ -97,3 +97,40 @@ async fn orders_are_found_by_receipt_number_email_or_work_and_only_by_their_merc
         call(&app, Method::GET, "/api/v1/merchant/orders/not-a-receipt", Some(&demo), None).await;
     assert_eq!(code(res).await.1, ErrorCode::BadRequest);
 }
+
+#[tokio::test]
+async fn a_merchant_reads_who_waits_for_its_sold_out_work_and_nobody_else_does() {
+    let app = spawn_app().await;
+    let demo = bearer(&merchant(&app, "demo", &[Scope::Orders]).await);
+    let demo_catalog_only = bearer(&merchant(&app, "demo", &[Scope::Catalog]).await);
+    let rival = bearer(&merchant(&app, "rival", &[Scope::Orders]).await);
+    for email in ["ada@example.org", " Bo@Example.org "] {
+        let res = app
+            .client
+            .post(app.url("/api/v1/items/105/waitlist"))
+            .json(&serde_json::json!({ "email": email }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+    }
+    let path = "/api/v1/merchant/items/105/waitlist";
+    let list: Vec<Value> =
+        call(&app, Method::GET, path, Some(&demo), None).await.json().await.unwrap();
+    let emails: Vec<&str> = list.iter().filter_map(|w| w["email"].as_str()).collect();
+    assert_eq!(emails, ["ada@example.org", "bo@example.org"]);
+    assert_eq!(
+        code(call(&app, Method::GET, path, Some(&rival), None).await).await.1,
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        code(call(&app, Method::GET, path, Some(&demo_catalog_only), None).await).await.1,
+        ErrorCode::Forbidden
+    );
+    assert_eq!(
+        code(call(&app, Method::GET, path, None, None).await).await.1,
+        ErrorCode::Unauthorized
+    );
+    let res = call(&app, Method::GET, "/api/v1/merchant/items/0/waitlist", Some(&demo), None).await;
+    assert_eq!(code(res).await.1, ErrorCode::BadRequest);
+}

@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{}/{{slug}}/items", paths::MERCHANT_COLLECTIONS), get(items::list))
         .route(paths::MERCHANT_ITEMS, post(items::create))
         .route(&format!("{}/{{id}}", paths::MERCHANT_ITEMS), get(items::get).patch(items::update))
+        .route(&format!("{}/{{id}}/waitlist", paths::MERCHANT_ITEMS), get(orders::waitlist))
         .route(paths::MERCHANT_ORDERS, get(orders::list))
         .route(&format!("{}/{{id}}", paths::MERCHANT_ORDERS), get(orders::get))
         .route(paths::MERCHANT_AUDIT, get(audit::list))

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use vitrine_protocol::merchant::{OrderSearch, Scope};
-use vitrine_protocol::{FieldProblem, IntentId, OrderState};
+use vitrine_protocol::{FieldProblem, IntentId, ItemId, OrderState};
 
 use super::auth::Merchant;
 use crate::error::ApiError;
@@ -72,4 +72,21 @@ pub async fn get(
         // An order for another merchant's work is as absent as one that does not exist.
         .ok_or_else(|| ApiError::not_found(format!("you have no order {id}")))?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(history)).into_response())
+}
+
+/// `GET /api/v1/merchant/items/{id}/waitlist`: who waits for an edition of the work, first
+/// come first (their addresses: the orders scope, like buyers' emails).
+pub async fn waitlist(
+    State(state): State<AppState>,
+    merchant: Merchant,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    merchant.require(Scope::Orders)?;
+    let id: ItemId = segment(id, "item id")?;
+    let list = state
+        .storage
+        .merchant_waitlist(merchant.grant.merchant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("you have no item {id}")))?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(list)).into_response())
 }
