@@ -64,11 +64,21 @@ pub(crate) async fn audit_rows(app: &TestApp) -> i64 {
 const SESSION: &str = "/api/v1/merchant/session";
 const RENEW: &str = "/api/v1/merchant/session/renew";
 
-const ROUTES: [(&str, &str); 8] = [
+/// Every merchant route (the session's sign-in has its own test: it needs a bearer token).
+const ROUTES: [(&str, &str); 17] = [
     ("GET", "/api/v1/merchant/me"),
     ("GET", "/api/v1/merchant/collections"),
     ("POST", "/api/v1/merchant/collections"),
     ("PATCH", "/api/v1/merchant/collections/quiet-grids"),
+    ("GET", "/api/v1/merchant/collections/quiet-grids/items"),
+    ("POST", "/api/v1/merchant/items"),
+    ("GET", "/api/v1/merchant/items/101"),
+    ("PATCH", "/api/v1/merchant/items/101"),
+    ("PUT", "/api/v1/merchant/items/101/original"),
+    ("GET", "/api/v1/merchant/items/105/waitlist"),
+    ("GET", "/api/v1/merchant/orders"),
+    ("GET", "/api/v1/merchant/orders?q=ada%40example.org"),
+    ("GET", "/api/v1/merchant/orders/01890a5d-ac96-774b-bcce-b302099a8057"),
     ("GET", "/api/v1/merchant/audit"),
     ("GET", SESSION),
     ("POST", RENEW),
