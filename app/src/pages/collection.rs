@@ -19,7 +19,7 @@ pub fn CollectionPage() -> impl IntoView {
         }
     });
     view! {
-        <Suspense fallback=|| loading("the gallery", super::Skeleton::Gallery)>
+        <Suspense fallback=|| loading("Loading the gallery…", super::skeleton::GALLERY)>
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(d) => {

@@ -10,7 +10,7 @@ use crate::{api, routes};
 pub fn Home() -> impl IntoView {
     let collections = LocalResource::new(api::collections);
     view! {
-        <Suspense fallback=|| loading("collections", super::Skeleton::Cards)>
+        <Suspense fallback=|| loading("Loading collections…", super::skeleton::CARDS)>
             {move || Suspend::new(async move {
                 match collections.await {
                     Ok(list) => view! {

@@ -35,7 +35,7 @@ impl LazyRoute for ItemRoute {
     fn view(this: Self) -> AnyView {
         let item = this.item;
         view! {
-            <Suspense fallback=|| loading("this work", super::Skeleton::Work)>
+            <Suspense fallback=|| loading("Loading this work…", super::skeleton::WORK)>
                 {move || Suspend::new(async move {
                     match item.await.and_then(|json| api::read_item(&json)) {
                         Ok(item) => view! { <ItemDetail item /> }.into_any(),

@@ -20,30 +20,24 @@ pub use storage::StorageRoute;
 
 use leptos::prelude::*;
 
-/// What a page looks like while its data is on its way.
-#[derive(Clone, Copy)]
-enum Skeleton {
-    /// A heading and cards (the home page).
-    Cards,
-    /// A banner, a title and cards (a gallery).
-    Gallery,
-    /// A breadcrumb, a work's picture, its title (an item page).
-    Work,
+/// What a page looks like while its data is on its way, as the skeleton's classes: a heading
+/// and cards (the home page), a banner, a title and cards (a gallery), or a breadcrumb, a
+/// work's picture and its title (an item page).
+mod skeleton {
+    pub const CARDS: &str = "skeleton skeleton-home";
+    pub const GALLERY: &str = "skeleton";
+    pub const WORK: &str = "skeleton skeleton-work";
 }
 
-/// Shown while a page's data is on its way: the shape of what is coming, each picture where
-/// its picture will be, so the page does not jump when it arrives, and the words for screen
-/// readers. Once the data is there, each picture shows its ThumbHash preview until it has
-/// loaded. One view for every page, shaped by a class (each distinct view type costs wasm).
-fn loading(what: &'static str, shape: Skeleton) -> impl IntoView {
-    let class = match shape {
-        Skeleton::Cards => "skeleton skeleton-cards-only",
-        Skeleton::Gallery => "skeleton",
-        Skeleton::Work => "skeleton skeleton-work",
-    };
+/// Shown while a page's data is on its way: the shape of what is coming (one of `skeleton`),
+/// each picture where its picture will be, so the page does not jump when it arrives, and the
+/// words for screen readers. Once the data is there, each picture shows its ThumbHash preview
+/// until it has loaded. One view for every page, shaped by its classes (each distinct view
+/// type costs wasm).
+fn loading(says: &'static str, class: &'static str) -> impl IntoView {
     view! {
         <div class=class aria-busy="true">
-            <p class="visually-hidden" role="status">{format!("Loading {what}…")}</p>
+            <p class="visually-hidden" role="status">{says}</p>
             <div class="skeleton-picture"></div>
             <div class="skeleton-line"></div>
             <div class="skeleton-line skeleton-short"></div>
