@@ -4,7 +4,6 @@
 //! nothing stored; other merchants' items absent.
 
 use std::io::Cursor;
-use std::time::Duration;
 
 use reqwest::multipart::{Form, Part};
 use reqwest::{Method, StatusCode};
@@ -80,15 +79,11 @@ async fn an_uploaded_original_becomes_variants_the_running_server_serves() {
     assert_eq!(res.status(), 202);
     let accepted: MerchantItem = res.json().await.unwrap();
     assert_eq!(accepted.image, ImageState::Processing);
-    let mut state = accepted.image;
-    for _ in 0..300 {
-        state = item(&app, &auth, id).await.image;
-        if state != ImageState::Processing {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(state, ImageState::Ready);
+    app.wait_until("the image worker to finish", || async {
+        item(&app, &auth, id).await.image != ImageState::Processing
+    })
+    .await;
+    assert_eq!(item(&app, &auth, id).await.image, ImageState::Ready);
 
     // On show, with responsive variants the server found without a restart.
     let shown: Item = app.get(&format!("/api/v1/items/{id}")).await.json().await.unwrap();
