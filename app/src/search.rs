@@ -98,6 +98,7 @@ mod tests {
             alt: String::new(),
             description: description.into(),
             picture: None,
+            drop: None,
         };
         Entry::new(item, collection)
     }

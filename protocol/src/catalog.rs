@@ -1,5 +1,6 @@
 use serde::{Deserialize, Serialize};
 
+use crate::drops::DropInfo;
 use crate::signing::Signed;
 use crate::{ItemId, Money, Picture, Quote, Slug};
 
@@ -58,6 +59,10 @@ pub struct ItemSummary {
     /// The image in every size, when the image pipeline has run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub picture: Option<Picture>,
+    /// The work's timed drop (live, next, or the last one), when it is sold in drops: then
+    /// only the drop sells it, at the drop's price and times.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drop: Option<DropInfo>,
 }
 
 /// A collection with its items, for `/c/{slug}`.

@@ -82,6 +82,14 @@ error_codes! {
     ClockAhead = "clock_ahead", 425, final = false;
     /// The intent is above the certificate's offline limits.
     OverLimit = "over_limit", 422, final = true;
+    /// The intent was signed before its drop started.
+    NotStarted = "not_started", 422, final = true;
+    /// The intent was signed after its drop ended.
+    Ended = "ended", 422, final = true;
+    /// The buyer (this device or this email) already has the most the drop allows.
+    LimitReached = "limit_reached", 422, final = true;
+    /// The drop is for an allowlist, and the buyer's proof does not show them on it.
+    NotAllowlisted = "not_allowlisted", 422, final = true;
     /// The payment rail is not one this server settles on.
     UnknownRail = "unknown_rail", 422, final = true;
     /// The email address is not one (waitlist).

@@ -9,3 +9,10 @@ pub const RETRY_AFTER: &str = "retry-after";
 /// The console session's CSRF token, on every state-changing merchant request made with the
 /// session cookie.
 pub const CSRF_TOKEN: &str = "x-csrf-token";
+/// On `POST /api/v1/intents` for a drop with an allowlist: the buyer's Merkle proof, the
+/// sibling hashes in hex separated by commas (`protocol::drops::allowlist`). Not signed: it
+/// only shows that the intent's signed email or wallet is listed.
+pub const ALLOWLIST_PROOF: &str = "allowlist-proof";
+
+/// Most hashes an allowlist proof may carry.
+pub const MAX_PROOF_HASHES: usize = 32;

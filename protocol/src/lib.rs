@@ -6,6 +6,7 @@ pub mod acceptance;
 mod catalog;
 mod commerce;
 pub mod device;
+pub mod drops;
 mod error;
 mod grants;
 pub mod headers;
@@ -86,4 +87,17 @@ pub mod paths {
     pub const MERCHANT_ORDERS: &str = "/api/v1/merchant/orders";
     /// The merchant's audit log.
     pub const MERCHANT_AUDIT: &str = "/api/v1/merchant/audit";
+    /// The merchant's drops (`/{id}`, `/{id}/approve`, `/{id}/cancel`, `/{id}/allowlist`,
+    /// `/{id}/proposals`).
+    pub const MERCHANT_DROPS: &str = "/api/v1/merchant/drops";
+    /// The merchant's scheduling limits (`GET`, `PUT`).
+    pub const MERCHANT_SCHEDULE_RULES: &str = "/api/v1/merchant/schedule-rules";
+
+    /// Prefix of public drop URLs.
+    pub const DROPS: &str = "/api/v1/drops";
+
+    /// A buyer's allowlist proof for one leaf (hex).
+    pub fn allowlist_proof(drop: i64, leaf: &str) -> String {
+        format!("{DROPS}/{drop}/allowlist/{leaf}")
+    }
 }

@@ -6,6 +6,7 @@
 //! Markdown tables.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::num::NonZeroU32;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
@@ -20,6 +21,7 @@ use vitrine_protocol::{
     Buyer, Currency, DeviceCertificate, DeviceRegistration, Format, Intent, IntentId, Item,
     OfflineLimit, Payment,
 };
+use vitrine_server::domain::rate_limit::RateLimit;
 use vitrine_server::domain::{clock, keys::Policy, settlement::SandboxCard};
 use vitrine_server::{demo, storage, Application, Config, IDEMPOTENCY_KEY};
 
@@ -114,6 +116,9 @@ async fn vitrine_app(n: usize) -> (String, Vec<(String, String)>, tempfile::Temp
         }],
         ..Policy::default()
     };
+    // Every intent comes from this one address; the per-client limit is for the open
+    // internet, not for a load generator.
+    config.intent_limit = RateLimit { per_minute: NonZeroU32::MAX, burst: NonZeroU32::MAX };
     let app = Application::build(config).await.unwrap();
     let base = format!("http://{}", app.addr());
     tokio::spawn(app.run_until(std::future::pending()));

@@ -27,6 +27,8 @@ pub struct Config {
     pub waitlist_limit: RateLimit,
     /// Merchant sign-ins per client address.
     pub sign_in_limit: RateLimit,
+    /// Intents per client address (a device replaying its outbox sends one at a time).
+    pub intent_limit: RateLimit,
     /// Mark the merchant session cookie `Secure`: set it when the shop is served over TLS
     /// (by the server itself or by the proxy in front of it).
     pub cookie_secure: bool,
@@ -75,6 +77,7 @@ impl Config {
             registration_limit: RateLimit::default(),
             waitlist_limit: RateLimit::default(),
             sign_in_limit: RateLimit::default(),
+            intent_limit: RateLimit::intents(),
             cookie_secure: false,
             limits: ServerLimits::default(),
             frame_ancestors: "'self'".to_owned(),

@@ -48,6 +48,10 @@ pub struct AppState {
     pub waitlist_joins: Arc<PerClient>,
     /// Token buckets for merchant sign-ins, per client address.
     pub sign_ins: Arc<PerClient>,
+    /// Token buckets for intents, per client address: a spike's flooder waits its turn.
+    pub intents: Arc<PerClient>,
+    /// Page views, counted for the drop scheduling model.
+    pub visits: Arc<domain::traffic::Visits>,
     /// Whether the merchant session cookie is `Secure` (served over TLS).
     pub cookie_secure: bool,
     /// Whether the settler runs (for `/healthz`).
@@ -120,6 +124,10 @@ impl Application {
         let registrations = Arc::new(PerClient::new(config.registration_limit));
         let waitlist_joins = Arc::new(PerClient::new(config.waitlist_limit));
         let sign_ins = Arc::new(PerClient::new(config.sign_in_limit));
+        let intents = Arc::new(PerClient::new(config.intent_limit));
+        let visits = Arc::new(domain::traffic::Visits::default());
+        // Its liveness is not a health signal: losing a minute of page views loses nothing.
+        let _ = domain::traffic::start(visits.clone(), storage.clone());
         let state = AppState {
             storage,
             keys,
@@ -130,6 +138,8 @@ impl Application {
             registrations,
             waitlist_joins,
             sign_ins,
+            intents,
+            visits,
             cookie_secure: config.cookie_secure,
             settler,
         };

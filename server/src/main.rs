@@ -67,6 +67,12 @@ struct ServeArgs {
     /// Device registrations a client address may make at once before the rate applies.
     #[arg(long, env = "VITRINE_REGISTRATION_BURST", default_value = "20")]
     registration_burst: NonZeroU32,
+    /// Intents per minute per client address (sustained rate); more get 429 + Retry-After.
+    #[arg(long, env = "VITRINE_INTENTS_PER_MINUTE", default_value = "120")]
+    intents_per_minute: NonZeroU32,
+    /// Intents a client address may send at once before the rate applies.
+    #[arg(long, env = "VITRINE_INTENT_BURST", default_value = "30")]
+    intent_burst: NonZeroU32,
     /// Requests handled at once; more get 503 `overloaded` with Retry-After.
     #[arg(long, env = "VITRINE_MAX_CONCURRENT", default_value_t = 512)]
     max_concurrent: usize,
@@ -192,6 +198,7 @@ async fn serve(db: DbArgs, addr: SocketAddr, dist: PathBuf, t: ServeArgs) -> any
     config.policy.offline_window = Duration::from_secs(t.offline_window_hours.saturating_mul(3600));
     config.registration_limit =
         RateLimit { per_minute: t.registrations_per_minute, burst: t.registration_burst };
+    config.intent_limit = RateLimit { per_minute: t.intents_per_minute, burst: t.intent_burst };
     config.limits = ServerLimits {
         max_concurrent: t.max_concurrent.max(1),
         request_timeout: Duration::from_secs(t.request_timeout.max(1)),

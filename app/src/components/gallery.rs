@@ -158,6 +158,7 @@ mod tests {
             alt: String::new(),
             description: String::new(),
             picture: None,
+            drop: None,
         }
     }
 

@@ -143,6 +143,7 @@ mod tests {
                 alt: "waves".into(),
                 description: String::new(),
                 picture: None,
+                drop: None,
             },
             collection: "tidal-glass".parse().unwrap(),
             collection_title: "Tidal Glass".into(),

@@ -7,9 +7,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::FieldProblem;
 use crate::{Slug, UnixMillis};
 
+mod drops;
 mod items;
 mod orders;
 
+pub use drops::*;
 pub use items::*;
 pub use orders::*;
 

@@ -9,12 +9,16 @@
 use std::collections::HashMap;
 
 use vitrine_protocol::acceptance::within_outstanding;
+use vitrine_protocol::drops::{DropId, DropRefusal};
 use vitrine_protocol::signing::PublicKey;
 use vitrine_protocol::{Currency, IntentId, ItemId, OrderState, UnixMillis};
 
 use crate::domain::orders::{conflict_reason, order_view, Admission, Ingested, NewOrder};
 use crate::storage::orders::{ConflictKind, IngestTx, NewOrderRow, OrderRecord, StoredAnswer};
 use crate::storage::StorageError;
+
+mod drop_book;
+pub use drop_book::DropBook;
 
 /// What one order of the batch comes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +30,9 @@ pub enum Decision {
     UnknownItem,
     /// A new order: held (`None`) or a conflict of this kind.
     New(Option<ConflictKind>),
+    /// Refused by the work's drop (not started, ended, over the buyer's limit, not on the
+    /// allowlist, not the drop's price): nothing is written.
+    Refused(DropRefusal),
 }
 
 /// The batch's figures, kept up to date as each order is decided.
@@ -36,6 +43,12 @@ pub struct Book {
     pub outstanding: HashMap<(PublicKey, Currency), i64>,
     /// Editions taken per item by this batch's held orders.
     pub taken: HashMap<ItemId, i64>,
+    /// The writer's clock for this batch.
+    pub now: UnixMillis,
+    /// Drop figures: the approved drops of the batch's works, and what buyers hold in them.
+    pub drops: DropBook,
+    /// The drop each new order of the batch was bought in.
+    pub bought_in: HashMap<IntentId, DropId>,
     seen: HashMap<IntentId, usize>,
 }
 
@@ -51,21 +64,35 @@ impl Book {
             return Decision::SameAs(*first);
         }
         let Some(stock) = self.stock.get_mut(&o.item) else { return Decision::UnknownItem };
-        self.seen.insert(o.id, index);
         if o.admission == Admission::Late {
+            self.seen.insert(o.id, index);
             return Decision::New(Some(ConflictKind::Late));
+        }
+        // A refusal writes nothing, so a second copy of the id in this batch is decided again
+        // (the same way) rather than pointing at an answer that was never made.
+        let drop = match self.drops.admit(o, self.now) {
+            Ok(drop) => drop,
+            Err(refusal) => return Decision::Refused(refusal),
+        };
+        self.seen.insert(o.id, index);
+        if let Some(drop) = drop {
+            self.bought_in.insert(o.id, drop);
         }
         let held = self.outstanding.entry((o.device_key, o.total.currency)).or_insert(0);
         if within_outstanding(&o.limit, *held, o.total).is_err() {
             return Decision::New(Some(ConflictKind::OverLimit));
         }
         let quantity = i64::from(o.quantity);
-        if *stock < quantity {
+        let drop_left = drop.map_or(i64::MAX, |d| self.drops.left(d, o.item));
+        if *stock < quantity || drop_left < quantity {
             return Decision::New(Some(ConflictKind::SoldOut));
         }
         *stock -= quantity;
         *held = held.saturating_add(o.total.amount_minor);
         *self.taken.entry(o.item).or_insert(0) += quantity;
+        if let Some(drop) = drop {
+            self.drops.take(drop, o, quantity);
+        }
         Decision::New(None)
     }
 }
@@ -85,7 +112,12 @@ pub async fn admit_batch(
     let ids = distinct(batch.iter().map(|o| o.id));
     let items = distinct(batch.iter().map(|o| o.item));
     let devices = distinct(batch.iter().map(|o| o.device_key));
+    let drops = tx.drops(&items).await?;
+    let drop_ids = distinct(drops.iter().map(|d| d.id));
+    let buyers = tx.drop_buyers(&drop_ids).await?;
     let mut book = Book {
+        now,
+        drops: DropBook::new(drops, buyers),
         answers: tx.answers(&ids).await?.into_iter().collect(),
         stock: tx.stock(&items).await?.into_iter().collect(),
         outstanding: tx
@@ -116,13 +148,15 @@ pub async fn admit_batch(
                 _ => return Err(StorageError::Corrupt("duplicate in batch".into())),
             },
             Decision::UnknownItem => Ingested::UnknownItem,
+            Decision::Refused(refusal) => Ingested::Refused(refusal),
             Decision::New(conflict) => {
                 // After every take of the batch, so a suggestion is really in stock.
                 let similar = match conflict {
                     Some(ConflictKind::SoldOut) => tx.similar_in_stock(o.item, o.quantity).await?,
                     _ => None,
                 };
-                let row = new_row(o, conflict, similar, now, hold_ms)?;
+                let mut row = new_row(o, conflict, similar, now, hold_ms)?;
+                row.drop_id = book.bought_in.get(&o.id).copied();
                 let answer = row.answer.clone();
                 rows.push(row);
                 Ingested::Created(answer)
@@ -161,7 +195,12 @@ fn new_row(
     let body = serde_json::to_string(&order_view(&record, similar, now))
         .map_err(|e| StorageError::Corrupt(format!("order json: {e}")))?;
     let answer = StoredAnswer { request_hash: o.request_hash, status: 201, body };
-    Ok(NewOrderRow { record, answer, next_settle_at: conflict.is_none().then_some(now) })
+    Ok(NewOrderRow {
+        record,
+        answer,
+        next_settle_at: conflict.is_none().then_some(now),
+        drop_id: None,
+    })
 }
 
 #[cfg(test)]

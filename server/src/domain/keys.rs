@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use vitrine_protocol::acceptance::{CLOCK_SKEW_MS, DEFAULT_OFFLINE_WINDOW_MS, MAX_QUANTITY};
+use vitrine_protocol::drops::DropInfo;
 use vitrine_protocol::signing::{PublicKey, SecretKey, Signed, SigningBytes};
 use vitrine_protocol::{
     Currency, DeviceCertificate, Format, ItemId, KeyId, Money, OfflineLimit, Order, PublishedKey,
@@ -157,6 +158,20 @@ impl Keys {
             price,
             issued_at: hour,
             valid_until: hour.plus(millis(self.policy.quote_ttl)),
+        };
+        Signed::sign(quote, &signer.secret)
+    }
+
+    /// A drop's quote: the drop price from its start to its end (`protocol::drops`).
+    pub fn drop_quote(&self, item: ItemId, info: &DropInfo) -> Signed<Quote> {
+        let signer = self.signer();
+        let quote = Quote {
+            format: Format::CURRENT,
+            key_id: signer.id,
+            item,
+            price: info.price,
+            issued_at: info.starts_at,
+            valid_until: info.ends_at,
         };
         Signed::sign(quote, &signer.secret)
     }

@@ -3,15 +3,18 @@
 
 pub mod admission;
 pub mod clock;
+pub mod drops;
 pub mod import;
 pub mod ingest;
 pub mod keys;
 pub mod merchants;
 pub mod orders;
 pub mod rate_limit;
+pub mod scheduling;
 pub mod settlement;
 pub mod settler;
 pub mod supervisor;
+pub mod traffic;
 pub mod uploads;
 pub mod verified;
 pub mod verify;

@@ -1,9 +1,12 @@
 //! The order rules: whether an accepted intent holds stock or becomes a conflict, what the
 //! buyer reads about it, and what they can do next. Storage only runs the SQL.
 
+use vitrine_protocol::drops::allowlist::Hash;
+use vitrine_protocol::drops::DropRefusal;
 use vitrine_protocol::signing::PublicKey;
 use vitrine_protocol::{
-    Buyer, IntentId, ItemId, Money, OfflineLimit, Order, OrderState, SuggestedAction, UnixMillis,
+    Buyer, IntentId, ItemId, Money, OfflineLimit, Order, OrderState, Quote, SuggestedAction,
+    UnixMillis,
 };
 
 use crate::storage::orders::{ConflictKind, OrderRecord, StoredAnswer};
@@ -38,6 +41,10 @@ pub struct NewOrder {
     /// The certificate's limit in the total's currency: the writer enforces its outstanding
     /// part against what the server holds for this device.
     pub limit: OfflineLimit,
+    /// The signed price relied on: a drop's quote names its drop by price and window.
+    pub quote: Quote,
+    /// The buyer's proof of being on a drop's allowlist (empty when none is needed).
+    pub allowlist_proof: Vec<Hash>,
 }
 
 /// What ingesting one order did.
@@ -49,6 +56,8 @@ pub enum Ingested {
     Existing(StoredAnswer),
     /// No such item: nothing was written.
     UnknownItem,
+    /// The work's drop refused it: nothing was written.
+    Refused(DropRefusal),
 }
 
 /// The words on a conflict.

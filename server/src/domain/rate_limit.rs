@@ -27,6 +27,17 @@ impl Default for RateLimit {
     }
 }
 
+impl RateLimit {
+    /// For intents: a buyer, or a household, buys a few things a minute and a device replays
+    /// its outbox one at a time; a script hammering a drop gets 429 with `Retry-After`.
+    pub fn intents() -> Self {
+        RateLimit {
+            per_minute: NonZeroU32::MIN.saturating_add(119),
+            burst: NonZeroU32::MIN.saturating_add(29),
+        }
+    }
+}
+
 /// A token bucket per client address.
 pub struct PerClient {
     limiter: RateLimiter<IpAddr, DefaultKeyedStateStore<IpAddr>, DefaultClock>,

@@ -5,7 +5,7 @@ use axum::response::Response;
 use vitrine_protocol::{ItemId, Slug};
 
 use super::etag;
-use crate::domain::clock;
+use crate::domain::{clock, drops};
 use crate::error::ApiError;
 use crate::AppState;
 
@@ -59,9 +59,13 @@ pub async fn collection(
     let pictures = state.pictures.current();
     let cover = &mut detail.collection;
     cover.cover_picture = cover.cover.as_ref().and_then(|img| pictures.for_url(&img.url)).cloned();
+    let ids: Vec<ItemId> = detail.items.iter().map(|i| i.id).collect();
+    let mut in_drops = drops::storefront(state.storage.as_ref(), &ids, clock::now()).await?;
     for item in &mut detail.items {
         item.picture = pictures.for_url(&item.thumb.url).cloned();
+        item.drop = in_drops.remove(&item.id);
     }
+    state.visits.record();
     Ok(etag::json(&headers, &detail))
 }
 
@@ -79,6 +83,14 @@ pub async fn item(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no item with id {id}")))?;
     item.summary.picture = state.pictures.current().for_url(&item.original.url).cloned();
-    item.quote = Some(state.keys.quote(id, item.summary.price, clock::now()));
+    let now = clock::now();
+    // A work in a drop is sold only at the drop's price and times: its quote is the drop's.
+    let drop = drops::storefront(state.storage.as_ref(), &[id], now).await?.remove(&id);
+    item.quote = Some(match &drop {
+        Some(info) => state.keys.drop_quote(id, info),
+        None => state.keys.quote(id, item.summary.price, now),
+    });
+    item.summary.drop = drop;
+    state.visits.record();
     Ok(etag::json(&headers, &item))
 }

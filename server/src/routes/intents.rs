@@ -2,10 +2,15 @@
 
 use std::time::Duration;
 
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
+use vitrine_protocol::drops::allowlist::{self, Hash};
+use vitrine_protocol::drops::DropRefusal;
+use vitrine_protocol::headers::{ALLOWLIST_PROOF, MAX_PROOF_HASHES};
 use vitrine_protocol::signing::{Signed, SigningBytes};
 use vitrine_protocol::{paths, ErrorCode, Intent, IntentId, Order};
 
@@ -13,7 +18,7 @@ use super::json::ApiJson;
 use crate::domain::ingest::Submitted;
 use crate::domain::keys::Keys;
 use crate::domain::orders::{Ingested, NewOrder};
-use crate::domain::{clock, verify};
+use crate::domain::{clock, drops, verify};
 use crate::error::ApiError;
 use crate::storage::orders::StoredAnswer;
 use crate::AppState;
@@ -22,10 +27,13 @@ pub use vitrine_protocol::headers::{IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED as REPL
 
 pub async fn submit(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ApiJson(signed): ApiJson<Signed<Intent>>,
 ) -> Result<Response, ApiError> {
+    super::take_token(&state.intents, client.ip(), "purchases")?;
     let id = idempotency_key(&headers, &signed.body)?;
+    let allowlist_proof = allowlist_proof(&headers)?;
     let request_hash = fingerprint(&signed);
 
     // Everything but the stock is checked here, in parallel, with no database access; the
@@ -40,6 +48,21 @@ pub async fn submit(
             // the common path reads nothing here.)
             if let Some(answer) = state.storage.answer(id).await? {
                 return replay(answer, id, &request_hash, &state.keys);
+            }
+            // A drop's quote used outside the drop fails the quote's own window first; the
+            // buyer is better told "the drop had not started" or "had ended".
+            if matches!(rejection.code, ErrorCode::QuoteExpired | ErrorCode::QuoteNotYetValid) {
+                let intent = &signed.body;
+                let said = drops::explain(
+                    state.storage.as_ref(),
+                    &intent.quote.body,
+                    intent.device_time,
+                    clock::now(),
+                )
+                .await?;
+                if let Some(refusal) = said {
+                    return Err(drop_refusal(&refusal));
+                }
             }
             return Err(rejection.into());
         }
@@ -59,6 +82,8 @@ pub async fn submit(
         device_time: intent.device_time,
         admission: verified.admission,
         limit: verified.limit,
+        quote: intent.quote.body,
+        allowlist_proof,
     };
     match state.ingest.submit(order).await {
         Submitted::Done(Ingested::Created(answer)) => {
@@ -70,6 +95,7 @@ pub async fn submit(
         Submitted::Done(Ingested::UnknownItem) => {
             Err(ApiError::new(ErrorCode::UnknownItem, format!("no item {item}")))
         }
+        Submitted::Done(Ingested::Refused(refusal)) => Err(drop_refusal(&refusal)),
         Submitted::InProgress => Err(ApiError::new(
             ErrorCode::InProgress,
             "this purchase is being processed; ask again in a moment",
@@ -84,6 +110,35 @@ pub async fn submit(
             "the purchase could not be recorded; nothing was taken, try again",
         )),
     }
+}
+
+/// A drop's refusal in the one error shape; a fast clock at the start retries at the start.
+fn drop_refusal(refusal: &DropRefusal) -> ApiError {
+    match refusal {
+        DropRefusal::StartsSoon { retry_after_ms } => {
+            let ms = u64::try_from(*retry_after_ms).unwrap_or(0);
+            ApiError::retry_after(
+                refusal.code(),
+                refusal.to_string(),
+                Duration::from_millis(ms.div_ceil(1000).max(1) * 1000),
+            )
+        }
+        _ => ApiError::new(refusal.code(), refusal.to_string()),
+    }
+}
+
+/// The optional `Allowlist-Proof` header: hex hashes separated by commas.
+fn allowlist_proof(headers: &HeaderMap) -> Result<Vec<Hash>, ApiError> {
+    let Some(raw) = headers.get(ALLOWLIST_PROOF) else { return Ok(Vec::new()) };
+    let bad = || {
+        ApiError::bad_request(format!(
+            "{ALLOWLIST_PROOF} is up to {MAX_PROOF_HASHES} hashes of 64 hex digits, separated by commas"
+        ))
+    };
+    let text = raw.to_str().map_err(|_| bad())?;
+    let proof: Option<Vec<Hash>> =
+        text.split(',').filter(|s| !s.is_empty()).map(|h| allowlist::from_hex(h.trim())).collect();
+    proof.filter(|p| p.len() <= MAX_PROOF_HASHES).ok_or_else(bad)
 }
 
 /// How long a refused buyer waits when the writer's queue is full.

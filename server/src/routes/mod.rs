@@ -2,6 +2,7 @@
 
 mod catalog;
 mod devices;
+mod drops;
 mod etag;
 mod health;
 mod images;
@@ -49,6 +50,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route(paths::DEVICES, post(devices::register))
         .route(paths::KEYS, get(devices::keys))
         .route(paths::INTENTS, post(intents::submit))
+        .route(&format!("{}/{{id}}/allowlist/{{leaf}}", paths::DROPS), get(drops::proof))
         .route(&format!("{}{{id}}", paths::ORDERS_PREFIX), get(orders::get))
         .merge(merchant::router())
         .route("/api", get(unknown_api))

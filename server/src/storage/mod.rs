@@ -1,12 +1,16 @@
 //! Storage behind a trait: SQLite is the embedded default; Postgres can follow behind the same
 //! trait without touching routes or domain code.
 
+pub mod drops;
 pub mod merchant_items;
 pub mod merchant_orders;
 pub mod merchants;
 pub mod orders;
 pub mod settlement;
 mod sqlite;
+mod sqlite_drop_ingest;
+mod sqlite_drops;
+mod sqlite_drops_read;
 mod sqlite_merchant_catalog;
 mod sqlite_merchant_items;
 mod sqlite_merchant_orders;
@@ -19,6 +23,7 @@ pub mod waitlist;
 use async_trait::async_trait;
 use vitrine_protocol::{Collection, CollectionDetail, Item, ItemId, Slug};
 
+pub use drops::DropStore;
 pub use merchant_items::{ItemImages, MerchantItemStore};
 pub use merchant_orders::MerchantOrderStore;
 pub use merchants::{MerchantCatalogStore, MerchantStore};
@@ -55,6 +60,7 @@ pub trait Storage:
     + MerchantCatalogStore
     + MerchantItemStore
     + MerchantOrderStore
+    + DropStore
 {
 }
 
@@ -67,6 +73,7 @@ impl<T> Storage for T where
         + MerchantCatalogStore
         + MerchantItemStore
         + MerchantOrderStore
+        + DropStore
 {
 }
 

@@ -2,6 +2,8 @@
 //! and what the buyer reads about it are decided in `domain::orders`.
 
 use async_trait::async_trait;
+use vitrine_protocol::drops::allowlist::Hash;
+use vitrine_protocol::drops::{DropId, Terms};
 use vitrine_protocol::signing::PublicKey;
 use vitrine_protocol::{Currency, IntentId, ItemId, KeyId, Money, OrderState, UnixMillis};
 
@@ -64,6 +66,30 @@ pub struct NewOrderRow {
     pub answer: StoredAnswer,
     /// When the settler should first try it (held orders only).
     pub next_settle_at: Option<UnixMillis>,
+    /// The drop it was bought in, if any: its held and paid orders are what the drop has
+    /// sold.
+    pub drop_id: Option<DropId>,
+}
+
+/// An approved drop a work is in, as the writer needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DropRow {
+    pub id: DropId,
+    pub item: ItemId,
+    pub terms: Terms,
+    pub allowlist_root: Option<Hash>,
+    pub supply: i64,
+    /// Editions of this work held or paid in the drop.
+    pub taken: i64,
+}
+
+/// What one buyer holds or owns in a drop: by device key and by email (trimmed, lowercase).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DropBuyer {
+    pub drop: DropId,
+    pub device_key: PublicKey,
+    pub email: Option<String>,
+    pub quantity: i64,
 }
 
 /// One signing key as stored.
@@ -92,6 +118,10 @@ pub trait IngestTx: Send {
     ) -> Result<Vec<(PublicKey, Currency, i64)>, StorageError>;
     /// The stock of those of `items` that exist.
     async fn stock(&mut self, items: &[ItemId]) -> Result<Vec<(ItemId, i64)>, StorageError>;
+    /// The approved drops of those of `items` in one.
+    async fn drops(&mut self, items: &[ItemId]) -> Result<Vec<DropRow>, StorageError>;
+    /// Who holds or owns editions in `drops`, per device and email.
+    async fn drop_buyers(&mut self, drops: &[DropId]) -> Result<Vec<DropBuyer>, StorageError>;
     /// Take `quantity` editions of `item`; false (nothing taken) if there are not that many.
     async fn take_stock(&mut self, item: ItemId, quantity: i64) -> Result<bool, StorageError>;
     /// Another item of the same collection with `quantity` in stock.

@@ -190,6 +190,7 @@ impl TryFrom<ItemRow> for Item {
                 alt: r.alt,
                 description: r.description,
                 picture: None,
+                drop: None,
             },
             collection: r.collection_slug.parse().map_err(|e| corrupt("slug", e))?,
             collection_title: r.collection_title,

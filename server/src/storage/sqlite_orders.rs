@@ -2,11 +2,13 @@
 
 use async_trait::async_trait;
 use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
+use vitrine_protocol::drops::DropId;
 use vitrine_protocol::signing::PublicKey;
 use vitrine_protocol::{Currency, IntentId, ItemId, KeyId, Money, OrderState, UnixMillis};
 
 use super::orders::{
-    ConflictKind, IngestTx, NewOrderRow, OrderRecord, OrderStore, StoredAnswer, StoredKey,
+    ConflictKind, DropBuyer, DropRow, IngestTx, NewOrderRow, OrderRecord, OrderStore, StoredAnswer,
+    StoredKey,
 };
 use super::sqlite::{currency, SqliteStorage, WriteTx};
 use super::StorageError;
@@ -15,7 +17,7 @@ fn corrupt(what: &str, detail: impl std::fmt::Display) -> StorageError {
     StorageError::Corrupt(format!("{what}: {detail}"))
 }
 
-fn bytes32(what: &str, bytes: Vec<u8>) -> Result<[u8; 32], StorageError> {
+pub(super) fn bytes32(what: &str, bytes: Vec<u8>) -> Result<[u8; 32], StorageError> {
     bytes.try_into().map_err(|_| corrupt(what, "not 32 bytes"))
 }
 
@@ -113,6 +115,8 @@ async fn similar_in(
         "SELECT i.id, i.title FROM items i
          WHERE i.collection_id = (SELECT collection_id FROM items WHERE id = ?1)
            AND i.id != ?1 AND i.stock >= ?2 AND i.hidden = 0 AND i.original_url != ''
+           AND NOT EXISTS (SELECT 1 FROM drop_items di JOIN drops d ON d.id = di.drop_id
+                           WHERE di.item_id = i.id AND d.state = 'approved')
          ORDER BY i.position, i.id LIMIT 1",
     )
     .bind(item.get())
@@ -151,7 +155,10 @@ pub(super) async fn ledger(
 struct SqliteIngest(WriteTx);
 
 /// `head` followed by ` (?, ?, …)` with each of `values` bound.
-fn in_list<'a, T>(head: &str, values: impl Iterator<Item = T>) -> QueryBuilder<'a, Sqlite>
+pub(super) fn in_list<'a, T>(
+    head: &str,
+    values: impl Iterator<Item = T>,
+) -> QueryBuilder<'a, Sqlite>
 where
     T: 'a + sqlx::Encode<'a, Sqlite> + sqlx::Type<Sqlite> + Send,
 {
@@ -231,6 +238,14 @@ impl IngestTx for SqliteIngest {
             .collect()
     }
 
+    async fn drops(&mut self, items: &[ItemId]) -> Result<Vec<DropRow>, StorageError> {
+        super::sqlite_drop_ingest::drops_of(&mut self.0.tx, items).await
+    }
+
+    async fn drop_buyers(&mut self, drops: &[DropId]) -> Result<Vec<DropBuyer>, StorageError> {
+        super::sqlite_drop_ingest::buyers_of(&mut self.0.tx, drops).await
+    }
+
     async fn take_stock(&mut self, item: ItemId, quantity: i64) -> Result<bool, StorageError> {
         let taken =
             sqlx::query("UPDATE items SET stock = stock - ?1 WHERE id = ?2 AND stock >= ?1")
@@ -258,7 +273,7 @@ impl IngestTx for SqliteIngest {
                 "INSERT INTO orders (id, request_hash, device_key, item_id, quantity,
                     amount_minor, currency, rail, payment_token, buyer_wallet, buyer_email,
                     device_time, state, conflict, hold_expires_at, next_settle_at, reason,
-                    response_status, response_body, created_at, updated_at) ",
+                    response_status, response_body, created_at, updated_at, drop_id) ",
             );
             q.push_values(chunk, |mut row, new| {
                 let o = &new.record;
@@ -282,7 +297,8 @@ impl IngestTx for SqliteIngest {
                     .push_bind(i64::from(new.answer.status))
                     .push_bind(new.answer.body.clone())
                     .push_bind(now.0)
-                    .push_bind(now.0);
+                    .push_bind(now.0)
+                    .push_bind(new.drop_id);
             });
             q.build().execute(&mut *self.0.tx).await?;
 
@@ -308,7 +324,7 @@ impl IngestTx for SqliteIngest {
     }
 }
 
-/// Orders per INSERT statement: 21 parameters each.
+/// Orders per INSERT statement: 22 parameters each.
 const INSERT_CHUNK: usize = 500;
 
 #[async_trait]

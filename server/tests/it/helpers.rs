@@ -233,6 +233,7 @@ async fn spawn_with(
     let mut config = config_for(dir.path(), &db);
     // Tests register many devices from one address; the flood test sets the real limit.
     config.registration_limit = lenient();
+    config.intent_limit = lenient();
     configure(&mut config);
     start_with(config, server_key, Arc::new(dir), rails).await
 }
@@ -267,6 +268,7 @@ impl TestApp {
     pub async fn restarted_with(&self, configure: impl FnOnce(&mut Config)) -> TestApp {
         let mut config = config_for(self.dir.path(), &self.db_url);
         config.registration_limit = lenient();
+        config.intent_limit = lenient();
         configure(&mut config);
         start(config, self.server_key.clone(), self.dir.clone()).await
     }
@@ -275,6 +277,7 @@ impl TestApp {
     pub async fn restarted_on(&self, db_url: &str) -> TestApp {
         let mut config = config_for(self.dir.path(), db_url);
         config.registration_limit = lenient();
+        config.intent_limit = lenient();
         start(config, self.server_key.clone(), self.dir.clone()).await
     }
 

@@ -1,5 +1,7 @@
 use vitrine_protocol::signing::PublicKey;
-use vitrine_protocol::{Buyer, Currency, IntentId, ItemId, Money, OfflineLimit, UnixMillis};
+use vitrine_protocol::{
+    Buyer, Currency, Format, IntentId, ItemId, KeyId, Money, OfflineLimit, Quote, UnixMillis,
+};
 
 use super::{Book, Decision};
 use crate::domain::orders::{Admission, NewOrder};
@@ -25,6 +27,15 @@ fn order(n: u8, device: u8, quantity: u32, price: i64) -> NewOrder {
             max_per_intent_minor: 100_000,
             max_outstanding_minor: 10_000,
         },
+        quote: Quote {
+            format: Format::V2,
+            key_id: KeyId(1),
+            item: ItemId::try_from(ITEM).unwrap(),
+            price: Money { amount_minor: price, currency: Currency::EUR },
+            issued_at: UnixMillis(0),
+            valid_until: UnixMillis(10_000),
+        },
+        allowlist_proof: Vec::new(),
     }
 }
 
@@ -97,3 +108,6 @@ fn late_taken_unknown_and_repeated_ids() {
     );
     assert_eq!(book.stock[&ItemId::try_from(ITEM).unwrap()], 4, "only the held order took stock");
 }
+
+#[path = "drop_tests.rs"]
+mod drops;

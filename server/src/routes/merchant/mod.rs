@@ -4,6 +4,7 @@
 mod audit;
 pub mod auth;
 mod catalog;
+mod drops;
 mod items;
 mod orders;
 mod session;
@@ -19,6 +20,9 @@ use vitrine_protocol::paths;
 use crate::error::ApiError;
 use crate::AppState;
 use auth::Merchant;
+
+/// An allowlist of tens of thousands of addresses.
+const ALLOWLIST_BODY: usize = 4 * 1024 * 1024;
 
 /// Room for a multipart body's boundaries and headers around the original.
 const MULTIPART_OVERHEAD: usize = 64 * 1024;
@@ -40,6 +44,16 @@ pub fn router() -> Router<AppState> {
         .route(paths::MERCHANT_ORDERS, get(orders::list))
         .route(&format!("{}/{{id}}", paths::MERCHANT_ORDERS), get(orders::get))
         .route(paths::MERCHANT_AUDIT, get(audit::list))
+        .route(paths::MERCHANT_DROPS, get(drops::list).post(drops::create))
+        .route(&format!("{}/{{id}}", paths::MERCHANT_DROPS), get(drops::get).put(drops::replace))
+        .route(
+            &format!("{}/{{id}}/allowlist", paths::MERCHANT_DROPS),
+            put(drops::set_allowlist).layer(DefaultBodyLimit::max(ALLOWLIST_BODY)),
+        )
+        .route(&format!("{}/{{id}}/approve", paths::MERCHANT_DROPS), post(drops::approve))
+        .route(&format!("{}/{{id}}/cancel", paths::MERCHANT_DROPS), post(drops::cancel))
+        .route(&format!("{}/{{id}}/proposals", paths::MERCHANT_DROPS), get(drops::proposals))
+        .route(paths::MERCHANT_SCHEDULE_RULES, get(drops::rules).put(drops::set_rules))
 }
 
 /// The original upload, apart: its body is up to 20 MB and a merchant on a pop-up's network

@@ -1,0 +1,38 @@
+//! `GET /api/v1/drops/{id}/allowlist/{leaf}`: a buyer's proof that they are on an approved
+//! drop's allowlist. The device asks with the hash of its buyer's email or wallet (never the
+//! address itself) and sends the proof with its intent; a leaf not on the list is a 404, the
+//! same answer as a drop without a list.
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use vitrine_protocol::drops::allowlist;
+use vitrine_protocol::merchant::AllowlistProof;
+
+use crate::error::ApiError;
+use crate::AppState;
+
+pub async fn proof(
+    State(state): State<AppState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let Path((drop, leaf)) =
+        path.map_err(|e| ApiError::bad_request(format!("invalid path: {e}")))?;
+    let drop = drop
+        .parse::<i64>()
+        .ok()
+        .filter(|d| *d > 0)
+        .ok_or_else(|| ApiError::bad_request("invalid drop id: expected a positive integer"))?;
+    let leaf = allowlist::from_hex(&leaf)
+        .ok_or_else(|| ApiError::bad_request("invalid leaf: expected 64 hex digits"))?;
+    let not_listed = || ApiError::not_found("not on this drop's allowlist");
+    let (root, leaves) = state.storage.allowlist(drop).await?.ok_or_else(not_listed)?;
+    let proof = allowlist::proof(leaves, &leaf).ok_or_else(not_listed)?;
+    let body = AllowlistProof {
+        root: allowlist::to_hex(&root),
+        proof: proof.iter().map(allowlist::to_hex).collect(),
+    };
+    Ok(([(header::CACHE_CONTROL, "private, max-age=300")], Json(body)).into_response())
+}
