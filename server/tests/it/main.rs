@@ -3,6 +3,7 @@
 
 mod catalog;
 mod devices;
+mod drops;
 mod durability;
 mod headers;
 mod helpers;

@@ -65,7 +65,7 @@ const SESSION: &str = "/api/v1/merchant/session";
 const RENEW: &str = "/api/v1/merchant/session/renew";
 
 /// Every merchant route (the session's sign-in has its own test: it needs a bearer token).
-const ROUTES: [(&str, &str); 17] = [
+const ROUTES: [(&str, &str); 27] = [
     ("GET", "/api/v1/merchant/me"),
     ("GET", "/api/v1/merchant/collections"),
     ("POST", "/api/v1/merchant/collections"),
@@ -80,6 +80,16 @@ const ROUTES: [(&str, &str); 17] = [
     ("GET", "/api/v1/merchant/orders?q=ada%40example.org"),
     ("GET", "/api/v1/merchant/orders/01890a5d-ac96-774b-bcce-b302099a8057"),
     ("GET", "/api/v1/merchant/audit"),
+    ("GET", "/api/v1/merchant/drops"),
+    ("POST", "/api/v1/merchant/drops"),
+    ("GET", "/api/v1/merchant/drops/1"),
+    ("PUT", "/api/v1/merchant/drops/1"),
+    ("PUT", "/api/v1/merchant/drops/1/allowlist"),
+    ("POST", "/api/v1/merchant/drops/1/approve"),
+    ("POST", "/api/v1/merchant/drops/1/cancel"),
+    ("GET", "/api/v1/merchant/drops/1/proposals"),
+    ("GET", "/api/v1/merchant/schedule-rules"),
+    ("PUT", "/api/v1/merchant/schedule-rules"),
     ("GET", SESSION),
     ("POST", RENEW),
     ("DELETE", SESSION),
@@ -137,6 +147,15 @@ async fn a_token_without_the_scope_gets_403_and_another_merchants_things_do_not_
     let res =
         call(&app, Method::GET, "/api/v1/merchant/audit", Some(&bearer(&catalog)), None).await;
     assert_eq!(code(res).await, (StatusCode::FORBIDDEN, ErrorCode::Forbidden));
+    // Drops need the drops scope, reading as much as changing.
+    for (method, path) in [
+        (Method::GET, "/api/v1/merchant/drops"),
+        (Method::POST, "/api/v1/merchant/drops/1/approve"),
+        (Method::GET, "/api/v1/merchant/schedule-rules"),
+    ] {
+        let res = call(&app, method, path, Some(&bearer(&catalog)), Some(spring())).await;
+        assert_eq!(code(res).await, (StatusCode::FORBIDDEN, ErrorCode::Forbidden));
+    }
     let me: Value =
         call(&app, Method::GET, "/api/v1/merchant/me", Some(&bearer(&orders_only)), None)
             .await
