@@ -1,6 +1,7 @@
 //! The only place the app talks HTTP. Requests are aborted when their view goes away.
 
 use serde::de::DeserializeOwned;
+use vitrine_protocol::headers::SERVER_TIME;
 use vitrine_protocol::waitlist::{JoinWaitlist, Waitlisted};
 use vitrine_protocol::{
     paths, Collection, CollectionDetail, ErrorCode, Item, ItemId, Slug, UnixMillis,
@@ -150,11 +151,13 @@ pub async fn join_waitlist(item: ItemId, email: &str) -> Result<Option<UnixMilli
     Err(failure(&response, &text))
 }
 
-/// Whether the server answers right now. Never served from any cache.
-pub async fn server_reachable() -> bool {
+/// Whether the server answers right now (never served from any cache), and the server's
+/// clock as a sample: (sent, server time, received).
+pub async fn server_reachable() -> Option<Option<(UnixMillis, UnixMillis, UnixMillis)>> {
     let abort = AbortOnDrop::new();
-    match fetch(paths::HEALTHZ, RequestCache::NoStore, &abort).await {
-        Ok(r) => r.ok() && text(&r).await.is_ok(),
-        Err(_) => false,
-    }
+    let sent = crate::server_clock::device_now();
+    let r = fetch(paths::HEALTHZ, RequestCache::NoStore, &abort).await.ok()?;
+    let server = r.headers().get(SERVER_TIME).ok().flatten().and_then(|v| v.parse().ok());
+    (r.ok() && text(&r).await.is_ok())
+        .then(|| server.map(|s| (sent, UnixMillis(s), crate::server_clock::device_now())))
 }

@@ -13,6 +13,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::api;
+use crate::server_clock::ServerClock;
 
 const RECHECK_EVERY: Duration = Duration::from_secs(10);
 
@@ -27,7 +28,7 @@ pub struct Connectivity {
     pub update_waiting: RwSignal<bool>,
 }
 
-pub fn provide() -> Connectivity {
+pub fn provide(clock: ServerClock) -> Connectivity {
     let c = Connectivity {
         online: RwSignal::new(true),
         offline_ready: RwSignal::new(false),
@@ -37,7 +38,11 @@ pub fn provide() -> Connectivity {
     let check = move || {
         spawn_local(async move {
             let link_up = web_sys::window().is_some_and(|w| w.navigator().on_line());
-            c.online.set(link_up && api::server_reachable().await);
+            let answer = if link_up { api::server_reachable().await } else { None };
+            if let Some(Some((sent, server, received))) = answer {
+                clock.sample(sent, server, received);
+            }
+            c.online.set(answer.is_some());
         })
     };
     check();

@@ -9,6 +9,7 @@ mod pages;
 mod placeholder;
 pub mod routes;
 mod search;
+mod server_clock;
 mod worker;
 
 use leptos::prelude::*;
@@ -24,7 +25,8 @@ use pages::{
 
 #[component]
 pub fn App() -> impl IntoView {
-    let connectivity = connectivity::provide();
+    let clock = server_clock::provide();
+    let connectivity = connectivity::provide(clock);
     worker::provide(connectivity);
     view! {
         <Router>

@@ -13,6 +13,7 @@ use leptos::task::spawn_local;
 use vitrine_protocol::device::{
     ImageCacheStats, PageRequest, Purchase, Receipt, WorkerNotice, WorkerReply,
 };
+use vitrine_protocol::drops::DropInfo;
 use vitrine_protocol::signing::Signed;
 use vitrine_protocol::{Money, Quote};
 use wasm_bindgen::closure::Closure;
@@ -106,9 +107,15 @@ fn container() -> Option<ServiceWorkerContainer> {
 
 const UNEXPECTED: &str = "Unexpected answer from the offline helper.";
 
-/// May this device buy `quantity` at `quote` now: the total, or why not in words.
-pub async fn check(quote: Signed<Quote>, quantity: u32) -> Result<Money, String> {
-    match ask(&PageRequest::Check { quote, quantity }).await? {
+/// May this device buy `quantity` at `quote` now (in `drop`, if the work is in one; the
+/// device's clock corrected by `clock_offset_ms`): the total, or why not in words.
+pub async fn check(
+    quote: Signed<Quote>,
+    quantity: u32,
+    drop: Option<DropInfo>,
+    clock_offset_ms: i64,
+) -> Result<Money, String> {
+    match ask(&PageRequest::Check { quote, quantity, drop, clock_offset_ms }).await? {
         WorkerReply::Allowed { total } => Ok(total),
         WorkerReply::Refused { reason } => Err(reason),
         WorkerReply::Failed { message } => Err(message),

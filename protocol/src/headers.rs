@@ -16,3 +16,6 @@ pub const ALLOWLIST_PROOF: &str = "allowlist-proof";
 
 /// Most hashes an allowlist proof may carry.
 pub const MAX_PROOF_HASHES: usize = 32;
+/// On `/healthz`: the server's clock in Unix milliseconds, for the app's countdowns
+/// (`drops::clock_sample`). `Date` has only whole seconds.
+pub const SERVER_TIME: &str = "server-time";

@@ -5,6 +5,7 @@ use rexie::Rexie;
 use vitrine_protocol::device::{
     check_purchase, Purchase, Receipt, ReceiptStatus, Refusal, Step, WorkerReply,
 };
+use vitrine_protocol::drops::{self, DropInfo};
 use vitrine_protocol::signing::{SecretKey, Signed};
 use vitrine_protocol::{Currency, Format, Intent, Quote, UnixMillis};
 
@@ -20,13 +21,24 @@ pub fn outstanding(receipts: &[Receipt], currency: Currency) -> i64 {
         .fold(0i64, |sum, r| sum.saturating_add(r.total.amount_minor))
 }
 
-/// The page's question before enabling Buy: the same check `buy` makes.
-pub async fn check(db: &Rexie, quote: &Quote, quantity: u32) -> Result<WorkerReply, DbError> {
+/// The page's question before enabling Buy: the same check `buy` makes, at `now` (this
+/// device's clock corrected to the server's).
+pub async fn check(
+    db: &Rexie,
+    quote: &Quote,
+    quantity: u32,
+    drop: Option<&DropInfo>,
+    now: UnixMillis,
+) -> Result<WorkerReply, DbError> {
+    // First, so a device that waits for a drop's start gets its certificate while online.
     let record = device_key::ensure(db).await?;
+    if let Some(Err(reason)) = drop.map(|d| drops::check_before_signing(d, quote, now)) {
+        return Ok(WorkerReply::Refused { reason });
+    }
     let receipts = device_db::receipts(db).await?;
     let waiting = outstanding(&receipts, quote.price.currency);
     let certificate = record.certificate.as_ref().map(|c| &c.body);
-    Ok(match check_purchase(certificate, quote, quantity, waiting, js::now()) {
+    Ok(match check_purchase(certificate, quote, quantity, waiting, now) {
         Ok(total) => WorkerReply::Allowed { total },
         Err(refusal) => WorkerReply::Refused { reason: refusal.to_string() },
     })
@@ -42,9 +54,16 @@ pub async fn buy(db: &Rexie, purchase: Purchase) -> Result<WorkerReply, DbError>
     if purchase.quote.body.item != purchase.item {
         return Ok(WorkerReply::Refused { reason: "The price shown is for another item.".into() });
     }
+    // Dated on the server's clock as the page knows it: "during the drop" means the same here
+    // and there.
+    let now = drops::corrected(js::now(), purchase.clock_offset_ms);
+    if let Some(Err(reason)) =
+        purchase.drop.as_ref().map(|d| drops::check_before_signing(d, &purchase.quote.body, now))
+    {
+        return Ok(WorkerReply::Refused { reason });
+    }
     let record = device_key::ensure(db).await?;
     let key = device_key::secret(&record)?;
-    let now = js::now();
     let stored = device_db::add_purchase_checked(db, |receipts| {
         sign_purchase(&record, &key, purchase, receipts, now)
     })

@@ -2,6 +2,7 @@
 
 use js_sys::Promise;
 use vitrine_protocol::device::{PageRequest, WorkerReply};
+use vitrine_protocol::drops;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 use web_sys::{ExtendableMessageEvent, MessagePort};
@@ -44,8 +45,9 @@ pub fn on_message(event: ExtendableMessageEvent) -> Promise {
 async fn answer(request: PageRequest) -> Result<(WorkerReply, Option<bool>), DbError> {
     let db = device_db::open().await?;
     Ok(match request {
-        PageRequest::Check { quote, quantity } => {
-            (checkout::check(&db, &quote.body, quantity).await?, None)
+        PageRequest::Check { quote, quantity, drop, clock_offset_ms } => {
+            let now = drops::corrected(js::now(), clock_offset_ms);
+            (checkout::check(&db, &quote.body, quantity, drop.as_ref(), now).await?, None)
         }
         PageRequest::Buy(purchase) => {
             let reply = checkout::buy(&db, purchase).await?;

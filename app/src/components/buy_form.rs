@@ -3,6 +3,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use vitrine_protocol::acceptance::MAX_QUANTITY;
 use vitrine_protocol::device::Purchase;
+use vitrine_protocol::drops::{DropInfo, Phase};
 use vitrine_protocol::signing::Signed;
 use vitrine_protocol::{sandbox, Buyer, IntentId, ItemId, Payment, Quote};
 use web_sys::HtmlDialogElement;
@@ -10,6 +11,7 @@ use web_sys::HtmlDialogElement;
 use crate::components::Stepper;
 use crate::connectivity::use_connectivity;
 use crate::routes;
+use crate::server_clock::{device_now, use_server_clock};
 use crate::worker::{self, use_device_events, NotBought};
 use checks::{field_errors, FieldError, EMAIL, QUANTITY};
 
@@ -32,13 +34,21 @@ fn new_purchase_id() -> Option<IntentId> {
     Some(IntentId::new_v7(millis.max(0.0) as u64, random))
 }
 
-/// The Buy form, loaded on demand; for a sold-out work, its waitlist instead.
+/// The Buy form, loaded on demand; for a sold-out work, its waitlist instead. A work in a
+/// drop sells only in the drop's window, at most its per-buyer limit.
 #[leptos::lazy]
-pub fn buy_form(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) -> AnyView {
+pub fn buy_form(
+    item: ItemId,
+    title: String,
+    quote: Signed<Quote>,
+    stock: u32,
+    drop: Option<DropInfo>,
+) -> AnyView {
+    let stock = drop.as_ref().map_or(stock, |d| stock.min(d.remaining));
     if stock == 0 {
         return view! { <waitlist::Waitlist item title /> }.into_any();
     }
-    view! { <BuyForm item title quote stock /> }.into_any()
+    view! { <BuyForm item title quote stock drop /> }.into_any()
 }
 
 fn show(sheet: NodeRef<leptos::html::Dialog>, open: bool) {
@@ -81,22 +91,49 @@ fn focus(id: &str) {
 /// same online and offline: the worker signs and stores the intent, then sends it when it
 /// can. The sheet says what will happen, and the button says why when it cannot be used.
 #[component]
-fn BuyForm(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) -> impl IntoView {
+fn BuyForm(
+    item: ItemId,
+    title: String,
+    quote: Signed<Quote>,
+    stock: u32,
+    drop: Option<DropInfo>,
+) -> impl IntoView {
     let events = use_device_events();
     let online = use_connectivity().map(|c| c.online);
     let is_online = move || online.is_none_or(|o| o.get());
+    let clock = use_server_clock();
     let price = quote.body.price;
-    let most = MAX_QUANTITY.min(stock).max(1);
+    let per_buyer = drop.as_ref().map_or(MAX_QUANTITY, |d| d.per_buyer_limit);
+    let most = MAX_QUANTITY.min(stock).min(per_buyer).max(1);
     let quantity = RwSignal::new(1u32);
     let checked_quote = quote.clone();
-    // The worker checks the certificate, the quote and the offline limits, and says why not.
+    // Where the drop is, on the server's clock; `None` for a work not in a drop.
+    let phase = {
+        let drop = drop.clone();
+        move || {
+            let now = clock.map_or_else(device_now, |c| c.now());
+            drop.as_ref().map(|d| d.phase(now))
+        }
+    };
+    // Changes only when the drop opens or closes, so the check below reruns then, not every
+    // second.
+    let opened = Memo::new({
+        let phase = phase.clone();
+        move |_| matches!(phase(), None | Some(Phase::Live { .. } | Phase::SoldOut))
+    });
+    // The worker checks the drop's times, the certificate, the quote and the offline limits,
+    // and says why not.
     let verdict = RwSignal::new(Err::<String, String>("Getting this device ready…".into()));
+    let checked_drop = drop.clone();
     Effect::new(move |_| {
         events.receipts_changed.track();
+        opened.track();
         let online = is_online();
         let (quote, quantity) = (checked_quote.clone(), quantity.get());
+        let drop = checked_drop.clone();
+        let offset = clock.map_or(0, |c| c.offset_ms.get_untracked());
         spawn_local(async move {
-            let answer = worker::check(quote, quantity).await.map(|total| {
+            let answer = worker::check(quote, quantity, drop, offset).await.map(|total| {
                 if online {
                     format!("Total {total}. Works offline too: if the connection drops, it is sent when you are back online.")
                 } else {
@@ -159,6 +196,8 @@ fn BuyForm(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) -> imp
             quote: quote.clone(),
             payment: Payment { rail: sandbox::CARD_RAIL.into(), token: card.get_untracked() },
             buyer: Buyer { wallet: None, email: (!email.is_empty()).then_some(email) },
+            drop: drop.clone(),
+            clock_offset_ms: clock.map_or(0, |c| c.offset_ms.get_untracked()),
         };
         let navigate = navigate.clone();
         spawn_local(async move {
@@ -219,9 +258,14 @@ fn BuyForm(item: ItemId, title: String, quote: Signed<Quote>, stock: u32) -> imp
     view! {
         <div class="buy-panel has-action-bar">
             <div class="action-bar">
+                // Before a drop opens the button says when, and is not yet usable.
                 <button type="button" class="btn btn-primary" aria-haspopup="dialog"
+                    disabled=move || !opened.get()
                     on:click=move |_| show(sheet, true)>
-                    {format!("Buy · {price}")}
+                    {move || match phase() {
+                        Some(p @ (Phase::Upcoming { .. } | Phase::Ended)) => p.to_string(),
+                        _ => format!("Buy · {price}"),
+                    }}
                 </button>
             </div>
             <dialog class="sheet" node_ref=sheet aria-labelledby="buy-title">

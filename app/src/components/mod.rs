@@ -1,6 +1,7 @@
 //! Small reusable views.
 
 mod buy_form;
+mod drop_status;
 mod gallery;
 mod heading;
 mod item_card;
@@ -13,6 +14,7 @@ mod stepper;
 mod viewer;
 
 pub use buy_form::buy_form;
+pub use drop_status::DropStatus;
 pub use gallery::Gallery;
 pub use heading::PageHeading;
 pub use item_card::ItemCard;

@@ -6,7 +6,9 @@ use vitrine_protocol::{Item, ItemId};
 
 use super::loading;
 use crate::api::{self, FetchError};
-use crate::components::{buy_form, open_viewer, Layout, PageHeading, Problem, ResponsiveImage};
+use crate::components::{
+    buy_form, open_viewer, DropStatus, Layout, PageHeading, Problem, ResponsiveImage,
+};
 use crate::routes;
 
 /// `/i/{id}`, a lazy route: the page's code loads while `data` fetches the item, so neither
@@ -51,6 +53,16 @@ impl LazyRoute for ItemRoute {
 /// One plain sentence with everything that matters, for screen readers and skimmers alike.
 pub fn summary(item: &Item) -> String {
     let s = &item.summary;
+    if let Some(drop) = &s.drop {
+        let supply = match drop.supply {
+            1 => "1 edition".to_owned(),
+            n => format!("{n} editions"),
+        };
+        return format!(
+            "{} by {}, {} in the drop {}: {supply}, at most {} per buyer.",
+            s.title, s.artist, drop.price, drop.title, drop.per_buyer_limit
+        );
+    }
     let availability = match s.stock {
         0 => "sold out".to_owned(),
         n => format!("{n} of {} editions left", item.edition_size),
@@ -64,9 +76,12 @@ fn ItemDetail(item: Item) -> impl IntoView {
     let s = item.summary;
     // The form is a lazily loaded wasm split: it arrives after the page, not with it.
     let buy = item.quote.map(|quote| {
-        let (id, title, stock) = (s.id, s.title.clone(), s.stock);
-        Suspend::new(async move { buy_form(id, title, quote, stock).await })
+        let (id, title, stock, drop) = (s.id, s.title.clone(), s.stock, s.drop.clone());
+        Suspend::new(async move { buy_form(id, title, quote, stock, drop).await })
     });
+    // In a drop, the drop's price and where it is (counting down on the server's clock).
+    let price = s.drop.as_ref().map_or(s.price, |d| d.price);
+    let drop_status = s.drop.clone().map(|drop| view! { <DropStatus drop /> });
     let cannot_buy = buy
         .is_none()
         .then(|| view! { <p class="note">"This work cannot be bought right now."</p> });
@@ -110,9 +125,10 @@ fn ItemDetail(item: Item) -> impl IntoView {
             <div class="item-info">
                 <PageHeading text=s.title.clone() />
                 <p class="summary">{sentence}</p>
+                {drop_status}
                 <dl class="facts">
                     <dt>"Artist"</dt><dd>{s.artist}</dd>
-                    <dt>"Price"</dt><dd class="price">{s.price.to_string()}</dd>
+                    <dt>"Price"</dt><dd class="price">{price.to_string()}</dd>
                     <dt>"Edition"</dt>
                     <dd>{format!("{} of {} available", s.stock, item.edition_size)}</dd>
                 </dl>

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::drops::DropInfo;
 use crate::signing::Signed;
 use crate::{Buyer, IntentId, ItemId, Money, Payment, Quote};
 
@@ -31,6 +32,12 @@ pub enum PageRequest {
         quote: Signed<Quote>,
         /// How many editions.
         quantity: u32,
+        /// The work's drop, when it is in one: the device checks its times too.
+        #[serde(default)]
+        drop: Option<DropInfo>,
+        /// The page's estimate of the server's clock minus this device's (ms).
+        #[serde(default)]
+        clock_offset_ms: i64,
     },
     /// Make, sign and store an intent; the worker sends it when it can.
     Buy(Purchase),
@@ -92,6 +99,13 @@ pub struct Purchase {
     pub payment: Payment,
     /// Optional contact details.
     pub buyer: Buyer,
+    /// The work's drop, when it is in one.
+    #[serde(default)]
+    pub drop: Option<DropInfo>,
+    /// The page's estimate of the server's clock minus this device's (ms): the intent is
+    /// dated on the server's clock, so "signed during the drop" means the same on both.
+    #[serde(default)]
+    pub clock_offset_ms: i64,
 }
 
 /// The worker's answer to one [`PageRequest`].

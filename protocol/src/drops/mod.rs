@@ -236,6 +236,38 @@ pub fn nearest<T>(
     live.or_else(next).or_else(last)
 }
 
+/// The device's check before it signs for a work in `drop`, at `now` (its clock corrected to
+/// the server's): the time rule and the drop's quote. What is left is the server's to judge:
+/// the count the device saw may be stale.
+pub fn check_before_signing(drop: &DropInfo, quote: &Quote, now: UnixMillis) -> Result<(), String> {
+    admit(&drop.terms(), quote, now, now).map_err(|refusal| match refusal {
+        DropRefusal::NotStarted | DropRefusal::StartsSoon { .. } => {
+            "This drop has not started yet: Buy opens at the start.".to_owned()
+        }
+        DropRefusal::Ended => "This drop has ended.".to_owned(),
+        DropRefusal::NotDropQuote => "Reload this page to get the drop's price.".to_owned(),
+        other => other.to_string(),
+    })
+}
+
+/// How far a page's correction may move the device's clock: a day. Past that the device's
+/// clock is simply wrong, and the certificate's windows say so.
+pub const MAX_CLOCK_OFFSET_MS: i64 = 24 * 3_600_000;
+
+/// The device's clock corrected to the server's by `offset_ms` (bounded).
+pub fn corrected(device_now: UnixMillis, offset_ms: i64) -> UnixMillis {
+    device_now.plus(offset_ms.clamp(-MAX_CLOCK_OFFSET_MS, MAX_CLOCK_OFFSET_MS))
+}
+
+/// One clock sample: a request sent at `sent` and answered at `received` (device clock) said
+/// the server's time was `server`. The server read its clock somewhere in between; taking the
+/// midpoint, the error is at most half the round trip. `(offset, round trip)`, in ms: keep the
+/// sample with the shortest round trip.
+pub fn clock_sample(sent: UnixMillis, server: UnixMillis, received: UnixMillis) -> (i64, i64) {
+    let round_trip = (received.0 - sent.0).max(0);
+    (server.0 - (sent.0 + round_trip / 2), round_trip)
+}
+
 /// The one spelling of an email for counting and allowlists: trimmed, lowercase.
 pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()

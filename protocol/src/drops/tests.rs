@@ -110,3 +110,31 @@ fn the_phase_reads_as_the_storefront_shows_it() {
     let gone = DropInfo { remaining: 0, ..info };
     assert_eq!(gone.phase(START).to_string(), "Sold out");
 }
+
+#[test]
+fn the_device_is_told_before_signing_and_its_clock_is_corrected_within_bounds() {
+    let t = terms();
+    let info = DropInfo {
+        id: 1,
+        title: "Night".into(),
+        starts_at: START,
+        ends_at: END,
+        price: t.price,
+        supply: 1,
+        remaining: 0,
+        per_buyer_limit: 1,
+        allowlist_root: None,
+    };
+    let q = quote(&t);
+    assert!(check_before_signing(&info, &q, START.minus(1)).unwrap_err().contains("not started"));
+    assert_eq!(
+        check_before_signing(&info, &q, START),
+        Ok(()),
+        "a stale 0 left is the server's call"
+    );
+    assert!(check_before_signing(&info, &q, END.plus(1)).unwrap_err().contains("ended"));
+    assert_eq!(corrected(UnixMillis(1_000), 250), UnixMillis(1_250));
+    assert_eq!(corrected(UnixMillis(0), i64::MAX), UnixMillis(MAX_CLOCK_OFFSET_MS));
+    // Sent at 1,000, answered at 1,200, the server said 5,100: 4,000 ahead, ±100.
+    assert_eq!(clock_sample(UnixMillis(1_000), UnixMillis(5_100), UnixMillis(1_200)), (4_000, 200));
+}
