@@ -87,6 +87,8 @@ pub mod paths {
     pub const MERCHANT_ORDERS: &str = "/api/v1/merchant/orders";
     /// The merchant's audit log.
     pub const MERCHANT_AUDIT: &str = "/api/v1/merchant/audit";
+    /// The conflicts queue (resolve one with `POST {MERCHANT_ORDERS}/{id}/resolve`).
+    pub const MERCHANT_CONFLICTS: &str = "/api/v1/merchant/conflicts";
     /// The merchant's drops (`/{id}`, `/{id}/approve`, `/{id}/cancel`, `/{id}/allowlist`,
     /// `/{id}/proposals`).
     pub const MERCHANT_DROPS: &str = "/api/v1/merchant/drops";

@@ -7,10 +7,12 @@ use serde::{Deserialize, Serialize};
 use crate::error::FieldProblem;
 use crate::{Slug, UnixMillis};
 
+mod conflicts;
 mod drops;
 mod items;
 mod orders;
 
+pub use conflicts::*;
 pub use drops::*;
 pub use items::*;
 pub use orders::*;

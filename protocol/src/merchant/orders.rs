@@ -20,6 +20,9 @@ pub struct MerchantOrder {
     pub reason: Option<String>,
     pub created_at: UnixMillis,
     pub updated_at: UnixMillis,
+    /// How its merchant resolved it (conflicts only).
+    #[serde(default)]
+    pub resolution: Option<super::Resolution>,
 }
 
 /// One movement of an order's stock, from the ledger.

@@ -1,10 +1,25 @@
 //! The orders of a merchant's works, and who waits for them, as its console reads them.
 
 use async_trait::async_trait;
-use vitrine_protocol::merchant::{MerchantOrder, OrderHistory, OrderSearch, Waiting};
-use vitrine_protocol::{IntentId, ItemId, OrderState};
+use vitrine_protocol::merchant::{MerchantOrder, OrderHistory, OrderSearch, Resolve, Waiting};
+use vitrine_protocol::{FieldProblem, IntentId, ItemId, OrderState, UnixMillis};
 
+use super::merchants::Actor;
 use super::StorageError;
+
+/// What resolving a conflict came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    /// Resolved now, or earlier the same way (asked again: the same answer).
+    Done(MerchantOrder),
+    NotFound,
+    /// Not a conflict: nothing to resolve.
+    NotConflict,
+    /// Resolved before, another way.
+    AlreadyResolved(MerchantOrder),
+    /// The action cannot be carried out (no email for the waitlist, no such work in stock).
+    Problems(Vec<FieldProblem>),
+}
 
 #[async_trait]
 pub trait MerchantOrderStore: Send + Sync + 'static {
@@ -23,6 +38,17 @@ pub trait MerchantOrderStore: Send + Sync + 'static {
         merchant_id: i64,
         id: IntentId,
     ) -> Result<Option<OrderHistory>, StorageError>;
+
+    /// Resolve one of the merchant's conflicts, once; with its effect (a waitlist entry) and
+    /// its audit entry in the same transaction.
+    async fn resolve_conflict(
+        &self,
+        actor: &Actor,
+        merchant_id: i64,
+        id: IntentId,
+        resolve: &Resolve,
+        now: UnixMillis,
+    ) -> Result<Resolved, StorageError>;
 
     /// Who waits for an edition of one of the merchant's works, first come first; `None` when
     /// the work is not the merchant's.

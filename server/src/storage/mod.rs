@@ -8,6 +8,7 @@ pub mod merchants;
 pub mod orders;
 pub mod settlement;
 mod sqlite;
+mod sqlite_conflicts;
 mod sqlite_drop_ingest;
 mod sqlite_drops;
 mod sqlite_drops_read;

@@ -2,15 +2,19 @@
 
 use async_trait::async_trait;
 use sqlx::FromRow;
-use vitrine_protocol::merchant::{MerchantOrder, OrderEvent, OrderHistory, OrderSearch, Waiting};
+use vitrine_protocol::merchant::{
+    MerchantOrder, OrderEvent, OrderHistory, OrderSearch, Resolution, Resolve, ResolveAction,
+    Waiting,
+};
 use vitrine_protocol::{IntentId, ItemId, Money, OrderState, UnixMillis};
 
-use super::merchant_orders::MerchantOrderStore;
+use super::merchant_orders::{MerchantOrderStore, Resolved};
+use super::merchants::Actor;
 use super::sqlite::currency;
 use super::{SqliteStorage, StorageError};
 
 #[derive(FromRow)]
-struct Row {
+pub(super) struct Row {
     id: String,
     item_id: i64,
     title: String,
@@ -22,6 +26,10 @@ struct Row {
     reason: Option<String>,
     created_at: i64,
     updated_at: i64,
+    resolved_action: Option<String>,
+    offered_item: Option<i64>,
+    resolved_note: Option<String>,
+    resolved_at: Option<i64>,
 }
 
 fn corrupt(what: &str) -> StorageError {
@@ -43,18 +51,45 @@ impl TryFrom<Row> for MerchantOrder {
             reason: r.reason,
             created_at: UnixMillis(r.created_at),
             updated_at: UnixMillis(r.updated_at),
+            resolution: match (r.resolved_action, r.resolved_at) {
+                (Some(action), Some(at)) => Some(Resolution {
+                    action: ResolveAction::parse(&action).ok_or_else(|| corrupt("action"))?,
+                    item: r
+                        .offered_item
+                        .map(ItemId::try_from)
+                        .transpose()
+                        .map_err(|_| corrupt("offer"))?,
+                    note: r.resolved_note.unwrap_or_default(),
+                    at: UnixMillis(at),
+                }),
+                _ => None,
+            },
         })
     }
 }
 
-const ORDER_SELECT: &str = "
+pub(super) const ORDER_SELECT: &str = "
     SELECT o.id, o.item_id, i.title, o.quantity, o.amount_minor, o.currency, o.state,
-           o.buyer_email, o.reason, o.created_at, o.updated_at
+           o.buyer_email, o.reason, o.created_at, o.updated_at,
+           r.action AS resolved_action, r.offered_item, r.note AS resolved_note,
+           r.at AS resolved_at
     FROM orders o JOIN items i ON i.id = o.item_id JOIN collections c ON c.id = i.collection_id
+    LEFT JOIN conflict_resolutions r ON r.order_id = o.id
     WHERE c.merchant_id = ?1";
 
 #[async_trait]
 impl MerchantOrderStore for SqliteStorage {
+    async fn resolve_conflict(
+        &self,
+        actor: &Actor,
+        merchant_id: i64,
+        id: IntentId,
+        resolve: &Resolve,
+        now: UnixMillis,
+    ) -> Result<Resolved, StorageError> {
+        self.resolve_conflict_in(actor, merchant_id, id, resolve, now).await
+    }
+
     async fn merchant_orders(
         &self,
         merchant_id: i64,

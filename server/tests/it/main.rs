@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod catalog;
+mod conflicts;
 mod devices;
 mod drops;
 mod durability;

@@ -65,7 +65,7 @@ const SESSION: &str = "/api/v1/merchant/session";
 const RENEW: &str = "/api/v1/merchant/session/renew";
 
 /// Every merchant route (the session's sign-in has its own test: it needs a bearer token).
-const ROUTES: [(&str, &str); 27] = [
+const ROUTES: [(&str, &str); 29] = [
     ("GET", "/api/v1/merchant/me"),
     ("GET", "/api/v1/merchant/collections"),
     ("POST", "/api/v1/merchant/collections"),
@@ -80,6 +80,8 @@ const ROUTES: [(&str, &str); 27] = [
     ("GET", "/api/v1/merchant/orders?q=ada%40example.org"),
     ("GET", "/api/v1/merchant/orders/01890a5d-ac96-774b-bcce-b302099a8057"),
     ("GET", "/api/v1/merchant/audit"),
+    ("GET", "/api/v1/merchant/conflicts"),
+    ("POST", "/api/v1/merchant/orders/01890a5d-ac96-774b-bcce-b302099a8057/resolve"),
     ("GET", "/api/v1/merchant/drops"),
     ("POST", "/api/v1/merchant/drops"),
     ("GET", "/api/v1/merchant/drops/1"),

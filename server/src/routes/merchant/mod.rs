@@ -4,6 +4,7 @@
 mod audit;
 pub mod auth;
 mod catalog;
+mod conflicts;
 mod drops;
 mod items;
 mod orders;
@@ -44,6 +45,8 @@ pub fn router() -> Router<AppState> {
         .route(paths::MERCHANT_ORDERS, get(orders::list))
         .route(&format!("{}/{{id}}", paths::MERCHANT_ORDERS), get(orders::get))
         .route(paths::MERCHANT_AUDIT, get(audit::list))
+        .route(paths::MERCHANT_CONFLICTS, get(conflicts::queue))
+        .route(&format!("{}/{{id}}/resolve", paths::MERCHANT_ORDERS), post(conflicts::resolve))
         .route(paths::MERCHANT_DROPS, get(drops::list).post(drops::create))
         .route(&format!("{}/{{id}}", paths::MERCHANT_DROPS), get(drops::get).put(drops::replace))
         .route(
