@@ -1,5 +1,7 @@
 //! The only place the app talks HTTP. Requests are aborted when their view goes away.
 
+pub mod merchant;
+
 use serde::de::DeserializeOwned;
 use vitrine_protocol::headers::SERVER_TIME;
 use vitrine_protocol::waitlist::{JoinWaitlist, Waitlisted};

@@ -19,8 +19,8 @@ use leptos_router::path;
 use components::StatusBar;
 use leptos_router::Lazy;
 use pages::{
-    CollectionPage, Home, ItemRoute, NotFound, ReceiptRoute, ReceiptsRoute, SearchRoute,
-    StorageRoute,
+    CollectionPage, ConsoleRoute, Home, ItemRoute, NotFound, ReceiptRoute, ReceiptsRoute,
+    SearchRoute, StorageRoute,
 };
 
 #[component]
@@ -49,6 +49,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/receipts") view={Lazy::<ReceiptsRoute>::new()} />
                     <Route path=path!("/storage") view={Lazy::<StorageRoute>::new()} />
                     <Route path=path!("/search") view={Lazy::<SearchRoute>::new()} />
+                    <Route path=path!("/merchant") view={Lazy::<ConsoleRoute>::new()} />
+                    <Route path=path!("/merchant/:section") view={Lazy::<ConsoleRoute>::new()} />
                     <Route path=path!("/receipts/:id") view={Lazy::<ReceiptRoute>::new()} />
                 </Routes>
             </main>

@@ -41,8 +41,14 @@ pub fn route(r: &RequestShape<'_>) -> Strategy {
     if r.navigate {
         return Strategy::Passthrough;
     }
-    // Liveness and order state change by themselves: a cached copy would be a lie.
-    if r.path == paths::HEALTHZ || r.path.starts_with(paths::ORDERS_PREFIX) {
+    // Liveness and order state change by themselves: a cached copy would be a lie. The
+    // merchant console's data is a merchant's, not a collector's: never kept on a device
+    // (a shop's counter tablet is shared), and an allowlist proof is one buyer's.
+    if r.path == paths::HEALTHZ
+        || r.path.starts_with(paths::ORDERS_PREFIX)
+        || r.path.starts_with(paths::MERCHANT)
+        || r.path.starts_with(paths::DROPS)
+    {
         return Strategy::Passthrough;
     }
     if r.path.starts_with(paths::API_PREFIX) {
@@ -79,6 +85,8 @@ mod tests {
             Strategy::Passthrough
         );
         assert_eq!(get("/sw.js"), Strategy::Passthrough);
+        assert_eq!(get("/api/v1/merchant/orders?q=ada%40example.org"), Strategy::Passthrough);
+        assert_eq!(get("/api/v1/drops/3/allowlist/ab12"), Strategy::Passthrough);
     }
 
     fn navigate(path: &str) -> Strategy {

@@ -1,6 +1,7 @@
 //! One file per route.
 
 mod collection;
+mod console;
 mod home;
 mod item;
 mod not_found;
@@ -10,6 +11,7 @@ mod search;
 mod storage;
 
 pub use collection::CollectionPage;
+pub use console::ConsoleRoute;
 pub use home::Home;
 pub use item::ItemRoute;
 pub use not_found::NotFound;

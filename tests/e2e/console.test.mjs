@@ -1,0 +1,147 @@
+// The merchant's console (issue 12), used as a merchant would, by keyboard and by role: sign
+// in with a token; make a collection and a work, upload its original and see it in the
+// storefront; set the scheduling limits, draft a drop, read the model's proposals, approve it
+// and see a buyer's countdown; resolve a conflict from the queue in one click; find orders;
+// read it all in the audit log. Each section passes the layout and axe checks on a phone.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { freshDatabase, launchBrowser, status, heading } from "./support.mjs";
+import { axeProblems, layoutProblems } from "./audit.mjs";
+import { buy, openBuySheet, until, withShop } from "./shop.mjs";
+
+const SETTLED = 60_000;
+let db;
+let browser;
+
+before(async () => {
+  db = freshDatabase();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  db?.cleanup();
+});
+
+function token() {
+  const out = execFileSync(process.env.VITRINE_BIN, [
+    "merchant", "token", "demo", "--scopes", "catalog,drops,orders,admin", "--db", db.db,
+  ], { encoding: "utf8" });
+  return out.split("\n").find((line) => line.startsWith("vtm_"));
+}
+
+async function checked(page, what) {
+  const problems = [...(await layoutProblems(page)), ...(await axeProblems(page))];
+  assert.deepEqual(problems, [], `${what}: ${problems.join("; ")}`);
+}
+
+const section = (page, name) => page.getByRole("navigation", { name: "Console" }).getByRole("link", { name, exact: true });
+
+test("a merchant runs the shop from the console", () => withShop(db.db, async (s) => {
+  const console_ = await browser.context.newPage();
+  await console_.goto(`${s.proxy.base}/merchant`);
+  await heading(console_, "Merchant console").waitFor();
+  await checked(console_, "sign-in");
+  // By keyboard: the token field, then Enter.
+  await console_.getByLabel("API token").focus();
+  await console_.keyboard.type(token());
+  await console_.keyboard.press("Enter");
+  await heading(console_, "Console — demo").waitFor();
+
+  // Catalog: a collection, a work, its original; then the storefront shows it.
+  await console_.getByLabel("Address (/c/…)").fill("spring-prints");
+  await console_.getByLabel("Collection title").fill("Spring prints");
+  await console_.getByRole("button", { name: "Create collection" }).click();
+  await console_.getByRole("heading", { name: "Spring prints (/c/spring-prints)" }).waitFor();
+  await console_.getByLabel("In collection").selectOption("spring-prints");
+  await console_.getByLabel("Title", { exact: true }).fill("Tide");
+  await console_.getByLabel("Artist").fill("R. Ames");
+  await console_.getByLabel("Alt text (what the work shows)").fill("Blue ink waves over a pale sand ground");
+  await console_.getByLabel("Edition size").fill("5");
+  await console_.getByLabel("Price in EUR (e.g. 40.00)").fill("54.00");
+  await console_.getByRole("button", { name: "Create work" }).click();
+  await console_.getByText(/Tide by R\. Ames — 54\.00 EUR, 5 of 5 left — waiting for its original/).waitFor();
+  const originals = join(process.env.VITRINE_MEDIA, "originals");
+  const file = join(originals, readdirSync(originals).find((f) => f.endsWith(".jpg")));
+  await console_.getByLabel("Original for Tide").setInputFiles(file);
+  await console_.getByText(/Tide by R\. Ames — .* — on show/).waitFor({ timeout: SETTLED });
+  await checked(console_, "catalog");
+  const shop = await browser.context.newPage();
+  await shop.goto(`${s.proxy.base}/c/spring-prints`);
+  await shop.getByRole("link", { name: "Tide" }).waitFor();
+
+  // Drops: limits that allow a start in ten minutes at any hour, a draft, the model's
+  // proposals, the approval; the buyer's page counts down.
+  await section(console_, "Drops").click();
+  await console_.getByRole("heading", { name: "Drops", level: 2 }).waitFor();
+  await console_.getByLabel("Minimum lead time (minutes)").fill("0");
+  await console_.getByLabel(/Keep quiet hours/).uncheck();
+  await console_.getByRole("button", { name: "Save limits" }).click();
+  await console_.getByText("In force: 0 minutes' lead, quiet hours off.").waitFor();
+  const start = await console_.evaluate(() => {
+    const d = new Date(Date.now() + 10 * 60_000);
+    const pad = (n) => String(n).padStart(2, "0");
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  });
+  await console_.getByLabel("Drop name").fill("Spring drop");
+  await console_.getByLabel("Work number").fill("113");
+  await console_.getByLabel("Editions in the drop").fill("5");
+  await console_.getByLabel("Drop price in EUR (e.g. 12.00)").fill("20.00");
+  await console_.getByLabel("Starts (your time)").fill(start);
+  await console_.getByLabel("Lasts (hours)").fill("1");
+  await console_.getByLabel("Most per buyer").fill("2");
+  await console_.getByRole("button", { name: "Create draft drop" }).click();
+  await console_.getByText(/Spring drop — .* — draft — not on sale until approved/).waitFor();
+  await console_.getByRole("button", { name: "Suggest times" }).click();
+  await console_.getByText(/^Busiest hours: /).waitFor();
+  await checked(console_, "drops");
+  await console_.getByRole("button", { name: "Approve Spring drop" }).click();
+  await console_.getByText(/Spring drop — .* — approved; 0 conflict\(s\)/).waitFor();
+  await shop.goto(`${s.proxy.base}/i/113`);
+  await shop.getByText(/^Starts in 00:(09|10):\d\d$/).first().waitFor();
+
+  // A conflict: two offline purchases of the last edition of work 104; one is honoured.
+  await shop.goto(`${s.proxy.base}/i/104`);
+  await status(shop, "Available offline").waitFor();
+  await openBuySheet(shop);
+  await s.kill();
+  await buy(shop);
+  await shop.goto(`${s.proxy.base}/i/104`);
+  await buy(shop);
+  await s.restart();
+  await status(shop, /Status: (Paid|Needs your attention)/).waitFor({ timeout: SETTLED });
+
+  await section(console_, "Conflicts").click();
+  await console_.getByRole("heading", { name: "Conflicts", level: 2 }).waitFor();
+  const resolve = console_.getByRole("button", { name: "Mark for manual review" });
+  await until(async () => {
+    if (await resolve.count()) return true;
+    await section(console_, "Orders").click();
+    await section(console_, "Conflicts").click();
+    return false;
+  }, "the conflict to reach the queue", SETTLED);
+  await checked(console_, "conflicts");
+  await resolve.click();
+  await console_.getByText(/^Resolved .+: Mark for manual review\.$/).waitFor();
+  await console_.getByText("No conflicts wait for you.").waitFor();
+
+  // Orders: found by the work's number, with their history.
+  await section(console_, "Orders").click();
+  await console_.getByLabel("Receipt number, email or work number").fill("104");
+  await console_.getByRole("button", { name: "Search orders" }).click();
+  await console_.getByText("2 order(s) found.").waitFor();
+  await console_.getByRole("button", { name: /^History of / }).first().click();
+  await console_.getByRole("heading", { name: /^Receipt / }).waitFor();
+  await checked(console_, "orders");
+
+  // The audit log has it all.
+  await section(console_, "Audit log").click();
+  for (const action of ["collection.create", "item.create", "drop.create", "drop.approve", "conflict.resolve"]) {
+    await console_.getByRole("cell", { name: action, exact: true }).first().waitFor();
+  }
+  await checked(console_, "audit log");
+  await console_.getByRole("button", { name: "Sign out" }).click();
+  await heading(console_, "Merchant console").waitFor();
+}));
