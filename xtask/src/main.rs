@@ -89,7 +89,8 @@ fn run(sh: &Shell, args: &[String]) -> Result<()> {
     cmd!(sh, "{vitrine} seed-demo --db {db} --media {DEMO_MEDIA}").run()?;
     // Tokens are printed once, so none is made here; the demo shop's merchant is "demo".
     println!(
-        "Merchant API token for the demo shop: {} merchant token demo --scopes catalog,admin --db {db}",
+        "The merchant console is at /merchant. A token for the demo shop: \
+         {} merchant token demo --scopes catalog,drops,orders,admin --db {db}",
         vitrine.display()
     );
     cmd!(sh, "{vitrine} serve --db {db} --media {DEMO_MEDIA} --dist target/dist --addr {addr}")
