@@ -5,8 +5,10 @@ use rexie::Rexie;
 use vitrine_protocol::device::{
     check_purchase, Purchase, Receipt, ReceiptStatus, Refusal, Step, WorkerReply,
 };
-use vitrine_protocol::drops::{self, DropInfo};
+use vitrine_protocol::drops::{self, allowlist, DropInfo};
+use vitrine_protocol::merchant::AllowlistProof;
 use vitrine_protocol::signing::{SecretKey, Signed};
+use vitrine_protocol::{paths, Buyer};
 use vitrine_protocol::{Currency, Format, Intent, Quote, UnixMillis};
 
 use crate::device_db::{self, DbError, DeviceRecord, OutboxEntry};
@@ -62,16 +64,53 @@ pub async fn buy(db: &Rexie, purchase: Purchase) -> Result<WorkerReply, DbError>
     {
         return Ok(WorkerReply::Refused { reason });
     }
+    // A drop for listed collectors: the proof is fetched now, while the page is online, and
+    // kept with the intent for every send.
+    let proof = match purchase.drop.as_ref().filter(|d| d.allowlist_root.is_some()) {
+        None => Vec::new(),
+        Some(drop) => match allowlist_proof(drop.id, &purchase.buyer).await {
+            Ok(Some(proof)) => proof,
+            Ok(None) => {
+                return Ok(WorkerReply::Refused {
+                    reason: "This drop is for collectors on its list, and this email is not on it. Nothing was saved.".into(),
+                })
+            }
+            Err(()) => {
+                return Ok(WorkerReply::Refused {
+                    reason: "This drop is for collectors on its list: connect to the internet so this phone can fetch your proof, then try again.".into(),
+                })
+            }
+        },
+    };
     let record = device_key::ensure(db).await?;
     let key = device_key::secret(&record)?;
     let stored = device_db::add_purchase_checked(db, |receipts| {
-        sign_purchase(&record, &key, purchase, receipts, now)
+        sign_purchase(&record, &key, purchase, receipts, now, proof.clone())
     })
     .await?;
     Ok(match stored {
         Ok(receipt) => WorkerReply::Bought(Box::new(receipt)),
         Err(refusal) => WorkerReply::Refused { reason: refusal.to_string() },
     })
+}
+
+/// The buyer's allowlist proof for `drop`, by their email or wallet: `Ok(None)` when neither is
+/// listed, `Err` when the shop cannot be asked.
+async fn allowlist_proof(drop: i64, buyer: &Buyer) -> Result<Option<Vec<String>>, ()> {
+    for entry in [buyer.email.as_deref(), buyer.wallet.as_deref()].into_iter().flatten() {
+        let leaf = allowlist::to_hex(&allowlist::leaf(entry));
+        let response = js::get_fresh(&paths::allowlist_proof(drop, &leaf)).await.map_err(|_| ())?;
+        match response.status() {
+            200 => {
+                let text = js::text(&response).await.map_err(|_| ())?;
+                let proof: AllowlistProof = serde_json::from_str(&text).map_err(|_| ())?;
+                return Ok(Some(proof.proof));
+            }
+            404 => {}
+            _ => return Err(()),
+        }
+    }
+    Ok(None)
 }
 
 /// The budget check against the receipts read in the same transaction, then the signed
@@ -82,6 +121,7 @@ fn sign_purchase(
     purchase: Purchase,
     receipts: &[Receipt],
     now: UnixMillis,
+    allowlist_proof: Vec<String>,
 ) -> Result<(OutboxEntry, Receipt), Refusal> {
     let certificate = record.certificate.clone().ok_or(Refusal::NotRegistered)?;
     let waiting = outstanding(receipts, purchase.quote.body.price.currency);
@@ -130,6 +170,7 @@ fn sign_purchase(
         next_attempt_at: now,
         last_error: None,
         accepted: false,
+        allowlist_proof,
     };
     Ok((entry, receipt))
 }

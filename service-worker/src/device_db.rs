@@ -64,6 +64,9 @@ pub struct OutboxEntry {
     /// The server answered 2xx; only order-state checks remain.
     #[serde(default)]
     pub accepted: bool,
+    /// For a drop with an allowlist: the buyer's proof (hex hashes), sent as `Allowlist-Proof`.
+    #[serde(default)]
+    pub allowlist_proof: Vec<String>,
 }
 
 /// An outbox record that did not parse, as set aside.

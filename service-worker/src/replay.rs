@@ -8,7 +8,7 @@ use std::cell::Cell;
 
 use rexie::Rexie;
 use vitrine_protocol::device::{Receipt, ReceiptStatus};
-use vitrine_protocol::headers::{IDEMPOTENCY_KEY, RETRY_AFTER};
+use vitrine_protocol::headers::{ALLOWLIST_PROOF, IDEMPOTENCY_KEY, RETRY_AFTER};
 use vitrine_protocol::{paths, ApiError, ErrorCode, IntentId, Order, UnixMillis};
 
 use crate::device_db::{self, DbError};
@@ -132,7 +132,12 @@ async fn send_pass(force: bool) -> Result<bool, DbError> {
         }
         let body = serde_json::to_string(&entry.intent)?;
         let key = entry.id.to_string();
-        let outcome = match js::post_json(paths::INTENTS, &body, &[(IDEMPOTENCY_KEY, &key)]).await {
+        let proof = entry.allowlist_proof.join(",");
+        let mut headers = vec![(IDEMPOTENCY_KEY, key.as_str())];
+        if !proof.is_empty() {
+            headers.push((ALLOWLIST_PROOF, proof.as_str()));
+        }
+        let outcome = match js::post_json(paths::INTENTS, &body, &headers).await {
             Ok(response) => {
                 let retry_after = response.headers().get(RETRY_AFTER).ok().flatten();
                 let text = js::text(&response).await.unwrap_or_default();

@@ -7,7 +7,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { freshDatabase, launchBrowser, status, heading } from "./support.mjs";
-import { buy, getJson, openBuySheet, until } from "./shop.mjs";
+import { buy, getJson, openBuySheet, payButton, until } from "./shop.mjs";
 import { withShop } from "./shop.mjs";
 
 const SETTLED = 60_000;
@@ -116,5 +116,34 @@ test("the buyer watches the countdown, buys at the start offline and online, and
 
   const seen = await api(s.direct(), token, "GET", `/api/v1/merchant/drops/${drop.id}`);
   assert.equal(seen.body.items[0].taken, 2);
+  await page.close();
+}));
+
+test("a drop for listed collectors: the device fetches the buyer's proof, and a stranger is told before anything is saved", () => withShop(db.db, async (s) => {
+  const token = dropsToken();
+  const work = 113;
+  const health = await fetch(`${s.direct()}/healthz`);
+  const starts_at = Number(health.headers.get("server-time")) + 12_000;
+  const draft = await api(s.direct(), token, "POST", "/api/v1/merchant/drops", {
+    title: "Members", starts_at, ends_at: starts_at + 3_600_000, per_buyer_limit: 1, allowlist: true,
+    items: [{ item: work, supply: 2, price: { amount_minor: 900, currency: "EUR" } }],
+  });
+  assert.equal(draft.status, 201, JSON.stringify(draft.body));
+  const list = await api(s.direct(), token, "PUT", `/api/v1/merchant/drops/${draft.body.id}/allowlist`, { entries: ["listed@example.com"] });
+  assert.equal(list.status, 200, JSON.stringify(list.body));
+  assert.equal((await api(s.direct(), token, "POST", `/api/v1/merchant/drops/${draft.body.id}/approve`)).status, 200);
+
+  const page = await browser.context.newPage();
+  await page.goto(`${s.proxy.base}/i/${work}`);
+  await page.getByRole("button", { name: /^Buy · 9\.00 EUR$/ }).waitFor({ timeout: 40_000 });
+  await openBuySheet(page);
+  const email = page.getByLabel("Email you were listed with");
+  await email.fill("stranger@example.com");
+  await payButton(page).click();
+  await page.getByRole("alert").filter({ hasText: "this email is not on it" }).waitFor();
+  await email.fill("listed@example.com");
+  await payButton(page).click();
+  await page.waitForURL(/\/receipts\/[0-9a-f-]{36}$/);
+  await status(page, "Status: Paid").waitFor({ timeout: SETTLED });
   await page.close();
 }));

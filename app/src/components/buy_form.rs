@@ -104,6 +104,7 @@ fn BuyForm(
     let clock = use_server_clock();
     let price = quote.body.price;
     let per_buyer = drop.as_ref().map_or(MAX_QUANTITY, |d| d.per_buyer_limit);
+    let listed_only = drop.as_ref().is_some_and(|d| d.allowlist_root.is_some());
     let most = MAX_QUANTITY.min(stock).min(per_buyer).max(1);
     let quantity = RwSignal::new(1u32);
     let checked_quote = quote.clone();
@@ -169,7 +170,8 @@ fn BuyForm(
         if busy.get_untracked() {
             return;
         }
-        let found = field_errors(quantity.get_untracked(), stock, &email.get_untracked());
+        let found =
+            field_errors(quantity.get_untracked(), stock, &email.get_untracked(), listed_only);
         let invalid = !found.is_empty();
         errors.set(found);
         if invalid {
@@ -291,8 +293,12 @@ fn BuyForm(
                         </select>
                     </div>
                     <div class="field" class:invalid=move || error_of(EMAIL).is_some()>
-                        <label for=EMAIL>"Email for the receipt (optional)"</label>
-                        <p class="hint" id=format!("{EMAIL}-hint")>"The receipt stays on this phone either way."</p>
+                        <label for=EMAIL>{if listed_only { "Email you were listed with" } else { "Email for the receipt (optional)" }}</label>
+                        <p class="hint" id=format!("{EMAIL}-hint")>{if listed_only {
+                            "This drop is for collectors on its list. The receipt stays on this phone either way."
+                        } else {
+                            "The receipt stays on this phone either way."
+                        }}</p>
                         {inline_error(EMAIL)}
                         <input id=EMAIL class="input" type="email" autocomplete="email"
                             aria-describedby=move || described(EMAIL)

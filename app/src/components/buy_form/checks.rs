@@ -16,7 +16,13 @@ pub struct FieldError {
 
 /// The problems of this input, in the order the fields appear.
 /// `quantity` is 0 when the field does not hold a number.
-pub fn field_errors(quantity: u32, stock: u32, email: &str) -> Vec<FieldError> {
+/// `email_required`: a drop for listed collectors needs the email they were listed with.
+pub fn field_errors(
+    quantity: u32,
+    stock: u32,
+    email: &str,
+    email_required: bool,
+) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let most = MAX_QUANTITY.min(stock).max(1);
     match quantity {
@@ -31,7 +37,14 @@ pub fn field_errors(quantity: u32, stock: u32, email: &str) -> Vec<FieldError> {
         }),
     }
     let email = email.trim();
-    if !email.is_empty() && !vitrine_protocol::waitlist::is_email(email) {
+    if email_required && email.is_empty() {
+        errors.push(FieldError {
+            field: EMAIL,
+            message:
+                "Enter the email you were listed with: this drop is for collectors on its list."
+                    .into(),
+        });
+    } else if !email.is_empty() && !vitrine_protocol::waitlist::is_email(email) {
         errors.push(FieldError {
             field: EMAIL,
             message: "Enter an email address like name@example.com, or leave it empty.".into(),
@@ -54,13 +67,13 @@ mod tests {
 
     #[test]
     fn a_good_purchase_has_no_problems() {
-        assert_eq!(field_errors(2, 5, ""), []);
-        assert_eq!(field_errors(1, 1, " ada@example.org "), []);
+        assert_eq!(field_errors(2, 5, "", false), []);
+        assert_eq!(field_errors(1, 1, " ada@example.org ", false), []);
     }
 
     #[test]
     fn quantity_is_between_one_and_what_is_left() {
-        let message = |q, stock| field_errors(q, stock, "")[0].message.clone();
+        let message = |q, stock| field_errors(q, stock, "", false)[0].message.clone();
         assert_eq!(message(0, 5), "Choose how many editions: 1 to 5.");
         assert_eq!(message(0, 20), "Choose how many editions: 1 to 10.");
         assert_eq!(message(11, 20), "Choose how many editions: 1 to 10.");
@@ -73,9 +86,16 @@ mod tests {
         for bad in
             ["ada", "ada@", "@example.org", "ada@example", "a da@example.org", "ada@example."]
         {
-            let errors = field_errors(1, 5, bad);
+            let errors = field_errors(1, 5, bad, false);
             assert_eq!(errors.len(), 1, "{bad}");
             assert_eq!(errors[0].field, EMAIL);
         }
+    }
+
+    #[test]
+    fn a_drop_for_listed_collectors_needs_the_email_they_were_listed_with() {
+        assert_eq!(field_errors(1, 5, "  ", true)[0].field, EMAIL);
+        assert_eq!(field_errors(1, 5, "listed@example.com", true), []);
+        assert_eq!(field_errors(1, 5, "", false), []);
     }
 }
