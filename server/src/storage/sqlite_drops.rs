@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 use vitrine_protocol::drops::allowlist::Hash;
-use vitrine_protocol::drops::schedule::{AllowlistState, Plan, ShopRules, Window};
+use vitrine_protocol::drops::schedule::{Plan, ShopRules, Window};
 use vitrine_protocol::drops::{DropId, DropInfo};
 use vitrine_protocol::merchant::{DropState, MerchantDrop, NewDrop};
 use vitrine_protocol::{FieldProblem, ItemId, UnixMillis};
@@ -264,7 +264,7 @@ impl DropStore for SqliteStorage {
             DropState::Cancelled => return Ok(DropChange::Fixed),
             DropState::Draft => {}
         }
-        let (plan, others, rules) = facts(&mut w.tx, merchant_id, &before).await?;
+        let (plan, others, rules) = read::facts(&mut w.tx, merchant_id, &before).await?;
         let vetoes = rule(&plan, &others, &rules);
         if !vetoes.is_empty() {
             return Ok(DropChange::Vetoed(vetoes));
@@ -316,7 +316,7 @@ impl DropStore for SqliteStorage {
     ) -> Result<Option<(Plan, Vec<Window>, ShopRules)>, StorageError> {
         let mut w = self.pool.begin().await?;
         let Some(drop) = one(&mut w, merchant_id, id).await? else { return Ok(None) };
-        Ok(Some(facts(&mut w, merchant_id, &drop).await?))
+        Ok(Some(read::facts(&mut w, merchant_id, &drop).await?))
     }
 
     async fn shop_rules(&self, merchant_id: i64) -> Result<ShopRules, StorageError> {
@@ -377,35 +377,4 @@ impl DropStore for SqliteStorage {
         let mut conn = self.pool.acquire().await?;
         read::traffic(&mut conn, merchant_id, since).await
     }
-}
-
-/// The plan of `drop`, the merchant's other approved drops, and its rules.
-async fn facts(
-    tx: &mut Tx,
-    merchant_id: i64,
-    drop: &MerchantDrop,
-) -> Result<(Plan, Vec<Window>, ShopRules), StorageError> {
-    let others: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT starts_at, ends_at FROM drops
-         WHERE merchant_id = ? AND state = 'approved' AND id != ?",
-    )
-    .bind(merchant_id)
-    .bind(drop.id)
-    .fetch_all(&mut **tx)
-    .await?;
-    let others = others
-        .into_iter()
-        .map(|(s, e)| Window { starts_at: UnixMillis(s), ends_at: UnixMillis(e) })
-        .collect();
-    let allowlist = match (drop.allowlist, &drop.allowlist_root) {
-        (false, _) => AllowlistState::Open,
-        (true, Some(_)) => AllowlistState::Committed,
-        (true, None) => AllowlistState::Missing,
-    };
-    let plan = Plan {
-        window: Window { starts_at: drop.starts_at, ends_at: drop.ends_at },
-        supply: drop.items.iter().map(|i| (i.supply, i.stock)).collect(),
-        allowlist,
-    };
-    Ok((plan, others, read::shop_rules(tx, merchant_id).await?))
 }

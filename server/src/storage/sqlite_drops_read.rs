@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use sqlx::{FromRow, SqliteConnection};
 use vitrine_protocol::drops::allowlist::{self, Hash};
-use vitrine_protocol::drops::schedule::ShopRules;
+use vitrine_protocol::drops::schedule::{AllowlistState, Plan, ShopRules, Window};
 use vitrine_protocol::drops::{DropId, DropInfo};
 use vitrine_protocol::merchant::{DropState, MerchantDrop, MerchantDropItem};
 use vitrine_protocol::{ItemId, Money, UnixMillis};
@@ -260,4 +260,35 @@ pub(super) async fn traffic(
         hours.entry(hour).or_default().1 = u64::try_from(n).unwrap_or(0);
     }
     Ok(hours.into_iter().map(|(h, (v, p))| (h, v, p)).collect())
+}
+
+/// The plan of `drop`, the merchant's other approved drops, and its rules.
+pub(super) async fn facts(
+    conn: &mut SqliteConnection,
+    merchant_id: i64,
+    drop: &MerchantDrop,
+) -> Result<(Plan, Vec<Window>, ShopRules), StorageError> {
+    let others: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT starts_at, ends_at FROM drops
+         WHERE merchant_id = ? AND state = 'approved' AND id != ?",
+    )
+    .bind(merchant_id)
+    .bind(drop.id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let others = others
+        .into_iter()
+        .map(|(s, e)| Window { starts_at: UnixMillis(s), ends_at: UnixMillis(e) })
+        .collect();
+    let allowlist = match (drop.allowlist, &drop.allowlist_root) {
+        (false, _) => AllowlistState::Open,
+        (true, Some(_)) => AllowlistState::Committed,
+        (true, None) => AllowlistState::Missing,
+    };
+    let plan = Plan {
+        window: Window { starts_at: drop.starts_at, ends_at: drop.ends_at },
+        supply: drop.items.iter().map(|i| (i.supply, i.stock)).collect(),
+        allowlist,
+    };
+    Ok((plan, others, shop_rules(conn, merchant_id).await?))
 }
