@@ -5,10 +5,9 @@
 // read it all in the audit log. Each section passes the layout and axe checks on a phone.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { freshDatabase, launchBrowser, status, heading } from "./support.mjs";
+import { freshDatabase, launchBrowser, merchantToken, status, heading } from "./support.mjs";
 import { axeProblems, layoutProblems } from "./audit.mjs";
 import { buy, openBuySheet, until, withShop } from "./shop.mjs";
 
@@ -25,12 +24,7 @@ after(async () => {
   db?.cleanup();
 });
 
-function token() {
-  const out = execFileSync(process.env.VITRINE_BIN, [
-    "merchant", "token", "demo", "--scopes", "catalog,drops,orders,admin", "--db", db.db,
-  ], { encoding: "utf8" });
-  return out.split("\n").find((line) => line.startsWith("vtm_"));
-}
+const token = () => merchantToken(db.db, "catalog,drops,orders,admin");
 
 async function checked(page, what) {
   const problems = [...(await layoutProblems(page)), ...(await axeProblems(page))];

@@ -5,10 +5,8 @@
 // third, and the storefront counts what is left.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { freshDatabase, launchBrowser, status, heading } from "./support.mjs";
-import { buy, getJson, openBuySheet, payButton, until } from "./shop.mjs";
-import { withShop } from "./shop.mjs";
+import { freshDatabase, launchBrowser, merchantToken, status, heading } from "./support.mjs";
+import { buy, getJson, openBuySheet, payButton, until, withShop } from "./shop.mjs";
 
 const SETTLED = 60_000;
 const WORK = 112;
@@ -24,13 +22,7 @@ after(async () => {
   db?.cleanup();
 });
 
-/** A `drops` token for the demo merchant, as the operator makes one. */
-function dropsToken() {
-  const out = execFileSync(process.env.VITRINE_BIN, [
-    "merchant", "token", "demo", "--scopes", "drops", "--db", db.db,
-  ], { encoding: "utf8" });
-  return out.split("\n").find((line) => line.startsWith("vtm_"));
-}
+const dropsToken = () => merchantToken(db.db, "drops");
 
 async function api(base, token, method, path, body) {
   const response = await fetch(`${base}${path}`, {

@@ -27,6 +27,12 @@ export function freshDatabase() {
   return { db, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** A new API token for the demo merchant with `scopes` (comma-separated), as the operator makes one. */
+export function merchantToken(db, scopes) {
+  const out = execFileSync(env("VITRINE_BIN"), ["merchant", "token", "demo", "--scopes", scopes, "--db", db], { encoding: "utf8" });
+  return out.split("\n").find((line) => line.startsWith("vtm_"));
+}
+
 /**
  * Start `vitrine serve`; resolves once it prints its URL. `port` 0 picks a free one; `dist` is
  * the built release to serve (another one to test upgrades).

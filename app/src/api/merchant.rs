@@ -78,12 +78,17 @@ pub async fn call<T: DeserializeOwned>(
             fields: Vec::new(),
         });
     }
-    Err(match serde_json::from_str::<ErrorBody>(&body) {
+    Err(refused(status, &body))
+}
+
+/// A refusal read from the one error shape.
+fn refused(status: u16, body: &str) -> Refused {
+    match serde_json::from_str::<ErrorBody>(body) {
         Ok(e) => Refused { status, message: e.message, fields: e.fields },
         Err(_) => {
             Refused { status, message: format!("The shop answered {status}."), fields: Vec::new() }
         }
-    })
+    }
 }
 
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, Refused> {
@@ -140,14 +145,7 @@ pub fn upload(
             done(Err(Refused::network()));
         } else {
             let body = finished.response_text().ok().flatten().unwrap_or_default();
-            done(Err(match serde_json::from_str::<ErrorBody>(&body) {
-                Ok(e) => Refused { status, message: e.message, fields: e.fields },
-                Err(_) => Refused {
-                    status,
-                    message: format!("The shop answered {status}."),
-                    fields: Vec::new(),
-                },
-            }));
+            done(Err(refused(status, &body)));
         }
     });
     xhr.set_onloadend(Some(on_end.as_ref().unchecked_ref()));

@@ -9,23 +9,20 @@ use crate::server_clock::use_server_clock;
 #[component]
 pub fn DropStatus(drop: DropInfo) -> impl IntoView {
     let clock = use_server_clock();
+    // Once a second; the classes and the words below read it without working it out again.
     let phase = {
         let drop = drop.clone();
-        move || drop.phase(clock.map_or_else(crate::server_clock::device_now, |c| c.now()))
+        Memo::new(move |_| {
+            drop.phase(clock.map_or_else(crate::server_clock::device_now, |c| c.now()))
+        })
     };
-    let upcoming = {
-        let phase = phase.clone();
-        move || matches!(phase(), Phase::Upcoming { .. })
-    };
-    let live = {
-        let phase = phase.clone();
-        move || matches!(phase(), Phase::Live { .. })
-    };
+    let upcoming = move || matches!(phase.get(), Phase::Upcoming { .. });
+    let live = move || matches!(phase.get(), Phase::Live { .. });
     view! {
         <p class="drop-status" class:upcoming=upcoming class:live=live>
             <span class="drop-name">{drop.title}</span>
             " · "
-            <span class="drop-phase">{move || phase().to_string()}</span>
+            <span class="drop-phase">{move || phase.get().to_string()}</span>
         </p>
     }
 }

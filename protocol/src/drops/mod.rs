@@ -268,10 +268,5 @@ pub fn clock_sample(sent: UnixMillis, server: UnixMillis, received: UnixMillis) 
     (server.0 - (sent.0 + round_trip / 2), round_trip)
 }
 
-/// The one spelling of an email for counting and allowlists: trimmed, lowercase.
-pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
-}
-
 #[cfg(test)]
 mod tests;

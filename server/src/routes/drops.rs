@@ -14,17 +14,21 @@ use vitrine_protocol::merchant::AllowlistProof;
 use crate::error::ApiError;
 use crate::AppState;
 
+/// A drop's number from a path segment: a positive integer, or a 400.
+pub(crate) fn drop_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::bad_request("invalid drop id: expected a positive integer"))
+}
+
 pub async fn proof(
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let Path((drop, leaf)) =
         path.map_err(|e| ApiError::bad_request(format!("invalid path: {e}")))?;
-    let drop = drop
-        .parse::<i64>()
-        .ok()
-        .filter(|d| *d > 0)
-        .ok_or_else(|| ApiError::bad_request("invalid drop id: expected a positive integer"))?;
+    let drop = drop_id(&drop)?;
     let leaf = allowlist::from_hex(&leaf)
         .ok_or_else(|| ApiError::bad_request("invalid leaf: expected 64 hex digits"))?;
     let not_listed = || ApiError::not_found("not on this drop's allowlist");

@@ -2,6 +2,7 @@
 //! audit entry in the same transaction.
 
 use vitrine_protocol::merchant::{MerchantOrder, Resolve, ResolveAction};
+use vitrine_protocol::waitlist::normalise_email;
 use vitrine_protocol::{FieldProblem, IntentId, OrderState, UnixMillis};
 
 use super::merchant_orders::Resolved;
@@ -82,7 +83,7 @@ impl SqliteStorage {
                      ON CONFLICT (item_id, email) DO NOTHING",
                 )
                 .bind(order.item.get())
-                .bind(email.trim().to_lowercase())
+                .bind(normalise_email(email))
                 .bind(now.0)
                 .execute(&mut *w.tx)
                 .await?;

@@ -4,8 +4,9 @@
 //! hold gives its editions back to the drop with nothing else to update.
 
 use sqlx::{FromRow, Sqlite, Transaction};
-use vitrine_protocol::drops::{normalize_email, DropId, Terms};
+use vitrine_protocol::drops::{DropId, Terms};
 use vitrine_protocol::signing::PublicKey;
+use vitrine_protocol::waitlist::normalise_email;
 use vitrine_protocol::{ItemId, Money, UnixMillis};
 
 use super::orders::{DropBuyer, DropRow};
@@ -92,7 +93,7 @@ pub(super) async fn buyers_of(
             Ok(DropBuyer {
                 drop,
                 device_key: PublicKey(bytes32("device key", key)?),
-                email: email.as_deref().map(normalize_email),
+                email: email.as_deref().map(normalise_email),
                 quantity,
             })
         })

@@ -4,6 +4,7 @@
 mod catalog;
 mod conflicts;
 mod devices;
+mod drop_requests;
 mod drops;
 mod durability;
 mod headers;

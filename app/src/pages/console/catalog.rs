@@ -9,7 +9,7 @@ use vitrine_protocol::merchant::{
 use vitrine_protocol::{paths, Currency, Money};
 use wasm_bindgen::JsCast;
 
-use super::refusal;
+use super::{field, refusal};
 use crate::api::merchant::{self as api, Refused};
 
 /// "40.00" → 4000 minor units (EUR); `None` for anything else.
@@ -21,15 +21,6 @@ pub fn minor_units(text: &str) -> Option<i64> {
         return None;
     }
     whole.parse::<i64>().ok()?.checked_mul(100)?.checked_add(cents.parse::<i64>().ok()?)
-}
-
-fn input(id: &'static str, label: &'static str, value: RwSignal<String>) -> impl IntoView {
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <input id=id class="input" on:input=move |ev| value.set(event_target_value(&ev)) prop:value=move || value.get() />
-        </div>
-    }
 }
 
 #[component]
@@ -82,8 +73,8 @@ pub fn Catalog(csrf: String) -> impl IntoView {
         </Suspense>
         <form class="console-form" on:submit=move |ev| { ev.prevent_default(); create(); }>
             <h3>"New collection"</h3>
-            {input("new-collection-slug", "Address (/c/…)", slug)}
-            {input("new-collection-title", "Collection title", title)}
+            {field("new-collection-slug", "Address (/c/…)", "text", slug)}
+            {field("new-collection-title", "Collection title", "text", title)}
             {refusal(error)}
             <button type="submit" class="btn btn-secondary">"Create collection"</button>
         </form>
@@ -246,11 +237,11 @@ fn NewWork(
                     {slugs.into_iter().map(|s| view! { <option value=s.clone()>{s.clone()}</option> }).collect_view()}
                 </select>
             </div>
-            {input("new-work-title", "Title", title)}
-            {input("new-work-artist", "Artist", artist)}
-            {input("new-work-alt", "Alt text (what the work shows)", alt)}
-            {input("new-work-edition", "Edition size", edition)}
-            {input("new-work-price", "Price in EUR (e.g. 40.00)", price)}
+            {field("new-work-title", "Title", "text", title)}
+            {field("new-work-artist", "Artist", "text", artist)}
+            {field("new-work-alt", "Alt text (what the work shows)", "text", alt)}
+            {field("new-work-edition", "Edition size", "text", edition)}
+            {field("new-work-price", "Price in EUR (e.g. 40.00)", "text", price)}
             {refusal(error)}
             <button type="submit" class="btn btn-secondary">"Create work"</button>
         </form>

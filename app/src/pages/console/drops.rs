@@ -8,22 +8,8 @@ use vitrine_protocol::merchant::{DropItemInput, DropState, MerchantDrop, NewDrop
 use vitrine_protocol::{paths, Currency, ItemId, Money, UnixMillis};
 
 use super::catalog::minor_units;
-use super::{refusal, when};
+use super::{field, refusal, when};
 use crate::api::merchant::{self as api, Refused};
-
-fn field(
-    id: &'static str,
-    label: &'static str,
-    kind: &'static str,
-    value: RwSignal<String>,
-) -> impl IntoView {
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <input id=id class="input" type=kind on:input=move |ev| value.set(event_target_value(&ev)) prop:value=move || value.get() />
-        </div>
-    }
-}
 
 /// The day a drop is listed under, in the viewer's time zone.
 fn day(ms: i64) -> String {

@@ -75,6 +75,21 @@ fn Console() -> impl IntoView {
     }
 }
 
+/// A labelled input bound to `value`.
+pub fn field(
+    id: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    value: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input id=id class="input" type=kind on:input=move |ev| value.set(event_target_value(&ev)) prop:value=move || value.get() />
+        </div>
+    }
+}
+
 /// A refusal: the message and each field at fault, announced.
 pub fn refusal(error: RwSignal<Option<Refused>>) -> impl IntoView {
     move || {

@@ -4,8 +4,9 @@
 
 use std::collections::HashMap;
 
-use vitrine_protocol::drops::{self, allowlist, normalize_email, DropId, DropRefusal};
+use vitrine_protocol::drops::{self, allowlist, DropId, DropRefusal};
 use vitrine_protocol::signing::PublicKey;
+use vitrine_protocol::waitlist::normalise_email;
 use vitrine_protocol::{ItemId, UnixMillis};
 
 use crate::domain::orders::NewOrder;
@@ -87,5 +88,5 @@ impl DropBook {
 }
 
 fn email_key(drop: DropId, o: &NewOrder) -> Option<(DropId, String)> {
-    o.buyer.email.as_deref().map(|e| (drop, normalize_email(e))).filter(|(_, e)| !e.is_empty())
+    o.buyer.email.as_deref().map(|e| (drop, normalise_email(e))).filter(|(_, e)| !e.is_empty())
 }

@@ -78,8 +78,6 @@ pub async fn resolve(
                 order.resolution.map_or("", |r| r.action.as_str())
             ),
         )),
-        Resolved::Problems(problems) => Err(ApiError::check_fields(problems)
-            .err()
-            .unwrap_or_else(|| ApiError::new(ErrorCode::InvalidFields, "cannot resolve"))),
+        Resolved::Problems(problems) => Err(ApiError::Fields(problems)),
     }
 }

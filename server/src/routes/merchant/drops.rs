@@ -26,10 +26,7 @@ fn no_store(status: StatusCode, body: impl serde::Serialize) -> Response {
 
 fn drop_id(raw: Result<Path<String>, PathRejection>) -> Result<i64, ApiError> {
     let Path(raw) = raw.map_err(|e| ApiError::bad_request(format!("invalid drop id: {e}")))?;
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| ApiError::bad_request("invalid drop id: expected a positive integer"))
+    crate::routes::drops::drop_id(&raw)
 }
 
 /// A change's outcome as an answer.
@@ -40,9 +37,7 @@ fn answer(change: DropChange, id: Option<i64>, status: StatusCode) -> Result<Res
             "you have no drop {}",
             id.map_or_else(String::new, |id| id.to_string())
         ))),
-        DropChange::Problems(problems) => Err(ApiError::check_fields(problems)
-            .err()
-            .unwrap_or_else(|| ApiError::new(ErrorCode::InvalidFields, "the drop is not valid"))),
+        DropChange::Problems(problems) => Err(ApiError::Fields(problems)),
         DropChange::Fixed => Err(ApiError::new(
             ErrorCode::InvalidFields,
             "this drop has started, ended, been approved or been cancelled, so it cannot change that way",
@@ -61,9 +56,7 @@ fn vetoed(vetoes: &[Veto]) -> ApiError {
             FieldProblem::new(rule, v.reason.clone())
         })
         .collect();
-    ApiError::check_fields(fields).err().unwrap_or_else(|| {
-        ApiError::new(ErrorCode::InvalidFields, "the safety rules refused this schedule")
-    })
+    ApiError::Fields(fields)
 }
 
 pub async fn list(State(state): State<AppState>, merchant: Merchant) -> Result<Response, ApiError> {
