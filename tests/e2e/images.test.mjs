@@ -65,9 +65,14 @@ test("the full-size view shows the size already loaded at once, then the largest
   await page.keyboard.press("Enter");
   const viewer = page.getByRole("dialog", { name: "Perihelion, full size" });
   await viewer.waitFor();
-  // The size the page showed is drawn first (from memory: nothing to wait for) ...
-  const preview = await viewer.evaluate((d) => d.querySelector("img.viewer-preview").currentSrc);
-  assert.equal(preview, hero.src);
+  // The size the page showed is drawn first (from memory: no network to wait for) ...
+  // The browser picks an <img>'s source at its next stable state, so `currentSrc` is empty for a
+  // moment after the dialog is drawn: wait for the pick, then check it is the one already loaded.
+  const pick = await page.waitForFunction(
+    (d) => d.querySelector("img.viewer-preview")?.currentSrc || null,
+    await viewer.elementHandle(),
+  );
+  assert.equal(await pick.jsonValue(), hero.src);
   // ... and the largest variant, in WebP, replaces it when it has loaded.
   await viewer.getByRole("status").filter({ hasText: /^Full size$/ }).waitFor();
   const full = await loadedImage(page, viewer.getByRole("img", { name: /^Concentric rings/ }));
