@@ -19,8 +19,8 @@ use leptos_router::path;
 use components::StatusBar;
 use leptos_router::Lazy;
 use pages::{
-    CollectionPage, ConsoleRoute, Home, ItemRoute, NotFound, ReceiptRoute, ReceiptsRoute,
-    SearchRoute, StorageRoute,
+    ClaimRoute, CollectionPage, ConsoleRoute, Home, ItemRoute, KioskRoute, NotFound, ReceiptRoute,
+    ReceiptsRoute, SearchRoute, StorageRoute,
 };
 
 #[component]
@@ -52,6 +52,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/merchant") view={Lazy::<ConsoleRoute>::new()} />
                     <Route path=path!("/merchant/:section") view={Lazy::<ConsoleRoute>::new()} />
                     <Route path=path!("/receipts/:id") view={Lazy::<ReceiptRoute>::new()} />
+                    // The QR code spells the path in capitals (a smaller code); both open it.
+                    <Route path=path!("/claim/:code") view={Lazy::<ClaimRoute>::new()} />
+                    <Route path=path!("/CLAIM/:code") view={Lazy::<ClaimRoute>::new()} />
+                    <Route path=path!("/kiosk") view={Lazy::<KioskRoute>::new()} />
                 </Routes>
             </main>
         </Router>

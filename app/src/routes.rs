@@ -24,6 +24,9 @@ pub const STORAGE: &str = "/storage";
 /// Search across the whole catalog; `?q=` holds the query.
 pub const SEARCH: &str = "/search";
 
+/// The kiosk: a merchant's tablet redeeming visitors' claim codes.
+pub const KIOSK: &str = "/kiosk";
+
 /// One receipt.
 pub fn receipt(id: IntentId) -> String {
     format!("/receipts/{id}")

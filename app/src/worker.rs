@@ -11,11 +11,12 @@ use js_sys::{Array, Promise};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use vitrine_protocol::device::{
-    ImageCacheStats, PageRequest, Purchase, Receipt, WorkerNotice, WorkerReply,
+    ClaimRequest, ImageCacheStats, KioskState, KioskVoucher, PageRequest, Purchase, Receipt,
+    VoucherView, WorkerNotice, WorkerReply,
 };
 use vitrine_protocol::drops::DropInfo;
 use vitrine_protocol::signing::Signed;
-use vitrine_protocol::{Money, Quote};
+use vitrine_protocol::{DeviceCertificate, DeviceRegistration, Money, Quote};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -164,6 +165,64 @@ pub async fn image_stats(limit: Option<u64>) -> Result<ImageCacheStats, String> 
     match ask(&request).await? {
         WorkerReply::ImageStats(stats) => Ok(stats),
         WorkerReply::Failed { message } => Err(message),
+        _ => Err(UNEXPECTED.to_owned()),
+    }
+}
+
+/// What a scanned code is, checked on this device (offline too); `kiosk` checks it for the
+/// kiosk's key (whose earlier claim of it counts), not the collector's.
+pub async fn claim_check(
+    code: String,
+    kiosk: bool,
+    clock_offset_ms: i64,
+) -> Result<VoucherView, String> {
+    match ask(&PageRequest::ClaimCheck { code, kiosk, clock_offset_ms }).await? {
+        WorkerReply::Voucher(view) => Ok(*view),
+        WorkerReply::Refused { reason } | WorkerReply::Failed { message: reason } => Err(reason),
+        _ => Err(UNEXPECTED.to_owned()),
+    }
+}
+
+/// What came of a claim.
+pub enum Claimed {
+    /// Signed and stored; the worker sends it when it can.
+    New(Receipt),
+    /// This device had claimed the code already (at the receipt's `created_at`).
+    Before(Receipt),
+    /// Refused on the device (not genuine, expired, withdrawn, priced at a kiosk…).
+    Refused(String),
+}
+
+pub async fn claim(request: ClaimRequest) -> Result<Claimed, String> {
+    Ok(match ask(&PageRequest::Claim(request)).await? {
+        WorkerReply::Bought(receipt) => Claimed::New(*receipt),
+        WorkerReply::AlreadyClaimed { receipt, .. } => Claimed::Before(*receipt),
+        WorkerReply::Refused { reason } => Claimed::Refused(reason),
+        WorkerReply::Failed { message } => return Err(message),
+        _ => return Err(UNEXPECTED.to_owned()),
+    })
+}
+
+/// The kiosk key's signed registration, for the merchant to certify.
+pub async fn kiosk_registration() -> Result<Signed<DeviceRegistration>, String> {
+    match ask(&PageRequest::KioskKey).await? {
+        WorkerReply::Registration(r) => Ok(r),
+        WorkerReply::Failed { message } => Err(message),
+        _ => Err(UNEXPECTED.to_owned()),
+    }
+}
+
+/// Keep the kiosk's certificate and vouchers (`None`: only read where it stands).
+pub async fn kiosk(
+    setup: Option<(Signed<DeviceCertificate>, Vec<KioskVoucher>)>,
+) -> Result<KioskState, String> {
+    let request = match setup {
+        Some((certificate, vouchers)) => PageRequest::KioskSetup { certificate, vouchers },
+        None => PageRequest::KioskStatus,
+    };
+    match ask(&request).await? {
+        WorkerReply::Kiosk(state) => Ok(state),
+        WorkerReply::Refused { reason } | WorkerReply::Failed { message: reason } => Err(reason),
         _ => Err(UNEXPECTED.to_owned()),
     }
 }

@@ -149,24 +149,31 @@ impl Intent {
     }
 }
 
+/// The signing bytes' tail every device-signed order shares (intents and claims): payment
+/// rail, payment token, buyer wallet (option), buyer email (option).
+pub(crate) fn payment_and_buyer(bytes: Canonical, payment: &Payment, buyer: &Buyer) -> Vec<u8> {
+    bytes
+        .str(&payment.rail)
+        .str(&payment.token)
+        .opt_str(buyer.wallet.as_deref())
+        .opt_str(buyer.email.as_deref())
+        .finish()
+}
+
 impl SigningBytes for Intent {
     fn signing_bytes(&self) -> Vec<u8> {
         let tag: &[u8] = match self.format {
             Format::V1 => b"vitrine/intent/v1\0",
             Format::V2 => b"vitrine/intent/v2\0",
         };
-        Canonical::new(tag)
+        let bytes = Canonical::new(tag)
             .fixed(self.id.as_bytes())
             .i64(self.item.get())
             .u32(self.quantity)
             .fixed(&self.quote.nested_bytes())
             .fixed(&self.certificate.nested_bytes())
-            .i64(self.device_time.0)
-            .str(&self.payment.rail)
-            .str(&self.payment.token)
-            .opt_str(self.buyer.wallet.as_deref())
-            .opt_str(self.buyer.email.as_deref())
-            .finish()
+            .i64(self.device_time.0);
+        payment_and_buyer(bytes, &self.payment, &self.buyer)
     }
 }
 

@@ -90,10 +90,21 @@ error_codes! {
     LimitReached = "limit_reached", 422, final = true;
     /// The drop is for an allowlist, and the buyer's proof does not show them on it.
     NotAllowlisted = "not_allowlisted", 422, final = true;
+    /// The claim voucher is not one of this shop's: malformed, not signed by its key, for
+    /// another work, or dated before it was made.
+    VoucherInvalid = "voucher_invalid", 422, final = true;
+    /// The claim voucher's last moment had passed when it was scanned.
+    VoucherExpired = "voucher_expired", 422, final = true;
+    /// The merchant revoked the voucher's batch.
+    VoucherRevoked = "voucher_revoked", 422, final = true;
+    /// Another device claimed this voucher first (the message says when, never by whom).
+    AlreadyClaimed = "already_claimed", 422, final = true;
     /// The payment rail is not one this server settles on.
     UnknownRail = "unknown_rail", 422, final = true;
     /// The email address is not one (waitlist).
     InvalidEmail = "invalid_email", 422, final = true;
+    /// The buyer's wallet address is not one (`0x` and 40 hex digits).
+    InvalidWallet = "invalid_wallet", 422, final = true;
     /// A device registration is malformed or stale.
     BadRegistration = "bad_registration", 422, final = true;
     /// No valid merchant credentials: no token, an unknown or revoked one, or an ended session.

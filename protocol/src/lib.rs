@@ -4,6 +4,7 @@
 
 pub mod acceptance;
 mod catalog;
+pub mod claims;
 mod commerce;
 pub mod device;
 pub mod drops;
@@ -18,8 +19,10 @@ mod order;
 mod picture;
 pub mod sandbox;
 pub mod seal;
+pub mod settlement;
 pub mod signing;
 pub mod waitlist;
+pub mod wallet;
 
 pub use catalog::{Collection, CollectionDetail, ImageRef, Item, ItemSummary};
 pub use commerce::{Buyer, Intent, IntentId, Payment, UnixMillis};
@@ -62,6 +65,13 @@ pub mod paths {
     pub const DEVICES: &str = "/api/v1/devices";
     /// Submit intents (`Idempotency-Key` = intent id).
     pub const INTENTS: &str = "/api/v1/intents";
+    /// Claims of vouchers (`POST`, like intents).
+    pub const CLAIMS: &str = "/api/v1/claims";
+    /// Up to `claims::MAX_CLAIMS_PER_REQUEST` claims at once (a kiosk's queue), each judged
+    /// as `CLAIMS` would judge it alone.
+    pub const CLAIMS_BATCH: &str = "/api/v1/claims/batch";
+    /// Every open claim batch's public terms (`claims::BatchTerms`), cached by the worker.
+    pub const CLAIM_TERMS: &str = "/api/v1/claims/terms";
     /// The server's public signing keys and the limits every client must respect.
     pub const KEYS: &str = "/api/v1/keys";
 
@@ -92,6 +102,16 @@ pub mod paths {
     /// The merchant's drops (`/{id}`, `/{id}/approve`, `/{id}/cancel`, `/{id}/allowlist`,
     /// `/{id}/proposals`).
     pub const MERCHANT_DROPS: &str = "/api/v1/merchant/drops";
+    /// The merchant's claim batches (`/{id}`, `/{id}/revoke`, `/{id}/vouchers`,
+    /// `/{id}/sheet` the printable sheet, `/{id}/vouchers.csv`).
+    pub const MERCHANT_CLAIMS: &str = "/api/v1/merchant/claims";
+    /// Register a kiosk's device key (`POST`, claims scope): its certificate allows free
+    /// claims only, and its claims count per email, not per device.
+    pub const MERCHANT_KIOSKS: &str = "/api/v1/merchant/kiosks";
+    /// What reconciliation raised about the merchant's orders.
+    pub const MERCHANT_RECONCILIATION: &str = "/api/v1/merchant/reconciliation";
+    /// Sandbox controls (`/advance`, `/reorg`, `/revert`), on servers running the sandboxes.
+    pub const MERCHANT_SANDBOX: &str = "/api/v1/merchant/sandbox";
     /// The merchant's scheduling limits (`GET`, `PUT`).
     pub const MERCHANT_SCHEDULE_RULES: &str = "/api/v1/merchant/schedule-rules";
 

@@ -102,4 +102,8 @@ pub struct Order {
     /// that did not seal answers yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seal: Option<Seal>,
+    /// Where the money and the token stand, for paid orders. Not sealed: it changes as the
+    /// rails report, long after the order's own answer is final.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement: Option<crate::settlement::Settlement>,
 }

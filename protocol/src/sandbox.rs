@@ -9,3 +9,5 @@ pub const APPROVE: &str = "4242424242424242";
 pub const DECLINE: &str = "4000000000000002";
 /// Stays pending for two seconds, then approves.
 pub const APPROVE_AFTER_DELAY: &str = "4000000000003220";
+/// Approves; the buyer disputes it three days later and wins ten days after that.
+pub const DISPUTE: &str = "4000000000000259";

@@ -27,6 +27,9 @@ pub struct Config {
     pub waitlist_limit: RateLimit,
     /// Merchant sign-ins per client address.
     pub sign_in_limit: RateLimit,
+    /// Allowlist proof lookups per client address: each says whether an email or wallet is
+    /// on a drop's list, so a script probing addresses gets 429s.
+    pub lookup_limit: RateLimit,
     /// Intents per client address (a device replaying its outbox sends one at a time).
     pub intent_limit: RateLimit,
     /// Mark the merchant session cookie `Secure`: set it when the shop is served over TLS
@@ -36,6 +39,10 @@ pub struct Config {
     pub limits: ServerLimits,
     /// The `frame-ancestors` of the Content-Security-Policy (`'self'` unless embedding).
     pub frame_ancestors: String,
+    /// Seed of the sandbox rails: deterministic references, blocks and reorgs.
+    pub sandbox_seed: u64,
+    /// How often reconciliation reads the rails' reports.
+    pub reconcile_window: Duration,
 }
 
 /// How much work the server takes on at once, and for how long.
@@ -78,9 +85,12 @@ impl Config {
             waitlist_limit: RateLimit::default(),
             sign_in_limit: RateLimit::default(),
             intent_limit: RateLimit::intents(),
+            lookup_limit: RateLimit::default(),
             cookie_secure: false,
             limits: ServerLimits::default(),
             frame_ancestors: "'self'".to_owned(),
+            sandbox_seed: 0,
+            reconcile_window: Duration::from_secs(30),
         }
     }
 }

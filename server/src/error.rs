@@ -68,12 +68,20 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
     StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+/// What an error answers: its status, the one error shape, and for a transient code how many
+/// seconds to wait (`Retry-After`). A response carries it; so does each claim's answer of
+/// `POST /api/v1/claims/batch`.
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: vitrine_protocol::ApiError,
+    pub retry_after_s: Option<u64>,
+}
+
+impl ApiError {
+    pub fn answer(&self) -> Answer {
         let code = self.code();
-        let status = status_of(code);
         // Internal details stay in the log; the client gets a stable message.
-        let message = match &self {
+        let message = match self {
             ApiError::Storage(error) => {
                 tracing::error!(%error, "request failed in storage");
                 "the server could not complete the request; try again".to_owned()
@@ -84,11 +92,25 @@ impl IntoResponse for ApiError {
                 format!("check {}", names.join(", "))
             }
         };
-        let fields = match &self {
+        let fields = match self {
             ApiError::Fields(problems) => problems.clone(),
             _ => Vec::new(),
         };
-        let body = vitrine_protocol::ApiError { code, message, fields };
+        let retry_after_s = (!code.is_final()).then(|| match self {
+            ApiError::Rejected { retry_after: Some(after), .. } => after.as_secs().max(1),
+            _ => 1,
+        });
+        Answer {
+            status: status_of(code),
+            body: vitrine_protocol::ApiError { code, message, fields },
+            retry_after_s,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let Answer { status, body, retry_after_s } = self.answer();
         let json = serde_json::to_vec(&body).unwrap_or_default();
         let mut res = (
             status,
@@ -96,11 +118,7 @@ impl IntoResponse for ApiError {
             json,
         )
             .into_response();
-        if !code.is_final() {
-            let secs = match &self {
-                ApiError::Rejected { retry_after: Some(after), .. } => after.as_secs().max(1),
-                _ => 1,
-            };
+        if let Some(secs) = retry_after_s {
             if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
                 res.headers_mut().insert(header::RETRY_AFTER, value);
             }

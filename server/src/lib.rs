@@ -20,8 +20,9 @@ use vitrine_protocol::signing::SecretKey;
 pub use config::{Config, ServerLimits};
 use domain::ingest::Ingest;
 use domain::keys::{Keys, RingKey};
+use domain::metrics::Metrics;
 use domain::rate_limit::PerClient;
-use domain::settlement::{Rails, SandboxCard};
+use domain::settlement::{Rails, Sandboxes};
 use domain::supervisor::Liveness;
 use domain::uploads::Uploads;
 pub use error::ApiError;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub waitlist_joins: Arc<PerClient>,
     /// Token buckets for merchant sign-ins, per client address.
     pub sign_ins: Arc<PerClient>,
+    /// Token buckets for allowlist proof lookups, per client address (membership probing).
+    pub lookups: Arc<PerClient>,
     /// Token buckets for intents, per client address: a spike's flooder waits its turn.
     pub intents: Arc<PerClient>,
     /// Page views, counted for the drop scheduling model.
@@ -56,6 +59,12 @@ pub struct AppState {
     pub cookie_secure: bool,
     /// Whether the settler runs (for `/healthz`).
     pub settler: Liveness,
+    /// Whether the minter runs, when the server mints on any chain (for `/healthz`).
+    pub minter: Option<Liveness>,
+    /// The sandbox rails, when the server runs them (their control routes).
+    pub sandboxes: Option<Sandboxes>,
+    /// What `GET /metrics` reports: handlers and the settler record into it.
+    pub metrics: Metrics,
 }
 
 /// Build the router for `state` (used directly by router-level tests).
@@ -98,11 +107,23 @@ impl Application {
     /// Open storage, run migrations, load (or make) the server key, start the order writer and
     /// the settlement worker, and bind the listener.
     pub async fn build(config: Config) -> Result<Self, StartError> {
-        Self::build_with_rails(config, Rails::default().with(SandboxCard::default())).await
+        let sandboxes = domain::settlement::Sandboxes::new(config.sandbox_seed);
+        Self::build_with_sandboxes(config, sandboxes.rails(), Some(sandboxes)).await
     }
 
     /// `build`, settling on `rails` (tests keep a handle on a sandbox's books).
     pub async fn build_with_rails(config: Config, rails: Rails) -> Result<Self, StartError> {
+        Self::build_with_sandboxes(config, rails, None).await
+    }
+
+    /// `build`, settling on `rails`; `sandboxes` (when they are among the rails) can then be
+    /// driven through `/api/v1/merchant/sandbox/*`.
+    pub async fn build_with_sandboxes(
+        config: Config,
+        rails: Rails,
+        sandboxes: Option<Sandboxes>,
+    ) -> Result<Self, StartError> {
+        let rails = rails.with(domain::settlement::NoCharge);
         let storage = storage::connect_with(&config.database_url, config.durability).await?;
         let ring = storage.key_ring(new_secret()?, domain::clock::now()).await?;
         let ring = ring
@@ -117,13 +138,24 @@ impl Application {
         let keys = Arc::new(Keys::new(ring, config.policy.clone())?);
         let wake_settler = Arc::new(Notify::new());
         let ingest = Ingest::start(storage.clone(), keys.escrow_ttl_ms(), wake_settler.clone());
-        let settler = domain::settler::spawn(storage.clone(), rails.clone(), wake_settler);
+        let metrics = Metrics::new(ingest.queue_depth());
+        let settler = domain::settler::spawn(
+            storage.clone(),
+            rails.clone(),
+            wake_settler,
+            Some(metrics.clone()),
+        );
+        let minter = domain::minter::spawn(storage.clone(), rails.clone());
+        // Its liveness is not a health signal for buyers: a late window delays a report, never
+        // an order. It logs, and the next window retries.
+        let _ = domain::reconciler::spawn(storage.clone(), rails.clone(), config.reconcile_window);
         let pictures = Pictures::new(PictureIndex::load(&config.media_dir));
         tracing::info!(pictures = pictures.current().len(), "image variants loaded");
         let uploads = Uploads::start(storage.clone(), pictures.clone(), config.media_dir.clone());
         let registrations = Arc::new(PerClient::new(config.registration_limit));
         let waitlist_joins = Arc::new(PerClient::new(config.waitlist_limit));
         let sign_ins = Arc::new(PerClient::new(config.sign_in_limit));
+        let lookups = Arc::new(PerClient::new(config.lookup_limit));
         let intents = Arc::new(PerClient::new(config.intent_limit));
         let visits = Arc::new(domain::traffic::Visits::default());
         // Its liveness is not a health signal: losing a minute of page views loses nothing.
@@ -138,10 +170,14 @@ impl Application {
             registrations,
             waitlist_joins,
             sign_ins,
+            lookups,
             intents,
             visits,
             cookie_secure: config.cookie_secure,
             settler,
+            minter,
+            sandboxes,
+            metrics,
         };
         let router = app(state, &config);
         let listener = TcpListener::bind(config.addr)

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+mod claims_cli;
 mod merchant_cli;
 use clap::{Parser, Subcommand};
 use std::num::NonZeroU32;
@@ -93,6 +94,14 @@ struct ServeArgs {
     /// HTTPS (the proxy in front terminating TLS counts).
     #[arg(long, env = "VITRINE_COOKIE_SECURE")]
     cookie_secure: bool,
+    /// Seed of the sandbox rails (card, L1, L2): the same seed and the same calls give the
+    /// same references, blocks and reorgs.
+    #[arg(long, env = "VITRINE_SANDBOX_SEED", default_value_t = 0)]
+    sandbox_seed: u64,
+    /// Seconds between reconciliation windows: each reads what the rails reported since the
+    /// last and matches it against the ledger.
+    #[arg(long, env = "VITRINE_RECONCILE_WINDOW", default_value_t = 30)]
+    reconcile_window: u64,
 }
 
 #[derive(Subcommand)]
@@ -114,6 +123,14 @@ enum Command {
     Merchant {
         #[command(subcommand)]
         command: merchant_cli::MerchantCommand,
+        /// Database URL.
+        #[arg(long, env = "VITRINE_DB", default_value = "sqlite://data/vitrine.db", global = true)]
+        db: String,
+    },
+    /// Claim batches: print one's sheet and CSV.
+    Claims {
+        #[command(subcommand)]
+        command: claims_cli::ClaimsCommand,
         /// Database URL.
         #[arg(long, env = "VITRINE_DB", default_value = "sqlite://data/vitrine.db", global = true)]
         db: String,
@@ -176,6 +193,10 @@ async fn main() -> anyhow::Result<()> {
             let storage = storage::connect(&db).await.context("opening the database")?;
             merchant_cli::run(storage.as_ref(), command).await
         }
+        Command::Claims { command, db } => {
+            let storage = storage::connect(&db).await.context("opening the database")?;
+            claims_cli::run(storage.as_ref(), command).await
+        }
         Command::Import { path, merchant, db } => import(path, merchant, db).await,
         Command::Keys { command: KeysCommand::Rotate { db } } => rotate_keys(db).await,
         Command::SeedDemo { db, no_images } => seed_demo(db, no_images).await,
@@ -206,6 +227,8 @@ async fn serve(db: DbArgs, addr: SocketAddr, dist: PathBuf, t: ServeArgs) -> any
     };
     config.frame_ancestors = t.frame_ancestors;
     config.cookie_secure = t.cookie_secure;
+    config.sandbox_seed = t.sandbox_seed;
+    config.reconcile_window = Duration::from_secs(t.reconcile_window.max(1));
     let app = Application::build(config).await.context("starting the server")?;
     // Tests and xtask read this exact line to learn the bound port.
     println!("Vitrine is ready at http://{}", app.addr());
@@ -227,10 +250,7 @@ fn verify_receipt(keys: &std::path::Path, receipt: &std::path::Path) -> anyhow::
         "valid: intent {} for {} × item {}, {}, signed by a device certified with key {}",
         intent.id, intent.quantity, intent.item, verified.total, intent.certificate.body.key_id.0
     );
-    let at = |t: vitrine_protocol::UnixMillis| {
-        let since = std::time::Duration::from_millis(u64::try_from(t.0).unwrap_or(0));
-        httpdate::fmt_http_date(std::time::UNIX_EPOCH + since)
-    };
+    let at = vitrine_server::domain::clock::http_date;
     match verified.answer {
         AnswerProof::None => println!("the shop never answered it (saved, not sent)"),
         AnswerProof::Sealed { state, as_of, key } => println!(

@@ -1,4 +1,5 @@
-//! At install, save the catalog JSON, so any gallery opens offline. Images are not prefetched:
+//! At install, save the catalog JSON, so any gallery opens offline, and what claim codes are
+//! checked against (the shop's keys, its claim batches' terms, the device's certificate). Images are not prefetched:
 //! on a phone with little data that would spend megabytes on pictures nobody looked at (and
 //! Save-Data asks us not to); a gallery never opened shows each image's inline ThumbHash
 //! preview instead, and every image seen is kept by the image cache.
@@ -22,6 +23,23 @@ async fn fetch_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, JsVa
 }
 
 pub async fn warm() -> Result<(), JsValue> {
+    // What a claim code is checked against offline: the shop's keys and its batches' terms.
+    // Best effort: the catalog matters more, and both are fetched again when a code is scanned.
+    for url in [paths::KEYS, paths::CLAIM_TERMS] {
+        if let Err(error) = fetch_json::<serde::de::IgnoredAny>(url).await {
+            js::warn("warm-up skipped", &error);
+        }
+    }
+    // And the device's certificate: a phone that has visited the shop can then claim a voucher
+    // at a pop-up with no network at all.
+    match crate::device_db::open().await {
+        Ok(db) => {
+            if let Err(error) = crate::device_key::ensure(&db).await {
+                js::warn("device registration at install failed", &error.0.into());
+            }
+        }
+        Err(error) => js::warn("device database unavailable at install", &error.0.into()),
+    }
     let collections: Vec<Collection> = fetch_json(paths::COLLECTIONS).await?;
     for c in &collections {
         let _: serde::de::IgnoredAny = fetch_json(&paths::collection(&c.slug)).await?;

@@ -2,16 +2,14 @@
 //! receipt, all in one IndexedDB transaction. Sending is the replayer's job.
 
 use rexie::Rexie;
-use vitrine_protocol::device::{
-    check_purchase, Purchase, Receipt, ReceiptStatus, Refusal, Step, WorkerReply,
-};
+use vitrine_protocol::device::{check_purchase, Purchase, Receipt, Refusal, WorkerReply};
 use vitrine_protocol::drops::{self, allowlist, DropInfo};
 use vitrine_protocol::merchant::AllowlistProof;
 use vitrine_protocol::signing::{SecretKey, Signed};
 use vitrine_protocol::{paths, Buyer};
 use vitrine_protocol::{Currency, Format, Intent, Quote, UnixMillis};
 
-use crate::device_db::{self, DbError, DeviceRecord, OutboxEntry};
+use crate::device_db::{self, DbError, DeviceRecord, OutboxEntry, Outgoing};
 use crate::{device_key, js};
 
 /// What this device has not seen through yet in `currency`: receipts waiting to be sent or
@@ -148,36 +146,23 @@ fn sign_purchase(
         key,
     );
     let receipt = Receipt {
-        id,
-        item: purchase.item,
-        title: purchase.title,
-        quantity: purchase.quantity,
-        total,
-        created_at: now,
-        status: ReceiptStatus::Waiting,
-        reason: None,
-        suggested_actions: Vec::new(),
-        signature: intent.signature,
-        updated_at: None,
-        steps: vec![Step { status: ReceiptStatus::Waiting, at: now }],
         intent: Some(intent.clone()),
-        answer: None,
+        ..Receipt::waiting(
+            id,
+            (purchase.item, purchase.title, purchase.quantity),
+            total,
+            intent.signature,
+            now,
+        )
     };
-    let entry = OutboxEntry {
-        id,
-        intent,
-        attempts: 0,
-        next_attempt_at: now,
-        last_error: None,
-        accepted: false,
-        allowlist_proof,
-    };
+    let entry = OutboxEntry::new(id, Outgoing::Intent { intent }, now, allowlist_proof);
     Ok((entry, receipt))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use vitrine_protocol::device::ReceiptStatus;
     use vitrine_protocol::{ItemId, Money};
 
     fn receipt(status: ReceiptStatus, amount_minor: i64, currency: Currency) -> Receipt {
@@ -196,6 +181,7 @@ mod tests {
             steps: Vec::new(),
             intent: None,
             answer: None,
+            claim_code: None,
         }
     }
 

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use vitrine_protocol::device::Receipt;
 use vitrine_protocol::signing::Signed;
-use vitrine_protocol::{DeviceCertificate, Intent, IntentId, UnixMillis};
+use vitrine_protocol::{DeviceCertificate, IntentId};
 use wasm_bindgen::JsValue;
 
 pub const NAME: &str = "vitrine";
@@ -22,6 +22,8 @@ pub const META: &str = "meta";
 /// Outbox records that could not be read: kept (never deleted) for support, shown to the
 /// buyer as needing attention, and never allowed to stop the rest of the outbox.
 pub const QUARANTINE: &str = "quarantine";
+/// A kiosk's downloaded vouchers, by short code (`batch-serial`), for typed codes offline.
+pub const KIOSK_VOUCHERS: &str = "kiosk_vouchers";
 
 /// The schema, one step per version: the stores each version adds. A step never removes or
 /// renames a store: rexie deletes every store a build does not declare, so each build declares
@@ -32,6 +34,8 @@ pub const STEPS: &[(u32, &[&str])] = &[
     (2, &[META]),
     // 3: unreadable outbox records, set aside.
     (3, &[QUARANTINE]),
+    // 4: a kiosk's vouchers (its key is a second `device` record).
+    (4, &[KIOSK_VOUCHERS]),
 ];
 pub const VERSION: u32 = STEPS[STEPS.len() - 1].0;
 
@@ -40,6 +44,8 @@ fn stores() -> impl Iterator<Item = &'static str> {
 }
 
 const SELF_KEY: &str = "self";
+/// The kiosk's own key and certificate (free claims only), apart from the collector's.
+pub const KIOSK_KEY: &str = "kiosk";
 
 /// The device's key and the server's grant for it. One record, key `"self"`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -48,25 +54,6 @@ pub struct DeviceRecord {
     /// The ed25519 secret key, hex. Never leaves this database.
     pub secret: String,
     pub certificate: Option<Signed<DeviceCertificate>>,
-}
-
-/// One intent waiting for a final answer. It stays after the server accepts it (`accepted`)
-/// until the order is final: if the server later says it has no such order (a restore from
-/// backup lost it), the worker sends the kept intent again, and exactly-once makes that safe.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct OutboxEntry {
-    pub id: IntentId,
-    pub intent: Signed<Intent>,
-    pub attempts: u32,
-    pub next_attempt_at: UnixMillis,
-    /// The last transient failure, for DevTools and support.
-    pub last_error: Option<String>,
-    /// The server answered 2xx; only order-state checks remain.
-    #[serde(default)]
-    pub accepted: bool,
-    /// For a drop with an allowlist: the buyer's proof (hex hashes), sent as `Allowlist-Proof`.
-    #[serde(default)]
-    pub allowlist_proof: Vec<String>,
 }
 
 /// An outbox record that did not parse, as set aside.
@@ -183,18 +170,31 @@ async fn all<T: DeserializeOwned>(db: &Rexie, store: &str) -> Result<Vec<T>, DbE
 }
 
 pub async fn device(db: &Rexie) -> Result<Option<DeviceRecord>, DbError> {
+    device_named(db, SELF_KEY).await
+}
+
+/// The device record `"self"` (the collector's) or `KIOSK_KEY`.
+pub async fn device_named(db: &Rexie, name: &str) -> Result<Option<DeviceRecord>, DbError> {
     let tx = db.transaction(&[DEVICE], TransactionMode::ReadOnly)?;
-    get(&tx, DEVICE, SELF_KEY).await
+    get(&tx, DEVICE, name).await
 }
 
 /// Store a new key, unless another worker instance stored one first; returns the one kept.
 pub async fn create_device(db: &Rexie, secret: String) -> Result<DeviceRecord, DbError> {
+    create_device_named(db, SELF_KEY, secret).await
+}
+
+pub async fn create_device_named(
+    db: &Rexie,
+    name: &str,
+    secret: String,
+) -> Result<DeviceRecord, DbError> {
     let tx = db.transaction(&[DEVICE], TransactionMode::ReadWrite)?;
-    if let Some(existing) = get::<DeviceRecord>(&tx, DEVICE, SELF_KEY).await? {
+    if let Some(existing) = get::<DeviceRecord>(&tx, DEVICE, name).await? {
         commit(tx).await?;
         return Ok(existing);
     }
-    let record = DeviceRecord { id: SELF_KEY.to_owned(), secret, certificate: None };
+    let record = DeviceRecord { id: name.to_owned(), secret, certificate: None };
     tx.store(DEVICE)?.put(&to_js(&record)?, None).await?;
     commit(tx).await?;
     Ok(record)
@@ -357,5 +357,12 @@ pub trait MetaRecord {
     const KEY: &'static str;
 }
 
+mod claims;
+mod entry;
 #[cfg(test)]
 mod tests;
+
+pub use claims::{
+    add_claim, apply, kiosk_voucher, kiosk_voucher_count, save_kiosk_vouchers, Change,
+};
+pub use entry::{OutboxEntry, Outgoing};

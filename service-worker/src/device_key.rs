@@ -51,6 +51,18 @@ pub async fn ensure(db: &Rexie) -> Result<DeviceRecord, DbError> {
     Ok(record)
 }
 
+/// The kiosk's key (made on first use). Its certificate comes from the signed-in merchant
+/// (`kiosk::setup`), never from the public registration.
+pub async fn kiosk(db: &Rexie) -> Result<DeviceRecord, DbError> {
+    match device_db::device_named(db, device_db::KIOSK_KEY).await? {
+        Some(record) => Ok(record),
+        None => {
+            let bytes: [u8; 32] = js::random_bytes()?;
+            device_db::create_device_named(db, device_db::KIOSK_KEY, hex::encode(bytes)).await
+        }
+    }
+}
+
 async fn register(
     key: &SecretKey,
     now: UnixMillis,

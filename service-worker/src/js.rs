@@ -107,9 +107,14 @@ pub async fn post_json(
 
 /// A `GET` that skips the HTTP cache: order states change.
 pub async fn get_fresh(url: &str) -> Result<Response, JsValue> {
+    get_fresh_within(url, API_TIMEOUT_MS).await
+}
+
+/// `get_fresh`, abandoned after `ms` (a person is waiting for the answer).
+pub async fn get_fresh_within(url: &str, ms: i32) -> Result<Response, JsValue> {
     let init = web_sys::RequestInit::new();
     init.set_cache(web_sys::RequestCache::NoStore);
-    init.set_signal(Some(&timeout_signal(API_TIMEOUT_MS)?));
+    init.set_signal(Some(&timeout_signal(ms)?));
     let request = Request::new_with_str_and_init(url, &init)?;
     fetch(&request).await
 }

@@ -2,16 +2,20 @@
 //! start synchronously) and hands each event here once the wasm is instantiated.
 //!
 //! Two jobs: caching (`routing`, `strategies`, `lifecycle`) and offline checkout (`checkout`,
-//! `device_key`, `device_db`, `replay`, reached through `messages`).
+//! `claiming`, `kiosk`, `device_key`, `device_db`, `replay`, `claim_replay`, reached through
+//! `messages`).
 
 mod cache_names;
 mod catalog_warmup;
 mod checkout;
+mod claim_replay;
+mod claiming;
 mod device_db;
 mod device_key;
 mod image_cache;
 mod image_lru;
 mod js;
+mod kiosk;
 mod lifecycle;
 mod messages;
 mod notify;

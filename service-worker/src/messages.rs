@@ -8,7 +8,7 @@ use wasm_bindgen_futures::future_to_promise;
 use web_sys::{ExtendableMessageEvent, MessagePort};
 
 use crate::device_db::{self, DbError};
-use crate::{checkout, js, replay};
+use crate::{checkout, claiming, js, kiosk, replay};
 
 /// The Background Sync tag the worker registers when the outbox has something to send.
 pub const SYNC_TAG: &str = "outbox";
@@ -54,6 +54,19 @@ async fn answer(request: PageRequest) -> Result<(WorkerReply, Option<bool>), DbE
             let bought = matches!(reply, WorkerReply::Bought(_));
             (reply, bought.then_some(false))
         }
+        PageRequest::ClaimCheck { code, kiosk, clock_offset_ms } => {
+            (claiming::check(&db, &code, kiosk, clock_offset_ms).await?, None)
+        }
+        PageRequest::Claim(request) => {
+            let reply = claiming::claim(&db, request).await?;
+            let stored = matches!(reply, WorkerReply::Bought(_));
+            (reply, stored.then_some(false))
+        }
+        PageRequest::KioskKey => (kiosk::registration(&db).await?, None),
+        PageRequest::KioskSetup { certificate, vouchers } => {
+            (kiosk::setup(&db, certificate, &vouchers).await?, None)
+        }
+        PageRequest::KioskStatus => (kiosk::status(&db).await?, None),
         PageRequest::Receipts => {
             let receipts = device_db::receipts(&db).await?;
             let needs_attention =

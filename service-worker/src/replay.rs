@@ -9,9 +9,9 @@ use std::cell::Cell;
 use rexie::Rexie;
 use vitrine_protocol::device::{Receipt, ReceiptStatus};
 use vitrine_protocol::headers::{ALLOWLIST_PROOF, IDEMPOTENCY_KEY, RETRY_AFTER};
-use vitrine_protocol::{paths, ApiError, ErrorCode, IntentId, Order, UnixMillis};
+use vitrine_protocol::{paths, ApiError, ErrorCode, IntentId, Order, OrderState, UnixMillis};
 
-use crate::device_db::{self, DbError};
+use crate::device_db::{self, DbError, Outgoing};
 use wasm_bindgen::JsValue;
 
 use crate::{js, notify};
@@ -19,8 +19,9 @@ use crate::{js, notify};
 /// How the answer to one attempt is treated.
 #[derive(Debug, PartialEq)]
 pub enum Outcome {
-    /// The server has the order (new or replayed).
-    Accepted(Order),
+    /// The server has the order (new or replayed). Boxed: an order is far larger than the
+    /// other answers.
+    Accepted(Box<Order>),
     /// The server will never take this intent; nothing was written or charged.
     Rejected { message: String },
     /// The server already has an order under this id (with another body): follow that order.
@@ -37,12 +38,10 @@ pub enum Outcome {
 /// older server), whatever the body: never a verdict on the intent. Otherwise the code must be
 /// final *and* come with its own status, as our server sends it.
 pub fn classify(status: u16, retry_after: Option<&str>, body: &str) -> Outcome {
-    let after_ms = retry_after
-        .and_then(|s| s.trim().parse::<i64>().ok())
-        .map(|s| s.clamp(0, i64::MAX / 1000).saturating_mul(1000));
+    let after_ms = retry_after_ms(retry_after);
     match status {
         200..=299 => match serde_json::from_str::<Order>(body) {
-            Ok(order) => Outcome::Accepted(order),
+            Ok(order) => Outcome::Accepted(Box::new(order)),
             Err(_) => Outcome::Retry { after_ms, why: format!("unreadable {status} answer") },
         },
         400..=499 => match serde_json::from_str::<ApiError>(body) {
@@ -63,6 +62,13 @@ pub fn classify(status: u16, retry_after: Option<&str>, body: &str) -> Outcome {
         },
         _ => Outcome::Retry { after_ms, why: format!("server answered {status}") },
     }
+}
+
+/// A `Retry-After` of seconds, in milliseconds (saturating; negative is zero).
+pub fn retry_after_ms(retry_after: Option<&str>) -> Option<i64> {
+    retry_after
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .map(|s| s.clamp(0, i64::MAX / 1000).saturating_mul(1000))
 }
 
 /// Wait before attempt `attempts + 1`: `min(2^attempts, 300) s × (0.5 + jitter)`, and never
@@ -121,6 +127,8 @@ async fn send_pass(force: bool) -> Result<bool, DbError> {
     let db = device_db::open().await?;
     let entries = device_db::outbox(&db).await?;
     let mut left = false;
+    let mut reachable = true;
+    let mut claims = Vec::new();
     for mut entry in entries {
         let now = js::now();
         if entry.accepted {
@@ -130,7 +138,12 @@ async fn send_pass(force: bool) -> Result<bool, DbError> {
             left = true;
             continue;
         }
-        let body = serde_json::to_string(&entry.intent)?;
+        let Outgoing::Intent { intent } = &entry.outgoing else {
+            // Claims go together, a request's worth at a time.
+            claims.push(entry);
+            continue;
+        };
+        let body = serde_json::to_string(intent)?;
         let key = entry.id.to_string();
         let proof = entry.allowlist_proof.join(",");
         let mut headers = vec![(IDEMPOTENCY_KEY, key.as_str())];
@@ -182,28 +195,34 @@ async fn send_pass(force: bool) -> Result<bool, DbError> {
                 left = true;
                 if unreachable {
                     // Others would fail the same way; they keep their own schedule.
+                    reachable = false;
                     break;
                 }
             }
             Outcome::Unreachable => {}
         }
     }
+    if reachable && !claims.is_empty() {
+        let (claims_left, _) = crate::claim_replay::send(&db, claims).await?;
+        left |= claims_left;
+    }
     let unsent = device_db::outbox(&db).await?.iter().any(|e| !e.accepted);
     Ok(left || unsent)
 }
 
 /// The receipt of an intent whose id the server already holds for another purchase.
-const EXISTS: &str =
+pub(crate) const EXISTS: &str =
     "An order with this receipt number already exists; this receipt follows that order's state.";
 
-fn reject(receipt: &mut Receipt, message: String, now: UnixMillis) {
+pub(crate) fn reject(receipt: &mut Receipt, message: String, now: UnixMillis) {
     receipt.set_status(ReceiptStatus::Rejected, now);
     receipt.reason = Some(message);
 }
 
-/// Follow held orders for a short while (sandbox cards settle in seconds); later checks come
-/// with the next nudge. Returns whether an order the server no longer knows was put back in
-/// the outbox to be sent again.
+/// Follow held orders, and paid ones whose payment or token is not final, for a short while
+/// (sandbox cards settle in seconds, a mint in a minute); later checks come with the next
+/// nudge, which a receipt on screen sends often. Returns whether an order the server no longer
+/// knows was put back in the outbox to be sent again.
 async fn refresh_held() -> bool {
     if REFRESHING.replace(true) {
         return false;
@@ -231,18 +250,20 @@ async fn refresh_held() -> bool {
     requeued
 }
 
-/// One look at every held receipt: (how many are still held, whether one was lost).
+/// One look at every followed receipt: (how many are still followed, whether one was lost).
 async fn refresh_round(db: &Rexie) -> Result<(usize, bool), DbError> {
-    let held: Vec<Receipt> = device_db::receipts(db)
-        .await?
-        .into_iter()
-        .filter(|r| r.status == ReceiptStatus::Held)
-        .collect();
+    let held: Vec<Receipt> =
+        device_db::receipts(db).await?.into_iter().filter(Receipt::is_followed).collect();
     let mut still_held = 0;
     let mut lost = false;
     for mut receipt in held {
         let now = js::now();
         match fetch_order(receipt.id).await {
+            // Paid already, and the money and token stand where they stood: nothing to tell.
+            OrderLookup::Found(order)
+                if receipt.status == ReceiptStatus::Paid
+                    && order.state == OrderState::Paid
+                    && receipt.settlement() == order.settlement.as_ref() => {}
             OrderLookup::Found(order) if order.state.is_final() => {
                 device_db::settle(db, receipt.id, |r| r.apply(&order, now)).await?;
                 receipt.apply(&order, now);
@@ -274,7 +295,7 @@ async fn refresh_round(db: &Rexie) -> Result<(usize, bool), DbError> {
             }
             _ => {}
         }
-        if receipt.status == ReceiptStatus::Held {
+        if receipt.is_followed() {
             still_held += 1;
         }
     }
@@ -283,7 +304,7 @@ async fn refresh_round(db: &Rexie) -> Result<(usize, bool), DbError> {
 
 /// What `GET /api/v1/orders/{id}` said.
 enum OrderLookup {
-    Found(Order),
+    Found(Box<Order>),
     /// Our server, in its own error shape, says it has no such order.
     Missing,
     /// No answer, or not one we can trust either way.
@@ -299,7 +320,8 @@ async fn fetch_order(id: IntentId) -> OrderLookup {
 
 fn order_lookup(status: u16, body: &str) -> OrderLookup {
     match status {
-        200 => serde_json::from_str(body).map_or(OrderLookup::Unknown, OrderLookup::Found),
+        200 => serde_json::from_str(body)
+            .map_or(OrderLookup::Unknown, |order| OrderLookup::Found(Box::new(order))),
         404 => match serde_json::from_str::<ApiError>(body) {
             Ok(error) if error.code == ErrorCode::NotFound => OrderLookup::Missing,
             _ => OrderLookup::Unknown,

@@ -33,9 +33,10 @@ pub fn route(r: &RequestShape<'_>) -> Strategy {
         return Strategy::Passthrough;
     }
     let image = r.path.starts_with("/media/") || r.path.starts_with("/img/");
-    // Opening an image itself (the item page's "full-size original" link) is a navigation too,
-    // but to a file, not to an app route.
-    if r.navigate && !image {
+    // Opening an image itself (the item page's "full-size original" link) or a document the
+    // server makes (a claim sheet, a CSV under /api/) is a navigation too, but to a file, not
+    // to an app route.
+    if r.navigate && !image && !r.path.starts_with(paths::API_PREFIX) {
         return Strategy::AppShell;
     }
     if r.navigate {
@@ -69,6 +70,16 @@ mod tests {
 
     fn get(path: &str) -> Strategy {
         route(&RequestShape { method: "GET", same_origin: true, navigate: false, path })
+    }
+
+    #[test]
+    fn opening_a_server_document_is_not_an_app_route() {
+        let nav =
+            |path| route(&RequestShape { method: "GET", same_origin: true, navigate: true, path });
+        assert_eq!(nav("/api/v1/merchant/claims/3/sheet"), Strategy::Passthrough);
+        assert_eq!(nav("/media/originals/101.jpg"), Strategy::Passthrough);
+        assert_eq!(nav("/claim/123"), Strategy::AppShell);
+        assert_eq!(nav("/merchant/claims"), Strategy::AppShell);
     }
 
     #[test]

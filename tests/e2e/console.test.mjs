@@ -9,7 +9,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { freshDatabase, launchBrowser, merchantToken, status, heading } from "./support.mjs";
 import { axeProblems, layoutProblems } from "./audit.mjs";
-import { buy, openBuySheet, until, withShop } from "./shop.mjs";
+import { buy, getJson, openBuySheet, until, withShop } from "./shop.mjs";
 
 const SETTLED = 60_000;
 let db;
@@ -24,7 +24,7 @@ after(async () => {
   db?.cleanup();
 });
 
-const token = () => merchantToken(db.db, "catalog,drops,orders,admin");
+const token = () => merchantToken(db.db, "catalog,drops,claims,orders,admin");
 
 async function checked(page, what) {
   const problems = [...(await layoutProblems(page)), ...(await axeProblems(page))];
@@ -66,6 +66,35 @@ test("a merchant runs the shop from the console", () => withShop(db.db, async (s
   await shop.goto(`${s.proxy.base}/c/spring-prints`);
   await shop.getByRole("link", { name: "Tide" }).waitFor();
 
+  // Edit: a new price reaches the storefront on the worker's next revalidation; hidden, the
+  // work leaves the catalog, and shown, it comes back.
+  const tide = Number((await console_.getByText(/^No\. \d+ — Tide by/).textContent()).match(/^No\. (\d+)/)[1]);
+  const edit = console_.getByRole("button", { name: "Edit Tide" });
+  await edit.click();
+  assert.equal(await edit.getAttribute("aria-expanded"), "true");
+  const editWork = console_.getByRole("form", { name: "Edit Tide" });
+  await editWork.getByLabel("Price in EUR").fill("48.00");
+  await editWork.getByLabel("Alt text (what the work shows)").fill("Blue ink waves breaking over pale sand");
+  await editWork.getByRole("button", { name: "Save Tide" }).click();
+  await console_.getByText(/Tide by R\. Ames — 48\.00 EUR, 5 of 5 left — on show$/).waitFor();
+  await shop.goto(`${s.proxy.base}/i/${tide}`);
+  await until(async () => {
+    if (await shop.getByText("48.00 EUR").count()) return true;
+    await shop.reload();
+    return false;
+  }, "the new price in the storefront");
+  await shop.getByRole("img", { name: "Blue ink waves breaking over pale sand" }).waitFor();
+  await console_.getByRole("button", { name: "Hide Tide" }).click();
+  await console_.getByText(/Tide by R\. Ames — .* — on show — hidden$/).waitFor();
+  assert.equal((await getJson(s.direct(), `/api/v1/items/${tide}`)).status, 404);
+  await console_.getByRole("button", { name: "Show Tide" }).click();
+  await console_.getByText(/Tide by R\. Ames — .* — on show$/).waitFor();
+  assert.equal((await getJson(s.direct(), `/api/v1/items/${tide}`)).status, 200);
+  // A collection renamed.
+  await console_.getByLabel("Title of Spring prints").fill("Spring prints, 2026");
+  await console_.getByRole("button", { name: "Rename Spring prints" }).click();
+  await console_.getByRole("heading", { name: "Spring prints, 2026 (/c/spring-prints)" }).waitFor();
+
   // Drops: limits that allow a start in ten minutes at any hour, a draft, the model's
   // proposals, the approval; the buyer's page counts down.
   await section(console_, "Drops").click();
@@ -80,7 +109,7 @@ test("a merchant runs the shop from the console", () => withShop(db.db, async (s
     return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
   });
   await console_.getByLabel("Drop name").fill("Spring drop");
-  await console_.getByLabel("Work number").fill("113");
+  await console_.getByLabel("Work number").fill(String(tide));
   await console_.getByLabel("Editions in the drop").fill("5");
   await console_.getByLabel("Drop price in EUR (e.g. 12.00)").fill("20.00");
   await console_.getByLabel("Starts (your time)").fill(start);
@@ -91,10 +120,57 @@ test("a merchant runs the shop from the console", () => withShop(db.db, async (s
   await console_.getByRole("button", { name: "Suggest times" }).click();
   await console_.getByText(/^Busiest hours: /).waitFor();
   await checked(console_, "drops");
+  // Edited into a drop for listed collectors: it cannot be approved until its list is committed.
+  await console_.getByRole("button", { name: "Edit Spring drop" }).click();
+  const editForm = console_.getByRole("form", { name: "Edit Spring drop" });
+  await editForm.getByLabel("Editions in the drop").fill("4");
+  await editForm.getByLabel("Only buyers on an allowlist").check();
+  await editForm.getByRole("button", { name: "Save drop" }).click();
+  await console_.getByText("No allowlist committed yet: the drop cannot be approved without one.").waitFor();
+  await console_.getByText(/^Tide: 0 of 4 taken, 20\.00 EUR each$/).waitFor();
+  await console_.getByRole("button", { name: "Approve Spring drop" }).click();
+  await console_.getByRole("alert").filter({ hasText: /allowlist/ }).waitFor();
+  await console_.getByLabel(/^Allowlist for Spring drop/).fill("listed@example.com\n0x52908400098527886E0F7030069857D2E4169EE7\n");
+  await console_.getByRole("button", { name: "Commit allowlist" }).click();
+  await console_.getByText(/^Allowlist committed: 2 entries, root [0-9a-f]{12}…$/).waitFor();
+  await checked(console_, "drop edit");
   await console_.getByRole("button", { name: "Approve Spring drop" }).click();
   await console_.getByText(/Spring drop — .* — approved; 0 conflict\(s\)/).waitFor();
-  await shop.goto(`${s.proxy.base}/i/113`);
-  await shop.getByText(/^Starts in 00:(09|10):\d\d$/).first().waitFor();
+  await shop.goto(`${s.proxy.base}/i/${tide}`);
+  await until(async () => {
+    if (await shop.getByText(/^Starts in 00:(0[5-9]|10):\d\d$/).count()) return true;
+    await shop.reload();
+    return false;
+  }, "the buyer's countdown");
+
+  // Claims: a batch of vouchers for the pop-up; its sheet opens with a QR code per voucher;
+  // revoked, it says so.
+  await section(console_, "Claims").click();
+  await console_.getByRole("heading", { name: "Claims", level: 2 }).waitFor();
+  const claimUntil = await console_.evaluate(() => {
+    const d = new Date(Date.now() + 7 * 86_400_000);
+    const pad = (n) => String(n).padStart(2, "0");
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  });
+  await console_.getByLabel("Work number").fill(String(tide));
+  await console_.getByLabel("Vouchers").fill("6");
+  await console_.getByLabel("Claimable until (your time)").fill(claimUntil);
+  await console_.getByRole("button", { name: "Make vouchers" }).click();
+  const batchLine = console_.getByText(/^Batch \d+ — Tide: 6 vouchers, free, until .+, at most 1 per person — 0 claimed$/);
+  await batchLine.waitFor();
+  const batch = (await batchLine.textContent()).match(/^Batch (\d+)/)[1];
+  await checked(console_, "claims");
+  const [sheet] = await Promise.all([
+    console_.waitForEvent("popup"),
+    console_.getByRole("link", { name: `Print sheet of batch ${batch}` }).click(),
+  ]);
+  await sheet.getByRole("heading", { name: `Claim sheet ${batch}: Tide` }).waitFor();
+  assert.equal(await sheet.getByRole("img", { name: /^QR code of voucher / }).count(), 6);
+  await sheet.getByText(`${batch}-0006`, { exact: true }).waitFor();
+  await checked(sheet, "claim sheet");
+  await sheet.close();
+  await console_.getByRole("button", { name: `Revoke batch ${batch}` }).click();
+  await console_.getByText(/— 0 claimed — revoked$/).waitFor();
 
   // A conflict: two offline purchases of the last edition of work 104; one is honoured.
   await shop.goto(`${s.proxy.base}/i/104`);
@@ -132,7 +208,7 @@ test("a merchant runs the shop from the console", () => withShop(db.db, async (s
 
   // The audit log has it all.
   await section(console_, "Audit log").click();
-  for (const action of ["collection.create", "item.create", "drop.create", "drop.approve", "conflict.resolve"]) {
+  for (const action of ["collection.create", "collection.edit", "item.create", "item.edit", "item.hide", "item.show", "drop.create", "drop.edit", "drop.allowlist", "drop.approve", "claims.create", "claims.revoke", "conflict.resolve"]) {
     await console_.getByRole("cell", { name: action, exact: true }).first().waitFor();
   }
   await checked(console_, "audit log");

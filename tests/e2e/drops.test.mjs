@@ -1,8 +1,9 @@
 // Timed drops from the buyer's side (issue 12): a merchant schedules a drop through the
 // merchant API; the work's page counts down on the server's clock with Buy not yet usable;
 // at the start the buyer buys with the shop unreachable (the purchase is signed during the
-// drop and honoured when it arrives) and again online; the drop's per-buyer limit refuses a
-// third, and the storefront counts what is left.
+// drop and honoured when it arrives) and again online, while the merchant's console counts
+// the sales live; the drop's per-buyer limit refuses a third, and the storefront counts what
+// is left.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { freshDatabase, launchBrowser, merchantToken, status, heading } from "./support.mjs";
@@ -94,12 +95,22 @@ test("the buyer watches the countdown, buys at the start offline and online, and
   const order = await getJson(s.direct(), `/api/v1/orders/${offline}`);
   assert.equal(order.body.state, "paid");
 
+  // The merchant opens the console's drops and keeps it open.
+  const desk = await browser.context.newPage();
+  await desk.goto(`${s.proxy.base}/merchant/drops`);
+  await desk.getByLabel("API token").fill(token);
+  await desk.getByRole("button", { name: "Sign in" }).click();
+  await desk.getByText(/: 1 of 3 taken, 12\.00 EUR each$/).waitFor();
+
   // Online, a second one; then the drop's limit of two per buyer refuses a third, nothing charged.
   await page.goto(`${s.proxy.base}/i/${WORK}`);
   await page.getByText("Live — 2 left").first().waitFor();
   const online = await buy(page);
   await status(page, "Status: Paid").waitFor({ timeout: SETTLED });
   assert.notEqual(online, offline);
+  // The console's counter moves without a reload.
+  await desk.getByText(/: 2 of 3 taken, 12\.00 EUR each$/).waitFor();
+  await desk.close();
   await page.goto(`${s.proxy.base}/i/${WORK}`);
   await page.getByText("Live — 1 left").first().waitFor();
   await buy(page);

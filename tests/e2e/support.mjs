@@ -33,6 +33,18 @@ export function merchantToken(db, scopes) {
   return out.split("\n").find((line) => line.startsWith("vtm_"));
 }
 
+/** A merchant API call with a bearer token, as a script of the merchant's would make it; the JSON. */
+export async function merchantApi(base, bearer, method, path, body) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
+    body: body && JSON.stringify(body),
+  });
+  const json = await response.json();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
 /**
  * Start `vitrine serve`; resolves once it prints its URL. `port` 0 picks a free one; `dist` is
  * the built release to serve (another one to test upgrades).

@@ -68,7 +68,7 @@ test("build A → build B with a pending offline purchase", async () => {
 
     // The purchase made under A reaches the shop exactly once, and its receipt shows it.
     await page.goto(`${base}/receipts/${id}`);
-    await status(page, "Paid").waitFor({ timeout: 60_000 });
+    await status(page, "Status: Paid").waitFor({ timeout: 60_000 });
     const order = await (await fetch(`${base}/api/v1/orders/${id}`)).json();
     assert.equal(order.state, "paid");
     const stockAfter = (await (await fetch(`${base}/api/v1/items/101`)).json()).stock;
@@ -151,11 +151,12 @@ test("a device on IndexedDB schema v1 with an unsent intent upgrades to the curr
 
     // The app and this build's worker arrive; the worker upgrades v1 step by step and replays.
     await page.goto(`${base}/receipts/${id}`);
-    await status(page, "Paid").waitFor({ timeout: 60_000 });
+    await status(page, "Status: Paid").waitFor({ timeout: 60_000 });
     const after = await readDatabase(page);
-    assert.equal(after.version, 3);
+    assert.equal(after.version, 4);
     assert.ok("meta" in after.stores, "v2 added the meta store");
     assert.ok("quarantine" in after.stores, "v3 added the quarantine store");
+    assert.ok("kiosk_vouchers" in after.stores, "v4 added the kiosk's vouchers");
     assert.deepEqual(after.stores.outbox, [], "sent, so it left the outbox");
     assert.equal(after.stores.receipts.find((r) => r.id === id)?.status, "paid", "the receipt kept and updated");
     const order = await (await fetch(`${base}/api/v1/orders/${id}`)).json();
@@ -203,7 +204,7 @@ test("intents a format 1 release left queued are still accepted after the upgrad
       const page = await browser.context.newPage();
       await layDownSchemaOne(page, base, records);
       await page.goto(`${base}/receipts/${id}`);
-      await status(page, "Paid").waitFor({ timeout: 60_000 });
+      await status(page, "Status: Paid").waitFor({ timeout: 60_000 });
       const order = await (await fetch(`${base}/api/v1/orders/${id}`)).json();
       assert.equal(order.state, "paid");
       assert.equal((await (await fetch(`${base}/api/v1/items/101`)).json()).stock, stockBefore - 1);

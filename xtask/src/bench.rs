@@ -59,6 +59,9 @@ pub fn run(sh: &Shell, clean: bool, bytes_only: bool) -> Result<()> {
     // 2,000 buyers within a second of a drop's start, vs the bare handler (release build).
     let spike = cmd!(sh, "cargo bench --package vitrine-server --bench drop_spike").read()?;
     report.push_str(&spike);
+    // 10,000 orders reconciled across the three sandbox rails, 1 % injected mismatches.
+    let reconcile = cmd!(sh, "cargo bench --package vitrine-server --bench reconcile").read()?;
+    report.push_str(&reconcile);
 
     images(sh, &mut report)?;
 
@@ -76,6 +79,9 @@ fn images(sh: &Shell, report: &mut String) -> Result<()> {
     let _env = crate::browser_env(sh, "bench")?;
     let section = cmd!(sh, "node tests/bench/images.mjs").read()?;
     writeln!(report, "\n{section}")?;
+    // 1,000 kiosk claims replayed through the worker and IndexedDB, next to the server alone.
+    let claims = cmd!(sh, "node tests/bench/claims.mjs").read()?;
+    writeln!(report, "\n{claims}")?;
     Ok(())
 }
 

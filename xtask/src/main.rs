@@ -90,7 +90,7 @@ fn run(sh: &Shell, args: &[String]) -> Result<()> {
     // Tokens are printed once, so none is made here; the demo shop's merchant is "demo".
     println!(
         "The merchant console is at /merchant. A token for the demo shop: \
-         {} merchant token demo --scopes catalog,drops,orders,admin --db {db}",
+         {} merchant token demo --scopes catalog,drops,claims,orders,admin --db {db}",
         vitrine.display()
     );
     cmd!(sh, "{vitrine} serve --db {db} --media {DEMO_MEDIA} --dist target/dist --addr {addr}")

@@ -22,6 +22,11 @@ pub struct Refused {
 }
 
 impl Refused {
+    /// A refusal the console makes itself, before asking the shop.
+    pub fn said(message: &str) -> Self {
+        Refused { status: 0, message: message.into(), fields: Vec::new() }
+    }
+
     fn network() -> Self {
         Refused {
             status: 0,

@@ -13,13 +13,13 @@ use crate::connectivity::use_connectivity;
 use crate::routes;
 use crate::server_clock::{device_now, use_server_clock};
 use crate::worker::{self, use_device_events, NotBought};
-use checks::{field_errors, FieldError, EMAIL, QUANTITY};
+use checks::{field_errors, wallet_error, FieldError, EMAIL, QUANTITY, WALLET};
 
 mod checks;
 mod waitlist;
 
 /// The sandbox rail's test cards. No real money moves.
-const CARDS: [(&str, &str); 3] = [
+pub const CARDS: [(&str, &str); 3] = [
     (sandbox::APPROVE, "4242 4242 4242 4242 — approves"),
     (sandbox::APPROVE_AFTER_DELAY, "4000 0000 0000 3220 — approves after a delay"),
     (sandbox::DECLINE, "4000 0000 0000 0002 — is declined"),
@@ -148,6 +148,7 @@ fn BuyForm(
     let verdict = move || verdict.get();
     let card = RwSignal::new(CARDS[0].0.to_owned());
     let email = RwSignal::new(String::new());
+    let wallet = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let problem = RwSignal::new(None::<String>);
     let errors = RwSignal::new(Vec::<FieldError>::new());
@@ -170,8 +171,9 @@ fn BuyForm(
         if busy.get_untracked() {
             return;
         }
-        let found =
+        let mut found =
             field_errors(quantity.get_untracked(), stock, &email.get_untracked(), listed_only);
+        found.extend(wallet_error(&wallet.get_untracked()));
         let invalid = !found.is_empty();
         errors.set(found);
         if invalid {
@@ -190,6 +192,7 @@ fn BuyForm(
         busy.set(true);
         problem.set(None);
         let email = email.get_untracked().trim().to_owned();
+        let wallet = wallet.get_untracked().trim().to_owned();
         let purchase = Purchase {
             id,
             item,
@@ -197,7 +200,10 @@ fn BuyForm(
             quantity: quantity.get_untracked(),
             quote: quote.clone(),
             payment: Payment { rail: sandbox::CARD_RAIL.into(), token: card.get_untracked() },
-            buyer: Buyer { wallet: None, email: (!email.is_empty()).then_some(email) },
+            buyer: Buyer {
+                wallet: (!wallet.is_empty()).then_some(wallet),
+                email: (!email.is_empty()).then_some(email),
+            },
             drop: drop.clone(),
             clock_offset_ms: clock.map_or(0, |c| c.offset_ms.get_untracked()),
         };
@@ -304,6 +310,18 @@ fn BuyForm(
                             aria-describedby=move || described(EMAIL)
                             aria-invalid=move || error_of(EMAIL).is_some().to_string()
                             on:input=move |ev| email.set(event_target_value(&ev)) />
+                    </div>
+                    <div class="field" class:invalid=move || error_of(WALLET).is_some()>
+                        <label for=WALLET>"Wallet for the token (optional)"</label>
+                        <p class="hint" id=format!("{WALLET}-hint")>
+                            "The work is minted to this address (0x…). Without one, the shop keeps the token for you."
+                        </p>
+                        {inline_error(WALLET)}
+                        <input id=WALLET class="input" type="text" autocomplete="off"
+                            autocapitalize="off" spellcheck="false" inputmode="text"
+                            aria-describedby=move || described(WALLET)
+                            aria-invalid=move || error_of(WALLET).is_some().to_string()
+                            on:input=move |ev| wallet.set(event_target_value(&ev)) />
                     </div>
                     <p id="buy-note" class="note" aria-live="polite">
                         {move || match verdict() { Ok(text) | Err(text) => text }}

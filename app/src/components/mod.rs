@@ -13,7 +13,7 @@ mod status_bar;
 mod stepper;
 mod viewer;
 
-pub use buy_form::buy_form;
+pub use buy_form::{buy_form, CARDS};
 pub use drop_status::DropStatus;
 pub use gallery::Gallery;
 pub use heading::PageHeading;

@@ -1,19 +1,23 @@
 //! One file per route.
 
+mod claim;
 mod collection;
 mod console;
 mod home;
 mod item;
+mod kiosk;
 mod not_found;
 mod receipt;
 mod receipts;
 mod search;
 mod storage;
 
+pub use claim::ClaimRoute;
 pub use collection::CollectionPage;
 pub use console::ConsoleRoute;
 pub use home::Home;
 pub use item::ItemRoute;
+pub use kiosk::KioskRoute;
 pub use not_found::NotFound;
 pub use receipt::ReceiptRoute;
 pub use receipts::ReceiptsRoute;

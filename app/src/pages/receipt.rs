@@ -5,6 +5,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use leptos_router::{lazy_route, LazyRoute};
 use vitrine_protocol::device::{Receipt, ReceiptStatus};
+use vitrine_protocol::settlement::Settlement;
 use vitrine_protocol::{IntentId, SuggestedAction, UnixMillis};
 
 use super::receipts::{status_class, use_receipts, when};
@@ -50,6 +51,22 @@ fn ReceiptPage() -> impl IntoView {
         Some(Ok(Some(_))) => String::new(),
     };
     let found = move || receipt().and_then(Result::ok).flatten();
+    // Payment and token in one sentence, announced as they change (its own live region, always
+    // in the page, so the change is read out rather than the region re-created).
+    let settlement = move || found().and_then(|r| r.settlement().map(|s| s.sentence(r.total)));
+    // While the money or the token is still moving, ask the worker for news every few
+    // seconds (it asks the server); the 30 s nudge would leave "confirmed 3 of 12" stale.
+    let followed = Memo::new(move |_| found().is_some_and(|r| r.is_followed()));
+    if let Ok(handle) = set_interval_with_handle(
+        move || {
+            if followed.get_untracked() && !document().hidden() {
+                crate::worker::nudge(false);
+            }
+        },
+        FOLLOW_EVERY,
+    ) {
+        on_cleanup(move || handle.clear());
+    }
     view! {
         // Above the receipt, so it stays put when the receipt arrives (no layout shift).
         <nav aria-label="Breadcrumb">
@@ -58,6 +75,7 @@ fn ReceiptPage() -> impl IntoView {
         <PageHeading text="Receipt" />
         // Always in the page, so a status change is announced rather than re-rendered away.
         <p role="status" aria-live="polite" class="receipt-status">{status}</p>
+        <p role="status" aria-live="polite" class="settlement-sentence">{settlement}</p>
         <p>{message}</p>
         {move || found().map(|r| view! { <ReceiptDetail r /> })}
     }
@@ -65,7 +83,8 @@ fn ReceiptPage() -> impl IntoView {
 
 /// One sentence with everything that matters, for screen readers and skimmers alike.
 pub fn summary(r: &Receipt, when: &str) -> String {
-    format!("{} × {}, {}, bought {when}: {}.", r.quantity, r.title, r.total, r.status_text())
+    let verb = if r.claim_code.is_some() { "claimed" } else { "bought" };
+    format!("{} × {}, {}, {verb} {when}: {}.", r.quantity, r.title, r.total, r.status_text())
 }
 
 #[component]
@@ -113,7 +132,9 @@ fn ReceiptDetail(r: Receipt) -> impl IntoView {
                 <dt>"Item"</dt><dd><A href=routes::item(item) attr:class="link">{title}</A></dd>
                 <dt>"Quantity"</dt><dd>{r.quantity}</dd>
                 <dt>"Total"</dt><dd>{r.total.to_string()}</dd>
-                <dt>"Bought"</dt><dd>{bought}</dd>
+                <dt>{if r.claim_code.is_some() { "Claimed" } else { "Bought" }}</dt><dd>{bought}</dd>
+                {r.claim_code.clone().map(|code| view! { <dt>"Claim code"</dt><dd><code>{code}</code></dd> })}
+                {r.settlement().map(|s| settlement_facts(s, r.total))}
                 <dt>"Receipt number"</dt><dd><code>{r.id.to_string()}</code></dd>
                 <dt>"Signed by this device"</dt><dd><code title=signature>{short_signature}</code></dd>
             </dl>
@@ -128,6 +149,36 @@ fn ReceiptDetail(r: Receipt) -> impl IntoView {
             })}
             {waiting.then(|| view! { <p class="note">{waiting_note(has_background_sync())}</p> })}
         </article>
+    }
+}
+
+/// How often a receipt on screen asks for news while its money or token is moving.
+const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The payment and the token, each in words, with the transaction and where the token went.
+fn settlement_facts(s: &Settlement, total: vitrine_protocol::Money) -> impl IntoView {
+    let chain = s.chain.clone();
+    view! {
+        <dt>"Payment"</dt><dd>{s.payment_text(total)}</dd>
+        <dt>"Token"</dt>
+        <dd>
+            {s.chain_text()}
+            {chain.map(|c| {
+                let owner = if c.custody {
+                    "Kept for you in the shop's custody wallet until you add your own.".to_owned()
+                } else {
+                    format!("To your wallet {}.", c.wallet)
+                };
+                view! {
+                    " " {owner}
+                    {c.token_id.map(|id| view! { " Token " <code>{format!("#{id}")}</code> "." })}
+                    {c.tx.map(|tx| {
+                        let short = format!("{}…", tx.get(..12).unwrap_or(&tx));
+                        view! { " Transaction " <code title=tx>{short}</code> "." }
+                    })}
+                }
+            })}
+        </dd>
     }
 }
 
@@ -227,6 +278,7 @@ mod tests {
             steps: Vec::new(),
             intent: None,
             answer: None,
+            claim_code: None,
         }
     }
 

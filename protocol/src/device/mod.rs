@@ -8,12 +8,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::drops::DropInfo;
 use crate::signing::Signed;
-use crate::{Buyer, IntentId, ItemId, Money, Payment, Quote};
+use crate::UnixMillis;
+use crate::{
+    Buyer, DeviceCertificate, DeviceRegistration, IntentId, ItemId, Money, Payment, Quote,
+};
 
+mod claiming;
 mod receipt;
 mod receipt_file;
 
 pub use crate::acceptance::{check_purchase, Refusal, MAX_QUANTITY};
+pub use claiming::{ClaimRequest, KioskState, KioskVoucher, VoucherView};
 pub use receipt::{Receipt, ReceiptStatus, Step};
 pub use receipt_file::{
     AnswerProof, FileProblem, ReceiptFile, Verified, KIND as RECEIPT_FILE_KIND,
@@ -50,6 +55,25 @@ pub enum PageRequest {
     },
     /// Sent to a *waiting* worker when the buyer accepts an update: take over now.
     Activate,
+    /// Is this voucher code genuine and unexpired, and what does it give? Answered `Voucher`
+    /// or `Refused`.
+    ClaimCheck {
+        code: String,
+        #[serde(default)]
+        kiosk: bool,
+        #[serde(default)]
+        clock_offset_ms: i64,
+    },
+    /// Sign and store a claim; the worker sends it when it can. Answered `Bought`,
+    /// `AlreadyClaimed` (this device claimed the code before) or `Refused`.
+    Claim(ClaimRequest),
+    /// The kiosk key's signed registration, for the signed-in merchant to certify (made on
+    /// first use). Answered `Registration`.
+    KioskKey,
+    /// Keep the kiosk's certificate and the vouchers it may look up by short code.
+    KioskSetup { certificate: Signed<DeviceCertificate>, vouchers: Vec<KioskVoucher> },
+    /// Answered `Kiosk`.
+    KioskStatus,
     /// How the image cache has done so far (answered `ImageStats`).
     ImageStats,
     /// The collector's limit on the space images may take on this device (the worker uses the
@@ -135,6 +159,14 @@ pub enum WorkerReply {
     },
     /// Answer to `ImageStats`.
     ImageStats(ImageCacheStats),
+    /// Answer to `ClaimCheck`.
+    Voucher(Box<VoucherView>),
+    /// This device claimed the code already, at `at`: nothing new was stored.
+    AlreadyClaimed { at: UnixMillis, receipt: Box<Receipt> },
+    /// Answer to `KioskKey`.
+    Registration(Signed<DeviceRegistration>),
+    /// Answer to `KioskStatus` and `KioskSetup`.
+    Kiosk(KioskState),
     /// The request was carried out.
     Done,
     /// The worker failed (storage unavailable…); nothing was stored.
@@ -170,5 +202,26 @@ mod tests {
         )
         .unwrap();
         assert!(matches!(notice, WorkerNotice::ReceiptChanged { .. }));
+    }
+
+    /// The spellings the browser tests and the claims bench send to the worker.
+    #[test]
+    fn claim_and_kiosk_messages_read_as_scripts_write_them() {
+        let key: PageRequest = serde_json::from_str(r#""kiosk_key""#).unwrap();
+        assert_eq!(key, PageRequest::KioskKey);
+        let status: PageRequest = serde_json::from_str(r#""kiosk_status""#).unwrap();
+        assert_eq!(status, PageRequest::KioskStatus);
+        let claim: PageRequest = serde_json::from_str(
+            r#"{"claim":{"code":"12-7","title":"","payment":null,"buyer":{},"clock_offset_ms":0,"kiosk":true}}"#,
+        )
+        .unwrap();
+        let PageRequest::Claim(request) = claim else { panic!("a claim") };
+        assert!(request.kiosk && request.payment.is_none());
+        let state =
+            WorkerReply::Kiosk(KioskState { certified_until: None, waiting: 3, vouchers: 0 });
+        assert_eq!(
+            serde_json::to_string(&state).unwrap(),
+            r#"{"kiosk":{"certified_until":null,"waiting":3,"vouchers":0}}"#
+        );
     }
 }

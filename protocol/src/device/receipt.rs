@@ -94,6 +94,9 @@ pub struct Receipt {
     /// The server's last answer about the order, word for word.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer: Option<Order>,
+    /// For a claim: the voucher's short code (`batch-serial`), as printed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim_code: Option<String>,
 }
 
 /// A status a receipt took on, and when.
@@ -104,12 +107,51 @@ pub struct Step {
 }
 
 impl Receipt {
+    /// A receipt made on the device as its intent or claim is signed: waiting to send, one
+    /// step in its timeline.
+    pub fn waiting(
+        id: IntentId,
+        (item, title, quantity): (ItemId, String, u32),
+        total: Money,
+        signature: Signature,
+        now: UnixMillis,
+    ) -> Receipt {
+        Receipt {
+            id,
+            item,
+            title,
+            quantity,
+            total,
+            created_at: now,
+            status: ReceiptStatus::Waiting,
+            reason: None,
+            suggested_actions: Vec::new(),
+            signature,
+            updated_at: None,
+            steps: vec![Step { status: ReceiptStatus::Waiting, at: now }],
+            intent: None,
+            answer: None,
+            claim_code: None,
+        }
+    }
+
     /// Take the server's view of the order.
     pub fn apply(&mut self, order: &Order, now: UnixMillis) {
         self.set_status(order.state.into(), now);
         self.reason = order.reason.clone();
         self.suggested_actions = order.suggested_actions.clone();
         self.answer = Some(order.clone());
+    }
+
+    /// Where the money and the token stand, as the server last said.
+    pub fn settlement(&self) -> Option<&crate::settlement::Settlement> {
+        self.answer.as_ref().and_then(|order| order.settlement.as_ref())
+    }
+
+    /// Whether the worker should keep asking the server about this receipt: the order is
+    /// held, or paid with its payment or token not yet final.
+    pub fn is_followed(&self) -> bool {
+        self.status == ReceiptStatus::Held || self.settlement().is_some_and(|s| !s.is_final())
     }
 
     /// The signed receipt to download, when this device kept the signed intent.

@@ -7,11 +7,13 @@ use serde::{Deserialize, Serialize};
 use crate::error::FieldProblem;
 use crate::{Slug, UnixMillis};
 
+mod claims;
 mod conflicts;
 mod drops;
 mod items;
 mod orders;
 
+pub use claims::*;
 pub use conflicts::*;
 pub use drops::*;
 pub use items::*;

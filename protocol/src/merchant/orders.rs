@@ -55,6 +55,9 @@ pub enum OrderSearch {
     All,
     /// Orders of one work (the query is its number).
     Item(ItemId),
+    /// Four digits or more read either way: a work's number, or the end of a receipt number a
+    /// buyer reads out (one in forty receipt numbers ends in eight plain digits).
+    ItemOrReceipt(ItemId, String),
     /// Orders a buyer placed with this email (compared lower-cased).
     Email(String),
     /// Receipt numbers containing these characters (at least 4 of `0-9`, `a-f` and `-`; the
@@ -70,7 +73,12 @@ impl OrderSearch {
             return Some(OrderSearch::All);
         }
         if let Ok(item) = q.parse::<ItemId>() {
-            return Some(OrderSearch::Item(item));
+            let digits = q.bytes().all(|b| b.is_ascii_digit());
+            return Some(if digits && (4..=36).contains(&q.len()) {
+                OrderSearch::ItemOrReceipt(item, q.to_owned())
+            } else {
+                OrderSearch::Item(item)
+            });
         }
         if q.contains('@') {
             return crate::waitlist::is_email(q)
@@ -99,6 +107,10 @@ mod tests {
             Some(OrderSearch::Email("ada@example.org".into()))
         );
         assert_eq!(OrderSearch::parse("01890A5D"), Some(OrderSearch::Receipt("01890a5d".into())));
+        assert_eq!(
+            OrderSearch::parse("81205133"),
+            "81205133".parse().ok().map(|item| OrderSearch::ItemOrReceipt(item, "81205133".into()))
+        );
         for bad in ["ada@", "%", "x' OR 1=1 --", "abc"] {
             assert!(OrderSearch::parse(bad).is_none(), "{bad}");
         }

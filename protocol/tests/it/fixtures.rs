@@ -100,6 +100,7 @@ pub fn paid_answer() -> vitrine_protocol::Order {
         suggested_actions: Vec::new(),
         as_of: Some(UnixMillis(1_788_000_100_000)),
         seal: None,
+        settlement: None,
     };
     order.seal_with(KeyId(1), &server_key());
     order

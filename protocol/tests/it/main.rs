@@ -6,3 +6,4 @@ mod fixtures;
 mod properties;
 mod receipt_file;
 mod vectors;
+mod vouchers;

@@ -9,15 +9,17 @@
 use std::collections::HashMap;
 
 use vitrine_protocol::acceptance::within_outstanding;
-use vitrine_protocol::drops::{DropId, DropRefusal};
+use vitrine_protocol::drops::DropId;
 use vitrine_protocol::signing::PublicKey;
 use vitrine_protocol::{Currency, IntentId, ItemId, OrderState, UnixMillis};
 
-use crate::domain::orders::{conflict_reason, order_view, Admission, Ingested, NewOrder};
+use crate::domain::orders::{conflict_reason, order_view, Admission, Ingested, NewOrder, Refusal};
 use crate::storage::orders::{ConflictKind, IngestTx, NewOrderRow, OrderRecord, StoredAnswer};
 use crate::storage::StorageError;
 
+mod claim_book;
 mod drop_book;
+pub use claim_book::ClaimBook;
 pub use drop_book::DropBook;
 
 /// What one order of the batch comes to.
@@ -31,8 +33,9 @@ pub enum Decision {
     /// A new order: held (`None`) or a conflict of this kind.
     New(Option<ConflictKind>),
     /// Refused by the work's drop (not started, ended, over the buyer's limit, not on the
-    /// allowlist, not the drop's price): nothing is written.
-    Refused(DropRefusal),
+    /// allowlist, not the drop's price) or by the claim's voucher (claimed already, over the
+    /// person's limit): nothing is written.
+    Refused(Refusal),
 }
 
 /// The batch's figures, kept up to date as each order is decided.
@@ -49,6 +52,8 @@ pub struct Book {
     pub drops: DropBook,
     /// The drop each new order of the batch was bought in.
     pub bought_in: HashMap<IntentId, DropId>,
+    /// Claim figures: vouchers claimed, and what each person holds of each claim batch.
+    pub claims: ClaimBook,
     seen: HashMap<IntentId, usize>,
 }
 
@@ -64,15 +69,27 @@ impl Book {
             return Decision::SameAs(*first);
         }
         let Some(stock) = self.stock.get_mut(&o.item) else { return Decision::UnknownItem };
+        // A voucher is claimed once: the first order to present it owns it, whatever that
+        // order comes to (held, or a conflict the merchant resolves).
+        if let Some(ticket) = &o.claim {
+            if let Err(refusal) = self.claims.admit(ticket, o) {
+                return Decision::Refused(refusal);
+            }
+            self.claims.take(ticket, self.now);
+        }
         if o.admission == Admission::Late {
             self.seen.insert(o.id, index);
             return Decision::New(Some(ConflictKind::Late));
         }
         // A refusal writes nothing, so a second copy of the id in this batch is decided again
-        // (the same way) rather than pointing at an answer that was never made.
-        let drop = match self.drops.admit(o, self.now) {
-            Ok(drop) => drop,
-            Err(refusal) => return Decision::Refused(refusal),
+        // (the same way) rather than pointing at an answer that was never made. A claim is
+        // not a sale of the work's drop: its price is the voucher batch's.
+        let drop = match o.claim {
+            Some(_) => None,
+            None => match self.drops.admit(o, self.now) {
+                Ok(drop) => drop,
+                Err(refusal) => return Decision::Refused(Refusal::Drop(refusal)),
+            },
         };
         self.seen.insert(o.id, index);
         if let Some(drop) = drop {
@@ -92,6 +109,9 @@ impl Book {
         *self.taken.entry(o.item).or_insert(0) += quantity;
         if let Some(drop) = drop {
             self.drops.take(drop, o, quantity);
+        }
+        if let Some(ticket) = &o.claim {
+            self.claims.hold(ticket, o);
         }
         Decision::New(None)
     }
@@ -115,9 +135,17 @@ pub async fn admit_batch(
     let drops = tx.drops(&items).await?;
     let drop_ids = distinct(drops.iter().map(|d| d.id));
     let buyers = tx.drop_buyers(&drop_ids).await?;
+    // Claims are rare next to purchases: their reads only run when the batch has one.
+    let vouchers = distinct(batch.iter().filter_map(|o| o.claim.map(|t| (t.batch, t.serial))));
+    let (claimed, holders) = if vouchers.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        tx.claim_figures(&vouchers).await?
+    };
     let mut book = Book {
         now,
         drops: DropBook::new(drops, buyers),
+        claims: ClaimBook::new(claimed, holders),
         answers: tx.answers(&ids).await?.into_iter().collect(),
         stock: tx.stock(&items).await?.into_iter().collect(),
         outstanding: tx
@@ -140,6 +168,7 @@ pub async fn admit_batch(
     }
     let mut out: Vec<Ingested> = Vec::with_capacity(batch.len());
     let mut rows = Vec::new();
+    let mut claimed = Vec::new();
     for (o, decision) in batch.iter().zip(decisions) {
         let ingested = match decision {
             Decision::Existing(answer) => Ingested::Existing(answer),
@@ -157,6 +186,9 @@ pub async fn admit_batch(
                 };
                 let mut row = new_row(o, conflict, similar, now, hold_ms)?;
                 row.drop_id = book.bought_in.get(&o.id).copied();
+                if let Some(t) = o.claim {
+                    claimed.push((t.batch, t.serial, o.id));
+                }
                 let answer = row.answer.clone();
                 rows.push(row);
                 Ingested::Created(answer)
@@ -165,6 +197,9 @@ pub async fn admit_batch(
         out.push(ingested);
     }
     tx.insert(&rows, now).await?;
+    if !claimed.is_empty() {
+        tx.claim_vouchers(&claimed, now).await?;
+    }
     Ok(out)
 }
 

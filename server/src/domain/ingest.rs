@@ -72,6 +72,13 @@ impl Ingest {
         self.liveness.is_up() && !self.queue.is_closed()
     }
 
+    /// How many orders wait for the writer, read when asked (the metrics scrape). It holds the
+    /// queue weakly, so it never keeps a writer alive.
+    pub fn queue_depth(&self) -> impl Fn() -> usize + Send + Sync + 'static {
+        let queue = self.queue.downgrade();
+        move || queue.upgrade().map_or(0, |q| q.max_capacity().saturating_sub(q.capacity()))
+    }
+
     pub async fn submit(&self, order: NewOrder) -> Submitted {
         let id = order.id;
         let fresh = match self.in_flight.lock() {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use vitrine_protocol::acceptance::{CLOCK_SKEW_MS, DEFAULT_OFFLINE_WINDOW_MS, MAX_QUANTITY};
+use vitrine_protocol::claims::{SignedVoucher, Voucher};
 use vitrine_protocol::drops::DropInfo;
 use vitrine_protocol::signing::{PublicKey, SecretKey, Signed, SigningBytes};
 use vitrine_protocol::{
@@ -176,6 +177,29 @@ impl Keys {
         Signed::sign(quote, &signer.secret)
     }
 
+    /// Claim voucher `serial` of `batch`, signed by the signing key, with a random nonce;
+    /// `None` when the key's id does not fit a voucher's one byte or there is no randomness.
+    pub fn voucher(
+        &self,
+        batch: u32,
+        serial: u16,
+        item: u32,
+        expires_at: u32,
+    ) -> Option<SignedVoucher> {
+        let signer = self.signer();
+        let mut nonce = [0u8; 4];
+        getrandom::getrandom(&mut nonce).ok()?;
+        let voucher = Voucher {
+            key_id: u8::try_from(signer.id.0).ok()?,
+            batch,
+            serial,
+            item,
+            expires_at,
+            nonce,
+        };
+        Some(SignedVoucher::sign(voucher, &signer.secret))
+    }
+
     /// A fresh certificate for a device key, in the registration's format. Format 1 is only
     /// for devices still running an older release, and only while the first key signs.
     pub fn certify(
@@ -183,6 +207,37 @@ impl Keys {
         device_key: PublicKey,
         format: Format,
         now: UnixMillis,
+    ) -> Option<Signed<DeviceCertificate>> {
+        self.certify_with(device_key, format, now, self.policy.limits.clone())
+    }
+
+    /// A merchant's kiosk's certificate: format 2 only, the usual lifetime and window, and an
+    /// offline limit of zero in every currency a device's certificate covers, so a lost or
+    /// misused kiosk can make free claims and nothing else (priced claims and purchases are
+    /// `over_limit`).
+    pub fn certify_kiosk(
+        &self,
+        device_key: PublicKey,
+        format: Format,
+        now: UnixMillis,
+    ) -> Option<Signed<DeviceCertificate>> {
+        if format != Format::V2 {
+            return None;
+        }
+        let zero = |l: &OfflineLimit| OfflineLimit {
+            currency: l.currency,
+            max_per_intent_minor: 0,
+            max_outstanding_minor: 0,
+        };
+        self.certify_with(device_key, format, now, self.policy.limits.iter().map(zero).collect())
+    }
+
+    fn certify_with(
+        &self,
+        device_key: PublicKey,
+        format: Format,
+        now: UnixMillis,
+        limits: Vec<OfflineLimit>,
     ) -> Option<Signed<DeviceCertificate>> {
         let signer = self.signer();
         let v2 = format == Format::V2;
@@ -197,7 +252,7 @@ impl Keys {
             not_after: now.plus(millis(self.policy.certificate_ttl)),
             offline_window_ms: if v2 { millis(self.policy.offline_window) } else { 0 },
             max_quantity: if v2 { self.policy.max_quantity } else { 0 },
-            limits: self.policy.limits.clone(),
+            limits,
         };
         Some(Signed::sign(cert, &signer.secret))
     }
@@ -270,5 +325,21 @@ mod tests {
         assert!(keys
             .certify(SecretKey::from_bytes([7; 32]).public(), Format::V1, UnixMillis(5))
             .is_none());
+    }
+
+    #[test]
+    fn a_kiosk_certificate_covers_the_same_currencies_with_nothing_to_spend() {
+        let keys = ring(None);
+        let device = SecretKey::from_bytes([7; 32]).public();
+        let kiosk = keys.certify_kiosk(device, Format::V2, UnixMillis(5)).unwrap().body;
+        let usual = keys.certify(device, Format::V2, UnixMillis(5)).unwrap().body;
+        let currencies = |c: &DeviceCertificate| -> Vec<Currency> {
+            c.limits.iter().map(|l| l.currency).collect()
+        };
+        assert_eq!(currencies(&kiosk), currencies(&usual));
+        assert!(kiosk.limits.iter().all(|l| l.max_per_intent_minor == 0));
+        assert!(kiosk.limits.iter().all(|l| l.max_outstanding_minor == 0));
+        assert_eq!((kiosk.not_after, kiosk.key_id), (usual.not_after, usual.key_id));
+        assert!(keys.certify_kiosk(device, Format::V1, UnixMillis(5)).is_none());
     }
 }

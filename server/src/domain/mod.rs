@@ -2,14 +2,23 @@
 //! holds and releases stock, how orders settle, and merchants' credentials.
 
 pub mod admission;
+pub mod claim_sheet;
+pub mod claims;
 pub mod clock;
 pub mod drops;
 pub mod import;
 pub mod ingest;
 pub mod keys;
+pub mod ledger;
 pub mod merchants;
+pub mod metrics;
+pub mod minter;
+pub mod order_flow;
 pub mod orders;
 pub mod rate_limit;
+pub mod reconcile;
+pub mod reconciler;
+pub mod refunds;
 pub mod scheduling;
 pub mod settlement;
 pub mod settler;

@@ -9,6 +9,11 @@ use vitrine_protocol::{
     UnixMillis,
 };
 
+use vitrine_protocol::settlement::{ChainProgress, MintStage, PaymentStatus, Settlement};
+
+use crate::domain::minter::CUSTODY_WALLET;
+use crate::domain::order_flow::Payment;
+use crate::storage::mints::MintState;
 use crate::storage::orders::{ConflictKind, OrderRecord, StoredAnswer};
 use crate::storage::{Storage, StorageError};
 
@@ -45,6 +50,30 @@ pub struct NewOrder {
     pub quote: Quote,
     /// The buyer's proof of being on a drop's allowlist (empty when none is needed).
     pub allowlist_proof: Vec<Hash>,
+    /// The voucher a claim presents (`None` for a purchase).
+    pub claim: Option<ClaimTicket>,
+}
+
+/// A claim's voucher, as the writer checks it: once per voucher, a limit per person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimTicket {
+    pub batch: i64,
+    pub serial: u16,
+    pub per_person_limit: u32,
+    /// Made by one of the batch's merchant's kiosks, which redeems for many visitors: the
+    /// person is its email alone, never the device.
+    pub kiosk: bool,
+}
+
+/// Why the writer refused an order outright (nothing is written).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The work's drop refused it.
+    Drop(DropRefusal),
+    /// Another order claimed the voucher first, at `at`.
+    AlreadyClaimed { at: UnixMillis },
+    /// The person (device or email) already claimed the most the batch allows.
+    ClaimLimit { limit: u32 },
 }
 
 /// What ingesting one order did.
@@ -56,8 +85,8 @@ pub enum Ingested {
     Existing(StoredAnswer),
     /// No such item: nothing was written.
     UnknownItem,
-    /// The work's drop refused it: nothing was written.
-    Refused(DropRefusal),
+    /// Refused by the work's drop or the claim's voucher: nothing was written.
+    Refused(Refusal),
 }
 
 /// The words on a conflict.
@@ -119,6 +148,7 @@ pub(crate) fn order_view(
         },
         as_of: Some(as_of),
         seal: None,
+        settlement: None,
     }
 }
 
@@ -135,5 +165,48 @@ pub async fn view(
         }
         _ => None,
     };
-    Ok(Some(order_view(&record, similar, now)))
+    let mut order = order_view(&record, similar, now);
+    order.settlement = settlement(storage, &record).await?;
+    Ok(Some(order))
+}
+
+/// Where a held or paid order's money and token stand; `None` when nothing moved.
+async fn settlement(
+    storage: &dyn Storage,
+    record: &OrderRecord,
+) -> Result<Option<Settlement>, StorageError> {
+    // The ledger is the record of what the money did (captures, refunds, disputes).
+    let id = record.id.to_string();
+    let flow = storage.flows(&[id.as_str()]).await?.remove(&id);
+    let payment = match flow.map(|f| (f.payment, f.refunded_minor)) {
+        Some((Payment::Authorized, _)) => PaymentStatus::Authorized,
+        Some((Payment::Captured, 0)) => PaymentStatus::Paid,
+        Some((Payment::Captured, _)) => PaymentStatus::PartlyRefunded,
+        Some((Payment::Refunded, _)) => PaymentStatus::Refunded,
+        Some((Payment::Disputed, _)) => PaymentStatus::Disputed,
+        Some((Payment::ChargedBack, _)) => PaymentStatus::ChargedBack,
+        Some((Payment::Held | Payment::Declined | Payment::Expired, _)) | None => return Ok(None),
+    };
+    let attempts = storage.order_mints(record.id).await?;
+    let chain = attempts.last().map(|last| {
+        let again = last.n > 0;
+        let stage = match last.state {
+            MintState::Dropped => MintStage::Reorged,
+            MintState::Submitting | MintState::Pending if again => MintStage::Reorged,
+            MintState::Submitting | MintState::Pending => MintStage::Pending,
+            MintState::Included => MintStage::Confirming,
+            MintState::Final => MintStage::Final,
+        };
+        ChainProgress {
+            chain: last.chain.clone(),
+            stage,
+            confirmations: last.confirmations,
+            needed: last.needed,
+            tx: last.tx.clone(),
+            token_id: last.token_id,
+            wallet: last.wallet.clone(),
+            custody: last.wallet == CUSTODY_WALLET,
+        }
+    });
+    Ok(Some(Settlement { payment, rail: record.rail.clone(), chain }))
 }

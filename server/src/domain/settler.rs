@@ -16,8 +16,10 @@ use tokio::sync::Notify;
 use vitrine_protocol::UnixMillis;
 
 use crate::domain::clock;
+use crate::domain::metrics::Metrics;
+use crate::domain::order_flow::{Event, Flow, Move};
 use crate::domain::orders::EXPIRED_REASON;
-use crate::domain::settlement::{Charge, Outcome, RailError, Rails};
+use crate::domain::settlement::{Charge, Outcome, RailError, Rails, SettlementRail};
 use crate::domain::supervisor::{supervise, Liveness};
 use crate::storage::settlement::{AttemptKind, AttemptOutcome, HeldOrder, Resolution, Settled};
 use crate::storage::{Storage, StorageError};
@@ -37,14 +39,20 @@ pub const RAIL_TIMEOUT: Duration = Duration::from_secs(10);
 pub const UNREADABLE: &str = "unreadable_order";
 pub const NO_RAIL: &str = "unknown_rail";
 
-/// Start the settler under a supervisor; the answer says whether it is running.
-pub fn spawn(storage: Arc<dyn Storage>, rails: Rails, wake: Arc<Notify>) -> Liveness {
-    supervise("settler", move || run(storage.clone(), rails.clone(), wake.clone()))
+/// Start the settler under a supervisor; the answer says whether it is running. `metrics`,
+/// when given, times each order from acceptance to paid.
+pub fn spawn(
+    storage: Arc<dyn Storage>,
+    rails: Rails,
+    wake: Arc<Notify>,
+    metrics: Option<Metrics>,
+) -> Liveness {
+    supervise("settler", move || run(storage.clone(), rails.clone(), wake.clone(), metrics.clone()))
 }
 
-async fn run(storage: Arc<dyn Storage>, rails: Rails, wake: Arc<Notify>) {
+async fn run(storage: Arc<dyn Storage>, rails: Rails, wake: Arc<Notify>, metrics: Option<Metrics>) {
     loop {
-        if let Err(error) = tick(storage.as_ref(), &rails).await {
+        if let Err(error) = tick(storage.as_ref(), &rails, metrics.as_ref()).await {
             tracing::error!(%error, "settlement pass failed; retrying");
         }
         // Under load the writer commits many times a second; a pass per commit would take the
@@ -69,7 +77,11 @@ async fn with_timeout<T>(call: impl Future<Output = Result<T, RailError>>) -> Re
 
 /// One pass: expire, void what expiry left at the rails, settle what is due. A failure on one
 /// order is logged and the pass goes on.
-pub async fn tick(storage: &dyn Storage, rails: &Rails) -> Result<(), StorageError> {
+pub async fn tick(
+    storage: &dyn Storage,
+    rails: &Rails,
+    metrics: Option<&Metrics>,
+) -> Result<(), StorageError> {
     let now = clock::now();
     for released in storage.expire_holds(now, EXPIRED_REASON).await? {
         tracing::info!(order = %released.id, "escrow hold expired; stock released");
@@ -97,8 +109,9 @@ pub async fn tick(storage: &dyn Storage, rails: &Rails) -> Result<(), StorageErr
         }
     }
     if !due.is_empty() {
-        settle(storage, rails, &due, now).await?;
+        settle(storage, rails, &due, now, metrics).await?;
     }
+    crate::domain::refunds::pass(storage, rails, clock::now()).await?;
     Ok(())
 }
 
@@ -113,6 +126,51 @@ async fn open_void(
     Ok(())
 }
 
+/// An NFT sale is delivered at once, so an authorization is captured in the same pass. Asked
+/// again after a crash, both calls answer their first result under the same key.
+/// The answer says whether the rail authorized, even when capture failed: the sale is then
+/// reserved in the ledger until the hold runs out.
+async fn authorize_and_capture(
+    rail: &dyn SettlementRail,
+    charge: &Charge,
+    now: UnixMillis,
+) -> (bool, Result<Outcome, RailError>) {
+    match with_timeout(rail.authorize(charge, now)).await {
+        Ok(Outcome::Approved { .. }) => {}
+        other => return (false, other),
+    }
+    let captured = with_timeout(rail.capture(&charge.key, now)).await;
+    if let Ok(Outcome::Declined { .. }) = captured {
+        // Authorized but not capturable: release the authorization, so nothing stays taken.
+        if let Err(error) = with_timeout(rail.void(&charge.key, now)).await {
+            return (true, Err(error));
+        }
+    }
+    (true, captured)
+}
+
+/// The money a settlement moves, as the order's state machine says.
+fn moves(order: &HeldOrder, authorized: bool, resolution: &Resolution) -> Vec<Move> {
+    let authorize = Event::Authorized { hold_until: order.hold_until };
+    let events: &[Event] = match resolution {
+        Resolution::Paid { .. } => &[authorize, Event::Captured],
+        Resolution::RetryAt { .. } if authorized => &[authorize],
+        _ => &[],
+    };
+    let mut flow = Flow::held(order.total.amount_minor);
+    let mut moves = Vec::new();
+    for event in events {
+        match flow.apply(*event) {
+            Ok((next, more)) => {
+                flow = next;
+                moves.extend(more);
+            }
+            Err(refused) => tracing::error!(%refused, order = %order.id, "order flow refused"),
+        }
+    }
+    moves
+}
+
 /// Settle a batch: attempts on disk first (one commit), then the rails, then every outcome
 /// (one commit, one savepoint per order).
 async fn settle(
@@ -120,11 +178,14 @@ async fn settle(
     rails: &Rails,
     due: &[HeldOrder],
     now: UnixMillis,
+    metrics: Option<&Metrics>,
 ) -> Result<(), StorageError> {
     let ids: Vec<String> = due.iter().map(|o| o.id.to_string()).collect();
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     let keys = storage.open_attempts(&refs, AttemptKind::Charge, now).await?;
     let mut outcomes = Vec::with_capacity(due.len());
+    // Alongside `outcomes` (an order skipped there is skipped here): for the metrics.
+    let mut accepted_at = Vec::with_capacity(due.len());
     for (order, key) in due.iter().zip(keys) {
         let key = match key {
             Ok(key) => key,
@@ -141,7 +202,8 @@ async fn settle(
             token: order.token.clone(),
             accepted_at: order.accepted_at,
         };
-        let resolution = match with_timeout(rail.settle(&charge, now)).await {
+        let (authorized, answer) = authorize_and_capture(rail.as_ref(), &charge, now).await;
+        let resolution = match answer {
             Ok(Outcome::Approved { reference }) => Resolution::Paid { reference },
             Ok(Outcome::Declined { reason }) => Resolution::Declined { reason },
             Ok(Outcome::Pending { retry_after }) => Resolution::RetryAt {
@@ -156,14 +218,22 @@ async fn settle(
                 }
             }
         };
-        outcomes.push(Settled { order: order.id, attempt: key, resolution });
+        let moves = moves(order, authorized, &resolution);
+        outcomes.push(Settled { order: order.id, attempt: key, resolution, moves });
+        accepted_at.push(order.accepted_at);
     }
-    let results = storage.resolve_all(&outcomes, clock::now()).await?;
-    for (settled, changed) in outcomes.iter().zip(results) {
+    let recorded_at = clock::now();
+    let results = storage.resolve_all(&outcomes, recorded_at).await?;
+    for ((settled, changed), accepted_at) in outcomes.iter().zip(results).zip(accepted_at) {
         match changed {
             // Approved after the order stopped being held: give the money back.
             Ok(false) if matches!(settled.resolution, Resolution::Paid { .. }) => {
                 open_void(storage, &settled.order.to_string(), clock::now()).await?;
+            }
+            Ok(true) if matches!(settled.resolution, Resolution::Paid { .. }) => {
+                if let Some(metrics) = metrics {
+                    metrics.paid(accepted_at, recorded_at);
+                }
             }
             Ok(_) => {}
             Err(error) => {

@@ -7,12 +7,11 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use vitrine_protocol::acceptance::CLOCK_SKEW_MS;
 use vitrine_protocol::signing::Signed;
 use vitrine_protocol::{DeviceRegistration, ErrorCode};
 
 use super::json::ApiJson;
-use crate::domain::clock;
+use crate::domain::{clock, verify};
 use crate::error::ApiError;
 use crate::AppState;
 
@@ -22,17 +21,8 @@ pub async fn register(
     ApiJson(registration): ApiJson<Signed<DeviceRegistration>>,
 ) -> Result<Response, ApiError> {
     super::take_token(&state.registrations, client.ip(), "device registrations")?;
-    let key = registration.body.device_key;
-    registration.verify(&key).map_err(|_| {
-        ApiError::new(ErrorCode::BadRegistration, "the registration is not signed by its key")
-    })?;
     let now = clock::now();
-    if registration.body.device_time.0.abs_diff(now.0) > CLOCK_SKEW_MS.unsigned_abs() {
-        return Err(ApiError::new(
-            ErrorCode::BadRegistration,
-            "the device clock is more than 5 minutes off; set the time and try again",
-        ));
-    }
+    let key = verify::registration(&registration, now)?;
     let certificate = state.keys.certify(key, registration.body.format, now).ok_or_else(|| {
         ApiError::new(
             ErrorCode::BadRegistration,

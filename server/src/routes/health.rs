@@ -6,7 +6,7 @@ use vitrine_protocol::headers::SERVER_TIME;
 use crate::domain::clock;
 use crate::AppState;
 
-/// 200 when the database answers and the order writer and the settler run. The app polls
+/// 200 when the database answers and the order writer, the settler and the minter run. The app polls
 /// this to tell "online" from "the server is unreachable", which `navigator.onLine` cannot,
 /// and to set its countdowns to the server's clock (`server-time`).
 pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
@@ -16,6 +16,9 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
         }
         Ok(()) if !state.settler.is_up() => {
             (StatusCode::SERVICE_UNAVAILABLE, r#"{"status":"settler_down"}"#)
+        }
+        Ok(()) if state.minter.as_ref().is_some_and(|m| !m.is_up()) => {
+            (StatusCode::SERVICE_UNAVAILABLE, r#"{"status":"minter_down"}"#)
         }
         Ok(()) => (StatusCode::OK, r#"{"status":"ok"}"#),
         Err(error) => {

@@ -12,12 +12,13 @@ use vitrine_protocol::drops::allowlist::{self, Hash};
 use vitrine_protocol::drops::DropRefusal;
 use vitrine_protocol::headers::{ALLOWLIST_PROOF, MAX_PROOF_HASHES};
 use vitrine_protocol::signing::{Signed, SigningBytes};
-use vitrine_protocol::{paths, ErrorCode, Intent, IntentId, Order};
+use vitrine_protocol::{paths, ErrorCode, Intent, IntentId, ItemId, Order};
 
 use super::json::ApiJson;
 use crate::domain::ingest::Submitted;
 use crate::domain::keys::Keys;
-use crate::domain::orders::{Ingested, NewOrder};
+use crate::domain::metrics::IntentOutcome;
+use crate::domain::orders::{Ingested, NewOrder, Refusal};
 use crate::domain::{clock, drops, verify};
 use crate::error::ApiError;
 use crate::storage::orders::StoredAnswer;
@@ -25,15 +26,34 @@ use crate::AppState;
 
 pub use vitrine_protocol::headers::{IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED as REPLAYED};
 
+/// Every answer is counted (`vitrine_intents`), a malformed body's too: the body is taken as
+/// a `Result` so its refusal passes through here.
 pub async fn submit(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    ApiJson(signed): ApiJson<Signed<Intent>>,
+    body: Result<ApiJson<Signed<Intent>>, ApiError>,
 ) -> Result<Response, ApiError> {
+    let answered = answer(&state, client, &headers, body).await;
+    let (outcome, replayed) = match &answered {
+        Ok((_, answered)) => (answered.outcome(), answered.replayed),
+        Err(error) => (IntentOutcome::of_error(error.code()), false),
+    };
+    state.metrics.intent_answered(outcome, replayed);
+    answered.map(|(id, answered)| answered.response(id, &state.keys))
+}
+
+/// The order this intent comes to (its id, for the response), or the refusal.
+async fn answer(
+    state: &AppState,
+    client: SocketAddr,
+    headers: &HeaderMap,
+    body: Result<ApiJson<Signed<Intent>>, ApiError>,
+) -> Result<(IntentId, Answered), ApiError> {
+    let ApiJson(signed) = body?;
     super::take_token(&state.intents, client.ip(), "purchases")?;
-    let id = idempotency_key(&headers, &signed.body)?;
-    let allowlist_proof = allowlist_proof(&headers)?;
+    let id = idempotency_key(headers, signed.body.id)?;
+    let allowlist_proof = allowlist_proof(headers)?;
     let request_hash = fingerprint(&signed);
 
     // Everything but the stock is checked here, in parallel, with no database access; the
@@ -47,7 +67,7 @@ pub async fn submit(
             // verification passes, the writer finds the stored answer in its transaction, so
             // the common path reads nothing here.)
             if let Some(answer) = state.storage.answer(id).await? {
-                return replay(answer, id, &request_hash, &state.keys);
+                return replayed(answer, &request_hash).map(|answered| (id, answered));
             }
             // A drop's quote used outside the drop fails the quote's own window first; the
             // buyer is better told "the drop had not started" or "had ended".
@@ -84,18 +104,30 @@ pub async fn submit(
         limit: verified.limit,
         quote: intent.quote.body,
         allowlist_proof,
+        claim: None,
     };
-    match state.ingest.submit(order).await {
-        Submitted::Done(Ingested::Created(answer)) => {
-            Ok(answer_response(answer, id, false, &state.keys))
-        }
-        Submitted::Done(Ingested::Existing(answer)) => {
-            replay(answer, id, &request_hash, &state.keys)
-        }
+    decided(state.ingest.submit(order).await, &request_hash, item).map(|answered| (id, answered))
+}
+
+/// A stored answer on its way out: the order's first answer, or a replay of it.
+pub(crate) struct Answered {
+    answer: StoredAnswer,
+    replayed: bool,
+}
+
+/// The writer's answer: a stored answer, or a refusal in the one error shape.
+pub(crate) fn decided(
+    submitted: Submitted,
+    request_hash: &[u8; 32],
+    item: ItemId,
+) -> Result<Answered, ApiError> {
+    match submitted {
+        Submitted::Done(Ingested::Created(answer)) => Ok(Answered { answer, replayed: false }),
+        Submitted::Done(Ingested::Existing(answer)) => replayed(answer, request_hash),
         Submitted::Done(Ingested::UnknownItem) => {
             Err(ApiError::new(ErrorCode::UnknownItem, format!("no item {item}")))
         }
-        Submitted::Done(Ingested::Refused(refusal)) => Err(drop_refusal(&refusal)),
+        Submitted::Done(Ingested::Refused(refusal)) => Err(refused(&refusal)),
         Submitted::InProgress => Err(ApiError::new(
             ErrorCode::InProgress,
             "this purchase is being processed; ask again in a moment",
@@ -109,6 +141,24 @@ pub async fn submit(
             ErrorCode::Internal,
             "the purchase could not be recorded; nothing was taken, try again",
         )),
+    }
+}
+
+/// The writer's refusal in the one error shape.
+fn refused(refusal: &Refusal) -> ApiError {
+    match refusal {
+        Refusal::Drop(r) => drop_refusal(r),
+        Refusal::AlreadyClaimed { at } => ApiError::new(
+            ErrorCode::AlreadyClaimed,
+            format!(
+                "This voucher was claimed on {}; each voucher is claimed once.",
+                clock::http_date(*at)
+            ),
+        ),
+        Refusal::ClaimLimit { limit } => ApiError::new(
+            ErrorCode::LimitReached,
+            format!("This batch of vouchers allows {limit} per person, and you have reached it."),
+        ),
     }
 }
 
@@ -144,14 +194,17 @@ fn allowlist_proof(headers: &HeaderMap) -> Result<Vec<Hash>, ApiError> {
 /// How long a refused buyer waits when the writer's queue is full.
 const OVERLOADED_RETRY: Duration = Duration::from_secs(2);
 
-/// The header must be present and equal to the intent's id.
-fn idempotency_key(headers: &HeaderMap, intent: &Intent) -> Result<IntentId, ApiError> {
+/// The header must be present and equal to the intent's (or claim's) id.
+pub(crate) fn idempotency_key(
+    headers: &HeaderMap,
+    expected: IntentId,
+) -> Result<IntentId, ApiError> {
     let raw = headers.get(IDEMPOTENCY_KEY).ok_or_else(|| {
         ApiError::new(ErrorCode::IdempotencyKeyMissing, "the Idempotency-Key header is required")
     })?;
     let key = raw.to_str().ok().and_then(|s| s.parse::<IntentId>().ok());
     match key {
-        Some(key) if key == intent.id => Ok(key),
+        Some(key) if key == expected => Ok(key),
         _ => Err(ApiError::new(
             ErrorCode::IdempotencyKeyMismatch,
             "the Idempotency-Key header must equal the intent's id",
@@ -160,40 +213,63 @@ fn idempotency_key(headers: &HeaderMap, intent: &Intent) -> Result<IntentId, Api
 }
 
 /// What makes two requests "the same body": the signed content, not its JSON spelling.
-fn fingerprint(signed: &Signed<Intent>) -> [u8; 32] {
+pub(crate) fn fingerprint<T: SigningBytes>(signed: &Signed<T>) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(signed.body.signing_bytes());
     h.update(signed.signature.0);
     h.finalize().into()
 }
 
-fn replay(
+/// The first answer again, for the same request only.
+pub(crate) fn replayed(
     answer: StoredAnswer,
-    id: IntentId,
     request_hash: &[u8; 32],
-    keys: &Keys,
-) -> Result<Response, ApiError> {
+) -> Result<Answered, ApiError> {
     if &answer.request_hash != request_hash {
         return Err(ApiError::new(
             ErrorCode::IdempotencyMismatch,
             "this intent id was already used for a different purchase",
         ));
     }
-    Ok(answer_response(answer, id, true, keys))
+    Ok(Answered { answer, replayed: true })
 }
 
-/// The stored first answer with the server's seal. It is sealed here, in parallel handlers,
-/// rather than by the single writer that stores it; its `as_of` is when it was decided, so a
-/// replayed "held" stays the truth of that moment. (ed25519 signing is deterministic: a
-/// replay under the same key is byte-identical.) An answer stored before answers carried
-/// `as_of` goes out as it was.
-fn sealed(body: String, keys: &Keys) -> String {
-    let Ok(mut order) = serde_json::from_str::<Order>(&body) else { return body };
-    if order.as_of.is_none() {
-        return body;
-    }
+/// The stored order with the server's seal. It is sealed here, in parallel handlers, rather
+/// than by the single writer that stores it; its `as_of` is when it was decided, so a replayed
+/// "held" stays the truth of that moment. (ed25519 signing is deterministic: a replay under
+/// the same key is byte-identical.) `None` for an answer stored before answers carried
+/// `as_of`, which goes out as it was.
+fn sealed(body: &str, keys: &Keys) -> Option<Order> {
+    let mut order = serde_json::from_str::<Order>(body).ok()?;
+    order.as_of?;
     keys.seal(&mut order);
-    serde_json::to_string(&order).unwrap_or(body)
+    Some(order)
+}
+
+impl Answered {
+    pub(crate) fn status(&self) -> u16 {
+        self.answer.status
+    }
+
+    /// The body as JSON, sealed (a claim's answer within a batch).
+    pub(crate) fn body(&self, keys: &Keys) -> serde_json::Value {
+        let body = &self.answer.body;
+        sealed(body, keys)
+            .and_then(|order| serde_json::to_value(order).ok())
+            .or_else(|| serde_json::from_str(body).ok())
+            .unwrap_or_else(|| serde_json::Value::String(body.clone()))
+    }
+
+    /// How `vitrine_intents` counts it: an order that holds stock, or a conflict.
+    fn outcome(&self) -> IntentOutcome {
+        // A stored 201 whose body does not read as an order was an order all the same.
+        serde_json::from_str::<Order>(&self.answer.body)
+            .map_or(IntentOutcome::Accepted, |order| IntentOutcome::of_order(&order))
+    }
+
+    pub(crate) fn response(self, id: IntentId, keys: &Keys) -> Response {
+        answer_response(self.answer, id, self.replayed, keys)
+    }
 }
 
 fn answer_response(answer: StoredAnswer, id: IntentId, replayed: bool, keys: &Keys) -> Response {
@@ -202,7 +278,9 @@ fn answer_response(answer: StoredAnswer, id: IntentId, replayed: bool, keys: &Ke
     let mut res = (
         status,
         [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")],
-        sealed(answer.body, keys),
+        sealed(&answer.body, keys)
+            .and_then(|order| serde_json::to_string(&order).ok())
+            .unwrap_or(answer.body),
     )
         .into_response();
     if let Some(location) = location {

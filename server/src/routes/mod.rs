@@ -1,6 +1,7 @@
 //! HTTP routes, one file per resource.
 
 mod catalog;
+mod claims;
 mod devices;
 mod drops;
 mod etag;
@@ -9,6 +10,7 @@ mod images;
 pub mod intents;
 mod json;
 mod merchant;
+mod metrics;
 mod orders;
 mod static_files;
 mod waitlist;
@@ -18,6 +20,7 @@ use std::time::Duration;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue};
+use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use axum::{BoxError, Router};
 use tower::ServiceBuilder;
@@ -30,6 +33,13 @@ use crate::{AppState, Config};
 
 /// Take a token from `limiter` for `client`, or refuse with `429 rate_limited` and how long to
 /// wait; `what` names the requests in the message.
+/// A record's number from a path segment: a positive integer up to `max`, or a 400.
+pub(crate) fn positive_id(raw: &str, what: &str, max: i64) -> Result<i64, ApiError> {
+    raw.parse::<i64>().ok().filter(|id| (1..=max).contains(id)).ok_or_else(|| {
+        ApiError::bad_request(format!("invalid {what}: expected a positive integer up to {max}"))
+    })
+}
+
 fn take_token(limiter: &PerClient, client: std::net::IpAddr, what: &str) -> Result<(), ApiError> {
     limiter.check(client).map_err(|wait| {
         ApiError::retry_after(
@@ -50,6 +60,12 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route(paths::DEVICES, post(devices::register))
         .route(paths::KEYS, get(devices::keys))
         .route(paths::INTENTS, post(intents::submit))
+        .route(paths::CLAIMS, post(claims::submit))
+        .route(
+            paths::CLAIMS_BATCH,
+            post(claims::submit_batch).layer(DefaultBodyLimit::max(CLAIMS_BATCH_BODY)),
+        )
+        .route(paths::CLAIM_TERMS, get(claims::terms))
         .route(&format!("{}/{{id}}/allowlist/{{leaf}}", paths::DROPS), get(drops::proof))
         .route(&format!("{}{{id}}", paths::ORDERS_PREFIX), get(orders::get))
         .merge(merchant::router())
@@ -57,7 +73,9 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/api/{*rest}", get(unknown_api))
         .route("/img/{id}", get(images::by_hints))
         .route(paths::HEALTHZ, get(health::healthz))
+        .route(metrics::PATH, get(metrics::scrape))
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(state.metrics.clone(), metrics::count_rate_limited))
         // An intent is a few KB; nothing we accept is larger.
         .layer(DefaultBodyLimit::max(MAX_BODY));
     let limits = config.limits;
@@ -135,6 +153,10 @@ async fn overloaded(error: BoxError) -> ApiError {
 }
 
 const MAX_BODY: usize = 16 * 1024;
+
+/// A full batch of claims: each is about 1.3 KB of JSON (a certificate, a voucher code, an
+/// email), so 4 KB a claim leaves room for longer emails and wallets.
+const CLAIMS_BATCH_BODY: usize = vitrine_protocol::claims::MAX_CLAIMS_PER_REQUEST * 4 * 1024;
 
 /// Originals received at once (each may hold 20 MB in memory); more get 503 `overloaded`.
 const UPLOADS_AT_ONCE: usize = 4;

@@ -138,6 +138,16 @@ pub trait MerchantStore: Send + Sync + 'static {
         now: UnixMillis,
     ) -> Result<(), StorageError>;
 
+    /// Append an action that changes no stored row (a sandbox control) to the audit log.
+    async fn audit_action(
+        &self,
+        actor: &Actor,
+        action: &str,
+        subject: &str,
+        after: Option<String>,
+        now: UnixMillis,
+    ) -> Result<(), StorageError>;
+
     /// The merchant's audit log after `after`, oldest first, at most `limit` entries.
     async fn audit_log(
         &self,

@@ -1,22 +1,35 @@
 //! Storage behind a trait: SQLite is the embedded default; Postgres can follow behind the same
 //! trait without touching routes or domain code.
 
+pub mod claims;
 pub mod drops;
+pub mod kiosks;
 pub mod merchant_items;
 pub mod merchant_orders;
 pub mod merchants;
+pub mod mints;
 pub mod orders;
+pub mod reconcile;
+pub mod refunds;
 pub mod settlement;
 mod sqlite;
+mod sqlite_claim_ingest;
+mod sqlite_claims;
 mod sqlite_conflicts;
 mod sqlite_drop_ingest;
 mod sqlite_drops;
 mod sqlite_drops_read;
+mod sqlite_keys;
+mod sqlite_kiosks;
 mod sqlite_merchant_catalog;
 mod sqlite_merchant_items;
 mod sqlite_merchant_orders;
 mod sqlite_merchants;
+mod sqlite_mints;
+mod sqlite_money;
 mod sqlite_orders;
+mod sqlite_reconcile;
+mod sqlite_refunds;
 mod sqlite_settlement;
 mod sqlite_waitlist;
 pub mod waitlist;
@@ -24,11 +37,16 @@ pub mod waitlist;
 use async_trait::async_trait;
 use vitrine_protocol::{Collection, CollectionDetail, Item, ItemId, Slug};
 
+pub use claims::ClaimStore;
 pub use drops::DropStore;
+pub use kiosks::KioskStore;
 pub use merchant_items::{ItemImages, MerchantItemStore};
 pub use merchant_orders::MerchantOrderStore;
 pub use merchants::{MerchantCatalogStore, MerchantStore};
+pub use mints::MintStore;
 pub use orders::OrderStore;
+pub use reconcile::ReconcileStore;
+pub use refunds::RefundStore;
 pub use settlement::SettlementStore;
 pub use sqlite::SqliteStorage;
 pub use waitlist::{Joined, WaitlistStore};
@@ -51,7 +69,7 @@ pub enum StorageError {
 }
 
 /// Everything the server stores: the catalog, the orders and their settlement, waitlists,
-/// merchants.
+/// merchants, drops, claim batches and kiosks.
 pub trait Storage:
     CatalogStore
     + OrderStore
@@ -62,6 +80,11 @@ pub trait Storage:
     + MerchantItemStore
     + MerchantOrderStore
     + DropStore
+    + ClaimStore
+    + KioskStore
+    + MintStore
+    + ReconcileStore
+    + RefundStore
 {
 }
 
@@ -75,6 +98,11 @@ impl<T> Storage for T where
         + MerchantItemStore
         + MerchantOrderStore
         + DropStore
+        + ClaimStore
+        + KioskStore
+        + MintStore
+        + ReconcileStore
+        + RefundStore
 {
 }
 

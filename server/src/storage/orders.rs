@@ -92,6 +92,23 @@ pub struct DropBuyer {
     pub quantity: i64,
 }
 
+/// A voucher of the writer's batch that an order already claimed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedVoucher {
+    pub batch: i64,
+    pub serial: u16,
+    pub at: UnixMillis,
+}
+
+/// One held or paid order that claimed a voucher of a claim batch the writer's batch names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimHolder {
+    pub batch: i64,
+    pub device_key: PublicKey,
+    /// Trimmed and lowercased.
+    pub email: Option<String>,
+}
+
 /// One signing key as stored.
 #[derive(Debug, Clone)]
 pub struct StoredKey {
@@ -123,6 +140,18 @@ pub trait IngestTx: Send {
     /// Who holds or owns editions in `drops`, per device and email.
     async fn drop_buyers(&mut self, drops: &[DropId]) -> Result<Vec<DropBuyer>, StorageError>;
     /// Take `quantity` editions of `item`; false (nothing taken) if there are not that many.
+    /// Which of `vouchers` (claim batch, serial) are claimed already, and who holds orders
+    /// claimed from their batches.
+    async fn claim_figures(
+        &mut self,
+        vouchers: &[(i64, u16)],
+    ) -> Result<(Vec<ClaimedVoucher>, Vec<ClaimHolder>), StorageError>;
+    /// Mark each voucher claimed by its order; every one must still be unclaimed.
+    async fn claim_vouchers(
+        &mut self,
+        claims: &[(i64, u16, IntentId)],
+        now: UnixMillis,
+    ) -> Result<(), StorageError>;
     async fn take_stock(&mut self, item: ItemId, quantity: i64) -> Result<bool, StorageError>;
     /// Another item of the same collection with `quantity` in stock.
     async fn similar_in_stock(

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use vitrine_protocol::{IntentId, Money, UnixMillis};
 
 use super::StorageError;
+use crate::domain::order_flow::Move;
 
 /// A held order due for a settlement attempt.
 #[derive(Debug, Clone)]
@@ -14,6 +15,8 @@ pub struct HeldOrder {
     pub rail: String,
     pub token: String,
     pub accepted_at: UnixMillis,
+    /// When its escrow hold runs out: the timeout of its pending sale transfer.
+    pub hold_until: UnixMillis,
 }
 
 /// A held order whose row does not read: it goes to review, the others keep flowing.
@@ -84,6 +87,8 @@ pub struct Settled {
     pub order: IntentId,
     pub attempt: String,
     pub resolution: Resolution,
+    /// The money it moves (domain/order_flow.rs), written with the order's new state.
+    pub moves: Vec<Move>,
 }
 
 /// An order whose hold ended, and the charge to void at its rail if one was attempted.

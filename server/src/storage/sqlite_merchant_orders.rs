@@ -100,6 +100,10 @@ impl MerchantOrderStore for SqliteStorage {
         let (clause, value) = match search {
             OrderSearch::All => ("", None),
             OrderSearch::Item(item) => (" AND o.item_id = ?2", Some(item.to_string())),
+            // The column's integer affinity reads the digits as the work's number.
+            OrderSearch::ItemOrReceipt(_, digits) => {
+                (" AND (o.item_id = ?2 OR instr(o.id, ?2) > 0)", Some(digits.clone()))
+            }
             OrderSearch::Email(email) => (" AND lower(o.buyer_email) = ?2", Some(email.clone())),
             OrderSearch::Receipt(part) => (" AND instr(o.id, ?2) > 0", Some(part.clone())),
         };

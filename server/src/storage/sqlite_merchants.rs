@@ -319,6 +319,20 @@ impl MerchantStore for SqliteStorage {
         w.commit().await
     }
 
+    async fn audit_action(
+        &self,
+        actor: &Actor,
+        action: &str,
+        subject: &str,
+        after: Option<String>,
+        now: UnixMillis,
+    ) -> Result<(), StorageError> {
+        let mut tx = self.begin_write().await?;
+        audit(&mut tx.tx, actor, action, subject, None, after, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn audit_log(
         &self,
         merchant_id: i64,

@@ -7,13 +7,13 @@ use vitrine_protocol::signing::PublicKey;
 use vitrine_protocol::{Currency, IntentId, ItemId, KeyId, Money, OrderState, UnixMillis};
 
 use super::orders::{
-    ConflictKind, DropBuyer, DropRow, IngestTx, NewOrderRow, OrderRecord, OrderStore, StoredAnswer,
-    StoredKey,
+    ClaimHolder, ClaimedVoucher, ConflictKind, DropBuyer, DropRow, IngestTx, NewOrderRow,
+    OrderRecord, OrderStore, StoredAnswer, StoredKey,
 };
 use super::sqlite::{currency, SqliteStorage, WriteTx};
 use super::StorageError;
 
-fn corrupt(what: &str, detail: impl std::fmt::Display) -> StorageError {
+pub(super) fn corrupt(what: &str, detail: impl std::fmt::Display) -> StorageError {
     StorageError::Corrupt(format!("{what}: {detail}"))
 }
 
@@ -246,6 +246,21 @@ impl IngestTx for SqliteIngest {
         super::sqlite_drop_ingest::buyers_of(&mut self.0.tx, drops).await
     }
 
+    async fn claim_figures(
+        &mut self,
+        vouchers: &[(i64, u16)],
+    ) -> Result<(Vec<ClaimedVoucher>, Vec<ClaimHolder>), StorageError> {
+        super::sqlite_claim_ingest::figures(&mut self.0.tx, vouchers).await
+    }
+
+    async fn claim_vouchers(
+        &mut self,
+        claims: &[(i64, u16, IntentId)],
+        now: UnixMillis,
+    ) -> Result<(), StorageError> {
+        super::sqlite_claim_ingest::claim(&mut self.0.tx, claims, now).await
+    }
+
     async fn take_stock(&mut self, item: ItemId, quantity: i64) -> Result<bool, StorageError> {
         let taken =
             sqlx::query("UPDATE items SET stock = stock - ?1 WHERE id = ?2 AND stock >= ?1")
@@ -334,50 +349,11 @@ impl OrderStore for SqliteStorage {
         candidate: [u8; 32],
         now: UnixMillis,
     ) -> Result<Vec<StoredKey>, StorageError> {
-        // Only ever inserts key 1 into an empty ring.
-        sqlx::query(
-            "INSERT INTO server_keys (id, secret, created_at)
-             SELECT 1, ?, ? WHERE NOT EXISTS (SELECT 1 FROM server_keys)",
-        )
-        .bind(&candidate[..])
-        .bind(now.0)
-        .execute(&self.pool)
-        .await?;
-        let rows: Vec<(i64, Vec<u8>, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT id, secret, created_at, retired_at FROM server_keys ORDER BY id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|(id, secret, created_at, retired_at)| {
-                Ok(StoredKey {
-                    id: KeyId(u32::try_from(id).map_err(|e| corrupt("key id", e))?),
-                    secret: bytes32("server key", secret)?,
-                    created_at: UnixMillis(created_at),
-                    retired_at: retired_at.map(UnixMillis),
-                })
-            })
-            .collect()
+        super::sqlite_keys::key_ring(&self.pool, candidate, now).await
     }
 
     async fn rotate_key(&self, secret: [u8; 32], now: UnixMillis) -> Result<KeyId, StorageError> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE server_keys SET retired_at = ? WHERE retired_at IS NULL")
-            .bind(now.0)
-            .execute(&mut *tx.tx)
-            .await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO server_keys (secret, created_at) VALUES (?, ?) RETURNING id",
-        )
-        .bind(&secret[..])
-        .bind(now.0)
-        .fetch_all(&mut *tx.tx)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or(sqlx::Error::RowNotFound)?;
-        tx.commit().await?;
-        Ok(KeyId(u32::try_from(id).map_err(|e| corrupt("key id", e))?))
+        super::sqlite_keys::rotate(self, secret, now).await
     }
 
     async fn answer(&self, id: IntentId) -> Result<Option<StoredAnswer>, StorageError> {

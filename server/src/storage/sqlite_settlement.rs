@@ -12,8 +12,10 @@ use super::settlement::{
     SettlementStore, Unreadable,
 };
 use super::sqlite::{currency, SqliteStorage};
+use super::sqlite_money as money;
 use super::sqlite_orders::ledger;
 use super::StorageError;
+use crate::domain::order_flow::{Move, Pending};
 use set_wide::{open_at_once, resolve_at_once};
 
 /// The fast paths: a pass's attempts and approvals in a few set-wide statements.
@@ -46,8 +48,34 @@ async fn release(
         .bind(item)
         .execute(&mut *conn)
         .await?;
-    ledger(conn, id, "release", item, quantity, now).await?;
+    ledger(&mut *conn, id, "release", item, quantity, now).await?;
+    // An authorization not captured leaves its sale pending: the release voids it
+    // (order_flow: Authorized + Expired or Declined → Void(Sale)).
+    if money::open_sale(&mut *conn, id).await? {
+        for parties in money::parties(&mut *conn, &[id]).await? {
+            let void = [Move::Void(Pending::Sale)];
+            money::record(&mut *conn, &mut money::Accounts::default(), &parties, &void, now)
+                .await?;
+        }
+    }
     Ok(true)
+}
+
+/// Write a settled order's moves, in its transaction.
+async fn record_moves(
+    conn: &mut SqliteConnection,
+    accounts: &mut money::Accounts,
+    settled: &Settled,
+    now: UnixMillis,
+) -> Result<(), StorageError> {
+    if settled.moves.is_empty() {
+        return Ok(());
+    }
+    let id = settled.order.to_string();
+    for parties in money::parties(&mut *conn, &[id.as_str()]).await? {
+        money::record(&mut *conn, accounts, &parties, &settled.moves, now).await?;
+    }
+    Ok(())
 }
 
 async fn finish_attempt(
@@ -127,6 +155,7 @@ async fn resolve(
             match row {
                 Some((item, quantity)) => {
                     ledger(&mut *conn, &id, "capture", item, quantity, now).await?;
+                    record_moves(&mut *conn, &mut money::Accounts::default(), settled, now).await?;
                     true
                 }
                 None => false,
@@ -143,7 +172,7 @@ async fn resolve(
                 .bind(&settled.attempt)
                 .execute(&mut *conn)
                 .await?;
-            sqlx::query(
+            let still_held = sqlx::query(
                 "UPDATE orders SET next_settle_at = ?, updated_at = ?
                  WHERE id = ? AND state = 'held'",
             )
@@ -153,7 +182,12 @@ async fn resolve(
             .execute(&mut *conn)
             .await?
             .rows_affected()
-                == 1
+                == 1;
+            if still_held {
+                // Authorized, capture not yet: the sale is reserved until the hold runs out.
+                record_moves(&mut *conn, &mut money::Accounts::default(), settled, now).await?;
+            }
+            still_held
         }
     };
     Ok(changed)
@@ -197,8 +231,9 @@ impl SettlementStore for SqliteStorage {
         now: UnixMillis,
         limit: u32,
     ) -> Result<Vec<Result<HeldOrder, Unreadable>>, StorageError> {
-        let rows: Vec<(String, i64, String, String, String, i64)> = sqlx::query_as(
-            "SELECT id, amount_minor, currency, rail, payment_token, created_at FROM orders
+        let rows: Vec<(String, i64, String, String, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT id, amount_minor, currency, rail, payment_token, created_at, hold_expires_at
+             FROM orders
              WHERE state = 'held' AND review_code IS NULL AND next_settle_at <= ?
              ORDER BY next_settle_at LIMIT ?",
         )
@@ -208,7 +243,7 @@ impl SettlementStore for SqliteStorage {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, amount, cur, rail, token, created)| {
+            .map(|(id, amount, cur, rail, token, created, hold)| {
                 let parsed = id.parse::<IntentId>().map_err(|e| e.to_string()).and_then(|order| {
                     let currency = currency(&cur).map_err(|e| e.to_string())?;
                     Ok(HeldOrder {
@@ -217,6 +252,7 @@ impl SettlementStore for SqliteStorage {
                         rail,
                         token,
                         accepted_at: UnixMillis(created),
+                        hold_until: UnixMillis(hold.unwrap_or(created)),
                     })
                 });
                 parsed.map_err(|error| Unreadable { id, error })

@@ -1,6 +1,6 @@
 //! Issue 12: bad requests to the drop routes. Malformed bodies, impossible terms, bad ids and
 //! an approval sent twice: each gets its 4xx with the fields at fault, or the first answer
-//! again, and nothing is written twice.
+//! again, and nothing is written twice. Allowlist lookups are limited per client address.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -132,4 +132,25 @@ async fn an_approval_sent_twice_approves_once_and_a_list_needs_a_list_drop() {
     assert_eq!(error.fields[0].field, "allowlist");
     let res = call(&app, Method::PUT, &path, Some(&auth), Some(json!({ "entries": [] }))).await;
     assert_eq!(code(res).await.1, ErrorCode::InvalidFields);
+}
+
+#[tokio::test]
+async fn probing_addresses_against_allowlists_gets_429_with_retry_after() {
+    let app = spawn_app().await;
+    // The limit runs before any lookup (20 at once, then 10 a minute): a listed drop or none,
+    // a prober learns nothing more after it.
+    let mut limited = None;
+    for n in 0..40u8 {
+        let leaf = vitrine_protocol::drops::allowlist::to_hex(&[n; 32]);
+        let res = app.get(&format!("/api/v1/drops/1/allowlist/{leaf}")).await;
+        if res.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some((n, res));
+            break;
+        }
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    }
+    let (n, limited) = limited.expect("the lookups were limited");
+    assert_eq!(n, 20, "a burst of 20 first");
+    assert!(limited.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    assert_eq!(limited.json::<ApiError>().await.unwrap().code, ErrorCode::RateLimited);
 }

@@ -10,7 +10,7 @@ use vitrine_protocol::{
     OrderState, Payment, Quote, UnixMillis,
 };
 use vitrine_server::domain::keys::Policy;
-use vitrine_server::domain::settlement::{Rails, SandboxCard};
+use vitrine_server::domain::settlement::{Rails, SandboxCard, Sandboxes};
 use vitrine_server::{demo, storage, Application, Config, IDEMPOTENCY_KEY};
 
 /// A running server with its own database and dist folder, dropped with the test.
@@ -94,14 +94,29 @@ impl TestApp {
         panic!("order {id} never became {state:?}; last {:?}", self.order(id).await);
     }
 
-    /// Orders, ledger rows and total stock: what a rejected request must leave unchanged.
-    pub async fn ledger_snapshot(&self) -> (i64, i64, i64) {
+    /// Orders, stock ledger rows, total stock and money transfers: what a rejected request
+    /// must leave unchanged.
+    pub async fn ledger_snapshot(&self) -> (i64, i64, i64, i64) {
         let q = |sql| sqlx::query_scalar::<_, i64>(sql).fetch_all(&self.db);
         (
             q("SELECT count(*) FROM orders").await.unwrap()[0],
             q("SELECT count(*) FROM ledger").await.unwrap()[0],
             q("SELECT sum(stock) FROM items").await.unwrap()[0],
+            q("SELECT count(*) FROM transfers").await.unwrap()[0],
         )
+    }
+
+    /// Every account's balances by (code, owner): (debits pending, debits posted, credits
+    /// pending, credits posted).
+    pub async fn balances(&self) -> Vec<(String, String, [i64; 4])> {
+        let rows: Vec<(String, String, i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT code, owner, debits_pending, debits_posted, credits_pending, credits_posted
+             FROM accounts ORDER BY code, owner",
+        )
+        .fetch_all(&self.db)
+        .await
+        .unwrap();
+        rows.into_iter().map(|(c, o, a, b, d, e)| (c, o, [a, b, d, e])).collect()
     }
 
     pub async fn stock(&self, item: i64) -> i64 {
@@ -222,6 +237,28 @@ async fn spawn_with(
     prepare_media: impl FnOnce(&Path),
     rails: Rails,
 ) -> TestApp {
+    spawn_with_sandboxes(configure, prepare_media, rails, None).await
+}
+
+/// Like `spawn_app`, on the three sandboxes (card, L1, L2), which the test drives.
+pub async fn spawn_app_with_sandboxes(sandboxes: &Sandboxes) -> TestApp {
+    spawn_app_with_sandboxes_and(sandboxes, |_| {}).await
+}
+
+/// `spawn_app_with_sandboxes`, with the configuration changed by `configure`.
+pub async fn spawn_app_with_sandboxes_and(
+    sandboxes: &Sandboxes,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
+    spawn_with_sandboxes(configure, |_| {}, sandboxes.rails(), Some(sandboxes.clone())).await
+}
+
+async fn spawn_with_sandboxes(
+    configure: impl FnOnce(&mut Config),
+    prepare_media: impl FnOnce(&Path),
+    rails: Rails,
+    sandboxes: Option<Sandboxes>,
+) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     prepare_media(&dir.path().join("media"));
     let db = format!("sqlite://{}", dir.path().join("db/vitrine.db").display());
@@ -235,11 +272,11 @@ async fn spawn_with(
     config.registration_limit = lenient();
     config.intent_limit = lenient();
     configure(&mut config);
-    start_with(config, server_key, Arc::new(dir), rails).await
+    start_with(config, server_key, Arc::new(dir), rails, sandboxes).await
 }
 
 async fn start(config: Config, server_key: SecretKey, dir: Arc<TempDir>) -> TestApp {
-    start_with(config, server_key, dir, sandbox()).await
+    start_with(config, server_key, dir, sandbox(), None).await
 }
 
 async fn start_with(
@@ -247,9 +284,10 @@ async fn start_with(
     server_key: SecretKey,
     dir: Arc<TempDir>,
     rails: Rails,
+    sandboxes: Option<Sandboxes>,
 ) -> TestApp {
     let db_url = config.database_url.clone();
-    let app = Application::build_with_rails(config, rails).await.unwrap();
+    let app = Application::build_with_sandboxes(config, rails, sandboxes).await.unwrap();
     let base = format!("http://{}", app.addr());
     tokio::spawn(app.run_until(std::future::pending()));
     let client = reqwest::Client::builder().no_gzip().no_brotli().build().unwrap();

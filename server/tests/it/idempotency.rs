@@ -129,7 +129,7 @@ async fn fifty_parallel_requests_with_one_key_make_one_order() {
         }
     }
     assert_eq!(fresh, 1, "exactly one request created the order");
-    let (orders, _, _) = app.ledger_snapshot().await;
+    let (orders, _, _, _) = app.ledger_snapshot().await;
     assert_eq!(orders, 1);
     assert_eq!(app.stock(201).await, before - 1);
 }

@@ -2,6 +2,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod catalog;
+mod claim_batches;
+mod claim_requests;
+mod claim_terms;
+mod claims;
 mod conflicts;
 mod devices;
 mod drop_requests;
@@ -13,13 +17,22 @@ mod idempotency;
 mod images;
 mod import;
 mod keys;
+mod kiosks;
 mod ledger;
 mod limits;
 mod merchant_catalog;
 mod merchant_items;
 mod merchant_orders;
+mod merchant_routes;
 mod merchants;
+mod metrics;
+mod mints;
+mod money;
+mod reconciliation;
+mod refunds;
 mod rejections;
+mod runbooks;
+mod sandbox_controls;
 mod sealed_answers;
 mod settlement;
 mod static_files;

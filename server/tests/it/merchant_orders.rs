@@ -19,6 +19,10 @@ async fn orders_are_found_by_receipt_number_email_or_work_and_only_by_their_merc
     let device = app.device().await;
     let mut intent = device.intent(&app.quote(201).await, 1, SandboxCard::APPROVE);
     intent.buyer.email = Some("Ada@Example.org".into());
+    // A number ending in eight plain digits (one in forty do): read out, it looks like a work's
+    // number too, and must still find the order.
+    let id = intent.id.to_string();
+    intent.id = format!("{}81205133", &id[..id.len() - 8]).parse().unwrap();
     let paid = device.sign(intent);
     assert_eq!(app.post_intent(&paid).await.status(), 201);
     let other = device.buy(&app.quote(202).await, 2);
@@ -44,9 +48,10 @@ async fn orders_are_found_by_receipt_number_email_or_work_and_only_by_their_merc
     assert_eq!(find(String::new()).await.len(), 2);
     // The end of the number, as a buyer reads it out (UUID v7 numbers start with their time).
     let number = paid.body.id.to_string();
-    let by_receipt = find(number[number.len() - 8..].to_uppercase()).await;
-    assert_eq!(by_receipt.len(), 1);
-    assert_eq!(by_receipt[0].id, paid.body.id);
+    for end in [&number[number.len() - 8..], &number[number.len() - 12..]] {
+        let by_receipt = find(end.to_uppercase()).await;
+        assert_eq!(by_receipt.iter().map(|o| o.id).collect::<Vec<_>>(), [paid.body.id], "{end}");
+    }
     let by_email = find("ada%40example.org".into()).await;
     assert_eq!(by_email.iter().map(|o| o.id).collect::<Vec<_>>(), [paid.body.id]);
     assert_eq!(by_email[0].email.as_deref(), Some("Ada@Example.org"));

@@ -10,6 +10,7 @@ use vitrine_server::domain::merchants::new_token;
 use vitrine_server::storage::merchants::Created;
 
 use crate::helpers::{now, spawn_app, spawn_app_configured, TestApp};
+use crate::merchant_routes::ROUTES;
 
 /// A merchant with one token of `scopes`; the token as printed.
 pub(crate) async fn merchant(app: &TestApp, name: &str, scopes: &[Scope]) -> String {
@@ -61,41 +62,8 @@ pub(crate) async fn audit_rows(app: &TestApp) -> i64 {
         .unwrap()
 }
 
-const SESSION: &str = "/api/v1/merchant/session";
-const RENEW: &str = "/api/v1/merchant/session/renew";
-
-/// Every merchant route (the session's sign-in has its own test: it needs a bearer token).
-const ROUTES: [(&str, &str); 29] = [
-    ("GET", "/api/v1/merchant/me"),
-    ("GET", "/api/v1/merchant/collections"),
-    ("POST", "/api/v1/merchant/collections"),
-    ("PATCH", "/api/v1/merchant/collections/quiet-grids"),
-    ("GET", "/api/v1/merchant/collections/quiet-grids/items"),
-    ("POST", "/api/v1/merchant/items"),
-    ("GET", "/api/v1/merchant/items/101"),
-    ("PATCH", "/api/v1/merchant/items/101"),
-    ("PUT", "/api/v1/merchant/items/101/original"),
-    ("GET", "/api/v1/merchant/items/105/waitlist"),
-    ("GET", "/api/v1/merchant/orders"),
-    ("GET", "/api/v1/merchant/orders?q=ada%40example.org"),
-    ("GET", "/api/v1/merchant/orders/01890a5d-ac96-774b-bcce-b302099a8057"),
-    ("GET", "/api/v1/merchant/audit"),
-    ("GET", "/api/v1/merchant/conflicts"),
-    ("POST", "/api/v1/merchant/orders/01890a5d-ac96-774b-bcce-b302099a8057/resolve"),
-    ("GET", "/api/v1/merchant/drops"),
-    ("POST", "/api/v1/merchant/drops"),
-    ("GET", "/api/v1/merchant/drops/1"),
-    ("PUT", "/api/v1/merchant/drops/1"),
-    ("PUT", "/api/v1/merchant/drops/1/allowlist"),
-    ("POST", "/api/v1/merchant/drops/1/approve"),
-    ("POST", "/api/v1/merchant/drops/1/cancel"),
-    ("GET", "/api/v1/merchant/drops/1/proposals"),
-    ("GET", "/api/v1/merchant/schedule-rules"),
-    ("PUT", "/api/v1/merchant/schedule-rules"),
-    ("GET", SESSION),
-    ("POST", RENEW),
-    ("DELETE", SESSION),
-];
+pub(crate) const SESSION: &str = "/api/v1/merchant/session";
+pub(crate) const RENEW: &str = "/api/v1/merchant/session/renew";
 
 pub(crate) fn spring() -> Value {
     json!({ "slug": "spring-prints", "title": "Spring prints", "description": "Risograph." })

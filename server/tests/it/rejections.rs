@@ -148,6 +148,12 @@ async fn refused_intents_get_their_code_and_change_nothing() {
     rail.payment.rail = "real-card".into();
     cases.push(("unknown rail", sign(rail), ErrorCode::UnknownRail));
 
+    for wallet in ["", "0x123", "vitalik.eth", "0x52908400098527886E0F7030069857D2E4169EEZ"] {
+        let mut bad = device.intent(&quote, 1, card);
+        bad.buyer.wallet = Some(wallet.into());
+        cases.push(("a wallet that is none", sign(bad), ErrorCode::InvalidWallet));
+    }
+
     for (case, intent, code) in cases {
         let res = app.post_intent(&intent).await;
         expect(&app, res, 422, code, case).await;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use vitrine_protocol::{Order, OrderState, SuggestedAction, UnixMillis};
 use vitrine_server::domain::keys::Policy;
 use vitrine_server::domain::settlement::{
-    Charge, Outcome, RailError, Rails, SandboxCard, SettlementRail,
+    Attestation, Charge, Outcome, RailError, Rails, Refund, SandboxCard, SettlementRail,
 };
 
 use crate::helpers::{spawn_app, spawn_app_with, spawn_app_with_rails, spawn_app_with_rails_and};
@@ -129,8 +129,12 @@ impl SettlementRail for LosesFirstAnswer {
         SandboxCard::NAME
     }
 
-    async fn settle(&self, charge: &Charge, now: UnixMillis) -> Result<Outcome, RailError> {
-        let outcome = self.inner.settle(charge, now).await?;
+    async fn authorize(&self, charge: &Charge, now: UnixMillis) -> Result<Outcome, RailError> {
+        self.inner.authorize(charge, now).await
+    }
+
+    async fn capture(&self, key: &str, now: UnixMillis) -> Result<Outcome, RailError> {
+        let outcome = self.inner.capture(key, now).await?;
         if !self.lost.swap(true, Ordering::SeqCst) {
             return Err(RailError("connection reset after the charge".into()));
         }
@@ -139,6 +143,19 @@ impl SettlementRail for LosesFirstAnswer {
 
     async fn void(&self, key: &str, now: UnixMillis) -> Result<(), RailError> {
         self.inner.void(key, now).await
+    }
+
+    async fn refund(&self, refund: &Refund, now: UnixMillis) -> Result<Outcome, RailError> {
+        self.inner.refund(refund, now).await
+    }
+
+    async fn attestations(
+        &self,
+        after: u64,
+        limit: usize,
+        now: UnixMillis,
+    ) -> Result<Vec<Attestation>, RailError> {
+        self.inner.attestations(after, limit, now).await
     }
 }
 
@@ -152,7 +169,8 @@ async fn a_charge_whose_answer_was_lost_is_retried_with_its_key_and_charged_once
     assert_eq!(app.post_intent(&intent).await.status(), 201);
     app.wait_for_state(intent.body.id, OrderState::Paid).await;
     let key = format!("{}/charge", intent.body.id);
-    assert_eq!(sandbox.calls(&key), 2, "asked again, with the same key");
+    // Authorize and capture, then both again with the same key.
+    assert_eq!(sandbox.calls(&key), 4, "asked again, with the same key");
     assert_eq!(sandbox.charges(), 1, "charged once");
     let attempts: Vec<(String, Option<String>)> =
         sqlx::query_as("SELECT key, outcome FROM settlement_attempts WHERE order_id = ?")
@@ -196,7 +214,7 @@ async fn an_expired_hold_is_voided_at_the_rail_so_nothing_stays_taken() {
         accepted_at: UnixMillis(0),
     };
     assert!(matches!(
-        sandbox.settle(&late, UnixMillis(i64::MAX / 2)).await,
+        sandbox.authorize(&late, UnixMillis(i64::MAX / 2)).await,
         Ok(Outcome::Declined { .. })
     ));
     assert_eq!(sandbox.charges(), 0);
@@ -276,13 +294,30 @@ impl SettlementRail for PanicsWhileBroken {
         SandboxCard::NAME
     }
 
-    async fn settle(&self, charge: &Charge, now: UnixMillis) -> Result<Outcome, RailError> {
+    async fn authorize(&self, charge: &Charge, now: UnixMillis) -> Result<Outcome, RailError> {
         assert!(!self.broken.load(Ordering::SeqCst), "injected settler panic");
-        self.inner.settle(charge, now).await
+        self.inner.authorize(charge, now).await
+    }
+
+    async fn capture(&self, key: &str, now: UnixMillis) -> Result<Outcome, RailError> {
+        self.inner.capture(key, now).await
     }
 
     async fn void(&self, key: &str, now: UnixMillis) -> Result<(), RailError> {
         self.inner.void(key, now).await
+    }
+
+    async fn refund(&self, refund: &Refund, now: UnixMillis) -> Result<Outcome, RailError> {
+        self.inner.refund(refund, now).await
+    }
+
+    async fn attestations(
+        &self,
+        after: u64,
+        limit: usize,
+        now: UnixMillis,
+    ) -> Result<Vec<Attestation>, RailError> {
+        self.inner.attestations(after, limit, now).await
     }
 }
 

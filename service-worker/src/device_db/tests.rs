@@ -1,4 +1,5 @@
 use super::*;
+use vitrine_protocol::{Intent, UnixMillis};
 
 #[test]
 fn schema_steps_only_add_and_keep_the_outbox() {
@@ -11,7 +12,7 @@ fn schema_steps_only_add_and_keep_the_outbox() {
         assert!(all.contains(&keep), "{keep} is declared by every build");
     }
     assert!(STEPS.windows(2).all(|w| w[1].0 == w[0].0 + 1), "versions go up one at a time");
-    assert_eq!(VERSION, 3);
+    assert_eq!(VERSION, 4);
 }
 
 /// A device upgraded from the release before format 2 still has format 1 intents queued,
@@ -75,8 +76,13 @@ fn outbox_entries_written_by_the_previous_release_still_read_and_verify() {
     old["intent"].as_object_mut().unwrap().remove("v");
     let entry: OutboxEntry = serde_json::from_value(old).unwrap();
     assert!(!entry.accepted);
-    assert_eq!(entry.intent.body.format, Format::V1);
-    assert!(entry.intent.verify(&device.public()).is_ok());
-    assert!(entry.intent.body.quote.verify(&server.public()).is_ok());
-    assert!(entry.intent.body.certificate.verify(&server.public()).is_ok());
+    let Outgoing::Intent { intent } = &entry.outgoing else { panic!("an old record is an intent") };
+    assert_eq!(intent.body.format, Format::V1);
+    assert!(intent.verify(&device.public()).is_ok());
+    assert!(intent.body.quote.verify(&server.public()).is_ok());
+    assert!(intent.body.certificate.verify(&server.public()).is_ok());
+    // Written back, it reads the same: the shape on disk did not change for intents.
+    let again: OutboxEntry = serde_json::from_str(&serde_json::to_string(&entry).unwrap()).unwrap();
+    assert!(matches!(again.outgoing, Outgoing::Intent { .. }));
+    assert!(serde_json::to_value(&entry).unwrap().get("intent").is_some());
 }

@@ -6,6 +6,7 @@ use vitrine_protocol::acceptance::MAX_QUANTITY;
 /// The form's fields, by their element ids.
 pub const QUANTITY: &str = "buy-quantity";
 pub const EMAIL: &str = "buy-email";
+pub const WALLET: &str = "buy-wallet";
 
 /// One field's problem, in words a buyer can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +54,18 @@ pub fn field_errors(
     errors
 }
 
+/// The wallet the token is minted to is optional (the shop keeps the token meanwhile), but
+/// one that is given must be an address: a mint to anything else would fail after payment.
+pub fn wallet_error(wallet: &str) -> Option<FieldError> {
+    let wallet = wallet.trim();
+    (!wallet.is_empty() && !vitrine_protocol::wallet::is_address(wallet)).then(|| FieldError {
+        field: WALLET,
+        message:
+            "Enter a wallet address: 0x followed by 40 letters a–f and digits, or leave it empty."
+                .into(),
+    })
+}
+
 fn range(most: u32) -> String {
     if most == 1 {
         "1".into()
@@ -89,6 +102,15 @@ mod tests {
             let errors = field_errors(1, 5, bad, false);
             assert_eq!(errors.len(), 1, "{bad}");
             assert_eq!(errors[0].field, EMAIL);
+        }
+    }
+
+    #[test]
+    fn a_wallet_is_optional_but_must_be_an_address() {
+        assert_eq!(wallet_error("  "), None);
+        assert_eq!(wallet_error(" 0x52908400098527886E0F7030069857D2E4169EE7 "), None);
+        for bad in ["vitalik.eth", "0x1234", "52908400098527886E0F7030069857D2E4169EE7"] {
+            assert_eq!(wallet_error(bad).map(|e| e.field), Some(WALLET), "{bad}");
         }
     }
 

@@ -4,11 +4,11 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use vitrine_protocol::merchant::{
-    ImageState, MerchantCollection, MerchantItem, NewCollection, NewItem,
+    CollectionPatch, ImageState, MerchantCollection, MerchantItem, NewCollection, NewItem,
 };
 use vitrine_protocol::{paths, Currency, Money};
-use wasm_bindgen::JsCast;
 
+use super::work::Work;
 use super::{field, refusal};
 use crate::api::merchant::{self as api, Refused};
 
@@ -21,6 +21,11 @@ pub fn minor_units(text: &str) -> Option<i64> {
         return None;
     }
     whole.parse::<i64>().ok()?.checked_mul(100)?.checked_add(cents.parse::<i64>().ok()?)
+}
+
+/// 54.00 EUR → "54.00": a price as its field shows it (the inverse of `minor_units`).
+pub fn amount(price: Money) -> String {
+    price.to_string().split(' ').next().unwrap_or_default().to_owned()
 }
 
 #[component]
@@ -63,7 +68,7 @@ pub fn Catalog(csrf: String) -> impl IntoView {
                         Ok(list) => {
                             let slugs: Vec<String> = list.iter().map(|c| c.slug.to_string()).collect();
                             view! {
-                                {list.into_iter().map(|c| view! { <CollectionWorks collection=c csrf=csrf.clone() /> }).collect_view()}
+                                {list.into_iter().map(|c| view! { <CollectionWorks collection=c csrf=csrf.clone() on_changed=move || refresh.update(|n| *n += 1) /> }).collect_view()}
                                 <NewWork slugs csrf=csrf.clone() on_made=move || refresh.update(|n| *n += 1) />
                             }.into_any()
                         }
@@ -82,7 +87,11 @@ pub fn Catalog(csrf: String) -> impl IntoView {
 }
 
 #[component]
-fn CollectionWorks(collection: MerchantCollection, csrf: String) -> impl IntoView {
+fn CollectionWorks(
+    collection: MerchantCollection,
+    csrf: String,
+    on_changed: impl Fn() + Clone + 'static,
+) -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let path = format!("{}/{}/items", paths::MERCHANT_COLLECTIONS, collection.slug);
     let items = LocalResource::new(move || {
@@ -114,11 +123,13 @@ fn CollectionWorks(collection: MerchantCollection, csrf: String) -> impl IntoVie
         collection.slug,
         if collection.hidden { ", hidden" } else { "" }
     );
+    let works_csrf = csrf.clone();
     view! {
         <section class="console-block">
             <h3>{heading}</h3>
+            <CollectionSettings collection csrf on_changed />
             {move || {
-                let csrf = csrf.clone();
+                let csrf = works_csrf.clone();
                 items.get().map(|r| match r {
                     Err(e) => view! { <p role="alert">{e.message}</p> }.into_any(),
                     Ok(list) if list.is_empty() => view! { <p>"No works yet."</p> }.into_any(),
@@ -133,64 +144,46 @@ fn CollectionWorks(collection: MerchantCollection, csrf: String) -> impl IntoVie
     }
 }
 
+/// A collection's title, and hiding it (with its works) from the storefront or showing it again.
 #[component]
-fn Work(item: MerchantItem, csrf: String, on_sent: impl Fn() + Clone + 'static) -> impl IntoView {
-    let sent = RwSignal::new(None::<f64>);
+fn CollectionSettings(
+    collection: MerchantCollection,
+    csrf: String,
+    on_changed: impl Fn() + Clone + 'static,
+) -> impl IntoView {
     let error = RwSignal::new(None::<Refused>);
-    let picture = match item.image {
-        ImageState::Awaiting => "waiting for its original".to_owned(),
-        ImageState::Processing => "pictures being made".to_owned(),
-        ImageState::Ready => "on show".to_owned(),
-        ImageState::Failed => {
-            format!("original refused: {}", item.image_problem.clone().unwrap_or_default())
-        }
-    };
-    let line = format!(
-        "No. {} — {} by {} — {}, {} of {} left — {}",
-        item.id, item.title, item.artist, item.price, item.stock, item.edition_size, picture
-    );
-    let file_id = format!("original-{}", item.id);
-    let label = format!("Original for {}", item.title);
-    let path = format!("{}/{}/original", paths::MERCHANT_ITEMS, item.id);
-    let upload = move |ev: leptos::ev::Event| {
-        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
-            return;
-        };
-        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
-        sent.set(Some(0.0));
-        let on_sent = on_sent.clone();
-        let started = api::upload(
-            &path,
-            &file,
-            &csrf,
-            move |done, total| sent.set(Some(if total > 0.0 { done / total * 100.0 } else { 0.0 })),
-            move |result| {
-                sent.set(None);
-                match result {
-                    Ok(()) => on_sent(),
-                    Err(e) => error.set(Some(e)),
+    let title = RwSignal::new(collection.title.clone());
+    let path = format!("{}/{}", paths::MERCHANT_COLLECTIONS, collection.slug);
+    let patch = move |change: CollectionPatch| {
+        let (csrf, path, on_changed) = (csrf.clone(), path.clone(), on_changed.clone());
+        spawn_local(async move {
+            match api::send::<MerchantCollection>("PATCH", &path, &change, &csrf).await {
+                Ok(_) => {
+                    error.set(None);
+                    on_changed();
                 }
-            },
-        );
-        if let Err(e) = started {
-            sent.set(None);
-            error.set(Some(e));
-        }
+                Err(e) => error.set(Some(e)),
+            }
+        });
     };
-    let progress_label = format!("Uploading {}", item.title);
+    let hidden = collection.hidden;
+    let toggle = {
+        let patch = patch.clone();
+        move |_| patch(CollectionPatch { hidden: Some(!hidden), ..CollectionPatch::default() })
+    };
+    let rename = move || {
+        patch(CollectionPatch { title: Some(title.get_untracked()), ..CollectionPatch::default() })
+    };
+    let name = collection.title.clone();
     view! {
-        <li>
-            <p>{line}</p>
-            <div class="field">
-                <label for=file_id.clone()>{label}</label>
-                <input id=file_id type="file" accept="image/jpeg,image/png,image/webp" on:change=upload />
-            </div>
-            {move || sent.get().map(|p| view! {
-                <progress max="100" value=p aria-label=progress_label.clone()></progress>
-            })}
-            {refusal(error)}
-        </li>
+        <form class="console-inline" on:submit=move |ev| { ev.prevent_default(); rename(); }>
+            {field(format!("collection-{}-title", collection.slug), format!("Title of {name}"), "text", title)}
+            <button type="submit" class="btn btn-quiet">{format!("Rename {name}")}</button>
+            <button type="button" class="btn btn-quiet" on:click=toggle>
+                {format!("{} {name}", if hidden { "Show" } else { "Hide" })}
+            </button>
+        </form>
+        {refusal(error)}
     }
 }
 

@@ -1,13 +1,14 @@
 //! The console's drops: a calendar (by day), a new drop, the shop's scheduling limits, and for
-//! each drop its live counters, its proposals with their vetoes, approval and cancelling.
+//! each drop its live counters (read again every few seconds), its proposals with their
+//! vetoes, editing, its allowlist, approval and cancelling.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use vitrine_protocol::drops::schedule::ShopRules;
 use vitrine_protocol::merchant::{DropItemInput, DropState, MerchantDrop, NewDrop, Proposals};
-use vitrine_protocol::{paths, Currency, ItemId, Money, UnixMillis};
+use vitrine_protocol::{paths, UnixMillis};
 
-use super::catalog::minor_units;
+use super::drop_form::{Allowlist, DropForm};
 use super::{field, refusal, when};
 use crate::api::merchant::{self as api, Refused};
 
@@ -26,6 +27,24 @@ pub fn Drops(csrf: String) -> impl IntoView {
     let drops = LocalResource::new(move || {
         refresh.track();
         api::get::<Vec<MerchantDrop>>(paths::MERCHANT_DROPS)
+    });
+    // The counters move while buyers buy: read the list again every five seconds, into a
+    // signal each entry reads, so open forms and proposals stay as they are.
+    let live = RwSignal::new(Vec::<MerchantDrop>::new());
+    let handle = set_interval_with_handle(
+        move || {
+            spawn_local(async move {
+                if let Ok(list) = api::get::<Vec<MerchantDrop>>(paths::MERCHANT_DROPS).await {
+                    live.set(list);
+                }
+            });
+        },
+        std::time::Duration::from_secs(5),
+    );
+    on_cleanup(move || {
+        if let Ok(h) = handle {
+            h.clear();
+        }
     });
     let csrf_list = csrf.clone();
     view! {
@@ -52,7 +71,7 @@ pub fn Drops(csrf: String) -> impl IntoView {
                                     {days.into_iter().map(|(key, list)| view! {
                                         <h3>{key}</h3>
                                         <ul class="console-list">
-                                            {list.into_iter().map(|d| view! { <DropEntry drop=d csrf=csrf.clone() refresh /> }).collect_view()}
+                                            {list.into_iter().map(|d| view! { <DropEntry drop=d csrf=csrf.clone() refresh live /> }).collect_view()}
                                         </ul>
                                     }).collect_view()}
                                 </div>
@@ -62,34 +81,52 @@ pub fn Drops(csrf: String) -> impl IntoView {
                 })
             }}
         </Suspense>
-        <NewDropForm csrf=csrf.clone() refresh />
+        <DropForm csrf=csrf.clone() existing=None on_done=move || refresh.update(|n| *n += 1) />
         <Rules csrf />
     }
 }
 
 #[component]
-fn DropEntry(drop: MerchantDrop, csrf: String, refresh: RwSignal<u32>) -> impl IntoView {
+fn DropEntry(
+    drop: MerchantDrop,
+    csrf: String,
+    refresh: RwSignal<u32>,
+    live: RwSignal<Vec<MerchantDrop>>,
+) -> impl IntoView {
     let on_change = move || refresh.update(|n| *n += 1);
     let error = RwSignal::new(None::<Refused>);
     let proposals = RwSignal::new(None::<Proposals>);
+    let editing = RwSignal::new(false);
     let id = drop.id;
     let state = match drop.state {
         DropState::Draft => "draft — not on sale until approved",
         DropState::Approved => "approved",
         DropState::Cancelled => "cancelled",
     };
-    let counters: Vec<String> = drop
-        .items
-        .iter()
-        .map(|i| format!("{}: {} of {} taken, {} each", i.title, i.taken, i.supply, i.price))
-        .collect();
     let line = format!(
-        "{} — {} to {} — {state}; {} conflict(s)",
+        "{} — {} to {} — {state}; ",
         drop.title,
         when(drop.starts_at.0),
         when(drop.ends_at.0),
-        drop.conflicts
     );
+    // The newest counters: from the last reading of the list, else from the page's own.
+    let first = drop.clone();
+    let latest = move || {
+        live.with(|l| l.iter().find(|d| d.id == id).cloned()).unwrap_or_else(|| first.clone())
+    };
+    let latest_items = latest.clone();
+    let counters = move || {
+        latest_items()
+            .items
+            .iter()
+            .map(|i| {
+                let text =
+                    format!("{}: {} of {} taken, {} each", i.title, i.taken, i.supply, i.price);
+                view! { <li>{text}</li> }
+            })
+            .collect_view()
+    };
+    let conflicts = move || format!("{} conflict(s)", latest().conflicts);
     let act = {
         let csrf = csrf.clone();
         move |what: &'static str| {
@@ -118,7 +155,7 @@ fn DropEntry(drop: MerchantDrop, csrf: String, refresh: RwSignal<u32>) -> impl I
         });
     };
     let reschedule = {
-        let drop = drop.clone();
+        let (drop, csrf) = (drop.clone(), csrf.clone());
         move |starts_at: UnixMillis, ends_at: UnixMillis| {
             let new = NewDrop {
                 title: drop.title.clone(),
@@ -144,19 +181,32 @@ fn DropEntry(drop: MerchantDrop, csrf: String, refresh: RwSignal<u32>) -> impl I
     };
     let changeable = drop.state != DropState::Cancelled;
     let title = drop.title.clone();
+    let edit_label = format!("Edit {title}");
+    let edit = {
+        let (drop, csrf) = (drop.clone(), csrf.clone());
+        move || {
+            editing.get().then(|| view! { <DropForm csrf=csrf.clone() existing=Some(drop.clone()) on_done=on_change /> })
+        }
+    };
+    let allowlist = (changeable && drop.allowlist)
+        .then(|| view! { <Allowlist drop=drop.clone() csrf=csrf.clone() on_done=on_change /> });
     view! {
         <li class="console-block">
-            <p>{line}</p>
-            <ul>{counters.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}</ul>
+            <p>{line}{conflicts}</p>
+            <ul>{counters}</ul>
             <div class="console-actions">
                 {(drop.state == DropState::Draft).then(|| view! {
                     <button type="button" class="btn btn-primary" on:click=move |_| approve("approve")>{format!("Approve {title}")}</button>
                 })}
                 {changeable.then(|| view! {
                     <button type="button" class="btn btn-secondary" on:click=suggest>"Suggest times"</button>
+                    <button type="button" class="btn btn-quiet" aria-expanded=move || editing.get().to_string()
+                        on:click=move |_| editing.update(|e| *e = !*e)>{edit_label.clone()}</button>
                     <button type="button" class="btn btn-quiet" on:click=move |_| cancel("cancel")>"Cancel drop"</button>
                 })}
             </div>
+            {edit}
+            {allowlist}
             {refusal(error)}
             {move || proposals.get().map(|p| {
                 let reschedule = reschedule.clone();
@@ -186,71 +236,6 @@ fn DropEntry(drop: MerchantDrop, csrf: String, refresh: RwSignal<u32>) -> impl I
                 }
             })}
         </li>
-    }
-}
-
-#[component]
-fn NewDropForm(csrf: String, refresh: RwSignal<u32>) -> impl IntoView {
-    let on_made = move || refresh.update(|n| *n += 1);
-    let (title, item, supply) =
-        (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new("1".to_owned()));
-    let (price, start, hours) =
-        (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new("1".to_owned()));
-    let limit = RwSignal::new("1".to_owned());
-    let error = RwSignal::new(None::<Refused>);
-    let create = move || {
-        // `datetime-local` is the merchant's own time; the browser turns it into an instant.
-        #[allow(clippy::cast_possible_truncation)]
-        let starts_at = UnixMillis(js_sys::Date::parse(&start.get_untracked()) as i64);
-        let hours: i64 = hours.get_untracked().trim().parse().unwrap_or(0);
-        let item = item.get_untracked().trim().parse::<ItemId>();
-        let Ok(item) = item else {
-            error.set(Some(Refused {
-                status: 0,
-                message: "Enter the work's number.".into(),
-                fields: vec![],
-            }));
-            return;
-        };
-        let new = NewDrop {
-            title: title.get_untracked(),
-            starts_at,
-            ends_at: starts_at.plus(hours.saturating_mul(3_600_000)),
-            per_buyer_limit: limit.get_untracked().trim().parse().unwrap_or(0),
-            allowlist: false,
-            items: vec![DropItemInput {
-                item,
-                supply: supply.get_untracked().trim().parse().unwrap_or(0),
-                price: Money {
-                    amount_minor: minor_units(&price.get_untracked()).unwrap_or(-1),
-                    currency: Currency::EUR,
-                },
-            }],
-        };
-        let csrf = csrf.clone();
-        spawn_local(async move {
-            match api::send::<MerchantDrop>("POST", paths::MERCHANT_DROPS, &new, &csrf).await {
-                Ok(_) => {
-                    error.set(None);
-                    on_made();
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    };
-    view! {
-        <form class="console-form" on:submit=move |ev| { ev.prevent_default(); create(); }>
-            <h3>"New drop"</h3>
-            {field("drop-title", "Drop name", "text", title)}
-            {field("drop-item", "Work number", "text", item)}
-            {field("drop-supply", "Editions in the drop", "number", supply)}
-            {field("drop-price", "Drop price in EUR (e.g. 12.00)", "text", price)}
-            {field("drop-start", "Starts (your time)", "datetime-local", start)}
-            {field("drop-hours", "Lasts (hours)", "number", hours)}
-            {field("drop-limit", "Most per buyer", "number", limit)}
-            {refusal(error)}
-            <button type="submit" class="btn btn-secondary">"Create draft drop"</button>
-        </form>
     }
 }
 

@@ -2,12 +2,16 @@
 //! load). Sign in with an API token once; the server answers with an HttpOnly session cookie
 //! and the CSRF token every change carries. Sections: the catalog (collections, works,
 //! originals with upload progress), drops (a calendar, proposals with their vetoes,
-//! approval), orders (search and history), the conflicts queue (one click each), and the
-//! audit log. Every control is a labelled native one, so it all works by keyboard.
+//! approval), claims (QR voucher batches, their sheets), orders (search and history), the
+//! conflicts queue (one click each), and the audit log. Every control is a labelled native
+//! one, so it all works by keyboard.
 
 mod catalog;
+mod claims;
+mod drop_form;
 mod drops;
 mod orders;
+mod work;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -15,7 +19,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use leptos_router::{lazy_route, LazyRoute};
 use vitrine_protocol::merchant::{AuditEntry, Session};
-use vitrine_protocol::paths;
+use vitrine_protocol::{paths, UnixMillis};
 
 use crate::api::merchant::{self as api, Refused};
 use crate::components::PageHeading;
@@ -45,9 +49,10 @@ pub fn section_path(section: &str) -> String {
     format!("/merchant/{section}")
 }
 
-const SECTIONS: [(&str, &str); 5] = [
+const SECTIONS: [(&str, &str); 6] = [
     ("catalog", "Catalog"),
     ("drops", "Drops"),
+    ("claims", "Claims"),
     ("orders", "Orders"),
     ("conflicts", "Conflicts"),
     ("audit", "Audit log"),
@@ -68,7 +73,7 @@ fn Console() -> impl IntoView {
         <section class="console">
             {move || match (checked.get(), session.get()) {
                 (false, _) => view! { <p role="status">"Checking your session…"</p> }.into_any(),
-                (true, None) => view! { <SignIn session /> }.into_any(),
+                (true, None) => view! { <SignIn session heading="Merchant console" /> }.into_any(),
                 (true, Some(signed)) => view! { <Signed signed session /> }.into_any(),
             }}
         </section>
@@ -77,14 +82,15 @@ fn Console() -> impl IntoView {
 
 /// A labelled input bound to `value`.
 pub fn field(
-    id: &'static str,
-    label: &'static str,
+    id: impl Into<String>,
+    label: impl Into<String>,
     kind: &'static str,
     value: RwSignal<String>,
 ) -> impl IntoView {
+    let (id, label) = (id.into(), label.into());
     view! {
         <div class="field">
-            <label for=id>{label}</label>
+            <label for=id.clone()>{label}</label>
             <input id=id class="input" type=kind on:input=move |ev| value.set(event_target_value(&ev)) prop:value=move || value.get() />
         </div>
     }
@@ -106,8 +112,10 @@ pub fn refusal(error: RwSignal<Option<Refused>>) -> impl IntoView {
     }
 }
 
+/// Sign in with an API token (the console's, and the kiosk's set-up, which has its own page
+/// heading: `heading` empty).
 #[component]
-fn SignIn(session: RwSignal<Option<Signed>>) -> impl IntoView {
+pub fn SignIn(session: RwSignal<Option<Signed>>, heading: &'static str) -> impl IntoView {
     let token = RwSignal::new(String::new());
     let error = RwSignal::new(None::<Refused>);
     let busy = RwSignal::new(false);
@@ -126,7 +134,7 @@ fn SignIn(session: RwSignal<Option<Signed>>) -> impl IntoView {
         });
     };
     view! {
-        <PageHeading text="Merchant console" />
+        {(!heading.is_empty()).then(|| view! { <PageHeading text=heading /> })}
         <form class="console-form" on:submit=move |ev| { ev.prevent_default(); submit(); }>
             <div class="field">
                 <label for="console-token">"API token"</label>
@@ -175,6 +183,7 @@ fn Signed(signed: Signed, session: RwSignal<Option<Signed>>) -> impl IntoView {
             let csrf = signed.csrf.clone();
             match section().as_str() {
                 "drops" => view! { <drops::Drops csrf /> }.into_any(),
+                "claims" => view! { <claims::Claims csrf /> }.into_any(),
                 "orders" => view! { <orders::Orders /> }.into_any(),
                 "conflicts" => view! { <orders::Conflicts csrf /> }.into_any(),
                 "audit" => view! { <Audit /> }.into_any(),
@@ -182,6 +191,26 @@ fn Signed(signed: Signed, session: RwSignal<Option<Signed>>) -> impl IntoView {
             }
         }}
     }
+}
+
+/// An instant as a `datetime-local` value in the viewer's own time zone.
+pub fn local_input(ms: i64) -> String {
+    #[allow(clippy::cast_precision_loss)]
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes()
+    )
+}
+
+/// A `datetime-local` value (the merchant's own time) as the instant the browser makes of it.
+pub fn instant(value: &str) -> UnixMillis {
+    #[allow(clippy::cast_possible_truncation)]
+    UnixMillis(js_sys::Date::parse(value) as i64)
 }
 
 /// Shows an instant in the viewer's own time zone, to the minute.

@@ -7,7 +7,7 @@ use vitrine_protocol::{Currency, ItemId, Money, UnixMillis};
 
 use super::super::{Book, Decision, DropBook};
 use super::order;
-use crate::domain::orders::NewOrder;
+use crate::domain::orders::{NewOrder, Refusal};
 use crate::storage::orders::{ConflictKind, DropBuyer, DropRow};
 
 const START: i64 = 5_000;
@@ -68,9 +68,12 @@ fn the_start_and_end_instants_sell_and_one_millisecond_outside_does_not() {
     assert_eq!(book.decide(1, &in_drop(2, 2, 1, END)), Decision::New(None));
     assert_eq!(
         book.decide(2, &in_drop(3, 3, 1, START - 1)),
-        Decision::Refused(DropRefusal::NotStarted)
+        Decision::Refused(Refusal::Drop(DropRefusal::NotStarted))
     );
-    assert_eq!(book.decide(3, &in_drop(4, 4, 1, END + 1)), Decision::Refused(DropRefusal::Ended));
+    assert_eq!(
+        book.decide(3, &in_drop(4, 4, 1, END + 1)),
+        Decision::Refused(Refusal::Drop(DropRefusal::Ended))
+    );
 }
 
 #[test]
@@ -79,7 +82,7 @@ fn a_fast_clock_before_the_start_is_told_to_retry() {
     book.now = UnixMillis(START - 300);
     assert_eq!(
         book.decide(0, &in_drop(1, 1, 1, START)),
-        Decision::Refused(DropRefusal::StartsSoon { retry_after_ms: 300 })
+        Decision::Refused(Refusal::Drop(DropRefusal::StartsSoon { retry_after_ms: 300 }))
     );
     assert_eq!(book.drops.left(DROP, item()), 10, "a refusal takes nothing");
 }
@@ -101,13 +104,13 @@ fn the_limit_counts_per_device_and_per_email_across_batches() {
     b.buyer.email = Some("ada@example.com".into());
     assert_eq!(
         book.decide(1, &b),
-        Decision::Refused(DropRefusal::LimitReached { limit: 2, bought: 2 })
+        Decision::Refused(Refusal::Drop(DropRefusal::LimitReached { limit: 2, bought: 2 }))
     );
     // The same device with a fresh email is still the same buyer.
     let c = in_drop(3, 9, 2, START);
     assert_eq!(
         book.decide(2, &c),
-        Decision::Refused(DropRefusal::LimitReached { limit: 2, bought: 1 })
+        Decision::Refused(Refusal::Drop(DropRefusal::LimitReached { limit: 2, bought: 1 }))
     );
     assert_eq!(book.decide(3, &in_drop(4, 9, 1, START)), Decision::New(None));
 }
@@ -134,9 +137,15 @@ fn an_allowlist_admits_listed_buyers_with_their_proof_only() {
     let mut stranger = in_drop(3, 3, 1, START);
     stranger.buyer.email = Some("mallory@example.com".into());
     stranger.allowlist_proof = proof("grace@example.com");
-    assert_eq!(book.decide(2, &stranger), Decision::Refused(DropRefusal::NotAllowlisted));
+    assert_eq!(
+        book.decide(2, &stranger),
+        Decision::Refused(Refusal::Drop(DropRefusal::NotAllowlisted))
+    );
     let bare = in_drop(4, 4, 1, START);
-    assert_eq!(book.decide(3, &bare), Decision::Refused(DropRefusal::NotAllowlisted));
+    assert_eq!(
+        book.decide(3, &bare),
+        Decision::Refused(Refusal::Drop(DropRefusal::NotAllowlisted))
+    );
 }
 
 #[test]
@@ -145,19 +154,22 @@ fn a_list_price_quote_never_buys_a_work_in_a_drop() {
     let before = order(1, 1, 1, 900); // the ordinary quote, signed before the start
     let mut early = before.clone();
     early.device_time = UnixMillis(START - 1);
-    assert_eq!(book.decide(0, &early), Decision::Refused(DropRefusal::NotStarted));
+    assert_eq!(book.decide(0, &early), Decision::Refused(Refusal::Drop(DropRefusal::NotStarted)));
     let mut during = order(2, 2, 1, 900);
     during.device_time = UnixMillis(START + 1);
-    assert_eq!(book.decide(1, &during), Decision::Refused(DropRefusal::NotDropQuote));
+    assert_eq!(
+        book.decide(1, &during),
+        Decision::Refused(Refusal::Drop(DropRefusal::NotDropQuote))
+    );
     let mut after = order(3, 3, 1, 900);
     after.device_time = UnixMillis(END + 1);
-    assert_eq!(book.decide(2, &after), Decision::Refused(DropRefusal::Ended));
+    assert_eq!(book.decide(2, &after), Decision::Refused(Refusal::Drop(DropRefusal::Ended)));
 }
 
 #[test]
 fn a_refused_id_seen_twice_in_a_batch_is_refused_twice_not_corrupt() {
     let mut book = drop_book(10, None, vec![]);
     let early = in_drop(1, 1, 1, START - 1);
-    assert_eq!(book.decide(0, &early), Decision::Refused(DropRefusal::NotStarted));
-    assert_eq!(book.decide(1, &early), Decision::Refused(DropRefusal::NotStarted));
+    assert_eq!(book.decide(0, &early), Decision::Refused(Refusal::Drop(DropRefusal::NotStarted)));
+    assert_eq!(book.decide(1, &early), Decision::Refused(Refusal::Drop(DropRefusal::NotStarted)));
 }

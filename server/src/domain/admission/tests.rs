@@ -36,6 +36,7 @@ fn order(n: u8, device: u8, quantity: u32, price: i64) -> NewOrder {
             valid_until: UnixMillis(10_000),
         },
         allowlist_proof: Vec::new(),
+        claim: None,
     }
 }
 
@@ -107,6 +108,39 @@ fn late_taken_unknown_and_repeated_ids() {
         ]
     );
     assert_eq!(book.stock[&ItemId::try_from(ITEM).unwrap()], 4, "only the held order took stock");
+}
+
+#[test]
+fn a_kiosk_claims_for_many_people_and_each_email_still_counts_once() {
+    use crate::domain::orders::{ClaimTicket, Refusal};
+    let mut book = book(10);
+    let claim = |n: u8, serial, kiosk, email: Option<&str>| {
+        let mut o = order(n, 1, 1, 0);
+        o.claim = Some(ClaimTicket { batch: 1, serial, per_person_limit: 1, kiosk });
+        o.buyer.email = email.map(str::to_owned);
+        o
+    };
+    let limit = Decision::Refused(Refusal::ClaimLimit { limit: 1 });
+    let orders = [
+        claim(1, 1, true, None),
+        claim(2, 2, true, None),
+        claim(3, 3, true, Some("ada@example.org")),
+        claim(4, 4, true, Some("ADA@example.org")),
+        // The same device key, not as a kiosk: its kiosk claims did not count for it.
+        claim(5, 5, false, None),
+        claim(6, 6, false, None),
+    ];
+    assert_eq!(
+        decide_all(&mut book, &orders),
+        [
+            Decision::New(None),
+            Decision::New(None),
+            Decision::New(None),
+            limit.clone(),
+            Decision::New(None),
+            limit,
+        ]
+    );
 }
 
 #[path = "drop_tests.rs"]

@@ -5,22 +5,18 @@
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::response::Response;
 use vitrine_protocol::merchant::{CollectionPatch, NewCollection, Scope};
 use vitrine_protocol::{paths, ErrorCode, Slug};
 
 use super::auth::Merchant;
+use super::no_store;
 use crate::domain::clock;
 use crate::error::ApiError;
 use crate::routes::catalog::segment;
 use crate::routes::json::ApiJson;
 use crate::storage::merchants::Created;
 use crate::AppState;
-
-fn no_store(status: StatusCode, body: impl serde::Serialize) -> Response {
-    (status, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
-}
 
 pub async fn list(State(state): State<AppState>, merchant: Merchant) -> Result<Response, ApiError> {
     merchant.require(Scope::Catalog)?;

@@ -6,23 +6,19 @@
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::response::Response;
 use vitrine_protocol::drops::allowlist;
 use vitrine_protocol::drops::schedule::{ShopRules, Veto};
 use vitrine_protocol::merchant::{AllowlistUpload, NewDrop, Scope};
 use vitrine_protocol::{paths, ErrorCode, FieldProblem};
 
 use super::auth::Merchant;
+use super::no_store;
 use crate::domain::{clock, drops, scheduling};
 use crate::error::ApiError;
 use crate::routes::json::ApiJson;
 use crate::storage::drops::DropChange;
 use crate::AppState;
-
-fn no_store(status: StatusCode, body: impl serde::Serialize) -> Response {
-    (status, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
-}
 
 fn drop_id(raw: Result<Path<String>, PathRejection>) -> Result<i64, ApiError> {
     let Path(raw) = raw.map_err(|e| ApiError::bad_request(format!("invalid drop id: {e}")))?;

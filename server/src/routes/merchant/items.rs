@@ -4,22 +4,18 @@
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::response::Response;
 use vitrine_protocol::merchant::{ItemPatch, NewItem, Scope, MAX_ORIGINAL_BYTES};
 use vitrine_protocol::{paths, ErrorCode, FieldProblem, ItemId, Slug};
 
 use super::auth::Merchant;
+use super::no_store;
 use crate::domain::clock;
 use crate::domain::uploads::{store_original, Job, StoreError, Stored};
 use crate::error::ApiError;
 use crate::routes::catalog::segment;
 use crate::routes::json::ApiJson;
 use crate::AppState;
-
-fn no_store(status: StatusCode, body: impl serde::Serialize) -> Response {
-    (status, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
-}
 
 fn no_item(id: ItemId) -> ApiError {
     // Another merchant's item is as absent as one that does not exist.

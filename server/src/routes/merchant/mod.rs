@@ -4,10 +4,15 @@
 mod audit;
 pub mod auth;
 mod catalog;
+mod claims;
 mod conflicts;
 mod drops;
 mod items;
+mod kiosks;
 mod orders;
+mod reconciliation;
+mod refunds;
+mod sandbox;
 mod session;
 
 use axum::extract::DefaultBodyLimit;
@@ -21,6 +26,11 @@ use vitrine_protocol::paths;
 use crate::error::ApiError;
 use crate::AppState;
 use auth::Merchant;
+
+/// A merchant's answer: their data is never kept by a cache on the way.
+fn no_store(status: axum::http::StatusCode, body: impl serde::Serialize) -> Response {
+    (status, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
+}
 
 /// An allowlist of tens of thousands of addresses.
 const ALLOWLIST_BODY: usize = 4 * 1024 * 1024;
@@ -47,6 +57,7 @@ pub fn router() -> Router<AppState> {
         .route(paths::MERCHANT_AUDIT, get(audit::list))
         .route(paths::MERCHANT_CONFLICTS, get(conflicts::queue))
         .route(&format!("{}/{{id}}/resolve", paths::MERCHANT_ORDERS), post(conflicts::resolve))
+        .route(&format!("{}/{{id}}/refund", paths::MERCHANT_ORDERS), post(refunds::refund))
         .route(paths::MERCHANT_DROPS, get(drops::list).post(drops::create))
         .route(&format!("{}/{{id}}", paths::MERCHANT_DROPS), get(drops::get).put(drops::replace))
         .route(
@@ -57,6 +68,17 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{}/{{id}}/cancel", paths::MERCHANT_DROPS), post(drops::cancel))
         .route(&format!("{}/{{id}}/proposals", paths::MERCHANT_DROPS), get(drops::proposals))
         .route(paths::MERCHANT_SCHEDULE_RULES, get(drops::rules).put(drops::set_rules))
+        .route(paths::MERCHANT_CLAIMS, get(claims::list).post(claims::create))
+        .route(&format!("{}/{{id}}", paths::MERCHANT_CLAIMS), get(claims::get))
+        .route(&format!("{}/{{id}}/revoke", paths::MERCHANT_CLAIMS), post(claims::revoke))
+        .route(&format!("{}/{{id}}/vouchers", paths::MERCHANT_CLAIMS), get(claims::vouchers))
+        .route(&format!("{}/{{id}}/sheet", paths::MERCHANT_CLAIMS), get(claims::sheet))
+        .route(&format!("{}/{{id}}/vouchers.csv", paths::MERCHANT_CLAIMS), get(claims::csv))
+        .route(paths::MERCHANT_KIOSKS, post(kiosks::register))
+        .route(paths::MERCHANT_RECONCILIATION, get(reconciliation::list))
+        .route(&format!("{}/advance", paths::MERCHANT_SANDBOX), post(sandbox::advance))
+        .route(&format!("{}/reorg", paths::MERCHANT_SANDBOX), post(sandbox::reorg))
+        .route(&format!("{}/revert", paths::MERCHANT_SANDBOX), post(sandbox::revert))
 }
 
 /// The original upload, apart: its body is up to 20 MB and a merchant on a pop-up's network

@@ -1,7 +1,7 @@
 //! The settler's fast paths: a whole pass's attempts, and its approvals, in a few set-wide
 //! statements. When one fails, the caller redoes the pass one order per savepoint.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use sqlx::QueryBuilder;
 use vitrine_protocol::UnixMillis;
@@ -9,6 +9,7 @@ use vitrine_protocol::UnixMillis;
 use super::{attempt_key, resolve};
 use crate::storage::settlement::{AttemptKind, Resolution, Settled};
 use crate::storage::sqlite::SqliteStorage;
+use crate::storage::sqlite_money as money;
 use crate::storage::StorageError;
 
 /// Statements per chunk: far below SQLite's 32,766 bound parameters.
@@ -48,6 +49,7 @@ pub(super) async fn resolve_at_once(
     now: UnixMillis,
 ) -> Result<Vec<bool>, StorageError> {
     let mut tx = storage.begin_write().await?;
+    let mut accounts = money::Accounts::default();
     let mut changed = vec![false; outcomes.len()];
     let paid: Vec<(usize, String, &str, &str)> = outcomes
         .iter()
@@ -96,6 +98,17 @@ pub(super) async fn resolve_at_once(
                 .push_bind(now.0);
         });
         q.build().execute(&mut *tx.tx).await?;
+        // The money, in the same transaction: each order's moves, its accounts looked up once
+        // per pass.
+        let ids: Vec<&str> = captured.iter().map(|(id, _, _)| id.as_str()).collect();
+        let parties = money::parties(&mut tx.tx, &ids).await?;
+        let by_id: HashMap<String, &Settled> =
+            chunk.iter().map(|(i, id, _, _)| (id.clone(), &outcomes[*i])).collect();
+        for parties in &parties {
+            if let Some(settled) = by_id.get(&parties.order) {
+                money::record(&mut tx.tx, &mut accounts, parties, &settled.moves, now).await?;
+            }
+        }
         let captured: HashSet<&str> = captured.iter().map(|(id, _, _)| id.as_str()).collect();
         for (i, id, _, _) in chunk {
             changed[*i] = captured.contains(id.as_str());

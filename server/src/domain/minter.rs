@@ -1,0 +1,117 @@
+//! Background minting: each paid order's work becomes a token on its collection's chain, to the
+//! buyer's wallet or the shop's custody wallet. An order's mint leaves the queue (filled by the
+//! database when an order is paid or its mint is dropped) only as a written attempt, so a crash
+//! loses none; the attempt's key is what the chain is called with, on every retry, so a crash
+//! between the chain's answer and ours mints once. A reorg or a reverted batch drops the
+//! attempt; the schema allows exactly one new attempt per drop (order_flow's `mint_due`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::domain::clock;
+use crate::domain::settlement::{Mint, Rails, TxStatus};
+use crate::domain::supervisor::{supervise, Liveness};
+use crate::storage::mints::{MintAttempt, MintProgress, MintState};
+use crate::storage::{Storage, StorageError};
+
+const TICK: Duration = Duration::from_millis(500);
+const PER_PASS: u32 = 1_000;
+
+/// Where works go when the buyer gave no wallet: the shop keeps them for the buyer, who can
+/// have them sent on later. A sandbox address ("vitrine-custody-0001" in hex).
+pub const CUSTODY_WALLET: &str = "0x76697472696e652d637573746f64792d30303031";
+
+/// Start the minter under a supervisor, if the server mints on any chain.
+pub fn spawn(storage: Arc<dyn Storage>, rails: Rails) -> Option<Liveness> {
+    if rails.chain_names().is_empty() {
+        return None;
+    }
+    Some(supervise("minter", move || run(storage.clone(), rails.clone())))
+}
+
+async fn run(storage: Arc<dyn Storage>, rails: Rails) {
+    loop {
+        if let Err(error) = tick(storage.as_ref(), &rails).await {
+            tracing::error!(%error, "mint pass failed; retrying");
+        }
+        tokio::time::sleep(TICK).await;
+    }
+}
+
+/// One pass: open the attempts that are due, submit the ones written, and record where each
+/// live one stands on its chain.
+pub async fn tick(storage: &dyn Storage, rails: &Rails) -> Result<(), StorageError> {
+    let now = clock::now();
+    let chains = rails.chain_names();
+    for due in storage.due_mints(&chains, PER_PASS).await? {
+        let wallet = due.wallet.clone().unwrap_or_else(|| CUSTODY_WALLET.to_owned());
+        if let Some(key) = storage.open_mint(&due, &wallet, now).await? {
+            tracing::info!(order = %due.order, %key, chain = %due.chain, "mint attempt opened");
+        }
+    }
+    for attempt in storage.live_mints(PER_PASS).await? {
+        let Some(chain) = rails.chain(&attempt.chain) else { continue };
+        let mint = Mint {
+            key: attempt.key.clone(),
+            order: attempt.order,
+            item: attempt.item,
+            to: attempt.wallet.clone(),
+        };
+        let Some(tx) = attempt.tx.as_deref() else {
+            match chain.mint(&mint, now).await {
+                Ok(sent) => {
+                    storage
+                        .mint_submitted(&attempt.key, &sent.tx, sent.token_id, sent.fee, now)
+                        .await?
+                }
+                Err(error) => tracing::warn!(%error, key = %attempt.key, "mint failed; will retry"),
+            }
+            continue;
+        };
+        match chain.status(tx, now).await {
+            // The chain forgot it (a sandbox restarted): the same key submits it again.
+            Ok(TxStatus::Unknown) => {
+                if let Err(error) = chain.mint(&mint, now).await {
+                    tracing::warn!(%error, key = %attempt.key, "re-submitting a mint failed");
+                }
+            }
+            Ok(status) => {
+                let progress = progress(&attempt, status);
+                if progress != current(&attempt) {
+                    if progress.state == MintState::Dropped {
+                        tracing::warn!(key = %attempt.key, tx, "mint dropped by the chain; re-minting");
+                    }
+                    storage.mint_progress(&attempt.key, progress, clock::now()).await?;
+                }
+            }
+            Err(error) => tracing::warn!(%error, key = %attempt.key, "chain status failed"),
+        }
+    }
+    Ok(())
+}
+
+fn current(attempt: &MintAttempt) -> MintProgress {
+    MintProgress {
+        state: attempt.state,
+        block: attempt.block,
+        confirmations: attempt.confirmations,
+        needed: attempt.needed,
+    }
+}
+
+fn progress(attempt: &MintAttempt, status: TxStatus) -> MintProgress {
+    let now = current(attempt);
+    match status {
+        TxStatus::Pending | TxStatus::Unknown => MintProgress { state: MintState::Pending, ..now },
+        TxStatus::Included { block, confirmations, needed } => {
+            MintProgress { state: MintState::Included, block: Some(block), confirmations, needed }
+        }
+        TxStatus::Final { block } => MintProgress {
+            state: MintState::Final,
+            block: Some(block),
+            confirmations: now.needed.max(now.confirmations),
+            ..now
+        },
+        TxStatus::Dropped => MintProgress { state: MintState::Dropped, ..now },
+    }
+}

@@ -1,0 +1,85 @@
+use super::*;
+use vitrine_protocol::Currency;
+
+const ORDER: &str = "01890a5d-ac96-774b-bcce-b302099a8057";
+
+fn eur(minor: i64) -> Money {
+    Money { amount_minor: minor, currency: Currency::EUR }
+}
+
+fn report(event: RailEvent) -> Attestation {
+    Attestation { seq: 1, key: format!("{ORDER}/charge"), event, at: UnixMillis(0) }
+}
+
+const PAID: OrderFacts =
+    OrderFacts { total: Money { amount_minor: 3_000, currency: Currency::EUR }, paid: true };
+
+#[test]
+fn a_report_that_agrees_with_the_ledger_raises_nothing() {
+    for event in
+        [RailEvent::Captured { amount: eur(3_000) }, RailEvent::Settled { amount: eur(3_000) }]
+    {
+        assert_eq!(judge(&report(event), Some(&PAID), false), (Verdict::Matched, None));
+    }
+    let partial = report(RailEvent::Refunded { amount: eur(500) });
+    assert_eq!(judge(&partial, Some(&PAID), false), (Verdict::Matched, None));
+}
+
+#[test]
+fn an_exact_duplicate_is_merged_automatically_and_moves_nothing() {
+    let (verdict, item) =
+        judge(&report(RailEvent::Captured { amount: eur(3_000) }), Some(&PAID), true);
+    let item = item.unwrap();
+    assert_eq!(
+        (verdict, item.kind, item.applied),
+        (Verdict::Duplicate, Kind::Duplicate, Some(Action::MergeDuplicate))
+    );
+}
+
+#[test]
+fn a_different_amount_waits_for_a_person_with_a_refund_suggested_when_more_was_taken() {
+    let (verdict, item) =
+        judge(&report(RailEvent::Captured { amount: eur(3_100) }), Some(&PAID), false);
+    let item = item.unwrap();
+    assert_eq!((verdict, item.kind, item.applied), (Verdict::Mismatch, Kind::AmountDiffers, None));
+    assert_eq!(item.suggested, [Action::Refund, Action::ManualReview]);
+    assert_eq!(item.order.as_deref(), Some(ORDER));
+    let less =
+        judge(&report(RailEvent::Settled { amount: eur(2_900) }), Some(&PAID), false).1.unwrap();
+    assert_eq!(less.suggested, [Action::ManualReview]);
+    let usd = Money { amount_minor: 3_000, currency: Currency::USD };
+    let other = judge(&report(RailEvent::Captured { amount: usd }), Some(&PAID), false).1.unwrap();
+    assert_eq!(other.kind, Kind::AmountDiffers);
+}
+
+#[test]
+fn what_the_ledger_does_not_know_is_unknown() {
+    let (verdict, item) = judge(&report(RailEvent::Captured { amount: eur(3_000) }), None, false);
+    assert_eq!((verdict, item.unwrap().kind), (Verdict::Mismatch, Kind::Unknown));
+    let unpaid = OrderFacts { paid: false, ..PAID };
+    let taken =
+        judge(&report(RailEvent::Captured { amount: eur(3_000) }), Some(&unpaid), false).1.unwrap();
+    assert_eq!((taken.kind, taken.suggested[0]), (Kind::Unknown, Action::Refund));
+}
+
+#[test]
+fn a_dropped_mint_is_re_minted_automatically() {
+    let dropped = Attestation {
+        key: format!("{ORDER}/mint/0"),
+        ..report(RailEvent::MintDropped { tx: "0xab".into() })
+    };
+    let (verdict, item) = judge(&dropped, Some(&PAID), false);
+    let item = item.unwrap();
+    assert_eq!(
+        (verdict, item.kind, item.applied),
+        (Verdict::Matched, Kind::Reorged, Some(Action::ReMint))
+    );
+    assert_eq!(order_of(&dropped.key), ORDER);
+}
+
+#[test]
+fn a_missing_capture_names_the_charge_and_how_long_it_has_waited() {
+    let item = missing_capture(ORDER, UnixMillis(1_000), UnixMillis(61_000));
+    assert_eq!((item.kind, item.key.as_str()), (Kind::Missing, format!("{ORDER}/charge").as_str()));
+    assert!(item.detail.contains("60 s"));
+}

@@ -1,0 +1,140 @@
+//! Batched reconciliation: every window, read what each rail reported since its cursor, judge
+//! each report against the ledger (`domain::reconcile`), and store the reports, their verdicts
+//! and the items they raise in one transaction per rail and batch; then raise an item for each
+//! capture the rail has not reported a whole window after it should have.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use vitrine_protocol::UnixMillis;
+
+use crate::domain::clock;
+use crate::domain::reconcile::{
+    flow_event, judge, kind_of, missing_capture, order_of, refused, Verdict,
+};
+use crate::domain::settlement::{Attestation, RailError, Rails};
+use crate::domain::supervisor::{supervise, Liveness};
+use crate::storage::{Storage, StorageError};
+
+/// Reports read per call to a rail.
+const PER_READ: usize = 5_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Rail(#[from] RailError),
+}
+
+/// Start reconciliation every `window`, supervised.
+pub fn spawn(storage: Arc<dyn Storage>, rails: Rails, window: Duration) -> Liveness {
+    supervise("reconciler", move || run(storage.clone(), rails.clone(), window))
+}
+
+async fn run(storage: Arc<dyn Storage>, rails: Rails, window: Duration) {
+    loop {
+        tokio::time::sleep(window).await;
+        if let Err(error) = pass(storage.as_ref(), &rails, window).await {
+            tracing::error!(%error, "reconciliation pass failed; next window retries");
+        }
+    }
+}
+
+/// One window: every rail's new reports, then the captures still unreported.
+pub async fn pass(
+    storage: &dyn Storage,
+    rails: &Rails,
+    window: Duration,
+) -> Result<(), ReconcileError> {
+    for name in rails.payment_names() {
+        let Some(rail) = rails.get(name) else { continue };
+        let rail = rail.clone();
+        read(storage, name, |after, now| {
+            let rail = rail.clone();
+            async move { rail.attestations(after, PER_READ, now).await }
+        })
+        .await?;
+        let late = clock::now().minus(i64::try_from(window.as_millis() * 2).unwrap_or(i64::MAX));
+        let missing: Vec<_> = storage
+            .unreported_captures(name, late, 1_000)
+            .await?
+            .into_iter()
+            .map(|(order, paid_at)| missing_capture(&order, paid_at, clock::now()))
+            .collect();
+        storage.raise_items(name, &missing, clock::now()).await?;
+    }
+    for name in rails.chain_names() {
+        let Some(chain) = rails.chain(name) else { continue };
+        let chain = chain.clone();
+        read(storage, name, |after, now| {
+            let chain = chain.clone();
+            async move { chain.attestations(after, PER_READ, now).await }
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+/// Read `rail`'s reports from its cursor until there are no more, a batch at a time.
+async fn read<F, Fut>(storage: &dyn Storage, rail: &str, fetch: F) -> Result<(), ReconcileError>
+where
+    F: Fn(u64, UnixMillis) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<Attestation>, RailError>>,
+{
+    loop {
+        let from = storage.rail_cursor(rail).await?;
+        let reports = fetch(from, clock::now()).await?;
+        if reports.is_empty() {
+            return Ok(());
+        }
+        let orders: Vec<&str> = reports.iter().map(|a| order_of(&a.key)).collect();
+        let facts = storage.order_facts(&orders).await?;
+        let pairs: Vec<(String, &'static str)> =
+            reports.iter().map(|a| (a.key.clone(), kind_of(&a.event))).collect();
+        let mut seen = storage.reported(rail, &pairs).await?;
+        let deciding: Vec<&str> = reports
+            .iter()
+            .filter(|a| flow_event(&a.event).is_some())
+            .map(|a| order_of(&a.key))
+            .collect();
+        let mut flows = storage.flows(&deciding).await?;
+        let mut moves = Vec::new();
+        let mut judged = Vec::with_capacity(reports.len());
+        let mut items = Vec::new();
+        let mut raised: HashMap<(&'static str, String), ()> = HashMap::new();
+        for report in &reports {
+            let pair = (report.key.clone(), kind_of(&report.event).to_owned());
+            // Seen before, or earlier in this very batch.
+            let again = !seen.insert(pair);
+            let (verdict, mut item) = judge(report, facts.get(order_of(&report.key)), again);
+            // A dispute the processor decided is applied to the ledger, through the state
+            // machine, in the transaction that stores the report.
+            if let (Verdict::Matched, Some(event)) = (verdict, flow_event(&report.event)) {
+                let order = order_of(&report.key);
+                match flows.get(order).map(|flow| flow.apply(event)) {
+                    Some(Ok((next, steps))) => {
+                        flows.insert(order.to_owned(), next);
+                        moves.push((order.to_owned(), steps));
+                    }
+                    Some(Err(why)) => item = Some(refused(report, &why.to_string())),
+                    None => item = Some(refused(report, "the ledger has no such order")),
+                }
+            }
+            if let Some(item) = item {
+                if raised.insert((item.kind.as_str(), item.key.clone()), ()).is_none() {
+                    items.push(item);
+                }
+            }
+            judged.push((report.clone(), verdict));
+        }
+        if !storage.record_reports(rail, from, &judged, &items, &moves, clock::now()).await? {
+            // Another pass stored this batch: read again from where it left the cursor.
+            continue;
+        }
+        if reports.len() < PER_READ {
+            return Ok(());
+        }
+    }
+}

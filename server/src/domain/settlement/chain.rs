@@ -1,0 +1,394 @@
+//! `sandbox-l1`: a simulated chain, deterministic under a seed and on its own [`SimClock`]. A
+//! block comes every `block_time` after `genesis`; nothing runs in the background: every call
+//! first produces the blocks due by the clock's now, in order. A new block takes the whole
+//! mempool, may come with a reorg (seeded), and makes final the block `finality - 1` below it.
+//!
+//! A reorg replaces the last `d` blocks (never a final one) with blocks of another fork at the
+//! same heights. A mint in them is dropped for good, as if a conflicting transaction won on that
+//! fork; its key keeps answering the dropped transaction and a re-mint is a new key. A rollup's
+//! batch transaction is the exception: nothing conflicts with the sequencer's own post, so it
+//! goes back to the mempool and the next block takes it again (see [`SandboxL1::post_batch`]).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rand_chacha::rand_core::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use sha2::{Digest, Sha256};
+use vitrine_protocol::wallet::is_address;
+use vitrine_protocol::UnixMillis;
+
+use super::{Attestation, Mint, MintRail, MintSubmitted, RailError, RailEvent, SimClock, TxStatus};
+
+/// How the sandbox chain behaves. [`SandboxL1::seeded`] clamps nonsense (a zero block time, a
+/// reorg as deep as finality) rather than refusing it.
+#[derive(Debug, Clone)]
+pub struct ChainParams {
+    pub block_time: Duration,
+    /// Blocks, counting the including one, after which a transaction is final.
+    pub finality: u32,
+    /// Deepest random or injected reorg; kept below `finality`.
+    pub max_reorg_depth: u32,
+    /// Chance that a new block comes with a reorg, in `0.0..=1.0`.
+    pub reorg_chance: f64,
+    /// A mint's fee, in gwei: flat, so the fee `mint` answers is the fee paid.
+    pub fee_gwei: u64,
+    /// Time of block 0; block `h` comes at `genesis + h × block_time`.
+    pub genesis: UnixMillis,
+}
+
+impl Default for ChainParams {
+    fn default() -> Self {
+        ChainParams {
+            block_time: Duration::from_secs(12),
+            finality: 12,
+            max_reorg_depth: 3,
+            reorg_chance: 0.0,
+            // 21,000 gas at 30 gwei.
+            fee_gwei: 21_000 * 30,
+            genesis: UnixMillis(0),
+        }
+    }
+}
+
+impl ChainParams {
+    fn clamped(mut self) -> Self {
+        self.block_time = self.block_time.max(Duration::from_millis(1));
+        self.finality = self.finality.max(1);
+        self.max_reorg_depth = self.max_reorg_depth.min(self.finality - 1);
+        // NaN, like anything not above 0, is no chance at all.
+        self.reorg_chance = if self.reorg_chance > 0.0 { self.reorg_chance.min(1.0) } else { 0.0 };
+        self
+    }
+
+    /// The last block due at `at`.
+    pub(super) fn height(&self, at: UnixMillis) -> u64 {
+        let since = u64::try_from(at.0.saturating_sub(self.genesis.0)).unwrap_or(0);
+        since / ms(self.block_time)
+    }
+
+    /// When block `h` comes.
+    pub(super) fn time_of(&self, h: u64) -> UnixMillis {
+        let offset = h.saturating_mul(ms(self.block_time));
+        self.genesis.plus(i64::try_from(offset).unwrap_or(i64::MAX))
+    }
+}
+
+/// `d` in whole milliseconds, at least 1 (a divisor).
+pub(super) fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+/// A uniform draw in `[0, 1)` from 53 random bits.
+pub(super) fn unit(bits: u64) -> f64 {
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// `"0x"` + hex of sha256(seed, domain, key): one transaction per key under one seed.
+pub(super) fn tx_hash(seed: u64, domain: &[u8], key: &str) -> String {
+    let digest =
+        Sha256::new().chain_update(seed.to_be_bytes()).chain_update(domain).chain_update(key);
+    format!("0x{}", hex::encode(digest.finalize()))
+}
+
+/// The refusal of a mint to a malformed wallet: permanent, unlike an outage, so its message
+/// starts with "invalid" and a caller must not retry it as is.
+pub(super) fn invalid_address(to: &str) -> RailError {
+    RailError(format!("invalid wallet address {to:?}: expected 0x and 40 hex digits"))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Pending,
+    Included(u64),
+    Final(u64),
+    Dropped,
+}
+
+#[derive(Debug)]
+struct MintTx {
+    key: String,
+    token_id: u64,
+    state: State,
+}
+
+/// Where a rollup's batch transaction stands on the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Landing {
+    /// The block holding it now; `None` while it waits in the mempool.
+    pub block: Option<u64>,
+    pub confirmations: u32,
+    pub final_at: Option<UnixMillis>,
+}
+
+#[derive(Debug)]
+struct Books {
+    /// Two draws per block once `reorg_chance > 0`, in block order: how the chain is asked
+    /// (one big jump or a call per block) does not change which blocks reorg.
+    rng: ChaCha8Rng,
+    head: u64,
+    /// The latest sandbox time the chain was asked at: reports never go back in time.
+    now: UnixMillis,
+    /// Accepted mints by key; token ids count them.
+    by_key: HashMap<String, MintSubmitted>,
+    /// Mint transactions by hash.
+    mints: HashMap<String, MintTx>,
+    mempool: Vec<String>,
+    /// Blocks holding mints that are not final yet, by height.
+    unfinal: BTreeMap<u64, Vec<String>>,
+    /// Batch transactions by hash: when they were posted.
+    batches: HashMap<String, UnixMillis>,
+    /// Every reorg, as (head, depth), oldest first: where a batch transaction is follows from
+    /// it. A few words per reorg; never pruned, since a rollup may post late (see `post_batch`).
+    reorgs: Vec<(u64, u32)>,
+    published: Vec<Attestation>,
+}
+
+impl Books {
+    /// Move mint `tx` to `state` and report it at `at`; false for a batch transaction.
+    fn mark(&mut self, tx: &str, state: State, at: UnixMillis) -> bool {
+        let Some(m) = self.mints.get_mut(tx) else { return false };
+        m.state = state;
+        let (key, token_id, tx) = (m.key.clone(), m.token_id, tx.to_owned());
+        let event = match state {
+            State::Included(block) => {
+                RailEvent::MintIncluded { tx, block, token_id, confirmations: 1 }
+            }
+            State::Final(block) => RailEvent::MintFinal { tx, block },
+            State::Pending | State::Dropped => RailEvent::MintDropped { tx },
+        };
+        let seq = self.published.last().map_or(1, |a| a.seq + 1);
+        self.published.push(Attestation { seq, key, event, at });
+        true
+    }
+
+    /// Produce every block due by `at`.
+    fn catch_up(&mut self, p: &ChainParams, at: UnixMillis) {
+        let target = p.height(at);
+        while self.head < target {
+            let next = self.head + 1;
+            // With nothing to include and no reorg to draw, the blocks up to the next one that
+            // makes something final are empty: skip them, so a three-day jump is a few steps.
+            let h = if self.mempool.is_empty() && p.reorg_chance <= 0.0 {
+                let finalizes = self.unfinal.keys().next().map(|b| b + u64::from(p.finality) - 1);
+                finalizes.unwrap_or(target).clamp(next, target)
+            } else {
+                next
+            };
+            self.head = h;
+            self.produce(p, h);
+        }
+        self.now = self.now.max(at);
+    }
+
+    fn produce(&mut self, p: &ChainParams, h: u64) {
+        let at = p.time_of(h);
+        if !self.mempool.is_empty() {
+            let txs = std::mem::take(&mut self.mempool);
+            for tx in &txs {
+                self.mark(tx, State::Included(h), at);
+            }
+            self.unfinal.insert(h, txs);
+        }
+        if p.reorg_chance > 0.0 {
+            let (roll, depth) = (self.rng.next_u64(), self.rng.next_u64());
+            if unit(roll) < p.reorg_chance && p.max_reorg_depth > 0 {
+                let depth = 1 + depth % u64::from(p.max_reorg_depth);
+                self.reorg(p, u32::try_from(depth).unwrap_or(u32::MAX), at);
+            }
+        }
+        let Some(last_final) = (h + 1).checked_sub(u64::from(p.finality)) else { return };
+        while let Some(entry) = self.unfinal.first_entry() {
+            if *entry.key() > last_final {
+                break;
+            }
+            let (block, txs) = entry.remove_entry();
+            for tx in txs {
+                self.mark(&tx, State::Final(block), at);
+            }
+        }
+    }
+
+    /// Replace the last `depth` blocks, clamped so that no final block is touched; returns
+    /// how many mints were dropped.
+    fn reorg(&mut self, p: &ChainParams, depth: u32, at: UnixMillis) -> u32 {
+        let depth = depth.min(p.finality - 1).min(u32::try_from(self.head).unwrap_or(u32::MAX));
+        self.reorgs.extend((depth > 0).then_some((self.head, depth)));
+        let gone = self.unfinal.split_off(&(self.head + 1 - u64::from(depth)));
+        let mut dropped = 0;
+        for tx in gone.into_values().flatten() {
+            dropped += u32::from(self.mark(&tx, State::Dropped, at));
+        }
+        dropped
+    }
+
+    /// A batch posted at `posted_at` goes into the first block after it, and after each reorg
+    /// that took it away, into the block after that reorg.
+    fn landing(&self, p: &ChainParams, posted_at: UnixMillis) -> Landing {
+        let mut block = p.height(posted_at) + 1;
+        for &(head, depth) in &self.reorgs {
+            if block <= head && block + u64::from(depth) > head {
+                block = head + 1;
+            }
+        }
+        if block > self.head {
+            return Landing { block: None, confirmations: 0, final_at: None };
+        }
+        let confirmations = u32::try_from(self.head - block + 1).unwrap_or(u32::MAX);
+        let final_at =
+            (confirmations >= p.finality).then(|| p.time_of(block + u64::from(p.finality) - 1));
+        Landing { block: Some(block), confirmations, final_at }
+    }
+
+    fn status(&self, p: &ChainParams, tx: &str) -> TxStatus {
+        if let Some(m) = self.mints.get(tx) {
+            return match m.state {
+                State::Pending => TxStatus::Pending,
+                State::Included(block) => TxStatus::Included {
+                    block,
+                    confirmations: u32::try_from(self.head - block + 1).unwrap_or(u32::MAX),
+                    needed: p.finality,
+                },
+                State::Final(block) => TxStatus::Final { block },
+                State::Dropped => TxStatus::Dropped,
+            };
+        }
+        let Some(posted_at) = self.batches.get(tx) else { return TxStatus::Unknown };
+        match self.landing(p, *posted_at) {
+            Landing { block: None, .. } => TxStatus::Pending,
+            Landing { block: Some(block), final_at: Some(_), .. } => TxStatus::Final { block },
+            Landing { block: Some(block), confirmations, .. } => {
+                TxStatus::Included { block, confirmations, needed: p.finality }
+            }
+        }
+    }
+}
+
+/// The sandbox chain. Share it (`Arc`) with the [`super::SandboxL2`] that posts to it.
+pub struct SandboxL1 {
+    seed: u64,
+    clock: Arc<SimClock>,
+    params: ChainParams,
+    books: Mutex<Books>,
+}
+
+impl SandboxL1 {
+    /// The name receipts and the ledger use for this chain.
+    pub const NAME: &'static str = "sandbox-l1";
+
+    /// A chain whose hashes and reorgs derive from `seed`, on `clock` (shared with the other
+    /// sandboxes, so one "three days later" moves them all).
+    pub fn seeded(seed: u64, clock: Arc<SimClock>, params: ChainParams) -> Self {
+        let books = Books {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            head: 0,
+            now: params.genesis,
+            by_key: HashMap::new(),
+            mints: HashMap::new(),
+            mempool: Vec::new(),
+            unfinal: BTreeMap::new(),
+            batches: HashMap::new(),
+            reorgs: Vec::new(),
+            published: Vec::new(),
+        };
+        SandboxL1 { seed, clock, params: params.clamped(), books: Mutex::new(books) }
+    }
+
+    pub fn clock(&self) -> &Arc<SimClock> {
+        &self.clock
+    }
+
+    /// The parameters in force (after clamping).
+    pub fn params(&self) -> &ChainParams {
+        &self.params
+    }
+
+    /// The chain's height when the server's time is `now` (0 if the books are poisoned).
+    pub fn head(&self, now: UnixMillis) -> u64 {
+        self.caught_up(self.clock.at(now)).map_or(0, |b| b.head)
+    }
+
+    /// Replace the last `depth` blocks now, as a test or a runbook asks; clamped so that final
+    /// blocks are never touched. Returns how many mints were dropped.
+    pub fn inject_reorg(&self, depth: u32, now: UnixMillis) -> Result<u32, RailError> {
+        let mut books = self.caught_up(self.clock.at(now))?;
+        let at = books.now;
+        Ok(books.reorg(&self.params, depth, at))
+    }
+
+    /// Post a rollup batch as a transaction, at sandbox time `posted_at`. Idempotent per
+    /// `key`. It takes the first block after `posted_at` even if the chain already went past
+    /// it (a rollup catches up lazily too, and where its batch lands must not depend on who
+    /// asked the chain first); it yields no attestation, and a reorg sends it back to the
+    /// mempool instead of dropping it.
+    pub(super) fn post_batch(&self, key: &str, posted_at: UnixMillis) -> Result<String, RailError> {
+        let tx = tx_hash(self.seed, b"batch\0", key);
+        self.books()?.batches.entry(tx.clone()).or_insert(posted_at);
+        Ok(tx)
+    }
+
+    /// Where batch transaction `tx` stands at sandbox time `at`; `None` if it was never posted.
+    pub(super) fn landing(&self, tx: &str, at: UnixMillis) -> Result<Option<Landing>, RailError> {
+        let books = self.caught_up(at)?;
+        Ok(books.batches.get(tx).map(|posted_at| books.landing(&self.params, *posted_at)))
+    }
+
+    fn books(&self) -> Result<MutexGuard<'_, Books>, RailError> {
+        self.books.lock().map_err(|_| RailError("sandbox chain poisoned".into()))
+    }
+
+    fn caught_up(&self, at: UnixMillis) -> Result<MutexGuard<'_, Books>, RailError> {
+        let mut books = self.books()?;
+        books.catch_up(&self.params, at);
+        Ok(books)
+    }
+}
+
+#[async_trait]
+impl MintRail for SandboxL1 {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    /// Rejects a malformed `mint.to` with a [`RailError`] whose message starts with "invalid"
+    /// (validate with [`is_address`] before calling); a known key answers its first result.
+    async fn mint(&self, mint: &Mint, now: UnixMillis) -> Result<MintSubmitted, RailError> {
+        let mut books = self.caught_up(self.clock.at(now))?;
+        if let Some(done) = books.by_key.get(&mint.key) {
+            return Ok(done.clone());
+        }
+        if !is_address(&mint.to) {
+            return Err(invalid_address(&mint.to));
+        }
+        let tx = tx_hash(self.seed, b"", &mint.key);
+        let token_id = u64::try_from(books.by_key.len()).unwrap_or(u64::MAX) + 1;
+        let submitted = MintSubmitted { tx: tx.clone(), token_id, fee: self.params.fee_gwei };
+        books.by_key.insert(mint.key.clone(), submitted.clone());
+        let pending = MintTx { key: mint.key.clone(), token_id, state: State::Pending };
+        books.mints.insert(tx.clone(), pending);
+        books.mempool.push(tx);
+        Ok(submitted)
+    }
+
+    async fn status(&self, tx: &str, now: UnixMillis) -> Result<TxStatus, RailError> {
+        let books = self.caught_up(self.clock.at(now))?;
+        Ok(books.status(&self.params, tx))
+    }
+
+    async fn attestations(
+        &self,
+        after: u64,
+        limit: usize,
+        now: UnixMillis,
+    ) -> Result<Vec<Attestation>, RailError> {
+        let books = self.caught_up(self.clock.at(now))?;
+        let start = books.published.partition_point(|a| a.seq <= after);
+        Ok(books.published[start..].iter().take(limit).cloned().collect())
+    }
+}
+
+#[cfg(test)]
+#[path = "chain_tests.rs"]
+mod tests;

@@ -1,0 +1,89 @@
+//! What reconciliation needs from storage: each rail's cursor, the facts about the orders its
+//! reports name, the reports and items of a window written at once, and the captures the rail
+//! has not reported. SQL only; `domain::reconcile` decides.
+
+use std::collections::{HashMap, HashSet};
+
+use async_trait::async_trait;
+use vitrine_protocol::UnixMillis;
+
+use super::StorageError;
+use crate::domain::order_flow::{Flow, Move};
+use crate::domain::reconcile::{Item, OrderFacts, Verdict};
+use crate::domain::settlement::Attestation;
+
+/// A stored reconciliation item.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StoredItem {
+    pub id: i64,
+    pub kind: String,
+    pub rail: String,
+    pub key: String,
+    pub order: Option<String>,
+    pub detail: String,
+    pub suggested: Vec<String>,
+    pub status: String,
+    pub applied: Option<String>,
+    pub created_at: UnixMillis,
+}
+
+#[async_trait]
+pub trait ReconcileStore: Send + Sync + 'static {
+    /// The last report read from `rail` (0: none).
+    async fn rail_cursor(&self, rail: &str) -> Result<u64, StorageError>;
+
+    /// What the ledger holds for these orders (those it knows).
+    async fn order_facts(
+        &self,
+        orders: &[&str],
+    ) -> Result<HashMap<String, OrderFacts>, StorageError>;
+
+    /// The payment side of these orders' state machines, as their transfers tell it.
+    async fn flows(&self, orders: &[&str]) -> Result<HashMap<String, Flow>, StorageError>;
+
+    /// Which of these (key, kind) pairs `rail` has reported before.
+    async fn reported(
+        &self,
+        rail: &str,
+        pairs: &[(String, &'static str)],
+    ) -> Result<HashSet<(String, String)>, StorageError>;
+
+    /// Store a window's reports from `rail` with their verdicts, the items they raised and the
+    /// ledger moves they apply (per order), and move the cursor from `from` to the last
+    /// report's seq, in one transaction. `false` (and nothing written) when the cursor is no
+    /// longer at `from`: another pass read them.
+    async fn record_reports(
+        &self,
+        rail: &str,
+        from: u64,
+        reports: &[(Attestation, Verdict)],
+        items: &[Item],
+        moves: &[(String, Vec<Move>)],
+        now: UnixMillis,
+    ) -> Result<bool, StorageError>;
+
+    /// Orders paid on `rail` before `before` whose capture `rail` has not reported, and that
+    /// no item names yet.
+    async fn unreported_captures(
+        &self,
+        rail: &str,
+        before: UnixMillis,
+        limit: u32,
+    ) -> Result<Vec<(String, UnixMillis)>, StorageError>;
+
+    /// Items raised without a report (missing ones), each once.
+    async fn raise_items(
+        &self,
+        rail: &str,
+        items: &[Item],
+        now: UnixMillis,
+    ) -> Result<(), StorageError>;
+
+    /// Items, oldest first: of one merchant's orders, or (`None`) every item, also those
+    /// naming no order of ours.
+    async fn reconciliation_items(
+        &self,
+        merchant: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<StoredItem>, StorageError>;
+}

@@ -1,0 +1,45 @@
+//! Every merchant route, for the tests that must cover them all (401 without credentials).
+//! A new merchant route is added here with its first test.
+
+use crate::merchants::{RENEW, SESSION};
+
+/// Every merchant route (the session's sign-in has its own test: it needs a bearer token).
+pub(crate) const ROUTES: [(&str, &str); 37] = [
+    ("GET", "/api/v1/merchant/me"),
+    ("GET", "/api/v1/merchant/collections"),
+    ("POST", "/api/v1/merchant/collections"),
+    ("PATCH", "/api/v1/merchant/collections/quiet-grids"),
+    ("GET", "/api/v1/merchant/collections/quiet-grids/items"),
+    ("POST", "/api/v1/merchant/items"),
+    ("GET", "/api/v1/merchant/items/101"),
+    ("PATCH", "/api/v1/merchant/items/101"),
+    ("PUT", "/api/v1/merchant/items/101/original"),
+    ("GET", "/api/v1/merchant/items/105/waitlist"),
+    ("GET", "/api/v1/merchant/orders"),
+    ("GET", "/api/v1/merchant/orders?q=ada%40example.org"),
+    ("GET", "/api/v1/merchant/orders/01890a5d-ac96-774b-bcce-b302099a8057"),
+    ("GET", "/api/v1/merchant/audit"),
+    ("GET", "/api/v1/merchant/conflicts"),
+    ("POST", "/api/v1/merchant/orders/01890a5d-ac96-774b-bcce-b302099a8057/resolve"),
+    ("GET", "/api/v1/merchant/drops"),
+    ("POST", "/api/v1/merchant/drops"),
+    ("GET", "/api/v1/merchant/drops/1"),
+    ("PUT", "/api/v1/merchant/drops/1"),
+    ("PUT", "/api/v1/merchant/drops/1/allowlist"),
+    ("POST", "/api/v1/merchant/drops/1/approve"),
+    ("POST", "/api/v1/merchant/drops/1/cancel"),
+    ("GET", "/api/v1/merchant/drops/1/proposals"),
+    ("GET", "/api/v1/merchant/schedule-rules"),
+    ("PUT", "/api/v1/merchant/schedule-rules"),
+    ("GET", "/api/v1/merchant/claims"),
+    ("POST", "/api/v1/merchant/claims"),
+    ("GET", "/api/v1/merchant/claims/1"),
+    ("POST", "/api/v1/merchant/claims/1/revoke"),
+    ("GET", "/api/v1/merchant/claims/1/vouchers"),
+    ("GET", "/api/v1/merchant/claims/1/sheet"),
+    ("GET", "/api/v1/merchant/claims/1/vouchers.csv"),
+    ("POST", "/api/v1/merchant/kiosks"),
+    ("GET", SESSION),
+    ("POST", RENEW),
+    ("DELETE", SESSION),
+];
