@@ -21,6 +21,25 @@ pub struct RefundRow {
     pub created_at: UnixMillis,
 }
 
+/// A merchant's refund request as sent.
+#[derive(Debug, Clone, Copy)]
+pub struct RefundAsk<'a> {
+    pub merchant_id: i64,
+    /// The merchant's `Idempotency-Key`.
+    pub request_key: &'a str,
+    pub order: IntentId,
+    /// `None`: all that is left.
+    pub amount_minor: Option<i64>,
+}
+
+/// What a request found: the refund it opened, or the one its key opened before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opened {
+    pub refund: RefundRow,
+    /// The key had opened this refund already: nothing new was written.
+    pub replayed: bool,
+}
+
 /// Why a refund was not opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefundRefusal {
@@ -30,21 +49,22 @@ pub enum RefundRefusal {
     NotPaid,
     /// More than what is left: what was paid less what was refunded or asked for.
     TooMuch { left_minor: i64 },
+    /// The merchant's key opened a refund of another order or amount before.
+    KeyReused,
 }
 
 #[async_trait]
 pub trait RefundStore: Send + Sync + 'static {
     /// Write the request `{order}/refund/{n}` for `amount_minor` (`None`: all that is left) of
     /// one of `merchant_id`'s paid orders, with an audit entry, in one write transaction that
-    /// also checks it fits.
+    /// also checks it fits. A `request_key` the merchant used before answers its first refund
+    /// if it asked the same, and `KeyReused` if not; either way nothing is written.
     async fn open_refund(
         &self,
         actor: &Actor,
-        merchant_id: i64,
-        order: IntentId,
-        amount_minor: Option<i64>,
+        ask: RefundAsk<'_>,
         now: UnixMillis,
-    ) -> Result<Result<RefundRow, RefundRefusal>, StorageError>;
+    ) -> Result<Result<Opened, RefundRefusal>, StorageError>;
 
     /// Requests the rail has not decided, oldest first.
     async fn open_refunds(&self, limit: u32) -> Result<Vec<RefundRow>, StorageError>;

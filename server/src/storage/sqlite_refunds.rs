@@ -1,10 +1,10 @@
 //! Refunds in SQLite (0015_refunds.sql). SQL only.
 
 use async_trait::async_trait;
-use vitrine_protocol::{IntentId, Money, UnixMillis};
+use vitrine_protocol::{Money, UnixMillis};
 
 use super::merchants::Actor;
-use super::refunds::{RefundRefusal, RefundRow, RefundStore};
+use super::refunds::{Opened, RefundAsk, RefundRefusal, RefundRow, RefundStore};
 use super::sqlite::{currency, SqliteStorage};
 use super::sqlite_merchants::audit;
 use super::sqlite_money as money;
@@ -24,6 +24,14 @@ fn row((key, order, amount_minor, cur, state, rail, at): Row) -> Result<RefundRo
     })
 }
 
+/// One refund by its key, read in the transaction that wrote or found it.
+async fn one(tx: &mut sqlx::SqliteConnection, key: &str) -> Result<RefundRow, StorageError> {
+    let sql = format!("{SELECT} WHERE r.key = ?");
+    let rows: Vec<Row> = sqlx::query_as(&sql).bind(key).fetch_all(&mut *tx).await?;
+    let found = rows.into_iter().next();
+    row(found.ok_or_else(|| StorageError::Corrupt(format!("refund {key} vanished")))?)
+}
+
 const SELECT: &str = "SELECT r.key, r.order_id, r.amount_minor, o.currency, r.state, o.rail,
         r.created_at FROM refunds r JOIN orders o ON o.id = r.order_id";
 
@@ -32,19 +40,33 @@ impl RefundStore for SqliteStorage {
     async fn open_refund(
         &self,
         actor: &Actor,
-        merchant_id: i64,
-        order: IntentId,
-        amount_minor: Option<i64>,
+        ask: RefundAsk<'_>,
         now: UnixMillis,
-    ) -> Result<Result<RefundRow, RefundRefusal>, StorageError> {
-        let id = order.to_string();
+    ) -> Result<Result<Opened, RefundRefusal>, StorageError> {
+        let id = ask.order.to_string();
         let mut tx = self.begin_write().await?;
+        // The key first: a retry must find its refund even when nothing is left to give back.
+        let before: Vec<(String, String, Option<i64>)> = sqlx::query_as(
+            "SELECT key, order_id, asked_minor FROM refunds
+             WHERE merchant_id = ? AND request_key = ?",
+        )
+        .bind(ask.merchant_id)
+        .bind(ask.request_key)
+        .fetch_all(&mut *tx.tx)
+        .await?;
+        if let Some((key, order, asked)) = before.into_iter().next() {
+            if order != id || asked != ask.amount_minor {
+                return Ok(Err(RefundRefusal::KeyReused));
+            }
+            let refund = one(&mut tx.tx, &key).await?;
+            return Ok(Ok(Opened { refund, replayed: true }));
+        }
         let found: Vec<(i64,)> = sqlx::query_as(
             "SELECT o.amount_minor FROM orders o JOIN items i ON i.id = o.item_id
              JOIN collections c ON c.id = i.collection_id WHERE o.id = ? AND c.merchant_id = ?",
         )
         .bind(&id)
-        .bind(merchant_id)
+        .bind(ask.merchant_id)
         .fetch_all(&mut *tx.tx)
         .await?;
         let Some((total,)) = found.into_iter().next() else {
@@ -66,32 +88,32 @@ impl RefundStore for SqliteStorage {
         .next()
         .unwrap_or((0, 0));
         let left = total - asked;
-        let amount = amount_minor.unwrap_or(left);
+        let amount = ask.amount_minor.unwrap_or(left);
         if amount <= 0 || amount > left {
             return Ok(Err(RefundRefusal::TooMuch { left_minor: left }));
         }
         let key = format!("{id}/refund/{n}");
         sqlx::query(
-            "INSERT INTO refunds (key, order_id, n, amount_minor, state, actor, created_at)
-             VALUES (?, ?, ?, ?, 'requested', ?, ?)",
+            "INSERT INTO refunds (key, order_id, n, amount_minor, state, actor, merchant_id,
+                                  request_key, asked_minor, created_at)
+             VALUES (?, ?, ?, ?, 'requested', ?, ?, ?, ?, ?)",
         )
         .bind(&key)
         .bind(&id)
         .bind(n)
         .bind(amount)
         .bind(&actor.label)
+        .bind(ask.merchant_id)
+        .bind(ask.request_key)
+        .bind(ask.amount_minor)
         .bind(now.0)
         .execute(&mut *tx.tx)
         .await?;
         let after = format!(r#"{{"key":"{key}","amount_minor":{amount}}}"#);
         audit(&mut tx.tx, actor, "refund.request", &id, None, Some(after), now).await?;
-        let sql = format!("{SELECT} WHERE r.key = ?");
-        let rows: Vec<Row> = sqlx::query_as(&sql).bind(&key).fetch_all(&mut *tx.tx).await?;
+        let refund = one(&mut tx.tx, &key).await?;
         tx.commit().await?;
-        let Some(found) = rows.into_iter().next() else {
-            return Err(StorageError::Corrupt(format!("refund {key} vanished")));
-        };
-        Ok(Ok(row(found)?))
+        Ok(Ok(Opened { refund, replayed: false }))
     }
 
     async fn open_refunds(&self, limit: u32) -> Result<Vec<RefundRow>, StorageError> {
