@@ -21,6 +21,8 @@ pub mod sandbox;
 pub mod seal;
 pub mod settlement;
 pub mod signing;
+pub mod telemetry;
+pub mod trace;
 pub mod waitlist;
 pub mod wallet;
 
@@ -110,10 +112,14 @@ pub mod paths {
     pub const MERCHANT_KIOSKS: &str = "/api/v1/merchant/kiosks";
     /// What reconciliation raised about the merchant's orders.
     pub const MERCHANT_RECONCILIATION: &str = "/api/v1/merchant/reconciliation";
-    /// Sandbox controls (`/advance`, `/reorg`, `/revert`), on servers running the sandboxes.
+    /// Sandbox controls (`/advance`, `/reorg`, `/revert`, `/halt`), on servers running the
+    /// sandboxes.
     pub const MERCHANT_SANDBOX: &str = "/api/v1/merchant/sandbox";
     /// The merchant's scheduling limits (`GET`, `PUT`).
     pub const MERCHANT_SCHEDULE_RULES: &str = "/api/v1/merchant/schedule-rules";
+
+    /// A service worker's counts since its last report (`POST`, no credentials).
+    pub const TELEMETRY: &str = "/api/v1/telemetry";
 
     /// Prefix of public drop URLs.
     pub const DROPS: &str = "/api/v1/drops";

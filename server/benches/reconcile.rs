@@ -178,6 +178,9 @@ async fn main() {
     })
     .await;
     let mut dropped = sandboxes.l1.inject_reorg(2, clock::now()).unwrap() as usize;
+    // A revert needs a batch posted and not final yet; the rollup posts every 10 s of sandbox
+    // time. The bench keeps sandbox time on the server's (moving it would change the latency
+    // it measures), so it waits one batch interval and a second for the next post.
     tokio::time::sleep(Duration::from_secs(11)).await;
     dropped += sandboxes.l2.inject_revert(clock::now()).unwrap() as usize;
     *injected.entry("reorged").or_default() += dropped;
@@ -187,6 +190,9 @@ async fn main() {
     let expected_items: i64 = injected.values().sum::<usize>() as i64;
     wait(|| async { count("SELECT count(*) FROM reconciliation_items").await >= expected_items })
         .await;
+    // The items are in; the reports after them (settlement lines, finality) are still being
+    // read. Three windows let every report made so far be stored before latency is read: its
+    // figure is over everything reported, not only what happened to be read first.
     tokio::time::sleep(WINDOW * 3).await;
 
     let mut latency: Vec<i64> = sqlx::query_scalar("SELECT received_at - at FROM attestations")

@@ -32,6 +32,9 @@ pub struct Config {
     pub lookup_limit: RateLimit,
     /// Intents per client address (a device replaying its outbox sends one at a time).
     pub intent_limit: RateLimit,
+    /// Service workers' reports per client address (a worker sends one a minute at most;
+    /// many phones may share an event's address, and a refused report is sent later).
+    pub telemetry_limit: RateLimit,
     /// Mark the merchant session cookie `Secure`: set it when the shop is served over TLS
     /// (by the server itself or by the proxy in front of it).
     pub cookie_secure: bool,
@@ -86,6 +89,7 @@ impl Config {
             sign_in_limit: RateLimit::default(),
             intent_limit: RateLimit::intents(),
             lookup_limit: RateLimit::default(),
+            telemetry_limit: RateLimit::default(),
             cookie_secure: false,
             limits: ServerLimits::default(),
             frame_ancestors: "'self'".to_owned(),

@@ -53,6 +53,8 @@ pub struct AppState {
     pub lookups: Arc<PerClient>,
     /// Token buckets for intents, per client address: a spike's flooder waits its turn.
     pub intents: Arc<PerClient>,
+    /// Token buckets for service workers' reports, per client address.
+    pub telemetry: Arc<PerClient>,
     /// Page views, counted for the drop scheduling model.
     pub visits: Arc<domain::traffic::Visits>,
     /// Whether the merchant session cookie is `Secure` (served over TLS).
@@ -148,7 +150,12 @@ impl Application {
         let minter = domain::minter::spawn(storage.clone(), rails.clone());
         // Its liveness is not a health signal for buyers: a late window delays a report, never
         // an order. It logs, and the next window retries.
-        let _ = domain::reconciler::spawn(storage.clone(), rails.clone(), config.reconcile_window);
+        let _ = domain::reconciler::spawn(
+            storage.clone(),
+            rails.clone(),
+            config.reconcile_window,
+            metrics.clone(),
+        );
         let pictures = Pictures::new(PictureIndex::load(&config.media_dir));
         tracing::info!(pictures = pictures.current().len(), "image variants loaded");
         let uploads = Uploads::start(storage.clone(), pictures.clone(), config.media_dir.clone());
@@ -157,6 +164,7 @@ impl Application {
         let sign_ins = Arc::new(PerClient::new(config.sign_in_limit));
         let lookups = Arc::new(PerClient::new(config.lookup_limit));
         let intents = Arc::new(PerClient::new(config.intent_limit));
+        let telemetry = Arc::new(PerClient::new(config.telemetry_limit));
         let visits = Arc::new(domain::traffic::Visits::default());
         // Its liveness is not a health signal: losing a minute of page views loses nothing.
         let _ = domain::traffic::start(visits.clone(), storage.clone());
@@ -172,6 +180,7 @@ impl Application {
             sign_ins,
             lookups,
             intents,
+            telemetry,
             visits,
             cookie_secure: config.cookie_secure,
             settler,

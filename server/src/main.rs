@@ -6,6 +6,7 @@ use anyhow::Context;
 
 mod claims_cli;
 mod merchant_cli;
+mod slo_cli;
 use clap::{Parser, Subcommand};
 use std::num::NonZeroU32;
 
@@ -135,6 +136,15 @@ enum Command {
         #[arg(long, env = "VITRINE_DB", default_value = "sqlite://data/vitrine.db", global = true)]
         db: String,
     },
+    /// The service level objectives over the last hours, each against its target; exits
+    /// non-zero when one is missed.
+    Slo {
+        #[command(flatten)]
+        args: slo_cli::SloArgs,
+        /// Database URL.
+        #[arg(long, env = "VITRINE_DB", default_value = "sqlite://data/vitrine.db")]
+        db: String,
+    },
     /// Load a whole catalog for a merchant from FILE.json, FILE.csv or a folder holding
     /// catalog.json or catalog.csv, with its images (paths relative to the file). Running it
     /// twice adds nothing.
@@ -196,6 +206,13 @@ async fn main() -> anyhow::Result<()> {
         Command::Claims { command, db } => {
             let storage = storage::connect(&db).await.context("opening the database")?;
             claims_cli::run(storage.as_ref(), command).await
+        }
+        Command::Slo { args, db } => {
+            let storage = storage::connect(&db).await.context("opening the database")?;
+            if !slo_cli::run(storage.as_ref(), args).await? {
+                anyhow::bail!("an objective was missed");
+            }
+            Ok(())
         }
         Command::Import { path, merchant, db } => import(path, merchant, db).await,
         Command::Keys { command: KeysCommand::Rotate { db } } => rotate_keys(db).await,

@@ -12,12 +12,14 @@ mod conflicts;
 mod drops;
 mod items;
 mod orders;
+mod reconciliation;
 
 pub use claims::*;
 pub use conflicts::*;
 pub use drops::*;
 pub use items::*;
 pub use orders::*;
+pub use reconciliation::*;
 
 /// What a merchant token (and a session signed in with it) may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

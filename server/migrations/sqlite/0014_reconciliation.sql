@@ -52,3 +52,11 @@ CREATE TABLE reconciliation_items (
 
 CREATE TRIGGER reconciliation_items_no_delete BEFORE DELETE ON reconciliation_items
 BEGIN SELECT RAISE(ABORT, 'reconciliation items are never deleted'); END;
+-- An item changes once, from open to applied (late finality closes when the chain reports the
+-- mint final); what it says never changes.
+CREATE TRIGGER reconciliation_items_settled BEFORE UPDATE ON reconciliation_items
+WHEN OLD.status != 'open' OR NEW.status != 'applied' OR NEW.kind != OLD.kind
+  OR NEW.rail != OLD.rail OR NEW.key != OLD.key OR NEW.order_id IS NOT OLD.order_id
+  OR NEW.detail != OLD.detail OR NEW.suggested != OLD.suggested
+  OR NEW.created_at != OLD.created_at
+BEGIN SELECT RAISE(ABORT, 'a reconciliation item only goes from open to applied'); END;

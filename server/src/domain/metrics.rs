@@ -1,6 +1,7 @@
 //! What the shop counts for Prometheus: the intents answered and how, the oversell attempts,
-//! the order writer's queue, how long an accepted order takes to be paid, and the per-client
-//! limiters' refusals. Handlers and workers record; `GET /metrics` encodes. The text is the
+//! the order writer's queue, how long an accepted order takes to be paid, how long a rail's
+//! report waits to be reconciled, what collectors' service workers report (their image
+//! cache's hits, their replays' answers), and the per-client limiters' refusals. Handlers and workers record; `GET /metrics` encodes. The text is the
 //! `prometheus-client` crate's OpenMetrics encoder, never formatted here.
 
 use std::fmt;
@@ -13,6 +14,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::{Registry, Unit};
+use vitrine_protocol::telemetry::WorkerReport;
 use vitrine_protocol::{ErrorCode, Order, OrderState, UnixMillis};
 
 use crate::domain::orders::conflict_reason;
@@ -24,6 +26,11 @@ use crate::storage::orders::ConflictKind;
 const INTENT_TO_PAID_BUCKETS: [f64; 11] =
     [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0];
 
+/// Upper bounds, in seconds, from a rail's report to its reconciled entry: a window is 30 s by
+/// default and the target is a window and a second (31 s); the rest shows how far past it.
+const RECONCILIATION_BUCKETS: [f64; 13] =
+    [0.5, 1.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 31.0, 45.0, 60.0, 120.0, 300.0];
+
 /// The metrics of one server: cheap to clone, every clone records into the same registry.
 #[derive(Clone)]
 pub struct Metrics(Arc<Inner>);
@@ -33,7 +40,20 @@ struct Inner {
     intents: Family<IntentLabels, Counter>,
     oversell_attempts: Counter,
     intent_to_paid: Histogram,
+    reconciliation_latency: Histogram,
+    worker_cache: Family<ResultLabel, Counter>,
+    worker_replays: Family<OutcomeLabel, Counter>,
     rate_limited: Family<RouteLabel, Counter>,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ResultLabel {
+    result: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabel {
+    outcome: &'static str,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -128,6 +148,27 @@ impl Metrics {
             Unit::Seconds,
             intent_to_paid.clone(),
         );
+        let reconciliation_latency = Histogram::new(RECONCILIATION_BUCKETS);
+        registry.register_with_unit(
+            "vitrine_reconciliation_latency",
+            "Time from a rail's report (its time on the rail) to its entry reconciled here",
+            Unit::Seconds,
+            reconciliation_latency.clone(),
+        );
+        let worker_cache = Family::<ResultLabel, Counter>::default();
+        registry.register(
+            "vitrine_worker_image_cache",
+            "Images collectors' service workers served from their cache (hit) or not (miss), \
+             as the workers report them",
+            worker_cache.clone(),
+        );
+        let worker_replays = Family::<OutcomeLabel, Counter>::default();
+        registry.register(
+            "vitrine_worker_replays",
+            "Replays of queued purchases and claims by collectors' service workers: answered \
+             (a final answer) or retried (the shop said try again), as the workers report them",
+            worker_replays.clone(),
+        );
         let rate_limited = Family::<RouteLabel, Counter>::default();
         registry.register(
             "vitrine_rate_limited",
@@ -146,11 +187,20 @@ impl Metrics {
         ] {
             let _ = intents.get_or_create(&outcome.labels());
         }
+        for result in ["hit", "miss"] {
+            let _ = worker_cache.get_or_create(&ResultLabel { result });
+        }
+        for outcome in ["answered", "retried"] {
+            let _ = worker_replays.get_or_create(&OutcomeLabel { outcome });
+        }
         Metrics(Arc::new(Inner {
             registry,
             intents,
             oversell_attempts,
             intent_to_paid,
+            reconciliation_latency,
+            worker_cache,
+            worker_replays,
             rate_limited,
         }))
     }
@@ -170,6 +220,26 @@ impl Metrics {
         let ms = paid_at.0.saturating_sub(accepted_at.0).max(0);
         // Millisecond counts are far below 2^53: the conversion is exact.
         self.0.intent_to_paid.observe(ms as f64 / 1000.0);
+    }
+
+    /// A report the rail dated `at` was reconciled when the rail's clock read `now`.
+    pub fn reconciled(&self, at: UnixMillis, now: UnixMillis) {
+        let ms = now.0.saturating_sub(at.0).max(0);
+        // Millisecond counts are far below 2^53: the conversion is exact.
+        self.0.reconciliation_latency.observe(ms as f64 / 1000.0);
+    }
+
+    /// Add what a service worker reported.
+    pub fn worker_reported(&self, report: &WorkerReport) {
+        let (cache, replays) = (&self.0.worker_cache, &self.0.worker_replays);
+        for (result, n) in [("hit", report.cache_hits), ("miss", report.cache_misses)] {
+            cache.get_or_create(&ResultLabel { result }).inc_by(u64::from(n));
+        }
+        for (outcome, n) in
+            [("answered", report.replays_answered), ("retried", report.replays_retried)]
+        {
+            replays.get_or_create(&OutcomeLabel { outcome }).inc_by(u64::from(n));
+        }
     }
 
     /// A per-client limiter refused a request to `route` (its matched path).

@@ -8,6 +8,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tracing::Instrument;
+use vitrine_protocol::trace::trace_of;
+
 use crate::domain::clock;
 use crate::domain::settlement::{Mint, Rails, TxStatus};
 use crate::domain::supervisor::{supervise, Liveness};
@@ -46,7 +49,8 @@ pub async fn tick(storage: &dyn Storage, rails: &Rails) -> Result<(), StorageErr
     for due in storage.due_mints(&chains, PER_PASS).await? {
         let wallet = due.wallet.clone().unwrap_or_else(|| CUSTODY_WALLET.to_owned());
         if let Some(key) = storage.open_mint(&due, &wallet, now).await? {
-            tracing::info!(order = %due.order, %key, chain = %due.chain, "mint attempt opened");
+            let trace_id = trace_of(due.order);
+            tracing::info!(order = %due.order, %trace_id, %key, chain = %due.chain, "mint attempt opened");
         }
     }
     for attempt in storage.live_mints(PER_PASS).await? {
@@ -57,31 +61,40 @@ pub async fn tick(storage: &dyn Storage, rails: &Rails) -> Result<(), StorageErr
             item: attempt.item,
             to: attempt.wallet.clone(),
         };
+        // The chain's calls in the purchase's trace (an EVM adapter can forward it to its
+        // node as `traceparent`: `Mint::order` names the trace). Each event names the trace
+        // itself too, so a log line is found by it whatever the span.
+        let trace_id = trace_of(attempt.order);
+        let key = &attempt.key;
+        let span = tracing::info_span!("mint", %trace_id, %key);
         let Some(tx) = attempt.tx.as_deref() else {
-            match chain.mint(&mint, now).await {
+            match chain.mint(&mint, now).instrument(span.clone()).await {
                 Ok(sent) => {
-                    storage
-                        .mint_submitted(&attempt.key, &sent.tx, sent.token_id, sent.fee, now)
-                        .await?
+                    let (tx, token_id) = (&sent.tx, sent.token_id);
+                    tracing::info!(%trace_id, %key, %tx, token_id, "mint submitted");
+                    storage.mint_submitted(key, tx, token_id, sent.fee, now).await?
                 }
-                Err(error) => tracing::warn!(%error, key = %attempt.key, "mint failed; will retry"),
+                Err(error) => tracing::warn!(%error, %trace_id, %key, "mint failed; will retry"),
             }
             continue;
         };
-        match chain.status(tx, now).await {
+        match chain.status(tx, now).instrument(span.clone()).await {
             // The chain forgot it (a sandbox restarted): the same key submits it again.
             Ok(TxStatus::Unknown) => {
-                if let Err(error) = chain.mint(&mint, now).await {
-                    tracing::warn!(%error, key = %attempt.key, "re-submitting a mint failed");
+                if let Err(error) = chain.mint(&mint, now).instrument(span).await {
+                    tracing::warn!(%error, %trace_id, %key, "re-submitting a mint failed");
                 }
             }
             Ok(status) => {
                 let progress = progress(&attempt, status);
                 if progress != current(&attempt) {
                     if progress.state == MintState::Dropped {
-                        tracing::warn!(key = %attempt.key, tx, "mint dropped by the chain; re-minting");
+                        tracing::warn!(%trace_id, %key, tx, "mint dropped by the chain; re-minting");
                     }
-                    storage.mint_progress(&attempt.key, progress, clock::now()).await?;
+                    if progress.state == MintState::Final {
+                        tracing::info!(%trace_id, %key, tx, "mint final");
+                    }
+                    storage.mint_progress(key, progress, clock::now()).await?;
                 }
             }
             Err(error) => tracing::warn!(%error, key = %attempt.key, "chain status failed"),

@@ -22,6 +22,7 @@ pub mod refunds;
 pub mod scheduling;
 pub mod settlement;
 pub mod settler;
+pub mod slo;
 pub mod supervisor;
 pub mod traffic;
 pub mod uploads;

@@ -1,8 +1,11 @@
 //! Reconciliation's rules: how one report from a rail reads against our ledger, and which
 //! mismatches get an action applied automatically. Only actions proven safe are: merging an
-//! exact duplicate report (it moves nothing) and re-minting a dropped mint (the schema allows one
-//! live attempt per order; tests/it/mints.rs). Everything else waits for a person, with
+//! exact duplicate report (it moves nothing), re-minting a dropped mint (the schema allows one
+//! live attempt per order; tests/it/mints.rs), and closing a late mint's item once the chain
+//! reports it final (waiting did it; nothing moves). Everything else waits for a person, with
 //! suggestions. No I/O here: the reconciler gathers the facts, storage writes the outcome.
+
+use std::time::Duration;
 
 use vitrine_protocol::{Money, UnixMillis};
 
@@ -224,6 +227,21 @@ pub fn missing_capture(order: &str, paid_at: UnixMillis, now: UnixMillis) -> Ite
     let seconds = (now.0 - paid_at.0).max(0) / 1000;
     let detail = format!("paid here {seconds} s ago; the rail has not reported its capture");
     item(Kind::Missing, &format!("{order}/charge"), detail, vec![Action::ManualReview])
+}
+
+/// A mint the chain included at `included_at` (its time) and has not made final by `now`,
+/// later than its finality allows. Waiting is the first suggestion: a halted batcher or a
+/// slow chain catches up, and the item closes itself when the mint is final.
+pub fn late_mint(key: &str, included_at: UnixMillis, now: UnixMillis) -> Item {
+    let seconds = (now.0 - included_at.0).max(0) / 1000;
+    let detail =
+        format!("included {seconds} s ago and not final yet, later than the chain's finality");
+    item(Kind::LateFinality, key, detail, vec![Action::WaitForFinality, Action::ManualReview])
+}
+
+/// When a mint included at chain time `t` is late: past the chain's finality and a window.
+pub fn late_after(finality: Duration, window: Duration) -> i64 {
+    i64::try_from((finality + window).as_millis()).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]

@@ -83,3 +83,17 @@ fn a_missing_capture_names_the_charge_and_how_long_it_has_waited() {
     assert_eq!((item.kind, item.key.as_str()), (Kind::Missing, format!("{ORDER}/charge").as_str()));
     assert!(item.detail.contains("60 s"));
 }
+
+#[test]
+fn a_late_mint_suggests_waiting_first_and_applies_nothing_by_itself() {
+    let key = format!("{ORDER}/mint/0");
+    let item = late_mint(&key, UnixMillis(10_000), UnixMillis(130_000));
+    assert_eq!(item.kind, Kind::LateFinality);
+    assert_eq!(item.order.as_deref(), Some(ORDER));
+    assert_eq!(item.suggested, [Action::WaitForFinality, Action::ManualReview]);
+    assert_eq!(item.applied, None);
+    assert!(item.detail.starts_with("included 120 s ago"), "{}", item.detail);
+    // Late means past the chain's finality and one more window.
+    let late = late_after(Duration::from_secs(58), Duration::from_secs(30));
+    assert_eq!(late, 88_000);
+}

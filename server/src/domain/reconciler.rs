@@ -1,7 +1,8 @@
 //! Batched reconciliation: every window, read what each rail reported since its cursor, judge
 //! each report against the ledger (`domain::reconcile`), and store the reports, their verdicts
 //! and the items they raise in one transaction per rail and batch; then raise an item for each
-//! capture the rail has not reported a whole window after it should have.
+//! capture the rail has not reported a whole window after it should have, and for each mint
+//! not final a window past its chain's finality (closed when the chain reports it final).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,10 +11,11 @@ use std::time::Duration;
 use vitrine_protocol::UnixMillis;
 
 use crate::domain::clock;
+use crate::domain::metrics::Metrics;
 use crate::domain::reconcile::{
-    flow_event, judge, kind_of, missing_capture, order_of, refused, Verdict,
+    flow_event, judge, kind_of, late_after, late_mint, missing_capture, order_of, refused, Verdict,
 };
-use crate::domain::settlement::{Attestation, RailError, Rails};
+use crate::domain::settlement::{Attestation, RailError, RailEvent, Rails};
 use crate::domain::supervisor::{supervise, Liveness};
 use crate::storage::{Storage, StorageError};
 
@@ -29,14 +31,19 @@ pub enum ReconcileError {
 }
 
 /// Start reconciliation every `window`, supervised.
-pub fn spawn(storage: Arc<dyn Storage>, rails: Rails, window: Duration) -> Liveness {
-    supervise("reconciler", move || run(storage.clone(), rails.clone(), window))
+pub fn spawn(
+    storage: Arc<dyn Storage>,
+    rails: Rails,
+    window: Duration,
+    metrics: Metrics,
+) -> Liveness {
+    supervise("reconciler", move || run(storage.clone(), rails.clone(), window, metrics.clone()))
 }
 
-async fn run(storage: Arc<dyn Storage>, rails: Rails, window: Duration) {
+async fn run(storage: Arc<dyn Storage>, rails: Rails, window: Duration, metrics: Metrics) {
     loop {
         tokio::time::sleep(window).await;
-        if let Err(error) = pass(storage.as_ref(), &rails, window).await {
+        if let Err(error) = pass(storage.as_ref(), &rails, window, &metrics).await {
             tracing::error!(%error, "reconciliation pass failed; next window retries");
         }
     }
@@ -47,14 +54,22 @@ pub async fn pass(
     storage: &dyn Storage,
     rails: &Rails,
     window: Duration,
+    metrics: &Metrics,
 ) -> Result<(), ReconcileError> {
     for name in rails.payment_names() {
         let Some(rail) = rails.get(name) else { continue };
         let rail = rail.clone();
-        read(storage, name, |after, now| {
-            let rail = rail.clone();
-            async move { rail.attestations(after, PER_READ, now).await }
-        })
+        let dated = rail.clone();
+        read(
+            storage,
+            name,
+            |now| dated.time(now),
+            metrics,
+            |after, now| {
+                let rail = rail.clone();
+                async move { rail.attestations(after, PER_READ, now).await }
+            },
+        )
         .await?;
         let late = clock::now().minus(i64::try_from(window.as_millis() * 2).unwrap_or(i64::MAX));
         let missing: Vec<_> = storage
@@ -68,26 +83,54 @@ pub async fn pass(
     for name in rails.chain_names() {
         let Some(chain) = rails.chain(name) else { continue };
         let chain = chain.clone();
-        read(storage, name, |after, now| {
-            let chain = chain.clone();
-            async move { chain.attestations(after, PER_READ, now).await }
-        })
+        // The chain's time first, then its reports: every mint final by then has its report
+        // stored before lateness is judged, even if sandbox time jumps during the pass.
+        let now = chain.time(clock::now());
+        let dated = chain.clone();
+        let finals = read(
+            storage,
+            name,
+            |now| dated.time(now),
+            metrics,
+            |after, now| {
+                let chain = chain.clone();
+                async move { chain.attestations(after, PER_READ, now).await }
+            },
+        )
         .await?;
+        storage.close_late(name, &finals, clock::now()).await?;
+        // Late on the chain's own clock, which its reports are dated on.
+        let before = now.minus(late_after(chain.finality(), window));
+        let late: Vec<_> = storage
+            .late_mints(name, before, 1_000)
+            .await?
+            .into_iter()
+            .map(|(key, included_at)| late_mint(&key, included_at, now))
+            .collect();
+        storage.raise_items(name, &late, clock::now()).await?;
     }
     Ok(())
 }
 
-/// Read `rail`'s reports from its cursor until there are no more, a batch at a time.
-async fn read<F, Fut>(storage: &dyn Storage, rail: &str, fetch: F) -> Result<(), ReconcileError>
+/// Read `rail`'s reports from its cursor until there are no more, a batch at a time; returns
+/// the keys of the mints it reported final.
+async fn read<F, Fut>(
+    storage: &dyn Storage,
+    rail: &str,
+    rail_time: impl Fn(UnixMillis) -> UnixMillis,
+    metrics: &Metrics,
+    fetch: F,
+) -> Result<Vec<String>, ReconcileError>
 where
     F: Fn(u64, UnixMillis) -> Fut,
     Fut: std::future::Future<Output = Result<Vec<Attestation>, RailError>>,
 {
+    let mut finals = Vec::new();
     loop {
         let from = storage.rail_cursor(rail).await?;
         let reports = fetch(from, clock::now()).await?;
         if reports.is_empty() {
-            return Ok(());
+            return Ok(finals);
         }
         let orders: Vec<&str> = reports.iter().map(|a| order_of(&a.key)).collect();
         let facts = storage.order_facts(&orders).await?;
@@ -133,8 +176,19 @@ where
             // Another pass stored this batch: read again from where it left the cursor.
             continue;
         }
+        // Reconciled now, on the clock the rail dates its reports by.
+        let reconciled = rail_time(clock::now());
+        for report in &reports {
+            metrics.reconciled(report.at, reconciled);
+        }
+        finals.extend(
+            reports
+                .iter()
+                .filter(|a| matches!(a.event, RailEvent::MintFinal { .. }))
+                .map(|a| a.key.clone()),
+        );
         if reports.len() < PER_READ {
-            return Ok(());
+            return Ok(finals);
         }
     }
 }

@@ -13,6 +13,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Notify;
+use tracing::Instrument;
+use vitrine_protocol::trace::trace_of;
 use vitrine_protocol::UnixMillis;
 
 use crate::domain::clock;
@@ -202,7 +204,11 @@ async fn settle(
             token: order.token.clone(),
             accepted_at: order.accepted_at,
         };
-        let (authorized, answer) = authorize_and_capture(rail.as_ref(), &charge, now).await;
+        // The rail's calls in the purchase's trace (a real adapter forwards it as
+        // `traceparent`: `Charge::order` names the trace).
+        let span = tracing::info_span!("settle", trace_id = %trace_of(order.id), order = %order.id);
+        let (authorized, answer) =
+            authorize_and_capture(rail.as_ref(), &charge, now).instrument(span).await;
         let resolution = match answer {
             Ok(Outcome::Approved { reference }) => Resolution::Paid { reference },
             Ok(Outcome::Declined { reason }) => Resolution::Declined { reason },
@@ -231,6 +237,8 @@ async fn settle(
                 open_void(storage, &settled.order.to_string(), clock::now()).await?;
             }
             Ok(true) if matches!(settled.resolution, Resolution::Paid { .. }) => {
+                let trace_id = trace_of(settled.order);
+                tracing::info!(order = %settled.order, %trace_id, "paid");
                 if let Some(metrics) = metrics {
                     metrics.paid(accepted_at, recorded_at);
                 }

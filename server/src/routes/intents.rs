@@ -12,6 +12,7 @@ use vitrine_protocol::drops::allowlist::{self, Hash};
 use vitrine_protocol::drops::DropRefusal;
 use vitrine_protocol::headers::{ALLOWLIST_PROOF, MAX_PROOF_HASHES};
 use vitrine_protocol::signing::{Signed, SigningBytes};
+use vitrine_protocol::trace::trace_of;
 use vitrine_protocol::{paths, ErrorCode, Intent, IntentId, ItemId, Order};
 
 use super::json::ApiJson;
@@ -39,6 +40,10 @@ pub async fn submit(
         Ok((_, answered)) => (answered.outcome(), answered.replayed),
         Err(error) => (IntentOutcome::of_error(error.code()), false),
     };
+    if let Ok((id, answered)) = &answered {
+        // In the request's span: with the worker's `traceparent`, the purchase's trace.
+        tracing::info!(order = %id, trace_id = %trace_of(*id), status = answered.status(), replayed, "intent answered");
+    }
     state.metrics.intent_answered(outcome, replayed);
     answered.map(|(id, answered)| answered.response(id, &state.keys))
 }

@@ -13,6 +13,8 @@ mod merchant;
 mod metrics;
 mod orders;
 mod static_files;
+mod telemetry;
+mod trace;
 mod waitlist;
 
 use std::time::Duration;
@@ -62,6 +64,10 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route(paths::INTENTS, post(intents::submit))
         .route(paths::CLAIMS, post(claims::submit))
         .route(
+            paths::TELEMETRY,
+            post(telemetry::report).layer(DefaultBodyLimit::max(TELEMETRY_BODY)),
+        )
+        .route(
             paths::CLAIMS_BATCH,
             post(claims::submit_batch).layer(DefaultBodyLimit::max(CLAIMS_BATCH_BODY)),
         )
@@ -101,6 +107,8 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .merge(uploads);
     security_headers(router, &config.frame_ancestors)
         .layer(tower_http::trace::TraceLayer::new_for_http())
+        // Outermost: everything below, the access log included, is inside the request's trace.
+        .layer(axum::middleware::from_fn(trace::propagate))
 }
 
 /// Every response: a Content-Security-Policy of this origin only (plus compiling wasm), no
@@ -153,6 +161,8 @@ async fn overloaded(error: BoxError) -> ApiError {
 }
 
 const MAX_BODY: usize = 16 * 1024;
+/// A worker's report is four numbers: about a hundred bytes.
+const TELEMETRY_BODY: usize = 1024;
 
 /// A full batch of claims: each is about 1.3 KB of JSON (a certificate, a voucher code, an
 /// email), so 4 KB a claim leaves room for longer emails and wallets.

@@ -12,6 +12,7 @@ pub mod orders;
 pub mod reconcile;
 pub mod refunds;
 pub mod settlement;
+pub mod slo;
 mod sqlite;
 mod sqlite_claim_ingest;
 mod sqlite_claims;
@@ -31,7 +32,10 @@ mod sqlite_orders;
 mod sqlite_reconcile;
 mod sqlite_refunds;
 mod sqlite_settlement;
+mod sqlite_slo;
+mod sqlite_telemetry;
 mod sqlite_waitlist;
+pub mod telemetry;
 pub mod waitlist;
 
 use async_trait::async_trait;
@@ -48,7 +52,9 @@ pub use orders::OrderStore;
 pub use reconcile::ReconcileStore;
 pub use refunds::RefundStore;
 pub use settlement::SettlementStore;
+pub use slo::SloStore;
 pub use sqlite::SqliteStorage;
+pub use telemetry::TelemetryStore;
 pub use waitlist::{Joined, WaitlistStore};
 
 use crate::demo::NewCatalog;
@@ -85,6 +91,8 @@ pub trait Storage:
     + MintStore
     + ReconcileStore
     + RefundStore
+    + SloStore
+    + TelemetryStore
 {
 }
 
@@ -103,6 +111,8 @@ impl<T> Storage for T where
         + MintStore
         + ReconcileStore
         + RefundStore
+        + SloStore
+        + TelemetryStore
 {
 }
 

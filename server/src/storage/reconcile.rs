@@ -12,20 +12,8 @@ use crate::domain::order_flow::{Flow, Move};
 use crate::domain::reconcile::{Item, OrderFacts, Verdict};
 use crate::domain::settlement::Attestation;
 
-/// A stored reconciliation item.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct StoredItem {
-    pub id: i64,
-    pub kind: String,
-    pub rail: String,
-    pub key: String,
-    pub order: Option<String>,
-    pub detail: String,
-    pub suggested: Vec<String>,
-    pub status: String,
-    pub applied: Option<String>,
-    pub created_at: UnixMillis,
-}
+/// A stored reconciliation item, as the merchant API sends it.
+pub use vitrine_protocol::merchant::ReconciliationItem as StoredItem;
 
 #[async_trait]
 pub trait ReconcileStore: Send + Sync + 'static {
@@ -70,6 +58,24 @@ pub trait ReconcileStore: Send + Sync + 'static {
         before: UnixMillis,
         limit: u32,
     ) -> Result<Vec<(String, UnixMillis)>, StorageError>;
+
+    /// Mints on `chain` not final yet whose inclusion the chain reported before `before` (the
+    /// chain's time), and that no late-finality item names yet: (key, included at).
+    async fn late_mints(
+        &self,
+        chain: &str,
+        before: UnixMillis,
+        limit: u32,
+    ) -> Result<Vec<(String, UnixMillis)>, StorageError>;
+
+    /// The chain reported these mints final: their open late-finality items are closed, as
+    /// waiting for finality did what it suggested.
+    async fn close_late(
+        &self,
+        chain: &str,
+        keys: &[String],
+        now: UnixMillis,
+    ) -> Result<(), StorageError>;
 
     /// Items raised without a report (missing ones), each once.
     async fn raise_items(

@@ -6,8 +6,10 @@ use async_trait::async_trait;
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 use vitrine_protocol::{Money, UnixMillis};
 
+use super::merchants::Actor;
 use super::reconcile::{ReconcileStore, StoredItem};
 use super::sqlite::{currency, SqliteStorage};
+use super::sqlite_merchants::audit;
 use super::sqlite_money as money;
 use super::StorageError;
 use crate::domain::order_flow::{Flow, Move};
@@ -207,6 +209,66 @@ impl ReconcileStore for SqliteStorage {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(|(id, at)| (id, UnixMillis(at))).collect())
+    }
+
+    async fn late_mints(
+        &self,
+        chain: &str,
+        before: UnixMillis,
+        limit: u32,
+    ) -> Result<Vec<(String, UnixMillis)>, StorageError> {
+        // Only open attempts (the `mints_open` index), so a window's cost follows what is in
+        // flight, not every mint ever made.
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT m.key, min(a.at) FROM mints m
+             JOIN attestations a ON a.rail = ?1 AND a.key = m.key AND a.kind = 'mint_included'
+             WHERE m.state IN ('submitting', 'pending', 'included') AND m.chain = ?1
+               -- The minter may not have read the chain's last word yet; the reports have it.
+               AND NOT EXISTS (SELECT 1 FROM attestations b WHERE b.rail = ?1 AND b.key = m.key
+                               AND b.kind IN ('mint_final', 'mint_dropped'))
+               AND NOT EXISTS (SELECT 1 FROM reconciliation_items r WHERE r.kind = 'late_finality'
+                               AND r.rail = ?1 AND r.key = m.key)
+             GROUP BY m.key HAVING min(a.at) < ?2 ORDER BY 2 LIMIT ?3",
+        )
+        .bind(chain)
+        .bind(before.0)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(key, at)| (key, UnixMillis(at))).collect())
+    }
+
+    async fn close_late(
+        &self,
+        chain: &str,
+        keys: &[String],
+        now: UnixMillis,
+    ) -> Result<(), StorageError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        for key in keys {
+            let closed: Vec<(i64,)> = sqlx::query_as(
+                "UPDATE reconciliation_items SET status = 'applied', applied = 'wait_for_finality'
+                 WHERE kind = 'late_finality' AND rail = ? AND key = ? AND status = 'open'
+                 RETURNING id",
+            )
+            .bind(chain)
+            .bind(key)
+            .fetch_all(&mut *tx.tx)
+            .await?;
+            let actor = Actor { merchant_id: None, label: "reconciler".to_owned() };
+            for (id,) in closed {
+                let (before, after) = (r#"{"status":"open"}"#, r#"{"status":"applied"}"#);
+                let subject = format!("reconciliation item {id}");
+                let (before, after) = (Some(before.to_owned()), Some(after.to_owned()));
+                audit(&mut tx.tx, &actor, "reconciliation.close", &subject, before, after, now)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn raise_items(

@@ -1,6 +1,7 @@
 //! Issue 14, observability: `GET /metrics` is for admin tokens only, its body is OpenMetrics
 //! text from the exporter, and what the shop does moves its numbers: intents by outcome, the
-//! oversell attempts, the time to paid, and the limiters' 429s.
+//! oversell attempts, the time to paid, the time to reconcile a rail's report, and the
+//! limiters' 429s.
 
 use reqwest::{Method, StatusCode};
 use vitrine_protocol::merchant::Scope;
@@ -139,4 +140,44 @@ async fn a_flood_of_intents_is_counted_as_rate_limited_by_route() {
     let grew = |series| sample(&after, series) - sample(&before, series);
     assert_eq!(grew(INTENTS_LIMITED), limited, "{after}");
     assert_eq!(grew(RATE_LIMITED), limited, "{after}");
+}
+
+#[tokio::test]
+async fn each_reconciled_report_is_timed_from_its_date_on_the_rail() {
+    use std::time::Duration;
+    use vitrine_server::domain::settlement::Sandboxes;
+
+    use crate::helpers::spawn_app_with_sandboxes_and;
+    const COUNT: &str = "vitrine_reconciliation_latency_seconds_count";
+    let sandboxes = Sandboxes::new(41);
+    let app = spawn_app_with_sandboxes_and(&sandboxes, |c| {
+        c.reconcile_window = Duration::from_millis(200);
+    })
+    .await;
+    let admin = merchant(&app, "demo", &[Scope::Admin]).await;
+    let before = scrape(&app, &admin).await;
+    described(&before, "vitrine_reconciliation_latency_seconds histogram");
+    assert_eq!(sample(&before, COUNT), 0.0, "nothing reported yet: {before}");
+    let device = app.device().await;
+    let bought = device.buy(&app.quote(WORK).await, 1);
+    assert_eq!(app.post_intent(&bought).await.status(), StatusCode::CREATED);
+    app.wait_for_state(bought.body.id, OrderState::Paid).await;
+    // The card's reports (authorized, captured) and the chain's, each stored and timed.
+    let stored = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM attestations")
+            .fetch_all(&app.db)
+            .await
+            .unwrap()[0]
+    };
+    app.wait_until("two reports reconciled", || async { stored().await >= 2 }).await;
+    let reports = stored().await as f64;
+    // Timed just after the window's transaction commits.
+    app.wait_until("each stored report to be timed", || async {
+        sample(&scrape(&app, &admin).await, COUNT) >= reports
+    })
+    .await;
+    let after = scrape(&app, &admin).await;
+    // Dated on the sandbox's clock, which runs with the server's here: none waited for long.
+    let within = r#"vitrine_reconciliation_latency_seconds_bucket{le="300.0"}"#;
+    assert_eq!(sample(&after, within), sample(&after, COUNT), "{after}");
 }

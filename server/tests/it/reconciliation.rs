@@ -209,3 +209,71 @@ async fn a_merchant_reads_the_items_of_its_own_orders_and_nobody_else_does() {
     let res = call(&app, Method::GET, PATH, None, None).await;
     assert_eq!(code(res).await, (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized));
 }
+
+/// Scenario "late finality": the rollup's batcher is down, so a paid order's mint stays
+/// unfinal past the chain's finality. One item is raised, suggesting to wait; the receipt
+/// says confirming, the ledger keeps the sale; when the batcher is back and the mint is final,
+/// the item closes itself (waiting did it) and is audited.
+#[tokio::test]
+async fn a_mint_late_to_finality_is_raised_once_then_closed_when_it_is_final() {
+    use reqwest::Method;
+    use serde_json::Value;
+    use vitrine_protocol::merchant::Scope;
+    use vitrine_protocol::settlement::{MintStage, PaymentStatus};
+
+    use crate::merchants::{audit_rows, bearer, call, merchant};
+    let sandboxes = Sandboxes::new(26);
+    let app = spawn_app_with_sandboxes_and(&sandboxes, |c| c.reconcile_window = WINDOW).await;
+    let admin = bearer(&merchant(&app, "demo", &[Scope::Admin]).await);
+    // Down for an hour from now: the batch holding the coming mint goes up an hour late.
+    let halt = json_post(&app, &admin, "/api/v1/merchant/sandbox/halt", 3_600).await;
+    assert_eq!(halt, 200);
+    let order = paid(&app).await;
+    let id = order.parse().unwrap();
+    let stage = || async { app.order(id).await.settlement.and_then(|s| s.chain).map(|c| c.stage) };
+    app.wait_until("the mint to be sequenced", || async {
+        stage().await == Some(MintStage::Confirming)
+    })
+    .await;
+    // Five minutes on: far past the rollup's finality (about a minute here) and a window.
+    sandboxes.clock.advance(Duration::from_secs(300));
+    let key = format!("{order}/mint/0");
+    let late = |status: &'static str| {
+        let key = key.clone();
+        let app = &app;
+        async move {
+            items(app)
+                .await
+                .iter()
+                .filter(|(kind, k, s, _)| kind == "late_finality" && k == &key && s == status)
+                .count()
+        }
+    };
+    app.wait_until("the late mint's item", || async { late("open").await == 1 }).await;
+    let seen = app.order(id).await.settlement.unwrap();
+    assert_eq!(seen.payment, PaymentStatus::Paid, "the sale stands");
+    assert_eq!(seen.chain.map(|c| c.stage), Some(MintStage::Confirming));
+    // The merchant's console list shows it with its suggestions.
+    let res = call(&app, Method::GET, "/api/v1/merchant/reconciliation", Some(&admin), None).await;
+    let listed: Vec<Value> = res.json().await.unwrap();
+    let item = listed.iter().find(|i| i["kind"] == "late_finality").unwrap();
+    assert_eq!(item["suggested"], serde_json::json!(["wait_for_finality", "manual_review"]));
+    assert_eq!(item["status"], "open");
+    // The batcher is back: the batch goes up, is final on the chain, and so is the mint.
+    let audited = audit_rows(&app).await;
+    sandboxes.clock.advance(Duration::from_secs(3_600));
+    app.wait_until("the mint to be final", || async { stage().await == Some(MintStage::Final) })
+        .await;
+    app.wait_until("the item to close", || async { late("applied").await == 1 }).await;
+    let all = items(&app).await;
+    let closed: Vec<_> = all.iter().filter(|(kind, _, _, _)| kind == "late_finality").collect();
+    assert_eq!(closed.len(), 1, "raised once: {all:?}");
+    assert_eq!(closed[0].3.as_deref(), Some("wait_for_finality"));
+    assert!(audit_rows(&app).await > audited, "the closing is audited");
+}
+
+async fn json_post(app: &TestApp, auth: &str, path: &str, seconds: u64) -> reqwest::StatusCode {
+    use reqwest::Method;
+    let body = Some(serde_json::json!({ "seconds": seconds }));
+    crate::merchants::call(app, Method::POST, path, Some(auth), body).await.status()
+}

@@ -12,8 +12,14 @@ use vitrine_server::domain::settlement::{SandboxCard, Sandboxes};
 use crate::helpers::{spawn_app_with_sandboxes_and, TestApp};
 use crate::merchants::merchant;
 
-const RUNBOOKS: [&str; 5] =
-    ["dispute.md", "chain-reorg.md", "stuck-reconciliation.md", "key-rotation.md", "refund.md"];
+const RUNBOOKS: [&str; 6] = [
+    "dispute.md",
+    "chain-reorg.md",
+    "stuck-reconciliation.md",
+    "key-rotation.md",
+    "refund.md",
+    "kiosk-replay.md",
+];
 
 fn folder() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/runbooks")
@@ -35,7 +41,14 @@ fn script(name: &str) -> String {
 }
 
 async fn run(app: &TestApp, name: &str, order: &str) {
-    let token = merchant(app, "demo", &[Scope::Admin, Scope::Orders]).await;
+    run_with(app, name, order, &[]).await;
+}
+
+/// As [`run`], with the runbook's own variables too.
+async fn run_with(app: &TestApp, name: &str, order: &str, vars: &[(&str, String)]) {
+    let token = merchant(app, "demo", &[Scope::Admin, Scope::Orders, Scope::Claims]).await;
+    let vars: Vec<(String, String)> =
+        vars.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
     let script = script(name);
     let (base, db) = (app.base.clone(), app.db_url.clone());
     let order = order.to_owned();
@@ -47,6 +60,7 @@ async fn run(app: &TestApp, name: &str, order: &str) {
             .env("DB", db)
             .env("TOKEN", token)
             .env("ORDER", order)
+            .envs(vars)
             .output()
             .unwrap()
     })
@@ -149,4 +163,38 @@ async fn the_refund_runbook_runs() {
 async fn the_key_rotation_runbook_runs() {
     let (_sandboxes, app) = shop(34).await;
     run(&app, "key-rotation.md", "").await;
+}
+
+/// A pop-up's kiosk queued claims offline; back online it sends them as one request, one of
+/// them for a voucher a phone claimed first. The runbook checks what the kiosk said.
+#[tokio::test]
+async fn the_kiosk_replay_runbook_runs() {
+    use crate::claim_requests::{batch, claim};
+    use crate::kiosks::kiosk;
+    let (_sandboxes, app) = shop(36).await;
+    let handed_out = batch(&app, 5, 0, 3_600_000, 1).await;
+    let phone = app.device().await;
+    let first = claim(&phone, handed_out.vouchers[3]);
+    assert_eq!(crate::claim_requests::post(&app, &first).await.status(), 201);
+    // Queued on the kiosk while offline: three visitors told "Claimed ✓", and one voucher the
+    // phone had already claimed (the kiosk could not know).
+    let tablet = kiosk(&app, "demo").await;
+    let queue: Vec<_> =
+        [0, 1, 2, 3].iter().map(|&i| claim(&tablet, handed_out.vouchers[i])).collect();
+    let res = app.client.post(app.url("/api/v1/claims/batch")).json(&queue).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let id = handed_out.batch.id.to_string();
+    app.wait_until("the claims' mints to be queued or sent", || async {
+        let paid: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM vouchers v JOIN orders o ON o.id = v.order_id
+             WHERE v.batch_id = ? AND o.state = 'paid'",
+        )
+        .bind(handed_out.batch.id)
+        .fetch_all(&app.db)
+        .await
+        .unwrap()[0];
+        paid == 4
+    })
+    .await;
+    run_with(&app, "kiosk-replay.md", "", &[("BATCH", id), ("EXPECTED", "3".into())]).await;
 }

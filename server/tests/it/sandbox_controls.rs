@@ -1,5 +1,5 @@
 //! Issue 14: the sandbox controls tests and runbooks use — move sandbox time, reorg the L1,
-//! revert the L2's batch. Admin scope only, audited, bounded, and absent from a server that
+//! revert the L2's batch, halt the L2's batcher. Admin scope only, audited, bounded, and absent from a server that
 //! runs no sandboxes.
 
 use reqwest::{Method, StatusCode};
@@ -14,6 +14,7 @@ use crate::merchants::{audit_rows, bearer, call, code, merchant};
 const ADVANCE: &str = "/api/v1/merchant/sandbox/advance";
 const REORG: &str = "/api/v1/merchant/sandbox/reorg";
 const REVERT: &str = "/api/v1/merchant/sandbox/revert";
+const HALT: &str = "/api/v1/merchant/sandbox/halt";
 
 #[tokio::test]
 async fn an_admin_moves_sandbox_time_and_each_move_is_audited() {
@@ -34,7 +35,12 @@ async fn an_admin_moves_sandbox_time_and_each_move_is_audited() {
     assert!(sandboxes.l1.head(now()) >= head);
     let res = call(&app, Method::POST, REVERT, Some(&admin), None).await;
     assert_eq!(res.status(), 200);
-    assert_eq!(audit_rows(&app).await, before + 3);
+    let res = call(&app, Method::POST, HALT, Some(&admin), Some(json!({"seconds": 600}))).await;
+    assert_eq!(res.status(), 200);
+    let back_at = res.json::<Value>().await.unwrap()["back_at"].as_i64().unwrap();
+    let expected = sandboxes.clock.at(now()).0 + 600_000;
+    assert!((expected - 5_000..=expected).contains(&back_at), "{back_at} vs {expected}");
+    assert_eq!(audit_rows(&app).await, before + 4);
 }
 
 #[tokio::test]
@@ -115,6 +121,41 @@ async fn nobody_else_moves_it_and_nothing_out_of_bounds_is_done() {
             REORG,
             Some(json!({"depth": 65})),
             (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidFields),
+        ),
+        (
+            "a halt without a token",
+            None,
+            HALT,
+            Some(json!({"seconds": 60})),
+            (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+        ),
+        (
+            "a halt in another scope",
+            Some(orders.as_str()),
+            HALT,
+            Some(json!({"seconds": 60})),
+            (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+        ),
+        (
+            "a halt of no time",
+            Some(admin.as_str()),
+            HALT,
+            Some(json!({"seconds": 0})),
+            (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidFields),
+        ),
+        (
+            "a halt of a century",
+            Some(admin.as_str()),
+            HALT,
+            Some(json!({"seconds": 3_153_600_000u64})),
+            (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidFields),
+        ),
+        (
+            "a halt with no body",
+            Some(admin.as_str()),
+            HALT,
+            None,
+            (StatusCode::BAD_REQUEST, ErrorCode::MalformedBody),
         ),
     ] {
         let res = call(&app, Method::POST, path, auth, body).await;

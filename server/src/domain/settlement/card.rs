@@ -197,6 +197,10 @@ impl SettlementRail for SandboxCard {
         Self::NAME
     }
 
+    fn time(&self, now: UnixMillis) -> UnixMillis {
+        self.clock.at(now)
+    }
+
     async fn authorize(&self, charge: &Charge, now: UnixMillis) -> Result<Outcome, RailError> {
         let at = self.clock.at(now);
         let reference = self.reference("ch", &charge.key);

@@ -352,6 +352,14 @@ impl MintRail for SandboxL1 {
         Self::NAME
     }
 
+    fn finality(&self) -> Duration {
+        self.params.block_time.saturating_mul(self.params.finality)
+    }
+
+    fn time(&self, now: UnixMillis) -> UnixMillis {
+        self.clock.at(now)
+    }
+
     /// Rejects a malformed `mint.to` with a [`RailError`] whose message starts with "invalid"
     /// (validate with [`is_address`] before calling); a known key answers its first result.
     async fn mint(&self, mint: &Mint, now: UnixMillis) -> Result<MintSubmitted, RailError> {

@@ -143,6 +143,11 @@ pub trait SettlementRail: Send + Sync + 'static {
     /// one charge never add up to more than was captured.
     async fn refund(&self, refund: &Refund, now: UnixMillis) -> Result<Outcome, RailError>;
     /// Reports with `seq > after`, oldest first, at most `limit`, as of `now`.
+    /// The rail's clock when the server's is `now` (its reports are dated on it). A real
+    /// processor's is the server's; a sandbox's runs ahead as tests move it.
+    fn time(&self, now: UnixMillis) -> UnixMillis {
+        now
+    }
     async fn attestations(
         &self,
         after: u64,
@@ -199,6 +204,15 @@ pub trait MintRail: Send + Sync + 'static {
     /// Submit the mint. Idempotent per `mint.key`: the same key answers the same transaction.
     async fn mint(&self, mint: &Mint, now: UnixMillis) -> Result<MintSubmitted, RailError>;
     async fn status(&self, tx: &str, now: UnixMillis) -> Result<TxStatus, RailError>;
+    /// How long, in the chain's time, a mint normally takes from its inclusion to final. The
+    /// reconciler calls a mint late past this (and a window): an EVM adapter answers its
+    /// finality depth × block time, a rollup's adds its batch interval and challenge window.
+    fn finality(&self) -> Duration;
+    /// The chain's clock when the server's is `now` (its reports are dated on it). A real
+    /// chain's is the server's; a sandbox's runs ahead as tests move it.
+    fn time(&self, now: UnixMillis) -> UnixMillis {
+        now
+    }
     /// Chain events about our mints with `seq > after`, oldest first, at most `limit`.
     async fn attestations(
         &self,

@@ -9,7 +9,9 @@
 //! not lose it: the post goes back to the chain's mempool and lands again. Once the post is
 //! final on the chain and `finality_delay` (the challenge window) has passed, its mints are
 //! final. Until then a batch can be reverted — on posting, with `revert_chance`, or by
-//! [`SandboxL2::inject_revert`] — and all its mints are dropped.
+//! [`SandboxL2::inject_revert`] — and all its mints are dropped. [`SandboxL2::inject_halt`]
+//! stops the batcher for a while (a real rollup's failure mode): batches due meanwhile are
+//! posted when it is back, so their mints are final late.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -94,9 +96,18 @@ struct Books {
     /// Reports not yet due, in the order they were made.
     scheduled: Vec<(UnixMillis, String, RailEvent)>,
     published: Vec<Attestation>,
+    /// When the batcher was down, as `[from, until)` in sandbox time, oldest first.
+    halts: Vec<(UnixMillis, UnixMillis)>,
 }
 
 impl Books {
+    /// When a batch due at `due` is posted: at once, or when the batcher is back.
+    fn posted_at(&self, due: UnixMillis) -> UnixMillis {
+        self.halts
+            .iter()
+            .fold(due, |at, &(from, until)| if from <= at && at < until { until } else { at })
+    }
+
     fn report(&mut self, at: UnixMillis, key: &str, event: RailEvent) {
         self.scheduled.push((at, key.to_owned(), event));
     }
@@ -176,6 +187,16 @@ impl SandboxL2 {
         Ok(dropped)
     }
 
+    /// Stop the batcher from now for `for_` of sandbox time, as a test or a runbook asks:
+    /// batches due meanwhile are posted when it is back. Returns when that is.
+    pub fn inject_halt(&self, for_: Duration, now: UnixMillis) -> Result<UnixMillis, RailError> {
+        let mut books = self.caught_up(now)?;
+        let from = books.now;
+        let until = from.plus(i64::try_from(for_.as_millis()).unwrap_or(i64::MAX));
+        books.halts.push((from, until));
+        Ok(until)
+    }
+
     /// The chain transaction that carries the batch holding L2 transaction `tx`, once posted.
     pub fn batch_tx(&self, tx: &str, now: UnixMillis) -> Result<Option<String>, RailError> {
         let books = self.caught_up(now)?;
@@ -237,14 +258,15 @@ impl SandboxL2 {
         let delay = i64::try_from(self.params.finality_delay.as_millis()).unwrap_or(i64::MAX);
         for k in books.live.clone() {
             let Some(state) = books.batches.get(&k).map(|b| b.state.clone()) else { continue };
+            let post = books.posted_at(self.post_time(k));
             let l1_tx = match state {
-                BatchState::Open if self.post_time(k) > at => continue,
+                BatchState::Open if post > at => continue,
                 BatchState::Open if self.reverts(k) => {
-                    books.settle(k, BatchState::Reverted, self.post_time(k));
+                    books.settle(k, BatchState::Reverted, post);
                     continue;
                 }
                 BatchState::Open => {
-                    let l1_tx = self.l1.post_batch(&format!("l2-batch:{k}"), self.post_time(k))?;
+                    let l1_tx = self.l1.post_batch(&format!("l2-batch:{k}"), post)?;
                     if let Some(b) = books.batches.get_mut(&k) {
                         b.state = BatchState::Posted { l1_tx: l1_tx.clone() };
                     }
@@ -268,6 +290,21 @@ impl SandboxL2 {
 impl MintRail for SandboxL2 {
     fn name(&self) -> &'static str {
         Self::NAME
+    }
+
+    /// A mint waits for its batch's post, the post's landing and finality on the chain (a
+    /// reorg as deep as the chain allows re-posts it that many blocks later), and the
+    /// challenge window.
+    fn finality(&self) -> Duration {
+        let l1 = self.l1.params();
+        self.params.batch_every
+            + l1.block_time.saturating_mul(1 + l1.max_reorg_depth)
+            + self.l1.finality()
+            + self.params.finality_delay
+    }
+
+    fn time(&self, now: UnixMillis) -> UnixMillis {
+        self.l1.clock().at(now)
     }
 
     /// Rejects a malformed `mint.to` as [`SandboxL1`] does; a known key answers its first result.

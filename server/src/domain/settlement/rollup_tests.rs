@@ -174,3 +174,23 @@ async fn the_rollup_is_deterministic_under_a_seed() {
     };
     assert_ne!(kinds(&run(6, false).await), kinds(&one));
 }
+
+#[tokio::test]
+async fn a_halted_batcher_posts_late_and_its_mints_are_final_late() {
+    let l2 = rollup(1, 0.0, 0.0);
+    let tx = l2.mint(&mint("m1"), at(0)).await.unwrap().tx;
+    // Normally final at 234 s (previous test), within what the rollup says finality takes.
+    assert!(l2.finality() >= Duration::from_secs(234));
+    // The batcher is down from 10 s for ten minutes: batch 1, due at 60 s, goes up at 610 s.
+    let back = l2.inject_halt(Duration::from_secs(600), at(10 * SECOND)).unwrap();
+    assert_eq!(back, at(610 * SECOND));
+    assert_eq!(l2.batch_tx(&tx, at(609 * SECOND)).unwrap(), None);
+    assert_eq!(l2.status(&tx, at(300 * SECOND)).await.unwrap(), included(1, 0));
+    assert!(l2.batch_tx(&tx, at(610 * SECOND)).unwrap().is_some());
+    // Landed in L1 block 51 (612 s), final at block 62 (744 s), then the 30 s window.
+    let final_at = 62 * L1_BLOCK + 30 * SECOND;
+    assert_eq!(l2.status(&tx, at(final_at - 1)).await.unwrap(), included(1, 14));
+    assert_eq!(l2.status(&tx, at(final_at)).await.unwrap(), TxStatus::Final { block: 1 });
+    let stream = events(&l2, at(final_at)).await;
+    assert_eq!(stream.last().unwrap().1, RailEvent::MintFinal { tx, block: 1 });
+}

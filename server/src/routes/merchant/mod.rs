@@ -79,6 +79,7 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{}/advance", paths::MERCHANT_SANDBOX), post(sandbox::advance))
         .route(&format!("{}/reorg", paths::MERCHANT_SANDBOX), post(sandbox::reorg))
         .route(&format!("{}/revert", paths::MERCHANT_SANDBOX), post(sandbox::revert))
+        .route(&format!("{}/halt", paths::MERCHANT_SANDBOX), post(sandbox::halt))
 }
 
 /// The original upload, apart: its body is up to 20 MB and a merchant on a pop-up's network

@@ -1,6 +1,6 @@
 //! `/api/v1/merchant/sandbox/*` (scope `admin`): drive the sandbox rails as tests and the
 //! runbooks do — move their clock forward (a dispute days later, a chain's finality), reorg
-//! the L1, revert the L2's latest batch. Only a server running the sandboxes has them (404
+//! the L1, revert the L2's latest batch, halt the L2's batcher (finality comes late). Only a server running the sandboxes has them (404
 //! otherwise); they move shared sandbox time for every merchant, so each call is audited.
 
 use std::time::Duration;
@@ -36,6 +36,18 @@ pub struct Reorg {
     depth: u32,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Halt {
+    seconds: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct Halted {
+    /// When, on the sandbox clock, the batcher posts again.
+    back_at: vitrine_protocol::UnixMillis,
+}
+
 #[derive(Debug, Serialize)]
 struct Advanced {
     /// How far the sandboxes now run ahead of the server's clock.
@@ -68,6 +80,17 @@ async fn audit(
     Ok(())
 }
 
+/// 1 second to `MOST_DAYS` days, as `field` says.
+fn seconds(field: &str, seconds: u64, what: &str) -> Result<Duration, ApiError> {
+    if seconds == 0 || seconds > MOST_DAYS * 24 * 3600 {
+        return Err(ApiError::Fields(vec![FieldProblem::new(
+            field,
+            format!("{what} by 1 second to {MOST_DAYS} days"),
+        )]));
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
 pub async fn advance(
     State(state): State<AppState>,
     merchant: Merchant,
@@ -75,15 +98,10 @@ pub async fn advance(
 ) -> Result<Response, ApiError> {
     merchant.require(Scope::Admin)?;
     let sandboxes = sandboxes(&state)?;
-    if body.seconds == 0 || body.seconds > MOST_DAYS * 24 * 3600 {
-        return Err(ApiError::Fields(vec![FieldProblem::new(
-            "seconds",
-            format!("move the sandbox clock by 1 second to {MOST_DAYS} days"),
-        )]));
-    }
+    let by = seconds("seconds", body.seconds, "move the sandbox clock")?;
     audit(&state, &merchant, "sandbox.advance", format!(r#"{{"seconds":{}}}"#, body.seconds))
         .await?;
-    sandboxes.clock.advance(Duration::from_secs(body.seconds));
+    sandboxes.clock.advance(by);
     let offset_seconds = sandboxes.clock.offset().as_secs();
     Ok(no_store(StatusCode::OK, Advanced { offset_seconds }))
 }
@@ -115,4 +133,17 @@ pub async fn revert(
     audit(&state, &merchant, "sandbox.revert", "{}".into()).await?;
     let dropped = sandboxes.l2.inject_revert(clock::now()).map_err(outage)?;
     Ok(no_store(StatusCode::OK, Dropped { dropped }))
+}
+
+pub async fn halt(
+    State(state): State<AppState>,
+    merchant: Merchant,
+    ApiJson(body): ApiJson<Halt>,
+) -> Result<Response, ApiError> {
+    merchant.require(Scope::Admin)?;
+    let sandboxes = sandboxes(&state)?;
+    let for_ = seconds("seconds", body.seconds, "halt the batcher")?;
+    audit(&state, &merchant, "sandbox.halt", format!(r#"{{"seconds":{}}}"#, body.seconds)).await?;
+    let back_at = sandboxes.l2.inject_halt(for_, clock::now()).map_err(outage)?;
+    Ok(no_store(StatusCode::OK, Halted { back_at }))
 }
