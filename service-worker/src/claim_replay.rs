@@ -70,7 +70,12 @@ pub async fn send(db: &Rexie, entries: Vec<OutboxEntry>) -> Result<(bool, bool),
                 change_for(entry.clone(), outcome, now)
             })
             .collect();
-        left |= changes.iter().any(|c| matches!(c, Change::Retry(_)));
+        let retried = changes.iter().filter(|c| matches!(c, Change::Retry(_))).count();
+        left |= retried > 0;
+        if !unreachable {
+            let answered = changes.len() - retried;
+            crate::telemetry::replayed(db, answered as u64, retried as u64).await;
+        }
         device_db::apply(db, changes).await?;
         if let Some(first) = chunk.first() {
             // Pages re-read every receipt on any notice: one per request is enough.

@@ -114,6 +114,12 @@ fn count(change: impl FnOnce(&mut Counters)) {
             let _ = flush().await;
         });
     }
+    crate::telemetry::soon();
+}
+
+/// The lifetime hits and misses, with what is counted in memory written first.
+pub async fn totals() -> Option<(u64, u64)> {
+    flush().await.ok().map(|c| (c.hits, c.misses))
 }
 
 /// Move the in-memory counters into IndexedDB; returns the lifetime totals.

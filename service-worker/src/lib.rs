@@ -3,7 +3,7 @@
 //!
 //! Two jobs: caching (`routing`, `strategies`, `lifecycle`) and offline checkout (`checkout`,
 //! `claiming`, `kiosk`, `device_key`, `device_db`, `replay`, `claim_replay`, reached through
-//! `messages`).
+//! `messages`); `telemetry` reports the counts of both to the shop.
 
 mod cache_names;
 mod catalog_warmup;
@@ -22,6 +22,7 @@ mod notify;
 mod replay;
 mod routing;
 mod strategies;
+mod telemetry;
 
 pub use lifecycle::{on_activate, on_install};
 pub use messages::{on_message, on_start, on_sync};

@@ -2,16 +2,19 @@
 //! its order is final, or on a final refusal (a 4xx in the API's error shape whose code is
 //! final and matches the status); everything else is kept and retried with exponential backoff
 //! and jitter, honouring `Retry-After`. An accepted intent stays (marked) until its order is
-//! final, so an order the server lost is sent again. Nothing is dropped silently.
+//! final, so an order the server lost is sent again. Nothing is dropped silently. Each attempt
+//! carries the purchase's `traceparent`, and each answer is counted for the shop (`telemetry`).
 
 use std::cell::Cell;
 
 use rexie::Rexie;
 use vitrine_protocol::device::{Receipt, ReceiptStatus};
 use vitrine_protocol::headers::{ALLOWLIST_PROOF, IDEMPOTENCY_KEY, RETRY_AFTER};
+use vitrine_protocol::trace::{TraceParent, TRACEPARENT};
 use vitrine_protocol::{paths, ApiError, ErrorCode, IntentId, Order, OrderState, UnixMillis};
 
 use crate::device_db::{self, DbError, Outgoing};
+use crate::telemetry;
 use wasm_bindgen::JsValue;
 
 use crate::{js, notify};
@@ -146,7 +149,8 @@ async fn send_pass(force: bool) -> Result<bool, DbError> {
         let body = serde_json::to_string(intent)?;
         let key = entry.id.to_string();
         let proof = entry.allowlist_proof.join(",");
-        let mut headers = vec![(IDEMPOTENCY_KEY, key.as_str())];
+        let trace = traceparent(entry.id);
+        let mut headers = vec![(IDEMPOTENCY_KEY, key.as_str()), (TRACEPARENT, trace.as_str())];
         if !proof.is_empty() {
             headers.push((ALLOWLIST_PROOF, proof.as_str()));
         }
@@ -159,6 +163,11 @@ async fn send_pass(force: bool) -> Result<bool, DbError> {
             Err(_) => Outcome::Unreachable,
         };
         let unreachable = outcome == Outcome::Unreachable;
+        match &outcome {
+            Outcome::Unreachable => {}
+            Outcome::Retry { .. } => telemetry::replayed(&db, 0, 1).await,
+            _ => telemetry::replayed(&db, 1, 0).await,
+        }
         let outcome = match outcome {
             Outcome::Unreachable => {
                 Outcome::Retry { after_ms: None, why: "server unreachable".into() }
@@ -208,6 +217,20 @@ async fn send_pass(force: bool) -> Result<bool, DbError> {
     }
     let unsent = device_db::outbox(&db).await?.iter().any(|e| !e.accepted);
     Ok(left || unsent)
+}
+
+/// This attempt's `traceparent`: the purchase's trace (named by its id, so the server, the
+/// rail and the mint log the same trace id), a fresh span for each attempt.
+fn traceparent(id: IntentId) -> String {
+    let mut span = [0u8; 8];
+    for chunk in span.chunks_mut(4) {
+        // A draw in [0, 1) scaled to 32 bits: the float's 53 bits cover them.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let bits = (js_sys::Math::random() * 4_294_967_296.0) as u32;
+        chunk.copy_from_slice(&bits.to_be_bytes());
+    }
+    span[7] |= 1;
+    TraceParent::of_intent(id, span).to_string()
 }
 
 /// The receipt of an intent whose id the server already holds for another purchase.
@@ -331,63 +354,5 @@ fn order_lookup(status: u16, body: &str) -> OrderLookup {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_final_codes_in_the_error_shape_reject() {
-        let err = |code: &str| format!(r#"{{"code":"{code}","message":"m"}}"#);
-        assert_eq!(
-            classify(422, None, &err("bad_signature")),
-            Outcome::Rejected { message: "m".into() }
-        );
-        assert!(matches!(
-            classify(409, Some("1"), &err("in_progress")),
-            Outcome::Retry { after_ms: Some(1000), .. }
-        ));
-        assert!(matches!(classify(429, None, &err("rate_limited")), Outcome::Retry { .. }));
-        assert!(matches!(classify(404, None, "<html>portal</html>"), Outcome::Retry { .. }));
-        assert!(matches!(classify(500, None, &err("internal")), Outcome::Retry { .. }));
-        assert!(matches!(classify(503, None, ""), Outcome::Retry { .. }));
-        assert!(matches!(classify(201, None, "{}"), Outcome::Retry { .. }));
-        // A proxy or an older server answering in our shape with a route-level code.
-        assert!(matches!(classify(404, None, &err("not_found")), Outcome::Retry { .. }));
-        assert!(matches!(classify(405, None, &err("method_not_allowed")), Outcome::Retry { .. }));
-        // A final code with a status our server never pairs it with.
-        assert!(matches!(classify(400, None, &err("bad_signature")), Outcome::Retry { .. }));
-        assert!(matches!(
-            classify(425, Some("30"), &err("clock_ahead")),
-            Outcome::Retry { after_ms: Some(30_000), .. }
-        ));
-        assert_eq!(classify(422, None, &err("idempotency_mismatch")), Outcome::Exists);
-    }
-
-    #[test]
-    fn retry_after_saturates_instead_of_overflowing() {
-        let huge = i64::MAX.to_string();
-        assert!(matches!(
-            classify(503, Some(&huge), ""),
-            Outcome::Retry { after_ms: Some(ms), .. } if ms > 0
-        ));
-        assert!(matches!(classify(503, Some("-5"), ""), Outcome::Retry { after_ms: Some(0), .. }));
-    }
-
-    #[test]
-    fn only_our_own_not_found_means_the_order_is_lost() {
-        let nf = r#"{"code":"not_found","message":"no order"}"#;
-        assert!(matches!(order_lookup(404, nf), OrderLookup::Missing));
-        assert!(matches!(order_lookup(404, "<html>"), OrderLookup::Unknown));
-        assert!(matches!(order_lookup(500, nf), OrderLookup::Unknown));
-        assert!(matches!(order_lookup(200, "{}"), OrderLookup::Unknown));
-    }
-
-    #[test]
-    fn backoff_grows_caps_and_honours_retry_after() {
-        assert_eq!(backoff_ms(0, 0.5, None), 1_000);
-        assert_eq!(backoff_ms(3, 0.5, None), 8_000);
-        assert_eq!(backoff_ms(30, 0.5, None), 300_000);
-        assert_eq!(backoff_ms(30, 0.999_999, None), 449_999);
-        assert_eq!(backoff_ms(0, 0.0, None), 500);
-        assert_eq!(backoff_ms(0, 0.0, Some(5_000)), 5_000);
-    }
-}
+#[path = "replay_tests.rs"]
+mod tests;

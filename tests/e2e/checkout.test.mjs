@@ -117,6 +117,15 @@ test("server killed after committing, before answering: one order, right receipt
   await status(page, "Status: Paid").waitFor({ timeout: SETTLED });
   assert.equal((await getJson(s.direct(), `/api/v1/orders/${id}`)).body.state, "paid");
   assert.equal(await stockOf(s.direct(), 102), before - 1, "exactly one edition taken");
+  // Every send carried the purchase's trace: its id as the trace id, a fresh span each time.
+  const sends = s.proxy.intentTraces.filter((t) => t.key === id);
+  assert.ok(sends.length >= 2, `sent, then sent again: ${JSON.stringify(sends)}`);
+  for (const { traceparent } of sends) {
+    assert.match(traceparent, new RegExp(`^00-${id.replaceAll("-", "")}-[0-9a-f]{16}-01$`));
+  }
+  // A fresh span per attempt of the worker's (the browser may resend one attempt by itself on
+  // a reset connection, headers and all, so copies are not counted).
+  assert.ok(new Set(sends.map((t) => t.traceparent)).size >= 2, `a span per attempt: ${JSON.stringify(sends)}`);
   await page.close();
 }));
 

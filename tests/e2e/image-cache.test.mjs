@@ -1,10 +1,12 @@
 // A collector who gives images little room (a phone with little storage): browsing every work
 // keeps the image cache under the bound, least recently used pictures going first.
+// The worker also reports its hits and misses to the shop, where /metrics shows them.
 // (Chromium's CDP quota override does not reach `storage.estimate()` here, so the collector sets
 // a small limit on the Storage page; the worker uses the smaller of it and its quota share.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { useStorefront, heading, status, askWorker, loadedImage } from "./support.mjs";
+import { useStorefront, heading, status, askWorker, loadedImage, merchantToken } from "./support.mjs";
+import { until } from "./shop.mjs";
 
 const ctx = useStorefront({ deviceScaleFactor: 2 });
 const LIMIT = 512 * 1024;
@@ -65,4 +67,27 @@ test("the Storage page reports what the worker keeps", async () => {
   await heading(page, "Offline storage").waitFor();
   const { image_stats: s } = await askWorker(page, "image_stats");
   await status(page, new RegExp(`Images kept for offline use: ${s.entries} pictures, .+ of 512 KB allowed`)).waitFor();
+});
+
+test("the worker reports its image cache's hits and misses to the shop's metrics", async () => {
+  const token = merchantToken(ctx.db.db, "admin");
+  const scrape = async () => {
+    const res = await fetch(`${ctx.server.base}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 200);
+    return res.text();
+  };
+  const count = (text, result) => Number(
+    text.match(new RegExp(`^vitrine_worker_image_cache_total\\{result="${result}"\\} (\\d+)`, "m"))?.[1] ?? NaN);
+  // The browsing above counted; the worker reports a few seconds after counting, once a
+  // minute at most.
+  let text = "";
+  await until(async () => { text = await scrape(); return count(text, "miss") > 0; },
+    "the worker's first report", 90_000);
+  const page = await ctx.browser.context.newPage();
+  await page.goto(`${ctx.server.base}/storage`);
+  await heading(page, "Offline storage").waitFor();
+  const { image_stats: s } = await askWorker(page, "image_stats");
+  // What the shop was told never exceeds what the worker counted.
+  assert.ok(count(text, "miss") <= s.misses, `${count(text, "miss")} reported, ${s.misses} counted`);
+  assert.ok(count(text, "hit") <= s.hits, `${count(text, "hit")} reported, ${s.hits} counted`);
 });

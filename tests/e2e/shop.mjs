@@ -31,8 +31,13 @@ function proxyTo(upstreamPort) {
     stallRegistrations: 0,
     /** While true, `GET /api/v1/orders/*` gets no answer (the connection is dropped). */
     holdOrderStates: false,
+    /** The `traceparent` of every intent sent, in order (each replay attempt is one). */
+    intentTraces: [],
   };
   const server = http.createServer(async (req, res) => {
+    if (req.method === "POST" && req.url === "/api/v1/intents") {
+      proxy.intentTraces.push({ key: req.headers["idempotency-key"], traceparent: req.headers.traceparent });
+    }
     if (req.method === "POST" && req.url === "/api/v1/devices" && proxy.stallRegistrations) {
       // The injected fault: a network that stalls this request.
       await new Promise((r) => setTimeout(r, proxy.stallRegistrations));

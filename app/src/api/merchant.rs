@@ -5,7 +5,7 @@
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use vitrine_protocol::headers::CSRF_TOKEN;
+use vitrine_protocol::headers::{CSRF_TOKEN, IDEMPOTENCY_KEY};
 use vitrine_protocol::FieldProblem;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -52,6 +52,18 @@ pub async fn call<T: DeserializeOwned>(
     csrf: Option<&str>,
     bearer: Option<&str>,
 ) -> Result<T, Refused> {
+    request(method, path, body, csrf, bearer, None).await
+}
+
+/// `call`, with an `Idempotency-Key` when the request moves money.
+async fn request<T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+    csrf: Option<&str>,
+    bearer: Option<&str>,
+    idempotency_key: Option<&str>,
+) -> Result<T, Refused> {
     let window = web_sys::window().ok_or_else(Refused::network)?;
     let init = RequestInit::new();
     init.set_method(method);
@@ -65,6 +77,9 @@ pub async fn call<T: DeserializeOwned>(
     }
     if let Some(token) = bearer {
         let _ = headers.set("authorization", &format!("Bearer {token}"));
+    }
+    if let Some(key) = idempotency_key {
+        let _ = headers.set(IDEMPOTENCY_KEY, key);
     }
     init.set_headers(&headers);
     if let Some(body) = &body {
@@ -113,6 +128,30 @@ pub async fn send<T: DeserializeOwned>(
         fields: Vec::new(),
     })?;
     call(method, path, Some(json), Some(csrf), None).await
+}
+
+/// A `POST` that moves money: sent with `key`, which the caller keeps for retries of the same
+/// request (the shop then answers the first one again instead of acting twice).
+pub async fn send_once<T: DeserializeOwned>(
+    path: &str,
+    body: &impl Serialize,
+    csrf: &str,
+    key: &str,
+) -> Result<T, Refused> {
+    let json = serde_json::to_string(body).map_err(|_| Refused {
+        status: 0,
+        message: "This cannot be sent.".into(),
+        fields: Vec::new(),
+    })?;
+    request("POST", path, Some(json), Some(csrf), None, Some(key)).await
+}
+
+/// A fresh idempotency key (a random UUID from the browser).
+pub fn fresh_key() -> String {
+    web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .map(|c| c.random_uuid())
+        .unwrap_or_else(|| format!("{:.0}-{}", js_sys::Date::now(), js_sys::Math::random()))
 }
 
 /// Send an original with `XMLHttpRequest`, whose upload reports progress (`fetch`'s does

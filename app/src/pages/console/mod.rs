@@ -2,15 +2,17 @@
 //! load). Sign in with an API token once; the server answers with an HttpOnly session cookie
 //! and the CSRF token every change carries. Sections: the catalog (collections, works,
 //! originals with upload progress), drops (a calendar, proposals with their vetoes,
-//! approval), claims (QR voucher batches, their sheets), orders (search and history), the
-//! conflicts queue (one click each), and the audit log. Every control is a labelled native
-//! one, so it all works by keyboard.
+//! approval), claims (QR voucher batches, their sheets), orders (search, history, refunds),
+//! the conflicts queue (one click each), what reconciliation raised, and the audit log. Every
+//! control is a labelled native one, so it all works by keyboard.
 
 mod catalog;
 mod claims;
 mod drop_form;
 mod drops;
 mod orders;
+mod reconciliation;
+mod refund;
 mod work;
 
 use leptos::prelude::*;
@@ -49,12 +51,13 @@ pub fn section_path(section: &str) -> String {
     format!("/merchant/{section}")
 }
 
-const SECTIONS: [(&str, &str); 6] = [
+const SECTIONS: [(&str, &str); 7] = [
     ("catalog", "Catalog"),
     ("drops", "Drops"),
     ("claims", "Claims"),
     ("orders", "Orders"),
     ("conflicts", "Conflicts"),
+    ("reconciliation", "Reconciliation"),
     ("audit", "Audit log"),
 ];
 
@@ -184,8 +187,9 @@ fn Signed(signed: Signed, session: RwSignal<Option<Signed>>) -> impl IntoView {
             match section().as_str() {
                 "drops" => view! { <drops::Drops csrf /> }.into_any(),
                 "claims" => view! { <claims::Claims csrf /> }.into_any(),
-                "orders" => view! { <orders::Orders /> }.into_any(),
+                "orders" => view! { <orders::Orders csrf /> }.into_any(),
                 "conflicts" => view! { <orders::Conflicts csrf /> }.into_any(),
+                "reconciliation" => view! { <reconciliation::Reconciliation /> }.into_any(),
                 "audit" => view! { <Audit /> }.into_any(),
                 _ => view! { <catalog::Catalog csrf /> }.into_any(),
             }

@@ -1,12 +1,13 @@
 //! The console's orders (one search box: a receipt number, an email or a work's number; a
-//! state; each order's history) and the conflicts queue (each resolved by one click).
+//! state; each order's history, and a paid one's refund) and the conflicts queue (each resolved by one click).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::Deserialize;
 use vitrine_protocol::merchant::{MerchantOrder, OrderHistory, Resolve, ResolveAction};
-use vitrine_protocol::paths;
+use vitrine_protocol::{paths, OrderState};
 
+use super::refund::RefundForm;
 use super::{refusal, when};
 use crate::api::merchant::{self as api, Refused};
 
@@ -28,7 +29,7 @@ fn encode(q: &str) -> String {
 }
 
 #[component]
-pub fn Orders() -> impl IntoView {
+pub fn Orders(csrf: String) -> impl IntoView {
     let (q, state) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let found = RwSignal::new(None::<Vec<MerchantOrder>>);
     let history = RwSignal::new(None::<OrderHistory>);
@@ -86,12 +87,19 @@ pub fn Orders() -> impl IntoView {
                 }
             }).collect_view()}
         </ul>
-        {move || history.get().map(|h| view! {
-            <section class="console-block" aria-label="Order history">
-                <h3>{format!("Receipt {}", h.order.id)}</h3>
-                <p>{row(&h.order)}</p>
-                <ol>{h.events.into_iter().map(|e| view! { <li>{format!("{} {} — {}", e.kind, e.quantity, when(e.at.0))}</li> }).collect_view()}</ol>
-            </section>
+        {move || history.get().map(|h| {
+            // Only a paid order has money to give back (the shop says so too).
+            let refund = (h.order.state == OrderState::Paid).then(|| {
+                view! { <RefundForm order=h.order.clone() csrf=csrf.clone() /> }
+            });
+            view! {
+                <section class="console-block" aria-label="Order history">
+                    <h3>{format!("Receipt {}", h.order.id)}</h3>
+                    <p>{row(&h.order)}</p>
+                    <ol>{h.events.into_iter().map(|e| view! { <li>{format!("{} {} — {}", e.kind, e.quantity, when(e.at.0))}</li> }).collect_view()}</ol>
+                    {refund}
+                </section>
+            }
         })}
     }
 }
