@@ -8,8 +8,10 @@ use serde::{Deserialize, Serialize};
 use crate::FieldProblem;
 
 /// The most of any count one report may carry: a device sends every minute at most, and no
-/// phone serves this many images or replays in between. More is refused, not clipped.
-pub const MAX_PER_REPORT: u32 = 100_000;
+/// phone serves this many images or replays in between (a kiosk's 1,000 queued claims fit).
+/// More is refused, not clipped. Reports are not signed, so the figures they feed are
+/// advisory: bounded per report and per address, not proven.
+pub const MAX_PER_REPORT: u32 = 10_000;
 
 /// Counts since the worker's last accepted report (`POST /api/v1/telemetry`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -195,7 +195,7 @@ async fn main() {
     // figure is over everything reported, not only what happened to be read first.
     tokio::time::sleep(WINDOW * 3).await;
 
-    let mut latency: Vec<i64> = sqlx::query_scalar("SELECT received_at - at FROM attestations")
+    let mut latency: Vec<i64> = sqlx::query_scalar("SELECT reconciled_at - at FROM attestations")
         .fetch_all(&pool)
         .await
         .unwrap();

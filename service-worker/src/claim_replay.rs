@@ -27,8 +27,10 @@ pub async fn send(db: &Rexie, entries: Vec<OutboxEntry>) -> Result<(bool, bool),
             })
             .collect();
         let body = serde_json::to_string(&claims)?;
+        let mut refused_whole = false;
         let answered = match js::post_json(paths::CLAIMS_BATCH, &body, &[]).await {
             Ok(response) => {
+                refused_whole = crate::telemetry::shop_failed(response.status());
                 let retry_after = response.headers().get(RETRY_AFTER).ok().flatten();
                 let text = js::text(&response).await.unwrap_or_default();
                 match serde_json::from_str::<Vec<ClaimAnswer>>(&text) {
@@ -72,10 +74,10 @@ pub async fn send(db: &Rexie, entries: Vec<OutboxEntry>) -> Result<(bool, bool),
             .collect();
         let retried = changes.iter().filter(|c| matches!(c, Change::Retry(_))).count();
         left |= retried > 0;
-        if !unreachable {
-            let answered = changes.len() - retried;
-            crate::telemetry::replayed(db, answered as u64, retried as u64).await;
-        }
+        // One refused request is one failure of the shop's, however many claims it held.
+        let failed = u64::from(refused_whole);
+        let answered = if answered.is_ok() { (changes.len() - retried) as u64 } else { 0 };
+        crate::telemetry::replayed(db, answered, failed).await;
         device_db::apply(db, changes).await?;
         if let Some(first) = chunk.first() {
             // Pages re-read every receipt on any notice: one per request is enough.

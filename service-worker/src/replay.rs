@@ -154,8 +154,10 @@ async fn send_pass(force: bool) -> Result<bool, DbError> {
         if !proof.is_empty() {
             headers.push((ALLOWLIST_PROOF, proof.as_str()));
         }
+        let mut status = None;
         let outcome = match js::post_json(paths::INTENTS, &body, &headers).await {
             Ok(response) => {
+                status = Some(response.status());
                 let retry_after = response.headers().get(RETRY_AFTER).ok().flatten();
                 let text = js::text(&response).await.unwrap_or_default();
                 classify(response.status(), retry_after.as_deref(), &text)
@@ -165,7 +167,12 @@ async fn send_pass(force: bool) -> Result<bool, DbError> {
         let unreachable = outcome == Outcome::Unreachable;
         match &outcome {
             Outcome::Unreachable => {}
-            Outcome::Retry { .. } => telemetry::replayed(&db, 0, 1).await,
+            // Only the shop's own "try again" counts against it: not a captive portal's page,
+            // nor `in_progress` (the first copy is still being decided).
+            Outcome::Retry { .. } if status.is_some_and(telemetry::shop_failed) => {
+                telemetry::replayed(&db, 0, 1).await
+            }
+            Outcome::Retry { .. } => {}
             _ => telemetry::replayed(&db, 1, 0).await,
         }
         let outcome = match outcome {

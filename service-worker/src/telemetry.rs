@@ -68,6 +68,11 @@ pub async fn replayed(db: &Rexie, answered: u64, retried: u64) {
     soon();
 }
 
+/// Whether an answer is the shop's own "try again": 425, 429 or a 5xx.
+pub fn shop_failed(status: u16) -> bool {
+    matches!(status, 425 | 429 | 500..=599)
+}
+
 /// Something was counted: report it after a while, once a minute at most.
 pub fn soon() {
     if SCHEDULED.with(|s| s.replace(true)) {
@@ -77,10 +82,12 @@ pub fn soon() {
         let now = js::now().0;
         let next = LAST_SENT.get().saturating_add(EVERY_MS).max(now.saturating_add(GATHER_MS));
         js::sleep(i32::try_from(next - now).unwrap_or(i32::MAX)).await;
-        SCHEDULED.set(false);
         if let Err(error) = report().await {
             js::warn("counts not read or marked as reported", &error.0.into());
         }
+        // Only now: a count made while this report was on its way waits for the next one
+        // instead of sending the same growth twice.
+        SCHEDULED.set(false);
     });
 }
 
@@ -133,5 +140,15 @@ mod tests {
         assert_eq!(grown(10, 4), 6);
         assert_eq!(grown(4, 10), 0, "a reset store never reports a negative");
         assert_eq!(grown(u64::MAX, 0), MAX_PER_REPORT);
+    }
+
+    #[test]
+    fn only_the_shops_own_try_again_is_its_failure() {
+        for status in [425, 429, 500, 503] {
+            assert!(shop_failed(status), "{status}");
+        }
+        for status in [200, 201, 404, 409, 422] {
+            assert!(!shop_failed(status), "{status}");
+        }
     }
 }

@@ -210,6 +210,19 @@ test("online, a declined card says so on the receipt and charges nothing", () =>
   await page.close();
 }));
 
+test("bought offline, declined when the shop is back: the receipt says so and nothing is taken", () => withShop(async (s) => {
+  const page = await readyToBuy(s.proxy.base, 106);
+  const before = await stockOf(s.direct(), 106);
+  await s.kill();
+  // Accepted on the phone: a signed receipt, kept until the shop answers.
+  await buy(page, { card: "4000000000000002" });
+  await status(page, "Status: Waiting to send").waitFor();
+  await s.restart();
+  await status(page, "Status: Payment declined — nothing charged").waitFor({ timeout: SETTLED });
+  assert.equal(await stockOf(s.direct(), 106), before, "the hold was released");
+  await page.close();
+}));
+
 test("two offline buyers of the last edition: one paid, one told what to do instead", () => withShop(async (s) => {
   // Item 104 has one edition left (the rejected intent above took nothing).
   const page = await readyToBuy(s.proxy.base, 104);

@@ -20,6 +20,9 @@ CREATE TABLE attestations (
     tx           TEXT,
     at           INTEGER NOT NULL,
     received_at  INTEGER NOT NULL,
+    -- When its window stored it, on the rail's clock (the one `at` is on): the latency
+    -- `vitrine slo` judges, right also on a sandbox whose clock was moved ahead.
+    reconciled_at INTEGER NOT NULL,
     verdict      TEXT    NOT NULL CHECK (verdict IN ('matched', 'duplicate', 'mismatch')),
     UNIQUE (rail, seq)
 );

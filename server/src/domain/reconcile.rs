@@ -233,7 +233,7 @@ pub fn missing_capture(order: &str, paid_at: UnixMillis, now: UnixMillis) -> Ite
 /// later than its finality allows. Waiting is the first suggestion: a halted batcher or a
 /// slow chain catches up, and the item closes itself when the mint is final.
 pub fn late_mint(key: &str, included_at: UnixMillis, now: UnixMillis) -> Item {
-    let seconds = (now.0 - included_at.0).max(0) / 1000;
+    let seconds = now.0.saturating_sub(included_at.0).max(0) / 1000;
     let detail =
         format!("included {seconds} s ago and not final yet, later than the chain's finality");
     item(Kind::LateFinality, key, detail, vec![Action::WaitForFinality, Action::ManualReview])

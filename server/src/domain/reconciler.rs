@@ -15,8 +15,9 @@ use crate::domain::metrics::Metrics;
 use crate::domain::reconcile::{
     flow_event, judge, kind_of, late_after, late_mint, missing_capture, order_of, refused, Verdict,
 };
-use crate::domain::settlement::{Attestation, RailError, RailEvent, Rails};
+use crate::domain::settlement::{Attestation, RailError, Rails};
 use crate::domain::supervisor::{supervise, Liveness};
+use crate::storage::reconcile::Stamp;
 use crate::storage::{Storage, StorageError};
 
 /// Reports read per call to a rail.
@@ -87,7 +88,7 @@ pub async fn pass(
         // stored before lateness is judged, even if sandbox time jumps during the pass.
         let now = chain.time(clock::now());
         let dated = chain.clone();
-        let finals = read(
+        read(
             storage,
             name,
             |now| dated.time(now),
@@ -98,7 +99,7 @@ pub async fn pass(
             },
         )
         .await?;
-        storage.close_late(name, &finals, clock::now()).await?;
+        storage.close_late(name, clock::now()).await?;
         // Late on the chain's own clock, which its reports are dated on.
         let before = now.minus(late_after(chain.finality(), window));
         let late: Vec<_> = storage
@@ -112,25 +113,23 @@ pub async fn pass(
     Ok(())
 }
 
-/// Read `rail`'s reports from its cursor until there are no more, a batch at a time; returns
-/// the keys of the mints it reported final.
+/// Read `rail`'s reports from its cursor until there are no more, a batch at a time.
 async fn read<F, Fut>(
     storage: &dyn Storage,
     rail: &str,
     rail_time: impl Fn(UnixMillis) -> UnixMillis,
     metrics: &Metrics,
     fetch: F,
-) -> Result<Vec<String>, ReconcileError>
+) -> Result<(), ReconcileError>
 where
     F: Fn(u64, UnixMillis) -> Fut,
     Fut: std::future::Future<Output = Result<Vec<Attestation>, RailError>>,
 {
-    let mut finals = Vec::new();
     loop {
         let from = storage.rail_cursor(rail).await?;
         let reports = fetch(from, clock::now()).await?;
         if reports.is_empty() {
-            return Ok(finals);
+            return Ok(());
         }
         let orders: Vec<&str> = reports.iter().map(|a| order_of(&a.key)).collect();
         let facts = storage.order_facts(&orders).await?;
@@ -172,23 +171,17 @@ where
             }
             judged.push((report.clone(), verdict));
         }
-        if !storage.record_reports(rail, from, &judged, &items, &moves, clock::now()).await? {
+        // Reconciled now, on the clock the rail dates its reports by.
+        let at = Stamp { server: clock::now(), rail: rail_time(clock::now()) };
+        if !storage.record_reports(rail, from, &judged, &items, &moves, at).await? {
             // Another pass stored this batch: read again from where it left the cursor.
             continue;
         }
-        // Reconciled now, on the clock the rail dates its reports by.
-        let reconciled = rail_time(clock::now());
         for report in &reports {
-            metrics.reconciled(report.at, reconciled);
+            metrics.reconciled(report.at, at.rail);
         }
-        finals.extend(
-            reports
-                .iter()
-                .filter(|a| matches!(a.event, RailEvent::MintFinal { .. }))
-                .map(|a| a.key.clone()),
-        );
         if reports.len() < PER_READ {
-            return Ok(finals);
+            return Ok(());
         }
     }
 }

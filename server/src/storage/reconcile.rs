@@ -15,6 +15,14 @@ use crate::domain::settlement::Attestation;
 /// A stored reconciliation item, as the merchant API sends it.
 pub use vitrine_protocol::merchant::ReconciliationItem as StoredItem;
 
+/// When a window stores its reports: on the server's clock, and on the rail's (the clock
+/// their dates are on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub server: UnixMillis,
+    pub rail: UnixMillis,
+}
+
 #[async_trait]
 pub trait ReconcileStore: Send + Sync + 'static {
     /// The last report read from `rail` (0: none).
@@ -47,7 +55,7 @@ pub trait ReconcileStore: Send + Sync + 'static {
         reports: &[(Attestation, Verdict)],
         items: &[Item],
         moves: &[(String, Vec<Move>)],
-        now: UnixMillis,
+        at: Stamp,
     ) -> Result<bool, StorageError>;
 
     /// Orders paid on `rail` before `before` whose capture `rail` has not reported, and that
@@ -68,14 +76,10 @@ pub trait ReconcileStore: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Vec<(String, UnixMillis)>, StorageError>;
 
-    /// The chain reported these mints final: their open late-finality items are closed, as
-    /// waiting for finality did what it suggested.
-    async fn close_late(
-        &self,
-        chain: &str,
-        keys: &[String],
-        now: UnixMillis,
-    ) -> Result<(), StorageError>;
+    /// Close `chain`'s open late-finality items whose mint the chain has reported final (in
+    /// any window so far, so a crash between a window and this loses none): waiting did what
+    /// it suggested. Audited.
+    async fn close_late(&self, chain: &str, now: UnixMillis) -> Result<(), StorageError>;
 
     /// Items raised without a report (missing ones), each once.
     async fn raise_items(

@@ -7,7 +7,7 @@ use sqlx::{QueryBuilder, Sqlite, Transaction};
 use vitrine_protocol::{Money, UnixMillis};
 
 use super::merchants::Actor;
-use super::reconcile::{ReconcileStore, StoredItem};
+use super::reconcile::{ReconcileStore, Stamp, StoredItem};
 use super::sqlite::{currency, SqliteStorage};
 use super::sqlite_merchants::audit;
 use super::sqlite_money as money;
@@ -129,8 +129,9 @@ impl ReconcileStore for SqliteStorage {
         reports: &[(Attestation, Verdict)],
         items: &[Item],
         moves: &[(String, Vec<Move>)],
-        now: UnixMillis,
+        at: Stamp,
     ) -> Result<bool, StorageError> {
+        let now = at.server;
         let Some(last) = reports.last().map(|(a, _)| a.seq) else { return Ok(true) };
         let mut tx = self.begin_write().await?;
         let moved = sqlx::query(
@@ -150,7 +151,7 @@ impl ReconcileStore for SqliteStorage {
         for chunk in reports.chunks(300) {
             let mut q = QueryBuilder::new(
                 "INSERT INTO attestations (rail, seq, key, kind, amount_minor, currency, tx, at,
-                     received_at, verdict) ",
+                     received_at, reconciled_at, verdict) ",
             );
             let mut rows = Vec::with_capacity(chunk.len());
             for (a, verdict) in chunk {
@@ -173,6 +174,7 @@ impl ReconcileStore for SqliteStorage {
                     .push_bind(tx_hash)
                     .push_bind(a.at.0)
                     .push_bind(now.0)
+                    .push_bind(at.rail.0)
                     .push_bind(verdict.as_str());
             });
             q.build().execute(&mut *tx.tx).await?;
@@ -238,34 +240,24 @@ impl ReconcileStore for SqliteStorage {
         Ok(rows.into_iter().map(|(key, at)| (key, UnixMillis(at))).collect())
     }
 
-    async fn close_late(
-        &self,
-        chain: &str,
-        keys: &[String],
-        now: UnixMillis,
-    ) -> Result<(), StorageError> {
-        if keys.is_empty() {
-            return Ok(());
-        }
+    async fn close_late(&self, chain: &str, now: UnixMillis) -> Result<(), StorageError> {
         let mut tx = self.begin_write().await?;
-        for key in keys {
-            let closed: Vec<(i64,)> = sqlx::query_as(
-                "UPDATE reconciliation_items SET status = 'applied', applied = 'wait_for_finality'
-                 WHERE kind = 'late_finality' AND rail = ? AND key = ? AND status = 'open'
-                 RETURNING id",
-            )
-            .bind(chain)
-            .bind(key)
-            .fetch_all(&mut *tx.tx)
-            .await?;
-            let actor = Actor { merchant_id: None, label: "reconciler".to_owned() };
-            for (id,) in closed {
-                let (before, after) = (r#"{"status":"open"}"#, r#"{"status":"applied"}"#);
-                let subject = format!("reconciliation item {id}");
-                let (before, after) = (Some(before.to_owned()), Some(after.to_owned()));
-                audit(&mut tx.tx, &actor, "reconciliation.close", &subject, before, after, now)
-                    .await?;
-            }
+        let closed: Vec<(i64,)> = sqlx::query_as(
+            "UPDATE reconciliation_items SET status = 'applied', applied = 'wait_for_finality'
+             WHERE kind = 'late_finality' AND status = 'open' AND rail = ?1
+               AND EXISTS (SELECT 1 FROM attestations a WHERE a.rail = ?1
+                           AND a.key = reconciliation_items.key AND a.kind = 'mint_final')
+             RETURNING id",
+        )
+        .bind(chain)
+        .fetch_all(&mut *tx.tx)
+        .await?;
+        let actor = Actor { merchant_id: None, label: "reconciler".to_owned() };
+        for (id,) in closed {
+            let (before, after) = (r#"{"status":"open"}"#, r#"{"status":"applied"}"#);
+            let subject = format!("reconciliation item {id}");
+            let (before, after) = (Some(before.to_owned()), Some(after.to_owned()));
+            audit(&mut tx.tx, &actor, "reconciliation.close", &subject, before, after, now).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -310,7 +302,7 @@ impl ReconcileStore for SqliteStorage {
              WHERE ?1 IS NULL OR r.order_id IN (
                  SELECT o.id FROM orders o JOIN items i ON i.id = o.item_id
                  JOIN collections c ON c.id = i.collection_id WHERE c.merchant_id = ?1)
-             ORDER BY r.id LIMIT ?2",
+             ORDER BY r.status != 'open', r.id DESC LIMIT ?2",
         )
         .bind(merchant)
         .bind(i64::from(limit))

@@ -1,4 +1,5 @@
-//! The SLO samples in SQLite: reports by when they were stored, payments by their capture in
+//! The SLO samples in SQLite: reports by when they were stored (their wait on their rail's
+//! own clock), payments by their capture in
 //! the stock ledger, open reconciliation items by age, workers' replays by when they were
 //! reported. SQL only.
 
@@ -19,7 +20,7 @@ impl SloStore for SqliteStorage {
         stale_before: UnixMillis,
     ) -> Result<Samples, StorageError> {
         let reconcile_ms: Vec<i64> = sqlx::query_scalar(
-            "SELECT received_at - at FROM attestations WHERE received_at >= ? AND received_at < ?",
+            "SELECT reconciled_at - at FROM attestations WHERE received_at >= ? AND received_at < ?",
         )
         .bind(from.0)
         .bind(to.0)

@@ -151,6 +151,20 @@ async fn nobody_else_moves_it_and_nothing_out_of_bounds_is_done() {
             (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidFields),
         ),
         (
+            "a halt backwards",
+            Some(admin.as_str()),
+            HALT,
+            Some(json!({"seconds": -60})),
+            (StatusCode::BAD_REQUEST, ErrorCode::MalformedBody),
+        ),
+        (
+            "a halt with an unknown field",
+            Some(admin.as_str()),
+            HALT,
+            Some(json!({"seconds": 60, "chain": "sandbox-l1"})),
+            (StatusCode::BAD_REQUEST, ErrorCode::MalformedBody),
+        ),
+        (
             "a halt with no body",
             Some(admin.as_str()),
             HALT,
@@ -167,5 +181,7 @@ async fn nobody_else_moves_it_and_nothing_out_of_bounds_is_done() {
     let plain = spawn_app().await;
     let admin = bearer(&merchant(&plain, "demo", &[Scope::Admin]).await);
     let res = call(&plain, Method::POST, ADVANCE, Some(&admin), day).await;
+    assert_eq!(code(res).await, (StatusCode::NOT_FOUND, ErrorCode::NotFound));
+    let res = call(&plain, Method::POST, HALT, Some(&admin), Some(json!({"seconds": 60}))).await;
     assert_eq!(code(res).await, (StatusCode::NOT_FOUND, ErrorCode::NotFound));
 }

@@ -6,7 +6,7 @@
 //! |---|---|
 //! | refund | `refunds::part_then_the_rest_is_given_back_through_the_rail_and_the_ledger` |
 //! | dispute | `reconciliation::a_dispute_days_later_freezes_the_merchants_money_then_charges_it_back` |
-//! | decline after offline acceptance | `scenarios::a_card_declined_after_offline_acceptance_takes_nothing_and_frees_the_edition` |
+//! | decline after offline acceptance | the buyer's side in `tests/e2e/checkout.test.mjs` ("bought offline, declined when the shop is back"); the ledger's, the rail's and the console's here: `scenarios::a_card_declined_after_offline_acceptance_takes_nothing_and_frees_the_edition` |
 //! | reorg after mint | `mints::a_reorg_that_drops_the_mint_re_mints_it_exactly_once` |
 //! | late finality | `reconciliation::a_mint_late_to_finality_is_raised_once_then_closed_when_it_is_final` |
 //! | duplicate and missing attestations | `reconciliation::every_injected_mismatch_is_surfaced_once_and_none_is_invented` |

@@ -14,13 +14,21 @@ use crate::api::merchant::{self as api, Refused};
 
 /// "40.00" → 4000 minor units (EUR); `None` for anything else.
 pub fn minor_units(text: &str) -> Option<i64> {
+    minor_units_in(text, 2)
+}
+
+/// "12.50" in a currency of `digits` decimals, as minor units (JPY has none: "300" is 300).
+pub fn minor_units_in(text: &str, digits: u32) -> Option<i64> {
     let t = text.trim();
-    let (whole, cents) = t.split_once('.').unwrap_or((t, "0"));
-    let cents = format!("{cents:0<2}");
-    if cents.len() != 2 || whole.is_empty() {
+    let (whole, fraction) = t.split_once('.').unwrap_or((t, ""));
+    let width = usize::try_from(digits).ok()?;
+    if whole.is_empty() || fraction.len() > width || !whole.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    whole.parse::<i64>().ok()?.checked_mul(100)?.checked_add(cents.parse::<i64>().ok()?)
+    let fraction = format!("{fraction:0<width$}");
+    let scale = 10i64.checked_pow(digits)?;
+    let minor = if width == 0 { 0 } else { fraction.parse::<i64>().ok()? };
+    whole.parse::<i64>().ok()?.checked_mul(scale)?.checked_add(minor)
 }
 
 /// 54.00 EUR → "54.00": a price as its field shows it (the inverse of `minor_units`).
@@ -238,5 +246,23 @@ fn NewWork(
             {refusal(error)}
             <button type="submit" class="btn btn-secondary">"Create work"</button>
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_amount_is_read_in_its_currencys_decimals() {
+        assert_eq!(minor_units("54.00"), Some(5_400));
+        assert_eq!(minor_units("54.5"), Some(5_450));
+        assert_eq!(minor_units("54"), Some(5_400));
+        assert_eq!(minor_units("54.555"), None);
+        assert_eq!(minor_units_in("300", 0), Some(300), "a yen is its own minor unit");
+        assert_eq!(minor_units_in("300.5", 0), None);
+        for bad in ["", ".5", "-5", "5,00", "1e3"] {
+            assert_eq!(minor_units(bad), None, "{bad:?}");
+        }
     }
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use vitrine_protocol::merchant::MerchantOrder;
 use vitrine_protocol::{paths, Money};
 
-use super::catalog::minor_units;
+use super::catalog::minor_units_in;
 use super::refusal;
 use crate::api::merchant::{self as api, Refused};
 
@@ -25,6 +25,10 @@ struct Requested {
     amount: Money,
 }
 
+/// What a merchant reads when a refund's answer was lost or said "try again".
+const NO_ANSWER: &str = "The shop gave no final answer: the refund may or may not have been made. \
+    Press Refund again to send the same request; it is never made twice.";
+
 #[component]
 pub fn RefundForm(order: MerchantOrder, csrf: String) -> impl IntoView {
     let typed = RwSignal::new(String::new());
@@ -40,12 +44,13 @@ pub fn RefundForm(order: MerchantOrder, csrf: String) -> impl IntoView {
         let amount_minor = if text.trim().is_empty() {
             None
         } else {
-            match minor_units(&text) {
+            match minor_units_in(&text, currency.minor_digits()) {
                 Some(minor) => Some(minor),
                 None => {
-                    error.set(Some(Refused::said(
-                        "Type an amount like 10.00, or leave it empty for all that is left.",
-                    )));
+                    let example = if currency.minor_digits() == 0 { "300" } else { "10.00" };
+                    error.set(Some(Refused::said(&format!(
+                        "Type an amount like {example}, or leave it empty for all that is left."
+                    ))));
                     return;
                 }
             }
@@ -66,12 +71,17 @@ pub fn RefundForm(order: MerchantOrder, csrf: String) -> impl IntoView {
                     key.set(api::fresh_key());
                 }
                 Err(e) => {
-                    // The shop answered: that request is settled, the next one is new. Not
-                    // reached: the same key goes again, in case it was received after all.
-                    if e.status != 0 {
+                    // A final refusal settles that request: the next one is new. No answer, or
+                    // a "try again" (a 5xx from a proxy may follow a refund that was made):
+                    // the same key goes again, so the refund is made at most once.
+                    let retry =
+                        e.status == 0 || e.status >= 500 || [409, 425, 429].contains(&e.status);
+                    if retry {
+                        error.set(Some(Refused::said(NO_ANSWER)));
+                    } else {
                         key.set(api::fresh_key());
+                        error.set(Some(e));
                     }
-                    error.set(Some(e));
                 }
             }
             busy.set(false);
@@ -84,7 +94,11 @@ pub fn RefundForm(order: MerchantOrder, csrf: String) -> impl IntoView {
                 <p class="hint" id=format!("{id}-hint")>"Empty: all that is left. Never more than was paid."</p>
                 <input id=id.clone() class="input" inputmode="decimal" autocomplete="off"
                     aria-describedby=format!("{id}-hint")
-                    on:input=move |ev| typed.set(event_target_value(&ev)) prop:value=move || typed.get() />
+                    on:input=move |ev| {
+                        // Another amount is another request, with its own key.
+                        typed.set(event_target_value(&ev));
+                        key.set(api::fresh_key());
+                    } prop:value=move || typed.get() />
             </div>
             {refusal(error)}
             <p role="status">{move || done.get()}</p>

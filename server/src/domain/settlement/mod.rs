@@ -142,12 +142,12 @@ pub trait SettlementRail: Send + Sync + 'static {
     /// Give back part or all of a captured charge. Idempotent per `refund.key`; the refunds of
     /// one charge never add up to more than was captured.
     async fn refund(&self, refund: &Refund, now: UnixMillis) -> Result<Outcome, RailError>;
-    /// Reports with `seq > after`, oldest first, at most `limit`, as of `now`.
     /// The rail's clock when the server's is `now` (its reports are dated on it). A real
     /// processor's is the server's; a sandbox's runs ahead as tests move it.
     fn time(&self, now: UnixMillis) -> UnixMillis {
         now
     }
+    /// Reports with `seq > after`, oldest first, at most `limit`, as of `now`.
     async fn attestations(
         &self,
         after: u64,
