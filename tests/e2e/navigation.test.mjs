@@ -154,7 +154,9 @@ test("a sold-out work offers its waitlist by keyboard: a bad address is explaine
   await tabTo(page, "Join the waitlist");
   await page.keyboard.press("Enter");
   await sheet.getByRole("alert").filter({ hasText: "Enter an email address like name@example.com." }).waitFor();
-  assert.equal(await page.evaluate(() => document.activeElement?.id), "waitlist-email");
+  // Focus moves to the field at fault on the frame after the message is drawn (and a page
+  // behind others gets frames late): wait for it rather than read it at once.
+  await page.waitForFunction(() => document.activeElement?.id === "waitlist-email");
   assert.equal(await email.getAttribute("aria-invalid"), "true");
 
   await page.keyboard.type("Collector@Example.org");
