@@ -1,6 +1,7 @@
 //! Integration tests: the real server on a free port with a fresh SQLite database.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod card_faults;
 mod catalog;
 mod claim_batches;
 mod claim_requests;

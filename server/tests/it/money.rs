@@ -8,10 +8,9 @@ use std::time::Duration;
 
 use vitrine_protocol::{OrderState, UnixMillis};
 use vitrine_server::domain::keys::Policy;
-use vitrine_server::domain::settlement::{
-    Attestation, Charge, Outcome, RailError, Rails, Refund, SandboxCard, SettlementRail,
-};
+use vitrine_server::domain::settlement::{Outcome, RailError, Rails, SandboxCard, SettlementRail};
 
+use crate::card_faults::{CardFault, Faulty};
 use crate::helpers::{spawn_app, spawn_app_with_rails_and, TestApp};
 
 /// The transfers of one order: (id, kind, amount).
@@ -76,13 +75,9 @@ struct CapturesWhenOpen {
 }
 
 #[async_trait::async_trait]
-impl SettlementRail for CapturesWhenOpen {
-    fn name(&self) -> &'static str {
-        SandboxCard::NAME
-    }
-
-    async fn authorize(&self, charge: &Charge, now: UnixMillis) -> Result<Outcome, RailError> {
-        self.inner.authorize(charge, now).await
+impl CardFault for CapturesWhenOpen {
+    fn card(&self) -> &SandboxCard {
+        &self.inner
     }
 
     async fn capture(&self, key: &str, now: UnixMillis) -> Result<Outcome, RailError> {
@@ -91,28 +86,12 @@ impl SettlementRail for CapturesWhenOpen {
         }
         self.inner.capture(key, now).await
     }
-
-    async fn void(&self, key: &str, now: UnixMillis) -> Result<(), RailError> {
-        self.inner.void(key, now).await
-    }
-
-    async fn refund(&self, refund: &Refund, now: UnixMillis) -> Result<Outcome, RailError> {
-        self.inner.refund(refund, now).await
-    }
-
-    async fn attestations(
-        &self,
-        after: u64,
-        limit: usize,
-        now: UnixMillis,
-    ) -> Result<Vec<Attestation>, RailError> {
-        self.inner.attestations(after, limit, now).await
-    }
 }
 
 #[tokio::test]
 async fn an_authorization_is_a_pending_sale_voided_when_its_hold_runs_out() {
-    let rail = Arc::new(CapturesWhenOpen { inner: SandboxCard::default(), open: false.into() });
+    let rail =
+        Arc::new(Faulty(CapturesWhenOpen { inner: SandboxCard::default(), open: false.into() }));
     let policy = Policy { escrow_ttl: Duration::from_millis(1_500), ..Policy::default() };
     let app = spawn_app_with_rails_and(Rails::default().with_shared(rail.clone()), policy).await;
     let device = app.device().await;
@@ -144,9 +123,9 @@ async fn an_authorization_is_a_pending_sale_voided_when_its_hold_runs_out() {
     );
     assert_eq!(balance(&app.balances().await, "merchant"), Some(&[0, 0, 0, 0]));
     // The authorization is voided at the rail too, which can then no longer capture it.
-    app.wait_until("the rail to void the authorization", || async { rail.inner.charges() == 0 })
+    app.wait_until("the rail to void the authorization", || async { rail.0.inner.charges() == 0 })
         .await;
-    rail.open.store(true, Ordering::SeqCst);
+    rail.0.open.store(true, Ordering::SeqCst);
     let late = rail.capture(&format!("{id}/charge"), UnixMillis(0)).await.unwrap();
     assert!(matches!(late, Outcome::Declined { .. }));
 }

@@ -7,9 +7,10 @@ use std::time::Duration;
 use vitrine_protocol::{Order, OrderState, SuggestedAction, UnixMillis};
 use vitrine_server::domain::keys::Policy;
 use vitrine_server::domain::settlement::{
-    Attestation, Charge, Outcome, RailError, Rails, Refund, SandboxCard, SettlementRail,
+    Charge, Outcome, RailError, Rails, SandboxCard, SettlementRail,
 };
 
+use crate::card_faults::{CardFault, Faulty};
 use crate::helpers::{spawn_app, spawn_app_with, spawn_app_with_rails, spawn_app_with_rails_and};
 
 #[tokio::test]
@@ -124,13 +125,9 @@ struct LosesFirstAnswer {
 }
 
 #[async_trait::async_trait]
-impl SettlementRail for LosesFirstAnswer {
-    fn name(&self) -> &'static str {
-        SandboxCard::NAME
-    }
-
-    async fn authorize(&self, charge: &Charge, now: UnixMillis) -> Result<Outcome, RailError> {
-        self.inner.authorize(charge, now).await
+impl CardFault for LosesFirstAnswer {
+    fn card(&self) -> &SandboxCard {
+        &self.inner
     }
 
     async fn capture(&self, key: &str, now: UnixMillis) -> Result<Outcome, RailError> {
@@ -140,30 +137,13 @@ impl SettlementRail for LosesFirstAnswer {
         }
         Ok(outcome)
     }
-
-    async fn void(&self, key: &str, now: UnixMillis) -> Result<(), RailError> {
-        self.inner.void(key, now).await
-    }
-
-    async fn refund(&self, refund: &Refund, now: UnixMillis) -> Result<Outcome, RailError> {
-        self.inner.refund(refund, now).await
-    }
-
-    async fn attestations(
-        &self,
-        after: u64,
-        limit: usize,
-        now: UnixMillis,
-    ) -> Result<Vec<Attestation>, RailError> {
-        self.inner.attestations(after, limit, now).await
-    }
 }
 
 #[tokio::test]
 async fn a_charge_whose_answer_was_lost_is_retried_with_its_key_and_charged_once() {
     let sandbox = Arc::new(SandboxCard::default());
     let rail = LosesFirstAnswer { inner: sandbox.clone(), lost: AtomicBool::new(false) };
-    let app = spawn_app_with_rails(Rails::default().with(rail)).await;
+    let app = spawn_app_with_rails(Rails::default().with(Faulty(rail))).await;
     let device = app.device().await;
     let intent = device.buy(&app.quote(201).await, 1);
     assert_eq!(app.post_intent(&intent).await.status(), 201);
@@ -289,35 +269,14 @@ struct PanicsWhileBroken {
 }
 
 #[async_trait::async_trait]
-impl SettlementRail for PanicsWhileBroken {
-    fn name(&self) -> &'static str {
-        SandboxCard::NAME
+impl CardFault for PanicsWhileBroken {
+    fn card(&self) -> &SandboxCard {
+        &self.inner
     }
 
     async fn authorize(&self, charge: &Charge, now: UnixMillis) -> Result<Outcome, RailError> {
         assert!(!self.broken.load(Ordering::SeqCst), "injected settler panic");
         self.inner.authorize(charge, now).await
-    }
-
-    async fn capture(&self, key: &str, now: UnixMillis) -> Result<Outcome, RailError> {
-        self.inner.capture(key, now).await
-    }
-
-    async fn void(&self, key: &str, now: UnixMillis) -> Result<(), RailError> {
-        self.inner.void(key, now).await
-    }
-
-    async fn refund(&self, refund: &Refund, now: UnixMillis) -> Result<Outcome, RailError> {
-        self.inner.refund(refund, now).await
-    }
-
-    async fn attestations(
-        &self,
-        after: u64,
-        limit: usize,
-        now: UnixMillis,
-    ) -> Result<Vec<Attestation>, RailError> {
-        self.inner.attestations(after, limit, now).await
     }
 }
 
@@ -325,7 +284,7 @@ impl SettlementRail for PanicsWhileBroken {
 async fn healthz_says_503_while_the_settler_is_down_and_200_once_it_is_back() {
     let broken = Arc::new(AtomicBool::new(true));
     let rail = PanicsWhileBroken { inner: SandboxCard::default(), broken: broken.clone() };
-    let app = spawn_app_with_rails(Rails::default().with(rail)).await;
+    let app = spawn_app_with_rails(Rails::default().with(Faulty(rail))).await;
     assert_eq!(app.get("/healthz").await.status(), 200);
     let device = app.device().await;
     let intent = device.buy(&app.quote(201).await, 1);
