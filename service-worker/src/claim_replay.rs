@@ -8,10 +8,11 @@ use rexie::Rexie;
 use vitrine_protocol::claims::{ClaimAnswer, MAX_CLAIMS_PER_REQUEST};
 use vitrine_protocol::device::ReceiptStatus;
 use vitrine_protocol::headers::RETRY_AFTER;
+use vitrine_protocol::trace::TRACEPARENT;
 use vitrine_protocol::{paths, UnixMillis};
 
 use crate::device_db::{self, Change, DbError, OutboxEntry, Outgoing};
-use crate::replay::{backoff_ms, classify, reject, retry_after_ms, Outcome, EXISTS};
+use crate::replay::{backoff_ms, classify, reject, retry_after_ms, traceparent, Outcome, EXISTS};
 use crate::{js, notify};
 
 /// Send `entries` (claims that are due). Returns whether any is left to send, and whether
@@ -27,8 +28,14 @@ pub async fn send(db: &Rexie, entries: Vec<OutboxEntry>) -> Result<(bool, bool),
             })
             .collect();
         let body = serde_json::to_string(&claims)?;
+        // The request runs in its first claim's trace: a scan sent at once (the online case)
+        // is followed from the kiosk to the mint; the server's span for each claim of a
+        // larger batch names that claim's own trace (routes/claims.rs).
+        let trace = chunk.first().map(|e| traceparent(e.id));
+        let headers: Vec<(&str, &str)> =
+            trace.iter().map(|t| (TRACEPARENT, t.as_str())).collect();
         let mut refused_whole = false;
-        let answered = match js::post_json(paths::CLAIMS_BATCH, &body, &[]).await {
+        let answered = match js::post_json(paths::CLAIMS_BATCH, &body, &headers).await {
             Ok(response) => {
                 refused_whole = crate::telemetry::shop_failed(response.status());
                 let retry_after = response.headers().get(RETRY_AFTER).ok().flatten();

@@ -228,7 +228,7 @@ async fn send_pass(force: bool) -> Result<bool, DbError> {
 
 /// This attempt's `traceparent`: the purchase's trace (named by its id, so the server, the
 /// rail and the mint log the same trace id), a fresh span for each attempt.
-fn traceparent(id: IntentId) -> String {
+pub(crate) fn traceparent(id: IntentId) -> String {
     let mut span = [0u8; 8];
     for chunk in span.chunks_mut(4) {
         // A draw in [0, 1) scaled to 32 bits: the float's 53 bits cover them.

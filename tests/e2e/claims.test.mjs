@@ -120,5 +120,10 @@ test("a kiosk redeems 30 codes offline, one twice: 29 reach the shop, 1 is refus
   await s.restart();
   await status(kiosk, "0 waiting to send").waitFor({ timeout: SETTLED });
   assert.equal(await claimedIn(s.direct(), bearer, batch.id), 29, "29 claims, the duplicate never left the tablet");
+  // Each batch request runs in a claim's trace, so a scan is followed from the tablet to the mint.
+  assert.ok(s.proxy.claimTraces.length >= 1, "the queue went through the proxy");
+  for (const traceparent of s.proxy.claimTraces) {
+    assert.match(traceparent ?? "", /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  }
   await kiosk.close();
 }));

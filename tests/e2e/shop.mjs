@@ -33,10 +33,15 @@ function proxyTo(upstreamPort) {
     holdOrderStates: false,
     /** The `traceparent` of every intent sent, in order (each replay attempt is one). */
     intentTraces: [],
+    /** The `traceparent` of every claims batch sent (a kiosk's queue, a request at a time). */
+    claimTraces: [],
   };
   const server = http.createServer(async (req, res) => {
     if (req.method === "POST" && req.url === "/api/v1/intents") {
       proxy.intentTraces.push({ key: req.headers["idempotency-key"], traceparent: req.headers.traceparent });
+    }
+    if (req.method === "POST" && req.url === "/api/v1/claims/batch") {
+      proxy.claimTraces.push(req.headers.traceparent);
     }
     if (req.method === "POST" && req.url === "/api/v1/devices" && proxy.stallRegistrations) {
       // The injected fault: a network that stalls this request.

@@ -13,8 +13,10 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures::future::join_all;
+use tracing::Instrument;
 use vitrine_protocol::claims::{Claim, ClaimAnswer, MAX_CLAIMS_PER_REQUEST};
 use vitrine_protocol::signing::Signed;
+use vitrine_protocol::trace::trace_of;
 use vitrine_protocol::{ErrorCode, IntentId};
 
 use super::intents::{decided, fingerprint, idempotency_key, replayed, Answered};
@@ -76,10 +78,16 @@ pub async fn submit_batch(
     for round in rounds {
         let judged = join_all(round.into_iter().map(|(index, signed)| {
             let state = &state;
+            let id = signed.body.id;
+            // Each claim in its own trace (named by its id, as the settler and the minter
+            // name it), whatever trace the batch request came in.
+            let span = tracing::info_span!("claim", trace_id = %trace_of(id), claim = %id);
             async move {
-                let id = signed.body.id;
-                (index, answer(id, judge(state, signed).await, state))
+                let answered = answer(id, judge(state, signed).await, state);
+                tracing::info!(status = answered.status, "claim answered");
+                (index, answered)
             }
+            .instrument(span)
         }))
         .await;
         answers.extend(judged);

@@ -1,7 +1,8 @@
 //! Issue 14, traces: a request runs in the trace its `traceparent` names (or a new one, when
 //! it names none or a malformed one), and its answer says which. A purchase sent with its own
 //! trace (the worker's: the intent id as trace id) can be followed in the server's log from
-//! the request through the settler's rail calls to the minter's chain calls.
+//! the request through the settler's rail calls to the minter's chain calls; so can each QR
+//! claim of a kiosk's batch, whatever trace the batch request came in.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -9,7 +10,9 @@ use std::sync::{Arc, Mutex};
 use vitrine_protocol::trace::{trace_of, TraceParent, TRACEPARENT};
 use vitrine_server::domain::settlement::Sandboxes;
 
+use crate::claim_requests::{batch, claim};
 use crate::helpers::{spawn_app, spawn_app_with_sandboxes};
+use crate::kiosks::kiosk;
 
 const EXAMPLE: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
@@ -67,9 +70,8 @@ impl Log {
     }
 }
 
-// One thread: the server's tasks (writer, settler, minter) run where this test's log is.
-#[tokio::test(flavor = "current_thread")]
-async fn one_purchase_is_one_trace_from_the_request_to_the_mint() {
+/// Log this thread's events to a `Log` until the guard is dropped.
+fn capture() -> (Log, tracing::subscriber::DefaultGuard) {
     let log = Log::default();
     let writer = log.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -77,7 +79,13 @@ async fn one_purchase_is_one_trace_from_the_request_to_the_mint() {
         .with_max_level(tracing::Level::INFO)
         .with_writer(move || writer.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    (log, tracing::subscriber::set_default(subscriber))
+}
+
+// One thread: the server's tasks (writer, settler, minter) run where this test's log is.
+#[tokio::test(flavor = "current_thread")]
+async fn one_purchase_is_one_trace_from_the_request_to_the_mint() {
+    let (log, _guard) = capture();
     let sandboxes = Sandboxes::new(61);
     let app = spawn_app_with_sandboxes(&sandboxes).await;
     let device = app.device().await;
@@ -109,4 +117,36 @@ async fn one_purchase_is_one_trace_from_the_request_to_the_mint() {
         let said = lines.iter().filter(|l| l.contains(step)).count();
         assert_eq!(said, 1, "{step}: {lines:#?}");
     }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn each_claim_of_a_kiosk_batch_is_its_own_trace_from_the_scan_to_the_mint() {
+    let (log, _guard) = capture();
+    let sandboxes = Sandboxes::new(62);
+    let app = spawn_app_with_sandboxes(&sandboxes).await;
+    let vouchers = batch(&app, 2, 0, 86_400_000, 1).await.vouchers;
+    let stand = kiosk(&app, "demo").await;
+    let sent: Vec<_> = vouchers.iter().map(|v| claim(&stand, *v)).collect();
+    // The worker sends a batch in its first claim's trace.
+    let parent = TraceParent::of_intent(sent[0].body.id, [7; 8]);
+    let res = app
+        .client
+        .post(app.url("/api/v1/claims/batch"))
+        .header(TRACEPARENT, parent.to_string())
+        .json(&sent)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let answered = TraceParent::parse(res.headers()[TRACEPARENT].to_str().unwrap()).unwrap();
+    assert_eq!(answered.trace_id, parent.trace_id, "the batch ran in the trace it was sent in");
+    let traces: Vec<String> = sent.iter().map(|c| trace_of(c.body.id)).collect();
+    let steps = ["claim answered", "paid", "mint attempt opened", "mint submitted"];
+    app.wait_until("each claim's trace to reach its mint", || async {
+        traces.iter().all(|trace| {
+            let lines = log.lines_of(trace);
+            steps.iter().all(|step| lines.iter().any(|l| l.contains(step)))
+        })
+    })
+    .await;
 }
