@@ -101,6 +101,11 @@ error_codes! {
     AlreadyClaimed = "already_claimed", 422, final = true;
     /// The payment rail is not one this server settles on.
     UnknownRail = "unknown_rail", 422, final = true;
+    /// The payment rail refused what was asked; the message says why. Nothing moved.
+    RailDeclined = "rail_declined", 422, final = true;
+    /// The payment rail gave no answer yet; send the same request again after `Retry-After`
+    /// (it carries the same key, so it is never applied twice).
+    RailUnavailable = "rail_unavailable", 503, final = false;
     /// The email address is not one (waitlist).
     InvalidEmail = "invalid_email", 422, final = true;
     /// The buyer's wallet address is not one (`0x` and 40 hex digits).
@@ -206,6 +211,8 @@ mod tests {
             [
                 &ErrorCode::InProgress,
                 &ErrorCode::ClockAhead,
+                // A rail that has not answered a merchant's refund: asked again under its key.
+                &ErrorCode::RailUnavailable,
                 &ErrorCode::RateLimited,
                 &ErrorCode::Overloaded,
                 &ErrorCode::Internal,

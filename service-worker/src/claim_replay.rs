@@ -32,8 +32,7 @@ pub async fn send(db: &Rexie, entries: Vec<OutboxEntry>) -> Result<(bool, bool),
         // is followed from the kiosk to the mint; the server's span for each claim of a
         // larger batch names that claim's own trace (routes/claims.rs).
         let trace = chunk.first().map(|e| traceparent(e.id));
-        let headers: Vec<(&str, &str)> =
-            trace.iter().map(|t| (TRACEPARENT, t.as_str())).collect();
+        let headers: Vec<(&str, &str)> = trace.iter().map(|t| (TRACEPARENT, t.as_str())).collect();
         let mut refused_whole = false;
         let answered = match js::post_json(paths::CLAIMS_BATCH, &body, &headers).await {
             Ok(response) => {

@@ -2,7 +2,8 @@
 // in with a token; make a collection and a work, upload its original and see it in the
 // storefront; set the scheduling limits, draft a drop, read the model's proposals, approve it
 // and see a buyer's countdown; resolve a conflict from the queue in one click; find orders;
-// read what reconciliation raised (a mint late to finality while the L2's batcher is down);
+// read what reconciliation raised (a mint late to finality while the L2's batcher is down)
+// and mark it reviewed from the conflicts queue;
 // refund part of a sale; read it all in the audit log. Each section passes the layout and axe
 // checks on a phone.
 import { test, before, after } from "node:test";
@@ -228,7 +229,8 @@ test("a merchant runs the shop from the console", () => withShop(db.db, async (s
   await sandbox("advance", { seconds: 600 });
   await section(console_, "Reconciliation").click();
   await console_.getByRole("heading", { name: "Reconciliation", level: 2 }).waitFor();
-  const late = console_.getByRole("heading", { name: new RegExp(`^Late finality on sandbox-l2 — order ${receipt}$`) });
+  const late_name = new RegExp(`^Late finality on sandbox-l2 — order ${receipt}$`);
+  const late = console_.getByRole("heading", { name: late_name });
   await until(async () => {
     if (await late.count()) return true;
     await console_.getByRole("button", { name: "Check again" }).click();
@@ -236,6 +238,23 @@ test("a merchant runs the shop from the console", () => withShop(db.db, async (s
   }, "the late mint's item", SETTLED);
   await console_.getByText(/^Waiting for you\. Suggested: wait for finality, then manual review\. Raised /).first().waitFor();
   await checked(console_, "reconciliation");
+
+  // The conflicts queue lists it too, with what a person may do; marked reviewed by keyboard,
+  // with a note for the audit log.
+  await section(console_, "Conflicts").click();
+  const waiting = console_.getByRole("list", { name: "Reconciliation items waiting for you" });
+  const lateItem = waiting.getByRole("listitem").filter({ has: console_.getByRole("heading", { name: late_name }) });
+  await lateItem.waitFor();
+  await checked(console_, "conflicts with reconciliation items");
+  await lateItem.getByRole("button", { name: "Mark reviewed" }).click();
+  await lateItem.getByRole("alert").getByText("note: enter the note").waitFor();
+  await lateItem.getByLabel("Note for the audit log").focus();
+  await console_.keyboard.type("The batcher was halted on purpose, for a test.");
+  await lateItem.getByRole("button", { name: "Mark reviewed" }).focus();
+  await console_.keyboard.press("Enter");
+  await console_.getByText("No reconciliation items wait for you.").waitFor();
+  await section(console_, "Reconciliation").click();
+  await console_.getByText(/^Done by .+: manual review\. “The batcher was halted on purpose, for a test\.” Raised /).waitFor();
 
   // A refund of part of that sale, from its history; the buyer's receipt says so.
   await section(console_, "Orders").click();
@@ -252,7 +271,7 @@ test("a merchant runs the shop from the console", () => withShop(db.db, async (s
 
   // The audit log has it all.
   await section(console_, "Audit log").click();
-  for (const action of ["collection.create", "collection.edit", "item.create", "item.edit", "item.hide", "item.show", "drop.create", "drop.edit", "drop.allowlist", "drop.approve", "claims.create", "claims.revoke", "conflict.resolve", "sandbox.halt", "sandbox.advance", "refund.request"]) {
+  for (const action of ["collection.create", "collection.edit", "item.create", "item.edit", "item.hide", "item.show", "drop.create", "drop.edit", "drop.allowlist", "drop.approve", "claims.create", "claims.revoke", "conflict.resolve", "sandbox.halt", "sandbox.advance", "reconciliation.review", "refund.request"]) {
     await console_.getByRole("cell", { name: action, exact: true }).first().waitFor();
   }
   await checked(console_, "audit log");

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod drops;
 pub mod import;
 pub mod ingest;
+pub mod item_decisions;
 pub mod keys;
 pub mod ledger;
 pub mod merchants;

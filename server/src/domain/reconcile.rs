@@ -239,6 +239,39 @@ pub fn late_mint(key: &str, included_at: UnixMillis, now: UnixMillis) -> Item {
     item(Kind::LateFinality, key, detail, vec![Action::WaitForFinality, Action::ManualReview])
 }
 
+/// What a person's refund of an item gives back: what the rail took (`taken`: its capture, or
+/// its settlement line) that the ledger does not hold — the excess over the sale for an amount
+/// that differs, the whole for a capture of an order not paid here. Nothing else is refunded
+/// from an item: a sale the ledger holds is refunded from its order.
+pub fn refund_due(
+    kind: &str,
+    taken: Option<Money>,
+    order: Option<&OrderFacts>,
+) -> Result<Money, String> {
+    let Some(taken) = taken.filter(|t| t.amount_minor > 0) else {
+        return Err("the rail reported no money taken for this charge".into());
+    };
+    let Some(order) = order else {
+        return Err("the ledger has no such order".into());
+    };
+    if taken.currency != order.total.currency {
+        return Err(format!("the rail took {taken}, not the order's currency: review it"));
+    }
+    match kind {
+        "amount_differs" if order.paid && taken.amount_minor > order.total.amount_minor => {
+            let excess = taken.amount_minor - order.total.amount_minor;
+            Ok(Money { amount_minor: excess, currency: taken.currency })
+        }
+        "amount_differs" => Err(format!(
+            "the rail took {taken} and the ledger holds {}: nothing over it to give back",
+            order.total
+        )),
+        "unknown" if !order.paid => Ok(taken),
+        "unknown" => Err("the order is paid here now: refund it from the order".into()),
+        _ => Err("a refund is not suggested for this item".into()),
+    }
+}
+
 /// When a mint included at chain time `t` is late: past the chain's finality and a window.
 pub fn late_after(finality: Duration, window: Duration) -> i64 {
     i64::try_from((finality + window).as_millis()).unwrap_or(i64::MAX)

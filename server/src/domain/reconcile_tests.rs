@@ -97,3 +97,27 @@ fn a_late_mint_suggests_waiting_first_and_applies_nothing_by_itself() {
     let late = late_after(Duration::from_secs(58), Duration::from_secs(30));
     assert_eq!(late, 88_000);
 }
+
+#[test]
+fn a_person_refunds_only_what_the_rail_took_that_the_ledger_does_not_hold() {
+    let unpaid = OrderFacts { paid: false, ..PAID };
+    // Took 31.00 for a 30.00 sale: 1.00 goes back; the sale stays the order's to refund.
+    assert_eq!(refund_due("amount_differs", Some(eur(3_100)), Some(&PAID)), Ok(eur(100)));
+    // Took the whole of an order not paid here: all of it goes back.
+    assert_eq!(refund_due("unknown", Some(eur(3_000)), Some(&unpaid)), Ok(eur(3_000)));
+    let usd = Money { amount_minor: 3_100, currency: Currency::USD };
+    let refused = [
+        refund_due("amount_differs", Some(eur(2_900)), Some(&PAID)),
+        refund_due("amount_differs", Some(eur(3_000)), Some(&PAID)),
+        refund_due("amount_differs", Some(usd), Some(&PAID)),
+        refund_due("amount_differs", None, Some(&PAID)),
+        refund_due("amount_differs", Some(eur(3_100)), None),
+        refund_due("unknown", Some(eur(3_000)), Some(&PAID)),
+        refund_due("unknown", Some(eur(0)), Some(&unpaid)),
+        refund_due("missing", Some(eur(3_100)), Some(&PAID)),
+        refund_due("late_finality", Some(eur(3_100)), Some(&unpaid)),
+    ];
+    for (n, answer) in refused.iter().enumerate() {
+        assert!(answer.is_err(), "case {n}: {answer:?}");
+    }
+}

@@ -71,7 +71,9 @@ fn later(now: UnixMillis, by: Duration) -> UnixMillis {
     now.plus(i64::try_from(by.as_millis()).unwrap_or(i64::MAX))
 }
 
-async fn with_timeout<T>(call: impl Future<Output = Result<T, RailError>>) -> Result<T, RailError> {
+pub(crate) async fn with_timeout<T>(
+    call: impl Future<Output = Result<T, RailError>>,
+) -> Result<T, RailError> {
     tokio::time::timeout(RAIL_TIMEOUT, call)
         .await
         .unwrap_or_else(|_| Err(RailError("the rail did not answer in time".into())))
@@ -114,6 +116,7 @@ pub async fn tick(
         settle(storage, rails, &due, now, metrics).await?;
     }
     crate::domain::refunds::pass(storage, rails, clock::now()).await?;
+    crate::domain::item_decisions::pass(storage, rails, clock::now()).await?;
     Ok(())
 }
 

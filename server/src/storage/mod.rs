@@ -3,6 +3,7 @@
 
 pub mod claims;
 pub mod drops;
+pub mod item_decisions;
 pub mod kiosks;
 pub mod merchant_items;
 pub mod merchant_orders;
@@ -20,6 +21,7 @@ mod sqlite_conflicts;
 mod sqlite_drop_ingest;
 mod sqlite_drops;
 mod sqlite_drops_read;
+mod sqlite_item_decisions;
 mod sqlite_keys;
 mod sqlite_kiosks;
 mod sqlite_merchant_catalog;
@@ -43,6 +45,7 @@ use vitrine_protocol::{Collection, CollectionDetail, Item, ItemId, Slug};
 
 pub use claims::ClaimStore;
 pub use drops::DropStore;
+pub use item_decisions::ItemDecisionStore;
 pub use kiosks::KioskStore;
 pub use merchant_items::{ItemImages, MerchantItemStore};
 pub use merchant_orders::MerchantOrderStore;
@@ -90,6 +93,7 @@ pub trait Storage:
     + KioskStore
     + MintStore
     + ReconcileStore
+    + ItemDecisionStore
     + RefundStore
     + SloStore
     + TelemetryStore
@@ -110,6 +114,7 @@ impl<T> Storage for T where
         + KioskStore
         + MintStore
         + ReconcileStore
+        + ItemDecisionStore
         + RefundStore
         + SloStore
         + TelemetryStore

@@ -88,12 +88,4 @@ pub trait ReconcileStore: Send + Sync + 'static {
         items: &[Item],
         now: UnixMillis,
     ) -> Result<(), StorageError>;
-
-    /// Items, oldest first: of one merchant's orders, or (`None`) every item, also those
-    /// naming no order of ours.
-    async fn reconciliation_items(
-        &self,
-        merchant: Option<i64>,
-        limit: u32,
-    ) -> Result<Vec<StoredItem>, StorageError>;
 }

@@ -192,6 +192,43 @@ pub(super) async fn record(
     Ok(())
 }
 
+/// Money a rail took for `parties`' order that the ledger never held, and gave back after
+/// reconciliation item `item` was decided (`refund`): a correction in (buyer funds → merchant)
+/// and one out (merchant → refunds), so the books show what the rail did and the merchant's
+/// balance is as before. The order's own sale and refunds are untouched.
+pub(super) async fn give_back_untracked(
+    conn: &mut SqliteConnection,
+    parties: &Parties,
+    item: i64,
+    amount: i64,
+    now: UnixMillis,
+) -> Result<(), StorageError> {
+    let mut accounts = Accounts::default();
+    let legs = [
+        ("in", Account::BuyerFunds, Account::Merchant),
+        ("out", Account::Merchant, Account::Refunds),
+    ];
+    // In first: the merchant's account may never owe, not even within the transaction.
+    for (leg, debit, credit) in legs {
+        let (debit, credit) =
+            (accounts.id(conn, debit, parties).await?, accounts.id(conn, credit, parties).await?);
+        sqlx::query(
+            "INSERT INTO transfers (id, kind, debit_account, credit_account, amount, order_id,
+                 code, at)
+             VALUES (?, 'single', ?, ?, ?, ?, 'correction', ?)",
+        )
+        .bind(format!("{}/recon/{item}/{leg}", parties.order))
+        .bind(debit)
+        .bind(credit)
+        .bind(amount)
+        .bind(&parties.order)
+        .bind(now.0)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
 /// The order's sale still pending (authorized, not captured), if any: what a release voids.
 pub(super) async fn open_sale(
     conn: &mut SqliteConnection,

@@ -7,7 +7,7 @@ use sqlx::{QueryBuilder, Sqlite, Transaction};
 use vitrine_protocol::{Money, UnixMillis};
 
 use super::merchants::Actor;
-use super::reconcile::{ReconcileStore, Stamp, StoredItem};
+use super::reconcile::{ReconcileStore, Stamp};
 use super::sqlite::{currency, SqliteStorage};
 use super::sqlite_merchants::audit;
 use super::sqlite_money as money;
@@ -276,55 +276,5 @@ impl ReconcileStore for SqliteStorage {
         insert_items(&mut tx.tx, rail, items, now).await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    async fn reconciliation_items(
-        &self,
-        merchant: Option<i64>,
-        limit: u32,
-    ) -> Result<Vec<StoredItem>, StorageError> {
-        type Row = (
-            i64,
-            String,
-            String,
-            String,
-            Option<String>,
-            String,
-            String,
-            String,
-            Option<String>,
-            i64,
-        );
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT r.id, r.kind, r.rail, r.key, r.order_id, r.detail, r.suggested, r.status,
-                    r.applied, r.created_at
-             FROM reconciliation_items r
-             WHERE ?1 IS NULL OR r.order_id IN (
-                 SELECT o.id FROM orders o JOIN items i ON i.id = o.item_id
-                 JOIN collections c ON c.id = i.collection_id WHERE c.merchant_id = ?1)
-             ORDER BY r.status != 'open', r.id DESC LIMIT ?2",
-        )
-        .bind(merchant)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|(id, kind, rail, key, order, detail, suggested, status, applied, at)| {
-                let suggested = serde_json::from_str(&suggested)
-                    .map_err(|e| StorageError::Corrupt(format!("item {id} suggestions: {e}")))?;
-                Ok(StoredItem {
-                    id,
-                    kind,
-                    rail,
-                    key,
-                    order,
-                    detail,
-                    suggested,
-                    status,
-                    applied,
-                    created_at: UnixMillis(at),
-                })
-            })
-            .collect()
     }
 }

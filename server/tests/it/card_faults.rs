@@ -20,6 +20,10 @@ pub(crate) trait CardFault: Send + Sync + 'static {
     async fn capture(&self, key: &str, now: UnixMillis) -> Result<Outcome, RailError> {
         self.card().capture(key, now).await
     }
+
+    async fn refund(&self, refund: &Refund, now: UnixMillis) -> Result<Outcome, RailError> {
+        self.card().refund(refund, now).await
+    }
 }
 
 /// A [`CardFault`] as the `sandbox-card` rail.
@@ -44,7 +48,7 @@ impl<T: CardFault> SettlementRail for Faulty<T> {
     }
 
     async fn refund(&self, refund: &Refund, now: UnixMillis) -> Result<Outcome, RailError> {
-        self.0.card().refund(refund, now).await
+        self.0.refund(refund, now).await
     }
 
     fn time(&self, now: UnixMillis) -> UnixMillis {

@@ -196,6 +196,14 @@ pub async fn spawn_app_with_rails_and(rails: Rails, policy: Policy) -> TestApp {
     spawn_with(|c| c.policy = policy, |_| {}, rails).await
 }
 
+/// Like `spawn_app_with_rails`, with the configuration changed by `configure`.
+pub async fn spawn_app_with_rails_configured(
+    rails: Rails,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
+    spawn_with(configure, |_| {}, rails).await
+}
+
 /// Like `spawn_app`, with the rest of the configuration changed by `configure`.
 pub async fn spawn_app_configured(configure: impl FnOnce(&mut Config)) -> TestApp {
     spawn_with(configure, |_| {}, sandbox()).await

@@ -17,6 +17,7 @@ mod helpers;
 mod idempotency;
 mod images;
 mod import;
+mod item_decisions;
 mod keys;
 mod kiosks;
 mod ledger;

@@ -189,7 +189,7 @@ fn Signed(signed: Signed, session: RwSignal<Option<Signed>>) -> impl IntoView {
                 "claims" => view! { <claims::Claims csrf /> }.into_any(),
                 "orders" => view! { <orders::Orders csrf /> }.into_any(),
                 "conflicts" => view! { <orders::Conflicts csrf /> }.into_any(),
-                "reconciliation" => view! { <reconciliation::Reconciliation /> }.into_any(),
+                "reconciliation" => view! { <reconciliation::Reconciliation csrf /> }.into_any(),
                 "audit" => view! { <Audit /> }.into_any(),
                 _ => view! { <catalog::Catalog csrf /> }.into_any(),
             }

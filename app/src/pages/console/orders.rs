@@ -7,6 +7,7 @@ use serde::Deserialize;
 use vitrine_protocol::merchant::{MerchantOrder, OrderHistory, Resolve, ResolveAction};
 use vitrine_protocol::{paths, OrderState};
 
+use super::reconciliation::Waiting as ReconciliationWaiting;
 use super::refund::RefundForm;
 use super::{refusal, when};
 use crate::api::merchant::{self as api, Refused};
@@ -112,6 +113,7 @@ struct Waiting {
 
 #[component]
 pub fn Conflicts(csrf: String) -> impl IntoView {
+    let items_csrf = csrf.clone();
     let refresh = RwSignal::new(0u32);
     let queue = LocalResource::new(move || {
         refresh.track();
@@ -170,5 +172,6 @@ pub fn Conflicts(csrf: String) -> impl IntoView {
                 })
             }}
         </Suspense>
+        <ReconciliationWaiting csrf=items_csrf />
     }
 }

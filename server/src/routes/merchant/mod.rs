@@ -76,6 +76,10 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{}/{{id}}/vouchers.csv", paths::MERCHANT_CLAIMS), get(claims::csv))
         .route(paths::MERCHANT_KIOSKS, post(kiosks::register))
         .route(paths::MERCHANT_RECONCILIATION, get(reconciliation::list))
+        .route(
+            &format!("{}/{{id}}/resolve", paths::MERCHANT_RECONCILIATION),
+            post(reconciliation::resolve),
+        )
         .route(&format!("{}/advance", paths::MERCHANT_SANDBOX), post(sandbox::advance))
         .route(&format!("{}/reorg", paths::MERCHANT_SANDBOX), post(sandbox::reorg))
         .route(&format!("{}/revert", paths::MERCHANT_SANDBOX), post(sandbox::revert))
