@@ -42,4 +42,5 @@ mod static_files;
 mod telemetry;
 mod time_windows;
 mod traces;
+mod usdc;
 mod waitlist;
