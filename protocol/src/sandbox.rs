@@ -1,7 +1,7 @@
-//! The sandbox card rail's name and test cards: the server settles with them, the app offers
-//! them. No real money moves on a sandbox.
+//! The sandbox rails' names and test cards and wallets: the server settles with them, the app
+//! offers them. No real money moves on a sandbox.
 
-/// The rail name intents use.
+/// The card rail's name, as intents use it.
 pub const CARD_RAIL: &str = "sandbox-card";
 /// Approves.
 pub const APPROVE: &str = "4242424242424242";
@@ -11,3 +11,24 @@ pub const DECLINE: &str = "4000000000000002";
 pub const APPROVE_AFTER_DELAY: &str = "4000000000003220";
 /// Approves; the buyer disputes it three days later and wins ten days after that.
 pub const DISPUTE: &str = "4000000000000259";
+
+/// The rail that pays a USD price in USDC on the sandbox L2 rollup, as intents use it; the
+/// payment token is the buyer's paying wallet address.
+pub const USDC_RAIL: &str = "sandbox-l2-usdc";
+/// Pays: its transfer is in the rollup's next block, and the payment is taken once that
+/// block's batch is final on the L1 ("sandbox-usdc-payer-1" in hex).
+pub const USDC_PAYS: &str = "0x73616e64626f782d757364632d70617965722d31";
+/// Declines with "insufficient USDC": nothing is sent ("sandbox-usdc-broke-1" in hex).
+pub const USDC_DECLINES: &str = "0x73616e64626f782d757364632d62726f6b652d31";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wallet::is_address;
+
+    #[test]
+    fn the_test_wallets_are_wallet_addresses() {
+        assert!(is_address(USDC_PAYS) && is_address(USDC_DECLINES));
+        assert_ne!(USDC_PAYS, USDC_DECLINES);
+    }
+}

@@ -70,11 +70,13 @@ pub struct Settlement {
     pub chain: Option<ChainProgress>,
 }
 
-/// How people name a rail or chain: `sandbox-card` → "card", `sandbox-l2` → "L2".
+/// How people name a rail or chain: `sandbox-card` → "card", `sandbox-l2` → "L2",
+/// `sandbox-l2-usdc` → "USDC on L2".
 pub fn rail_words(name: &str) -> String {
     let bare = name.strip_prefix("sandbox-").unwrap_or(name);
     match bare {
         "l1" | "l2" => bare.to_uppercase(),
+        "l2-usdc" => "USDC on L2".into(),
         other => other.replace('-', " "),
     }
 }
@@ -181,6 +183,9 @@ mod tests {
         assert!(refunded.is_final());
         let free = Money { amount_minor: 0, ..total };
         assert_eq!(final_.sentence(free), "Claimed for free; minted on L2, final.");
+        let usdc = Settlement { rail: crate::sandbox::USDC_RAIL.into(), ..final_ };
+        let dollars = Money { amount_minor: 1_500, currency: Currency::USD };
+        assert_eq!(usdc.sentence(dollars), "Paid 15.00 USD by USDC on L2; minted on L2, final.");
     }
 
     #[test]

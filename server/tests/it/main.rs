@@ -43,4 +43,5 @@ mod static_files;
 mod telemetry;
 mod time_windows;
 mod traces;
+mod usdc;
 mod waitlist;

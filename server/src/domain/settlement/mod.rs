@@ -1,7 +1,8 @@
 //! Settlement rails: how a held order is paid, and how a paid work is minted. Every rail — a
 //! card processor, a chain adapter — implements [`SettlementRail`]; a chain also implements
 //! [`MintRail`]. This build ships only sandboxes, named as such and deterministic under a seed
-//! (`sandbox-card`, `sandbox-l1`, `sandbox-l2`), never a real processor or chain client.
+//! (`sandbox-card`, `sandbox-l2-usdc`, `sandbox-l1`, `sandbox-l2`), never a real processor or
+//! chain client.
 //! docs/rails.md says how a real one maps onto these traits.
 //!
 //! Every call carries our idempotency key (the attempt's, written before the call): asked twice
@@ -14,6 +15,7 @@ mod chain;
 mod free;
 mod rollup;
 mod sim_clock;
+mod usdc;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,6 +29,7 @@ pub use chain::{ChainParams, SandboxL1};
 pub use free::NoCharge;
 pub use rollup::{RollupParams, SandboxL2};
 pub use sim_clock::SimClock;
+pub use usdc::{SandboxUsdc, UsdcTransfer};
 
 /// What a rail needs to know to authorize one order's payment.
 #[derive(Debug, Clone)]
@@ -269,12 +272,14 @@ impl Rails {
     }
 }
 
-/// The three sandboxes on one clock, so "three days later" moves the card's disputes and the
+/// The sandboxes on one clock, so "three days later" moves the card's disputes and the
 /// chains' blocks together. Tests and runbooks keep this to drive them.
 #[derive(Clone)]
 pub struct Sandboxes {
     pub clock: Arc<SimClock>,
     pub card: Arc<SandboxCard>,
+    /// Pays in USDC on `l2`: its transfers share the rollup's blocks and batches with mints.
+    pub usdc: Arc<SandboxUsdc>,
     pub l1: Arc<SandboxL1>,
     pub l2: Arc<SandboxL2>,
 }
@@ -294,12 +299,14 @@ impl Sandboxes {
         };
         let l2 = Arc::new(SandboxL2::seeded(seed, l1.clone(), rollup));
         let card = Arc::new(SandboxCard::seeded(seed, clock.clone()));
-        Sandboxes { clock, card, l1, l2 }
+        let usdc = Arc::new(SandboxUsdc::new(l2.clone()));
+        Sandboxes { clock, card, usdc, l1, l2 }
     }
 
     pub fn rails(&self) -> Rails {
         Rails::default()
             .with_shared(self.card.clone())
+            .with_shared(self.usdc.clone())
             .with_chain(self.l1.clone())
             .with_chain(self.l2.clone())
     }

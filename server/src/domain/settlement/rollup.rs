@@ -11,7 +11,8 @@
 //! final. Until then a batch can be reverted — on posting, with `revert_chance`, or by
 //! [`SandboxL2::inject_revert`] — and all its mints are dropped. [`SandboxL2::inject_halt`]
 //! stops the batcher for a while (a real rollup's failure mode): batches due meanwhile are
-//! posted when it is back, so their mints are final late.
+//! posted when it is back, so their mints are final late. Plain transfers (the USDC rail's)
+//! ride the same blocks and batches, so all of this happens to them too (`rollup/transfers.rs`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -57,11 +58,14 @@ impl Default for RollupParams {
     }
 }
 
+/// An L2 transaction of ours: a mint, or a plain transfer (`transfers.rs`).
 #[derive(Debug)]
 struct L2Mint {
     key: String,
     block: u64,
     batch: u64,
+    /// A transfer: no token, and nothing on the mint stream.
+    transfer: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,7 +135,7 @@ impl Books {
         batch.state = state.clone();
         let mut reports = Vec::new();
         for tx in &batch.mints {
-            let Some(m) = self.mints.get(tx) else { continue };
+            let Some(m) = self.mints.get(tx).filter(|m| !m.transfer) else { continue };
             let event = match state {
                 BatchState::Final => RailEvent::MintFinal { tx: tx.clone(), block: m.block },
                 _ => RailEvent::MintDropped { tx: tx.clone() },
@@ -236,6 +240,42 @@ impl SandboxL2 {
         self.genesis().plus(i64::try_from(offset).unwrap_or(i64::MAX))
     }
 
+    /// Put our transaction `tx` in the block after now, and that block in its batch.
+    fn sequence(&self, books: &mut Books, tx: &str, key: &str, transfer: bool) -> u64 {
+        // The batch of a block after now is not posted yet: it is open.
+        let block = self.next_block(books.now);
+        let batch = self.batch_of(block);
+        let entry = L2Mint { key: key.to_owned(), block, batch, transfer };
+        books.mints.insert(tx.to_owned(), entry);
+        books
+            .batches
+            .entry(batch)
+            .or_insert_with(|| Batch { mints: Vec::new(), state: BatchState::Open })
+            .mints
+            .push(tx.to_owned());
+        books.live.insert(batch);
+        block
+    }
+
+    /// Where our transaction `tx` stands, as [`MintRail::status`] answers it.
+    pub(super) fn tx_status(&self, tx: &str, now: UnixMillis) -> Result<TxStatus, RailError> {
+        let books = self.caught_up(now)?;
+        let Some(m) = books.mints.get(tx) else { return Ok(TxStatus::Unknown) };
+        let state = books.batches.get(&m.batch).map(|b| b.state.clone());
+        let needed = self.l1.params().finality;
+        Ok(match state {
+            Some(BatchState::Reverted) => TxStatus::Dropped,
+            Some(BatchState::Final) => TxStatus::Final { block: m.block },
+            _ if self.time_of(m.block) > books.now => TxStatus::Pending,
+            Some(BatchState::Posted { l1_tx }) => {
+                let landing = self.l1.landing(&l1_tx, books.now)?;
+                let confirmations = landing.map_or(0, |l| l.confirmations);
+                TxStatus::Included { block: m.block, confirmations, needed }
+            }
+            _ => TxStatus::Included { block: m.block, confirmations: 0, needed },
+        })
+    }
+
     /// Whether batch `k` is reverted when posted: one draw on its own stream, so it does not
     /// depend on which other batches held mints.
     fn reverts(&self, k: u64) -> bool {
@@ -323,38 +363,14 @@ impl MintRail for SandboxL2 {
         books.next_token += 1;
         let submitted = MintSubmitted { tx: tx.clone(), token_id, fee: self.params.fee_gwei };
         books.by_key.insert(mint.key.clone(), submitted.clone());
-        // The batch of a block after now is not posted yet: it is open.
-        let block = self.next_block(books.now);
-        let batch = self.batch_of(block);
-        books.mints.insert(tx.clone(), L2Mint { key: mint.key.clone(), block, batch });
-        books
-            .batches
-            .entry(batch)
-            .or_insert_with(|| Batch { mints: Vec::new(), state: BatchState::Open })
-            .mints
-            .push(tx.clone());
-        books.live.insert(batch);
+        let block = self.sequence(&mut books, &tx, &mint.key, false);
         let event = RailEvent::MintIncluded { tx, block, token_id, confirmations: 0 };
         books.report(self.time_of(block), &mint.key, event);
         Ok(submitted)
     }
 
     async fn status(&self, tx: &str, now: UnixMillis) -> Result<TxStatus, RailError> {
-        let books = self.caught_up(now)?;
-        let Some(m) = books.mints.get(tx) else { return Ok(TxStatus::Unknown) };
-        let state = books.batches.get(&m.batch).map(|b| b.state.clone());
-        let needed = self.l1.params().finality;
-        Ok(match state {
-            Some(BatchState::Reverted) => TxStatus::Dropped,
-            Some(BatchState::Final) => TxStatus::Final { block: m.block },
-            _ if self.time_of(m.block) > books.now => TxStatus::Pending,
-            Some(BatchState::Posted { l1_tx }) => {
-                let landing = self.l1.landing(&l1_tx, books.now)?;
-                let confirmations = landing.map_or(0, |l| l.confirmations);
-                TxStatus::Included { block: m.block, confirmations, needed }
-            }
-            _ => TxStatus::Included { block: m.block, confirmations: 0, needed },
-        })
+        self.tx_status(tx, now)
     }
 
     async fn attestations(
@@ -368,6 +384,9 @@ impl MintRail for SandboxL2 {
         Ok(books.published[start..].iter().take(limit).cloned().collect())
     }
 }
+
+/// Plain transfers on the rollup, for the USDC rail.
+mod transfers;
 
 #[cfg(test)]
 #[path = "rollup_tests.rs"]
