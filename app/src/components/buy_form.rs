@@ -5,7 +5,7 @@ use vitrine_protocol::acceptance::MAX_QUANTITY;
 use vitrine_protocol::device::Purchase;
 use vitrine_protocol::drops::{DropInfo, Phase};
 use vitrine_protocol::signing::Signed;
-use vitrine_protocol::{sandbox, Buyer, IntentId, ItemId, Payment, Quote};
+use vitrine_protocol::{sandbox, Buyer, Currency, IntentId, ItemId, Payment, Quote};
 use web_sys::HtmlDialogElement;
 
 use crate::components::Stepper;
@@ -24,6 +24,21 @@ pub const CARDS: [(&str, &str); 3] = [
     (sandbox::APPROVE_AFTER_DELAY, "4000 0000 0000 3220 — approves after a delay"),
     (sandbox::DECLINE, "4000 0000 0000 0002 — is declined"),
 ];
+
+/// The sandbox USDC wallets a buyer may pay from, on the L2: a USD price only (USDC is a
+/// dollar). Paid when the transfer's block is final, a minute or so on the sandbox.
+pub const USDC_WALLETS: [(&str, &str); 2] = [
+    (sandbox::USDC_PAYS, "USDC on L2, sandbox wallet 0x7361…2d31 — pays"),
+    (sandbox::USDC_DECLINES, "USDC on L2, sandbox wallet 0x7361…6b65 — is declined"),
+];
+
+/// Every way to pay a price in `currency`, as (rail, token, label).
+fn methods(currency: Currency) -> Vec<(&'static str, &'static str, &'static str)> {
+    let cards = CARDS.iter().map(|(token, label)| (sandbox::CARD_RAIL, *token, *label));
+    let usdc = USDC_WALLETS.iter().map(|(token, label)| (sandbox::USDC_RAIL, *token, *label));
+    let usdc = usdc.filter(|_| currency == Currency::USD);
+    cards.chain(usdc).collect()
+}
 
 /// A new purchase id (UUID v7) from the page's clock and CSPRNG.
 fn new_purchase_id() -> Option<IntentId> {
@@ -146,7 +161,17 @@ fn BuyForm(
         });
     });
     let verdict = move || verdict.get();
-    let card = RwSignal::new(CARDS[0].0.to_owned());
+    let methods = methods(price.currency);
+    // The chosen method, by its token (a card number or a wallet: each is one method's).
+    let method = RwSignal::new(CARDS[0].0.to_owned());
+    let chosen = {
+        let methods = methods.clone();
+        move || {
+            let token = method.get_untracked();
+            let rail = methods.iter().find(|(_, t, _)| *t == token).map(|(rail, _, _)| *rail);
+            Payment { rail: rail.unwrap_or(sandbox::CARD_RAIL).into(), token }
+        }
+    };
     let email = RwSignal::new(String::new());
     let wallet = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
@@ -199,7 +224,7 @@ fn BuyForm(
             title: title.clone(),
             quantity: quantity.get_untracked(),
             quote: quote.clone(),
-            payment: Payment { rail: sandbox::CARD_RAIL.into(), token: card.get_untracked() },
+            payment: chosen(),
             buyer: Buyer {
                 wallet: (!wallet.is_empty()).then_some(wallet),
                 email: (!email.is_empty()).then_some(email),
@@ -292,10 +317,14 @@ fn BuyForm(
                     </div>
                     <div class="field">
                         <label for="buy-card">"Payment method"</label>
-                        <p class="hint" id="buy-card-hint">"Sandbox test cards: no real money moves."</p>
+                        <p class="hint" id="buy-card-hint">{if price.currency == Currency::USD {
+                            "Sandbox test cards and wallets: no real money moves. Paid in USDC once the transfer is final on the chain."
+                        } else {
+                            "Sandbox test cards: no real money moves."
+                        }}</p>
                         <select id="buy-card" class="select" aria-describedby="buy-card-hint"
-                            on:change=move |ev| card.set(event_target_value(&ev))>
-                            {CARDS.iter().map(|(number, label)| view! { <option value=*number>{*label}</option> }).collect_view()}
+                            on:change=move |ev| method.set(event_target_value(&ev))>
+                            {methods.iter().map(|(_, token, label)| view! { <option value=*token>{*label}</option> }).collect_view()}
                         </select>
                     </div>
                     <div class="field" class:invalid=move || error_of(EMAIL).is_some()>

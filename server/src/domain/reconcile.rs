@@ -99,6 +99,10 @@ pub struct OrderFacts {
     pub total: Money,
     /// Captured here (the order is paid).
     pub paid: bool,
+    /// Still held: being settled right now. The rail reports a capture when it makes it,
+    /// before the settler's transaction records the order paid, so a window may read the
+    /// report in between; it is the capture we asked for, not a stranger's.
+    pub settling: bool,
 }
 
 /// The order a key names: every key of ours starts with the order's id.
@@ -193,8 +197,8 @@ pub fn judge(
             return (Verdict::Mismatch, Some(item(Kind::AmountDiffers, key, detail, suggested)));
         }
     }
-    if matches!(report.event, RailEvent::Captured { .. } | RailEvent::Settled { .. }) && !order.paid
-    {
+    let taken = matches!(report.event, RailEvent::Captured { .. } | RailEvent::Settled { .. });
+    if taken && !order.paid && !order.settling {
         let detail = format!("the rail reported {kind} for {key}, an order not paid here");
         return (
             Verdict::Mismatch,

@@ -11,8 +11,11 @@ fn report(event: RailEvent) -> Attestation {
     Attestation { seq: 1, key: format!("{ORDER}/charge"), event, at: UnixMillis(0) }
 }
 
-const PAID: OrderFacts =
-    OrderFacts { total: Money { amount_minor: 3_000, currency: Currency::EUR }, paid: true };
+const PAID: OrderFacts = OrderFacts {
+    total: Money { amount_minor: 3_000, currency: Currency::EUR },
+    paid: true,
+    settling: false,
+};
 
 #[test]
 fn a_report_that_agrees_with_the_ledger_raises_nothing() {
@@ -60,6 +63,10 @@ fn what_the_ledger_does_not_know_is_unknown() {
     let taken =
         judge(&report(RailEvent::Captured { amount: eur(3_000) }), Some(&unpaid), false).1.unwrap();
     assert_eq!((taken.kind, taken.suggested[0]), (Kind::Unknown, Action::Refund));
+    // The capture of an order being settled right now (recorded paid a moment later) is ours.
+    let settling = OrderFacts { paid: false, settling: true, ..PAID };
+    let ours = judge(&report(RailEvent::Captured { amount: eur(3_000) }), Some(&settling), false);
+    assert_eq!(ours, (Verdict::Matched, None));
 }
 
 #[test]

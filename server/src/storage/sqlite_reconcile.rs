@@ -80,7 +80,8 @@ impl ReconcileStore for SqliteStorage {
                 q.build_query_as().fetch_all(&self.pool).await?;
             for (id, amount_minor, cur, state) in rows {
                 let total = Money { amount_minor, currency: currency(&cur)? };
-                facts.insert(id, OrderFacts { total, paid: state == "paid" });
+                let (paid, settling) = (state == "paid", state == "held");
+                facts.insert(id, OrderFacts { total, paid, settling });
             }
         }
         Ok(facts)
