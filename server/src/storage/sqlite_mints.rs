@@ -165,7 +165,7 @@ impl MintStore for SqliteStorage {
         now: UnixMillis,
     ) -> Result<(), StorageError> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(
+        let changed = sqlx::query(
             "UPDATE mints SET state = ?, block = ?, confirmations = ?, needed = ?, updated_at = ?
              WHERE key = ? AND state IN ('pending', 'included')
                AND (state, block, confirmations, needed) IS NOT (?, ?, ?, ?)",
@@ -182,6 +182,17 @@ impl MintStore for SqliteStorage {
         .bind(i64::from(progress.needed))
         .execute(&mut *tx.tx)
         .await?;
+        if progress.state == MintState::Final && changed.rows_affected() == 1 {
+            // Final now: its fee is paid (a transaction reorged away pays none).
+            let paid: Vec<(String, String, Option<i64>)> =
+                sqlx::query_as("SELECT order_id, chain, fee_gwei FROM mints WHERE key = ?")
+                    .bind(key)
+                    .fetch_all(&mut *tx.tx)
+                    .await?;
+            if let Some((order, chain, Some(fee))) = paid.into_iter().next() {
+                super::sqlite_money::network_fee(&mut tx.tx, &order, &chain, key, fee, now).await?;
+            }
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -229,6 +229,50 @@ pub(super) async fn give_back_untracked(
     Ok(())
 }
 
+/// The network fee of mint `key` (of `order`, on `chain`), written when the chain made it
+/// final: the shop's gas on that chain (the outside world: it may run negative) pays the
+/// chain's fees (which never owe), in gwei. Written once per mint, however often it is asked.
+pub(super) async fn network_fee(
+    conn: &mut SqliteConnection,
+    order: &str,
+    chain: &str,
+    key: &str,
+    fee_gwei: i64,
+    now: UnixMillis,
+) -> Result<(), StorageError> {
+    if fee_gwei <= 0 {
+        return Ok(());
+    }
+    for (code, must_not_owe) in [("gas", 0), ("fees", 1)] {
+        sqlx::query(
+            "INSERT INTO accounts (code, owner, currency, must_not_owe) VALUES (?, ?, 'GWEI', ?)
+             ON CONFLICT (code, owner, currency) DO NOTHING",
+        )
+        .bind(code)
+        .bind(chain)
+        .bind(must_not_owe)
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query(
+        "INSERT INTO transfers (id, kind, debit_account, credit_account, amount, order_id, code,
+             at)
+         SELECT ?1, 'single', g.id, f.id, ?2, ?3, 'fee', ?4
+         FROM accounts g, accounts f
+         WHERE g.code = 'gas' AND g.owner = ?5 AND g.currency = 'GWEI'
+           AND f.code = 'fees' AND f.owner = ?5 AND f.currency = 'GWEI'
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(format!("{key}/fee"))
+    .bind(fee_gwei)
+    .bind(order)
+    .bind(now.0)
+    .bind(chain)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// The order's sale still pending (authorized, not captured), if any: what a release voids.
 pub(super) async fn open_sale(
     conn: &mut SqliteConnection,

@@ -28,6 +28,7 @@ mod merchant_orders;
 mod merchant_routes;
 mod merchants;
 mod metrics;
+mod migrations;
 mod mints;
 mod money;
 mod reconciliation;

@@ -132,6 +132,29 @@ async fn a_reorg_that_drops_the_mint_re_mints_it_exactly_once() {
     let queued: i64 =
         sqlx::query_scalar("SELECT count(*) FROM mint_queue").fetch_all(&app.db).await.unwrap()[0];
     assert_eq!(queued, 0);
+    // Only the final transaction paid its network fee: the reorged one never landed.
+    let fees: Vec<(String, i64)> =
+        sqlx::query_as("SELECT id, amount FROM transfers WHERE code = 'fee' AND order_id = ?")
+            .bind(&order)
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    let fee: Vec<i64> = sqlx::query_scalar("SELECT fee_gwei FROM mints WHERE key = ?")
+        .bind(format!("{order}/mint/1"))
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(fees, [(format!("{order}/mint/1/fee"), fee[0])]);
+    let balances = app.balances().await;
+    let gwei: Vec<_> =
+        balances.iter().filter(|(code, _, _)| code == "gas" || code == "fees").collect();
+    assert_eq!(
+        gwei,
+        [
+            &("fees".to_owned(), "sandbox-l1".to_owned(), [0, 0, 0, fee[0]]),
+            &("gas".to_owned(), "sandbox-l1".to_owned(), [0, fee[0], 0, 0]),
+        ]
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,125 @@
+//! Migration 0018 rebuilds the money ledger's two tables to widen their CHECKs (gas and fee
+//! accounts in gwei, fee transfers): every account, balance and transfer comes through as it
+//! was, ids and sequence included, and the ledger's rules hold on the rebuilt tables.
+
+use std::borrow::Cow;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::SqlitePool;
+
+const REBUILT: i64 = 18;
+
+type Account = (i64, String, String, String, i64, i64, i64, i64, i64);
+type Transfer = (i64, String, String, i64, i64, i64, Option<String>, Option<i64>, String, i64);
+
+async fn accounts(db: &SqlitePool) -> Vec<Account> {
+    sqlx::query_as(
+        "SELECT id, code, owner, currency, must_not_owe, debits_pending, debits_posted,
+                credits_pending, credits_posted FROM accounts ORDER BY id",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap()
+}
+
+async fn transfers(db: &SqlitePool) -> Vec<Transfer> {
+    sqlx::query_as(
+        "SELECT seq, id, kind, debit_account, credit_account, amount, pending_id, timeout_at,
+                code, at FROM transfers ORDER BY seq",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap()
+}
+
+async fn run(db: &SqlitePool, sql: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(sql).execute(db).await.map(|_| ())
+}
+
+#[tokio::test]
+async fn the_ledger_rebuild_keeps_every_account_balance_and_transfer_and_its_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = SqliteConnectOptions::new()
+        .filename(dir.path().join("ledger.db"))
+        .create_if_missing(true)
+        .foreign_keys(true);
+    let db = SqlitePoolOptions::new().max_connections(1).connect_with(options).await.unwrap();
+    let mut before = sqlx::migrate!("migrations/sqlite");
+    let earlier: Vec<_> =
+        before.migrations.iter().filter(|m| m.version < REBUILT).cloned().collect();
+    before.migrations = Cow::Owned(earlier);
+    before.run(&db).await.unwrap();
+    // A ledger as 0012 kept it: a captured sale, a refund, a sale still pending.
+    for sql in [
+        "INSERT INTO accounts (code, owner, currency, must_not_owe)
+         VALUES ('buyer_funds', 'sandbox-card', 'EUR', 0), ('merchant', '1', 'EUR', 1),
+                ('refunds', '', 'EUR', 1)",
+        "INSERT INTO transfers (id, kind, debit_account, credit_account, amount, timeout_at, code, at)
+         VALUES ('a/sale', 'pending', 1, 2, 3000, 99, 'sale', 1)",
+        "INSERT INTO transfers (id, kind, debit_account, credit_account, amount, pending_id, code, at)
+         VALUES ('a/sale/post', 'post', 1, 2, 3000, 'a/sale', 'sale', 2)",
+        "INSERT INTO transfers (id, kind, debit_account, credit_account, amount, code, at)
+         VALUES ('a/refund/0', 'single', 2, 3, 500, 'refund', 3)",
+        "INSERT INTO transfers (id, kind, debit_account, credit_account, amount, timeout_at, code, at)
+         VALUES ('b/sale', 'pending', 1, 2, 1000, 99, 'sale', 4)",
+    ] {
+        run(&db, sql).await.unwrap();
+    }
+    let (kept_accounts, kept_transfers) = (accounts(&db).await, transfers(&db).await);
+    assert_eq!(kept_accounts[1].5..=kept_accounts[1].8, 0..=3000, "merchant as 0012 kept it");
+
+    sqlx::migrate!("migrations/sqlite").run(&db).await.unwrap();
+    assert_eq!(accounts(&db).await, kept_accounts);
+    assert_eq!(transfers(&db).await, kept_transfers);
+    let tables: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE name LIKE '%_0012'")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+    assert!(tables.is_empty(), "{tables:?}");
+
+    // The rules hold on the rebuilt tables: balances follow, a post resolves once, history is
+    // never edited, one currency per transfer, a fee is in gwei.
+    run(&db, "INSERT INTO transfers (id, kind, debit_account, credit_account, amount, pending_id, code, at)
+              VALUES ('b/sale/post', 'post', 1, 2, 1000, 'b/sale', 'sale', 5)")
+        .await
+        .unwrap();
+    let merchant = &accounts(&db).await[1];
+    assert_eq!((merchant.5, merchant.6, merchant.7, merchant.8), (0, 500, 0, 4000));
+    let seq: Vec<i64> = sqlx::query_scalar("SELECT seq FROM transfers WHERE id = 'b/sale/post'")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    assert!(seq[0] > kept_transfers.last().unwrap().0, "the sequence goes on");
+    for refused in [
+        "INSERT INTO transfers (id, kind, debit_account, credit_account, amount, pending_id, code, at)
+         VALUES ('b/sale/void', 'void', 1, 2, 1000, 'b/sale', 'sale', 6)",
+        "UPDATE transfers SET amount = 1 WHERE id = 'a/refund/0'",
+        "DELETE FROM accounts WHERE id = 3",
+        "INSERT INTO transfers (id, kind, debit_account, credit_account, amount, code, at)
+         VALUES ('c/refund/0', 'single', 2, 3, 999999, 'refund', 7)",
+        "INSERT INTO accounts (code, owner, currency, must_not_owe) VALUES ('fees', 'sandbox-l2', 'EUR', 1)",
+        "INSERT INTO accounts (code, owner, currency, must_not_owe) VALUES ('merchant', '2', 'GWEI', 1)",
+    ] {
+        assert!(run(&db, refused).await.is_err(), "{refused}");
+    }
+    run(
+        &db,
+        "INSERT INTO accounts (code, owner, currency, must_not_owe)
+              VALUES ('gas', 'sandbox-l2', 'GWEI', 0), ('fees', 'sandbox-l2', 'GWEI', 1)",
+    )
+    .await
+    .unwrap();
+    let mixed = "INSERT INTO transfers (id, kind, debit_account, credit_account, amount, code, at)
+                 VALUES ('m/fee', 'single', 4, 2, 10, 'fee', 8)";
+    assert!(run(&db, mixed).await.is_err(), "gwei never mixes with euros");
+    run(
+        &db,
+        "INSERT INTO transfers (id, kind, debit_account, credit_account, amount, code, at)
+              VALUES ('m/mint/0/fee', 'single', 4, 5, 630000, 'fee', 9)",
+    )
+    .await
+    .unwrap();
+    let fees = &accounts(&db).await[4];
+    assert_eq!((fees.1.as_str(), fees.8), ("fees", 630_000));
+}
