@@ -139,17 +139,29 @@ async fn the_chain_reorg_runbook_runs() {
 
 #[tokio::test]
 async fn the_stuck_reconciliation_runbook_runs() {
-    let (_sandboxes, app) = shop(33).await;
+    let (sandboxes, app) = shop(33).await;
+    // The rail reports taking a euro more than the sale: an item the runbook refunds.
+    sandboxes.card.inject(vitrine_server::domain::settlement::Fault::Amount(100));
     let order = paid(&app, SandboxCard::APPROVE).await;
-    app.wait_until("a report stored", || async {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM attestations")
+    let open = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM reconciliation_items WHERE kind = 'amount_differs'
+               AND status = 'open'",
+        )
+        .fetch_all(&app.db)
+        .await
+        .unwrap()[0]
+    };
+    app.wait_until("the overcharge's item", || async { open().await == 1 }).await;
+    run(&app, "stuck-reconciliation.md", &order).await;
+    assert_eq!(open().await, 0, "the runbook refunded the excess");
+    let back: Vec<i64> =
+        sqlx::query_scalar("SELECT amount FROM transfers WHERE id LIKE ? AND id LIKE '%/out'")
+            .bind(format!("{order}/recon/%"))
             .fetch_all(&app.db)
             .await
-            .unwrap()[0];
-        n > 0
-    })
-    .await;
-    run(&app, "stuck-reconciliation.md", &order).await;
+            .unwrap();
+    assert_eq!(back, [100]);
 }
 
 #[tokio::test]

@@ -10,6 +10,9 @@
 //! | reorg after mint | `mints::a_reorg_that_drops_the_mint_re_mints_it_exactly_once` |
 //! | late finality | `reconciliation::a_mint_late_to_finality_is_raised_once_then_closed_when_it_is_final` |
 //! | duplicate and missing attestations | `reconciliation::every_injected_mismatch_is_surfaced_once_and_none_is_invented` |
+//! | an overcharge decided from the conflicts queue | `item_decisions::an_overcharge_is_given_back_once_and_the_ledger_shows_it_in_and_out`; in the browser, `tests/e2e/console.test.mjs` marks a late mint's item reviewed |
+//! | paid on a chain (USDC on the L2) | `usdc::*`; in the browser, `tests/e2e/settlement.test.mjs` ("a dollar price paid in USDC on the L2") |
+//! | a mint's network fee | `mints::a_reorg_that_drops_the_mint_re_mints_it_exactly_once` (only the final transaction pays) |
 
 use std::time::Duration;
 
