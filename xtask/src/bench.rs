@@ -8,9 +8,17 @@ use xshell::{cmd, Shell};
 
 use crate::{dist, project_root, tools};
 
-pub fn run(sh: &Shell, clean: bool, bytes_only: bool) -> Result<()> {
+pub fn run(sh: &Shell, clean: bool, bytes_only: bool, run_only: bool) -> Result<()> {
     tools::ensure_build_tools(sh)?;
     let mut report = String::from("# cargo xtask bench\n\n");
+    if run_only {
+        let second = crate::bench_run::second_run(sh)?;
+        println!(
+            "second `cargo xtask run` with nothing changed, until /healthz: {:.1} s",
+            secs(second)
+        );
+        return Ok(());
+    }
 
     let built = dist::build(sh)?;
     first_load(&mut report, &built)?;
@@ -30,6 +38,13 @@ pub fn run(sh: &Shell, clean: bool, bytes_only: bool) -> Result<()> {
         report,
         "| incremental app rebuild (touch app/src/lib.rs → full dist) | {:.1} |",
         secs(incremental)
+    )?;
+
+    let second = crate::bench_run::second_run(sh)?;
+    writeln!(
+        report,
+        "| second `cargo xtask run` with nothing changed, until `/healthz` answers | {:.1} |",
+        secs(second)
     )?;
 
     if clean {

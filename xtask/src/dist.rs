@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 use xshell::{cmd, Shell};
 
-use crate::{icons, project_root, tools};
+use crate::{cache, icons, project_root, tools};
 
 const WASM_PROFILE: &str = "wasm-release";
 const TARGET: &str = "wasm32-unknown-unknown";
@@ -53,9 +53,15 @@ pub fn build_release(sh: &Shell, out: &str, release: Option<&str>) -> Result<Dis
     // The app: split at its lazy points, wasm-bindgen's `web` target, loaded as an ES module by
     // index.html. Its files import each other by relative name (glue ↔ split loader ↔ chunks),
     // so they share one content-hashed folder instead of hashed file names.
+    // Splitting, binding and optimising take most of a build: done once per input, so a
+    // build with nothing changed only copies (`cache`).
+    let tool_versions = tool_versions(sh)?;
     let app_wasm = cargo_wasm(sh, "vitrine-app", &[])?.join("vitrine-app.wasm");
     let app_out = staging.join("app");
-    split_app(sh, &app_wasm, &staging.join("app-split"), &app_out)?;
+    let app_key = cache::key("app", &[&std::fs::read(&app_wasm)?, tool_versions.as_bytes()]);
+    cache::folder(&app_key, &app_out, |made| {
+        split_app(sh, &app_wasm, &staging.join("app-split"), made)
+    })?;
     out.hashed_folder("app", &app_out, &[("app.js", "app.js"), ("app.wasm", "app_bg.wasm")])?;
     out.hashed("style.css", &stylesheet(&root)?)?;
     let boot = fill(&std::fs::read_to_string(root.join("public/boot.js"))?, &out.assets);
@@ -71,16 +77,20 @@ pub fn build_release(sh: &Shell, out: &str, release: Option<&str>) -> Result<Dis
     }
     out.plain("index.html", index.as_bytes())?;
 
-    // The worker embeds the manifest, so it is written before the worker is built.
+    // The worker embeds the manifest, so it is written before the worker is built; outside
+    // `dist`, and only when it changed, so the worker's build script (which watches it) does
+    // not run again for a build with nothing changed.
     let version = out.version();
-    let manifest_path = dir.join("precache-manifest.json");
+    let manifest_path = staging.join("precache-manifest.json");
     let entries: Vec<_> = out
         .precache
         .iter()
         .map(|(url, revision)| serde_json::json!({ "url": url, "revision": revision }))
         .collect();
     let manifest = serde_json::json!({ "version": version, "entries": entries });
-    std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest)?)?;
+    let manifest = serde_json::to_string_pretty(&manifest)?;
+    cache::write_if_changed(&manifest_path, manifest.as_bytes())?;
+    std::fs::write(dir.join("precache-manifest.json"), manifest)?;
 
     let sw_wasm = cargo_wasm(sh, "vitrine-sw", &[("VITRINE_PRECACHE", &manifest_path)])?
         .join("vitrine_sw.wasm");
@@ -88,9 +98,13 @@ pub fn build_release(sh: &Shell, out: &str, release: Option<&str>) -> Result<Dis
     // The worker is not split: drop the linker sections `--emit-relocs` left (binaryen
     // refuses to reason about them).
     let sw_linked = staging.join("vitrine_sw.wasm");
-    std::fs::write(&sw_linked, without_link_sections(&std::fs::read(&sw_wasm)?)?)?;
-    bindgen(sh, &sw_linked, &sw_out, "no-modules", "vitrine_sw")?;
-    optimise(sh, &sw_out.join("vitrine_sw_bg.wasm"))?;
+    let linked = without_link_sections(&std::fs::read(&sw_wasm)?)?;
+    std::fs::write(&sw_linked, &linked)?;
+    let sw_key = cache::key("sw", &[&linked, tool_versions.as_bytes()]);
+    cache::folder(&sw_key, &sw_out, |made| {
+        bindgen(sh, &sw_linked, made, "no-modules", "vitrine_sw")?;
+        optimise(sh, &made.join("vitrine_sw_bg.wasm"))
+    })?;
     // The worker's own files are cached by the worker itself, not listed in its manifest.
     let sw_glue = write_hashed(&dir, "sw-glue.js", &std::fs::read(sw_out.join("vitrine_sw.js"))?)?;
     let sw_wasm =
@@ -267,6 +281,15 @@ fn without_link_sections(wasm: &[u8]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// What the cached steps' outputs depend on besides their input: the binding and optimising
+/// tools' versions and the flags they are run with.
+fn tool_versions(sh: &Shell) -> Result<String> {
+    let wasm_opt = tools::wasm_opt();
+    let bindgen = cmd!(sh, "wasm-bindgen --version").quiet().read()?;
+    let opt = cmd!(sh, "{wasm_opt} --version").quiet().read()?;
+    Ok(format!("{bindgen}\n{opt}\n-Oz --strip-debug --strip-producers {}", WASM_FEATURES.join(" ")))
+}
+
 fn optimise(sh: &Shell, wasm: &Path) -> Result<()> {
     let wasm_opt = tools::wasm_opt();
     let tmp = wasm.with_extension("opt.wasm");
@@ -299,14 +322,20 @@ fn precompress_all(dir: &Path) -> Result<()> {
             continue;
         }
         let bytes = std::fs::read(&path)?;
-        let mut br = Vec::new();
-        let params =
-            brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
-        brotli::BrotliCompress(&mut bytes.as_slice(), &mut br, &params)?;
+        let br = cache::bytes(&cache::key("br-11-22", &[&bytes]), || {
+            let mut br = Vec::new();
+            let params =
+                brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+            brotli::BrotliCompress(&mut bytes.as_slice(), &mut br, &params)?;
+            Ok(br)
+        })?;
         std::fs::write(append_ext(&path, "br"), br)?;
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        gz.write_all(&bytes)?;
-        std::fs::write(append_ext(&path, "gz"), gz.finish()?)?;
+        let gz = cache::bytes(&cache::key("gz-best", &[&bytes]), || {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            gz.write_all(&bytes)?;
+            Ok(gz.finish()?)
+        })?;
+        std::fs::write(append_ext(&path, "gz"), gz)?;
     }
     Ok(())
 }

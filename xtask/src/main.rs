@@ -1,6 +1,8 @@
 //! `cargo xtask <command>`: Vitrine's automation, in Rust (matklad's cargo-xtask pattern).
 
 mod bench;
+mod bench_run;
+mod cache;
 mod dist;
 mod icons;
 mod tools;
@@ -19,8 +21,10 @@ commands:
                           (and image variants for data/media, when it has originals)
   assets [--media DIR]    responsive image variants + manifest for DIR/originals (default data/media)
   test                    fmt, clippy, unit, integration and browser tests
-  bench [--clean|--bytes] measure first-load bytes and build times (--clean: clean build too;
-                          --bytes: only build and report the bytes)
+  bench [--clean|--bytes|--run]
+                          measure first-load bytes and build times (--clean: clean build too;
+                          --bytes: only build and report the bytes; --run: only time a second
+                          `cargo xtask run` with nothing changed)
 ";
 
 fn main() -> Result<()> {
@@ -49,6 +53,7 @@ fn main() -> Result<()> {
             &sh,
             args.iter().any(|a| a == "--clean"),
             args.iter().any(|a| a == "--bytes"),
+            args.iter().any(|a| a == "--run"),
         ),
         _ => {
             eprint!("{USAGE}");
