@@ -54,10 +54,9 @@ pub async fn decide(
     let Some(item) = storage.reconciliation_item(merchant, id).await? else {
         return Ok(Err(Refusal::NotFound));
     };
-    let same = item.resolution.as_ref().is_some_and(|r| r.action == ask.action);
     if item.status != "open" {
         // The same decision again (a double click, a retry after a lost answer): its result.
-        return Ok(if same { Ok(item) } else { Err(Refusal::Settled(Box::new(item))) });
+        return Ok(settled(item, ask.action));
     }
     let offered = ItemAction::offered(&item.suggested);
     if !offered.contains(&ask.action) {
@@ -71,10 +70,20 @@ pub async fn decide(
     };
     Ok(match decided {
         Decided::Done(item) => Ok(item),
-        Decided::Settled(item) => Err(Refusal::Settled(Box::new(item))),
+        Decided::Settled(item) => settled(item, ask.action),
         Decided::RefundAsked(_) => Err(Refusal::RefundAsked),
         Decided::NotFound => Err(Refusal::NotFound),
     })
+}
+
+/// An item settled while this decision was on its way: by the same decision (another click
+/// of it), its result; otherwise a refusal.
+fn settled(item: StoredItem, action: ItemAction) -> Result<StoredItem, Refusal> {
+    if item.resolution.as_ref().is_some_and(|r| r.action == action && r.state == "done") {
+        Ok(item)
+    } else {
+        Err(Refusal::Settled(Box::new(item)))
+    }
 }
 
 async fn refund(
@@ -86,6 +95,11 @@ async fn refund(
     ask: &ResolveItem,
     now: UnixMillis,
 ) -> Result<Result<StoredItem, Refusal>, StorageError> {
+    // The rail refused this item's refund: asked again under its key it says the same.
+    if let Some(r) = item.resolution.as_ref().filter(|r| r.state == "declined") {
+        let reason = r.reason.clone().unwrap_or_else(|| "no reason given".into());
+        return Ok(Err(Refusal::Declined(reason)));
+    }
     let asked = item.resolution.as_ref().filter(|r| r.state == "asked").and_then(|r| r.refund);
     let amount = match asked {
         // Asked before: the same amount again (the store answers the first ask's).
@@ -103,7 +117,7 @@ async fn refund(
     let asked =
         match storage.ask_item_refund(actor, merchant, item.id, &ask.note, amount, now).await? {
             Decided::Done(asked) => asked,
-            Decided::Settled(item) => return Ok(Err(Refusal::Settled(Box::new(item)))),
+            Decided::Settled(item) => return Ok(settled(item, ask.action)),
             Decided::RefundAsked(_) => return Ok(Err(Refusal::RefundAsked)),
             Decided::NotFound => return Ok(Err(Refusal::NotFound)),
         };
@@ -155,8 +169,11 @@ pub async fn pass(
     now: UnixMillis,
 ) -> Result<(), StorageError> {
     for pending in storage.asked_item_refunds(PER_PASS).await? {
-        if let Err(refusal) = ask_rail(storage, rails, &pending, now).await? {
-            tracing::debug!(item = pending.item, ?refusal, "item refund still open");
+        // One that cannot be recorded must not hold up the others.
+        match ask_rail(storage, rails, &pending, now).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(refusal)) => tracing::debug!(item = pending.item, ?refusal, "item refund open"),
+            Err(error) => tracing::error!(%error, item = pending.item, "item refund not recorded"),
         }
     }
     Ok(())

@@ -226,6 +226,13 @@ pub fn refused(report: &Attestation, why: &str) -> Item {
     item(Kind::Unknown, &report.key, detail, vec![Action::ManualReview])
 }
 
+/// A capture the rail reported while its order was being settled, whose order was not paid
+/// after all (declined, expired, or held for review): money taken for nothing sold here.
+pub fn capture_not_paid(key: &str, taken: Money) -> Item {
+    let detail = format!("the rail took {taken} for {key}, and the order was not paid here");
+    item(Kind::Unknown, key, detail, vec![Action::Refund, Action::ManualReview])
+}
+
 /// A capture the ledger recorded at `paid_at` that the rail has not reported by `now`.
 pub fn missing_capture(order: &str, paid_at: UnixMillis, now: UnixMillis) -> Item {
     let seconds = (now.0 - paid_at.0).max(0) / 1000;
@@ -270,7 +277,10 @@ pub fn refund_due(
             "the rail took {taken} and the ledger holds {}: nothing over it to give back",
             order.total
         )),
-        "unknown" if !order.paid => Ok(taken),
+        // Not while it is being settled: the capture may be the one we asked for, and the
+        // order paid a moment later.
+        "unknown" if !order.paid && !order.settling => Ok(taken),
+        "unknown" if order.settling => Err("the order is being settled: look again shortly".into()),
         "unknown" => Err("the order is paid here now: refund it from the order".into()),
         _ => Err("a refund is not suggested for this item".into()),
     }

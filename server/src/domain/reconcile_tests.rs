@@ -123,6 +123,7 @@ fn a_person_refunds_only_what_the_rail_took_that_the_ledger_does_not_hold() {
         refund_due("unknown", Some(eur(0)), Some(&unpaid)),
         refund_due("missing", Some(eur(3_100)), Some(&PAID)),
         refund_due("late_finality", Some(eur(3_100)), Some(&unpaid)),
+        refund_due("unknown", Some(eur(3_000)), Some(&OrderFacts { settling: true, ..unpaid })),
     ];
     for (n, answer) in refused.iter().enumerate() {
         assert!(answer.is_err(), "case {n}: {answer:?}");

@@ -13,7 +13,8 @@ use vitrine_protocol::UnixMillis;
 use crate::domain::clock;
 use crate::domain::metrics::Metrics;
 use crate::domain::reconcile::{
-    flow_event, judge, kind_of, late_after, late_mint, missing_capture, order_of, refused, Verdict,
+    capture_not_paid, flow_event, judge, kind_of, late_after, late_mint, missing_capture, order_of,
+    refused, Verdict,
 };
 use crate::domain::settlement::{Attestation, RailError, Rails};
 use crate::domain::supervisor::{supervise, Liveness};
@@ -22,6 +23,9 @@ use crate::storage::{Storage, StorageError};
 
 /// Reports read per call to a rail.
 const PER_READ: usize = 5_000;
+
+/// How far back a window looks for captures of orders that were never paid.
+const DAY_MS: i64 = 86_400_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReconcileError {
@@ -80,6 +84,16 @@ pub async fn pass(
             .map(|(order, paid_at)| missing_capture(&order, paid_at, clock::now()))
             .collect();
         storage.raise_items(name, &missing, clock::now()).await?;
+        // A capture read as ours while its order was being settled, and the order never
+        // paid: looked at again once its order had two windows to be paid, for a day.
+        let since = late.minus(DAY_MS);
+        let strays: Vec<_> = storage
+            .captures_not_paid(name, since, late, 1_000)
+            .await?
+            .into_iter()
+            .map(|(key, taken)| capture_not_paid(&key, taken))
+            .collect();
+        storage.raise_items(name, &strays, clock::now()).await?;
     }
     for name in rails.chain_names() {
         let Some(chain) = rails.chain(name) else { continue };

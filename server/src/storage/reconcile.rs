@@ -67,6 +67,17 @@ pub trait ReconcileStore: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Vec<(String, UnixMillis)>, StorageError>;
 
+    /// Captures (or settlement lines) `rail` reported between `since` and `before` (server
+    /// time) that were read as ours while their order was being settled, whose order is still
+    /// not paid, and that no `unknown` item names yet: (key, amount taken).
+    async fn captures_not_paid(
+        &self,
+        rail: &str,
+        since: UnixMillis,
+        before: UnixMillis,
+        limit: u32,
+    ) -> Result<Vec<(String, vitrine_protocol::Money)>, StorageError>;
+
     /// Mints on `chain` not final yet whose inclusion the chain reported before `before` (the
     /// chain's time), and that no late-finality item names yet: (key, included at).
     async fn late_mints(

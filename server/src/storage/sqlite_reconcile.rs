@@ -214,6 +214,40 @@ impl ReconcileStore for SqliteStorage {
         Ok(rows.into_iter().map(|(id, at)| (id, UnixMillis(at))).collect())
     }
 
+    async fn captures_not_paid(
+        &self,
+        rail: &str,
+        since: UnixMillis,
+        before: UnixMillis,
+        limit: u32,
+    ) -> Result<Vec<(String, Money)>, StorageError> {
+        let rows: Vec<(String, i64, String)> = sqlx::query_as(
+            "SELECT a.key, max(a.amount_minor), a.currency FROM attestations a
+             JOIN orders o ON o.id = substr(a.key, 1, instr(a.key, '/') - 1)
+             WHERE a.rail = ?1 AND a.kind IN ('captured', 'settled') AND a.verdict = 'matched'
+               AND a.received_at >= ?2 AND a.received_at < ?3
+               AND a.amount_minor IS NOT NULL AND a.currency IS NOT NULL
+               AND o.state != 'paid'
+               -- Given back by a void the rail reported: nothing is owed.
+               AND NOT EXISTS (SELECT 1 FROM attestations v WHERE v.rail = ?1 AND v.key = a.key
+                               AND v.kind = 'voided')
+               AND NOT EXISTS (SELECT 1 FROM reconciliation_items r WHERE r.kind = 'unknown'
+                               AND r.rail = ?1 AND r.key = a.key)
+             GROUP BY a.key ORDER BY min(a.received_at) LIMIT ?4",
+        )
+        .bind(rail)
+        .bind(since.0)
+        .bind(before.0)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(key, amount_minor, code)| {
+                Ok((key, Money { amount_minor, currency: currency(&code)? }))
+            })
+            .collect()
+    }
+
     async fn late_mints(
         &self,
         chain: &str,

@@ -24,6 +24,10 @@ pub(crate) trait CardFault: Send + Sync + 'static {
     async fn refund(&self, refund: &Refund, now: UnixMillis) -> Result<Outcome, RailError> {
         self.card().refund(refund, now).await
     }
+
+    async fn void(&self, key: &str, now: UnixMillis) -> Result<(), RailError> {
+        self.card().void(key, now).await
+    }
 }
 
 /// A [`CardFault`] as the `sandbox-card` rail.
@@ -44,7 +48,7 @@ impl<T: CardFault> SettlementRail for Faulty<T> {
     }
 
     async fn void(&self, key: &str, now: UnixMillis) -> Result<(), RailError> {
-        self.0.card().void(key, now).await
+        self.0.void(key, now).await
     }
 
     async fn refund(&self, refund: &Refund, now: UnixMillis) -> Result<Outcome, RailError> {

@@ -10,7 +10,8 @@ use sqlx::SqlitePool;
 const REBUILT: i64 = 18;
 
 type Account = (i64, String, String, String, i64, i64, i64, i64, i64);
-type Transfer = (i64, String, String, i64, i64, i64, Option<String>, Option<i64>, String, i64);
+type Transfer =
+    (i64, String, String, i64, i64, i64, Option<String>, Option<i64>, Option<String>, String, i64);
 
 async fn accounts(db: &SqlitePool) -> Vec<Account> {
     sqlx::query_as(
@@ -25,7 +26,7 @@ async fn accounts(db: &SqlitePool) -> Vec<Account> {
 async fn transfers(db: &SqlitePool) -> Vec<Transfer> {
     sqlx::query_as(
         "SELECT seq, id, kind, debit_account, credit_account, amount, pending_id, timeout_at,
-                code, at FROM transfers ORDER BY seq",
+                order_id, code, at FROM transfers ORDER BY seq",
     )
     .fetch_all(db)
     .await
@@ -66,11 +67,30 @@ async fn the_ledger_rebuild_keeps_every_account_balance_and_transfer_and_its_rul
         run(&db, sql).await.unwrap();
     }
     let (kept_accounts, kept_transfers) = (accounts(&db).await, transfers(&db).await);
+    let sequence = || async {
+        sqlx::query_scalar::<_, i64>("SELECT seq FROM sqlite_sequence WHERE name = 'transfers'")
+            .fetch_all(&db)
+            .await
+            .unwrap()
+    };
+    let kept_sequence = sequence().await;
     assert_eq!(kept_accounts[1].5..=kept_accounts[1].8, 0..=3000, "merchant as 0012 kept it");
 
     sqlx::migrate!("migrations/sqlite").run(&db).await.unwrap();
     assert_eq!(accounts(&db).await, kept_accounts);
     assert_eq!(transfers(&db).await, kept_transfers);
+    assert_eq!(sequence().await, kept_sequence, "the sequence goes on from where it was");
+    let legacy: Vec<i64> =
+        sqlx::query_scalar("PRAGMA legacy_alter_table").fetch_all(&db).await.unwrap();
+    assert_eq!(legacy, [0], "the connection is left as it was found");
+    let indexes: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'transfers'
+           AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    assert_eq!(indexes, ["transfers_by_order", "transfers_resolve_once"]);
     let tables: Vec<String> =
         sqlx::query_scalar("SELECT name FROM sqlite_master WHERE name LIKE '%_0012'")
             .fetch_all(&db)

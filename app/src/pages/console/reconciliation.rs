@@ -51,7 +51,12 @@ fn outcome(item: &ReconciliationItem) -> String {
 /// One item, with a person's actions while it is open. `decided` is told when one was taken.
 #[component]
 fn Item(item: ReconciliationItem, csrf: String, decided: RwSignal<u32>) -> impl IntoView {
-    let offered = if item.status == "open" { ItemAction::offered(&item.suggested) } else { vec![] };
+    let mut offered =
+        if item.status == "open" { ItemAction::offered(&item.suggested) } else { vec![] };
+    // The rail refused this item's refund: it would say the same again.
+    if item.resolution.as_ref().is_some_and(|r| r.state == "declined") {
+        offered.retain(|a| *a != ItemAction::Refund);
+    }
     let note = RwSignal::new(String::new());
     let error = RwSignal::new(None::<Refused>);
     let busy = RwSignal::new(false);
@@ -69,7 +74,7 @@ fn Item(item: ReconciliationItem, csrf: String, decided: RwSignal<u32>) -> impl 
                 }
                 // No answer from the rail: the refund stays asked, which the item, read
                 // again, says (with how to ask again).
-                Err(e) if e.status >= 500 => decided.update(|n| *n += 1),
+                Err(e) if e.status == 503 => decided.update(|n| *n += 1),
                 // Read again, the list would lose the refusal and the note: keep both here.
                 Err(e) => error.set(Some(e)),
             }

@@ -43,7 +43,8 @@ struct Entry {
 pub enum Fault {
     /// The capture is reported twice.
     Duplicate,
-    /// The capture and its settlement line carry another amount (by this many minor units).
+    /// The capture takes another amount (by this many minor units), and its report and
+    /// settlement line say so.
     Amount(i64),
     /// Neither the capture nor its settlement line is ever reported.
     Missing,
@@ -254,7 +255,12 @@ impl SettlementRail for SandboxCard {
                 books.report(next_midnight(at), charge_key, RailEvent::Settled { amount });
             }
             Some(Fault::Amount(by)) => {
+                // The processor really took another amount (a currency rounding, a tip added
+                // on the terminal): what it may refund follows what it took.
                 let amount = Money { amount_minor: amount.amount_minor + by, ..amount };
+                if let Some(entry) = books.charges.get_mut(charge_key) {
+                    entry.amount = amount;
+                }
                 books.report(at, charge_key, RailEvent::Captured { amount });
                 books.report(next_midnight(at), charge_key, RailEvent::Settled { amount });
             }

@@ -77,9 +77,11 @@ fn refused(refusal: Refusal) -> ApiError {
             field(format!("this item offers {}", names.join(" or ")))
         }
         Refusal::NothingToRefund(why) => field(why),
-        Refusal::RefundAsked => ApiError::new(
-            ErrorCode::AlreadyExists,
+        // Not final: the asked refund settles it, or is refused and leaves room again.
+        Refusal::RefundAsked => ApiError::retry_after(
+            ErrorCode::InProgress,
             "a refund of this item is being asked: press Refund again to hear the rail's answer",
+            ASK_AGAIN,
         ),
         Refusal::NoRail(rail) => ApiError::new(
             ErrorCode::UnknownRail,
