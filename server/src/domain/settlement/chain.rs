@@ -8,6 +8,8 @@
 //! fork; its key keeps answering the dropped transaction and a re-mint is a new key. A rollup's
 //! batch transaction is the exception: nothing conflicts with the sequencer's own post, so it
 //! goes back to the mempool and the next block takes it again (see [`SandboxL1::post_batch`]).
+//! The USDC rail's plain transfers ride the same blocks as mints and a reorg drops them alike,
+//! but the mint stream never reports them and their rail sends them again (`transfers.rs`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -25,6 +27,8 @@ pub(super) use params::{invalid_address, ms, tx_hash, unit};
 
 /// Its pace, and the rules it shares with the rollup.
 mod params;
+/// Plain transfers in its blocks, for the USDC rail.
+mod transfers;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -34,10 +38,12 @@ enum State {
     Dropped,
 }
 
+/// A transaction of ours: a mint, or a plain transfer (`transfers.rs`).
 #[derive(Debug)]
-struct MintTx {
+struct OurTx {
     key: String,
-    token_id: u64,
+    /// The mint's token; `None` for a transfer, which the mint stream never reports.
+    token_id: Option<u64>,
     state: State,
 }
 
@@ -60,10 +66,10 @@ struct Books {
     now: UnixMillis,
     /// Accepted mints by key; token ids count them.
     by_key: HashMap<String, MintSubmitted>,
-    /// Mint transactions by hash.
-    mints: HashMap<String, MintTx>,
+    /// Our transactions, mints and transfers, by hash.
+    txs: HashMap<String, OurTx>,
     mempool: Vec<String>,
-    /// Blocks holding mints that are not final yet, by height.
+    /// Blocks holding our transactions that are not final yet, by height.
     unfinal: BTreeMap<u64, Vec<String>>,
     /// Batch transactions by hash: when they were posted.
     batches: HashMap<String, UnixMillis>,
@@ -74,11 +80,13 @@ struct Books {
 }
 
 impl Books {
-    /// Move mint `tx` to `state` and report it at `at`; false for a batch transaction.
+    /// Move our transaction `tx` to `state`, and report it at `at` if it is a mint: answers
+    /// whether it was (false for a transfer or a batch transaction).
     fn mark(&mut self, tx: &str, state: State, at: UnixMillis) -> bool {
-        let Some(m) = self.mints.get_mut(tx) else { return false };
+        let Some(m) = self.txs.get_mut(tx) else { return false };
         m.state = state;
-        let (key, token_id, tx) = (m.key.clone(), m.token_id, tx.to_owned());
+        let Some(token_id) = m.token_id else { return false };
+        let (key, tx) = (m.key.clone(), tx.to_owned());
         let event = match state {
             State::Included(block) => {
                 RailEvent::MintIncluded { tx, block, token_id, confirmations: 1 }
@@ -170,7 +178,7 @@ impl Books {
     }
 
     fn status(&self, p: &ChainParams, tx: &str) -> TxStatus {
-        if let Some(m) = self.mints.get(tx) {
+        if let Some(m) = self.txs.get(tx) {
             return match m.state {
                 State::Pending => TxStatus::Pending,
                 State::Included(block) => TxStatus::Included {
@@ -213,7 +221,7 @@ impl SandboxL1 {
             head: 0,
             now: params.genesis,
             by_key: HashMap::new(),
-            mints: HashMap::new(),
+            txs: HashMap::new(),
             mempool: Vec::new(),
             unfinal: BTreeMap::new(),
             batches: HashMap::new(),
@@ -238,7 +246,8 @@ impl SandboxL1 {
     }
 
     /// Replace the last `depth` blocks now, as a test or a runbook asks; clamped so that final
-    /// blocks are never touched. Returns how many mints were dropped.
+    /// blocks are never touched. Returns how many mints were dropped (a transfer in them is
+    /// dropped too, uncounted: its rail sends it again).
     pub fn inject_reorg(&self, depth: u32, now: UnixMillis) -> Result<u32, RailError> {
         let mut books = self.caught_up(self.clock.at(now))?;
         let at = books.now;
@@ -301,8 +310,9 @@ impl MintRail for SandboxL1 {
         let token_id = u64::try_from(books.by_key.len()).unwrap_or(u64::MAX) + 1;
         let submitted = MintSubmitted { tx: tx.clone(), token_id, fee: self.params.fee_gwei };
         books.by_key.insert(mint.key.clone(), submitted.clone());
-        let pending = MintTx { key: mint.key.clone(), token_id, state: State::Pending };
-        books.mints.insert(tx.clone(), pending);
+        let pending =
+            OurTx { key: mint.key.clone(), token_id: Some(token_id), state: State::Pending };
+        books.txs.insert(tx.clone(), pending);
         books.mempool.push(tx);
         Ok(submitted)
     }
