@@ -15,10 +15,14 @@ pub const DISPUTE: &str = "4000000000000259";
 /// The rail that pays a USD price in USDC on the sandbox L2 rollup, as intents use it; the
 /// payment token is the buyer's paying wallet address.
 pub const USDC_RAIL: &str = "sandbox-l2-usdc";
-/// Pays: its transfer is in the rollup's next block, and the payment is taken once that
-/// block's batch is final on the L1 ("sandbox-usdc-payer-1" in hex).
+/// The same rail on the sandbox L1: the transfer goes into the chain's own blocks.
+pub const USDC_L1_RAIL: &str = "sandbox-l1-usdc";
+/// Pays, on either chain: its transfer is in the chain's next block, and the payment is taken
+/// once that block is final (on the L2, once its batch is final on the L1)
+/// ("sandbox-usdc-payer-1" in hex).
 pub const USDC_PAYS: &str = "0x73616e64626f782d757364632d70617965722d31";
-/// Declines with "insufficient USDC": nothing is sent ("sandbox-usdc-broke-1" in hex).
+/// Declines with "insufficient USDC" on either chain: nothing is sent ("sandbox-usdc-broke-1"
+/// in hex).
 pub const USDC_DECLINES: &str = "0x73616e64626f782d757364632d62726f6b652d31";
 
 #[cfg(test)]
@@ -30,5 +34,6 @@ mod tests {
     fn the_test_wallets_are_wallet_addresses() {
         assert!(is_address(USDC_PAYS) && is_address(USDC_DECLINES));
         assert_ne!(USDC_PAYS, USDC_DECLINES);
+        assert_ne!(USDC_RAIL, USDC_L1_RAIL);
     }
 }

@@ -71,11 +71,12 @@ pub struct Settlement {
 }
 
 /// How people name a rail or chain: `sandbox-card` → "card", `sandbox-l2` → "L2",
-/// `sandbox-l2-usdc` → "USDC on L2".
+/// `sandbox-l2-usdc` → "USDC on L2", `sandbox-l1-usdc` → "USDC on L1".
 pub fn rail_words(name: &str) -> String {
     let bare = name.strip_prefix("sandbox-").unwrap_or(name);
     match bare {
         "l1" | "l2" => bare.to_uppercase(),
+        "l1-usdc" => "USDC on L1".into(),
         "l2-usdc" => "USDC on L2".into(),
         other => other.replace('-', " "),
     }
@@ -186,6 +187,30 @@ mod tests {
         let usdc = Settlement { rail: crate::sandbox::USDC_RAIL.into(), ..final_ };
         let dollars = Money { amount_minor: 1_500, currency: Currency::USD };
         assert_eq!(usdc.sentence(dollars), "Paid 15.00 USD by USDC on L2; minted on L2, final.");
+    }
+
+    #[test]
+    fn each_rail_and_chain_has_a_name_for_people() {
+        let named = [
+            ("sandbox-card", "card"),
+            ("sandbox-l1", "L1"),
+            ("sandbox-l2", "L2"),
+            (crate::sandbox::USDC_RAIL, "USDC on L2"),
+            (crate::sandbox::USDC_L1_RAIL, "USDC on L1"),
+        ];
+        for (name, words) in named {
+            assert_eq!(rail_words(name), words, "{name}");
+        }
+        let on_l1 = Settlement {
+            payment: PaymentStatus::Authorized,
+            rail: crate::sandbox::USDC_L1_RAIL.into(),
+            chain: None,
+        };
+        let dollars = Money { amount_minor: 1_500, currency: Currency::USD };
+        assert_eq!(
+            on_l1.payment_text(dollars),
+            "15.00 USD authorized by USDC on L1, not yet taken."
+        );
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //! fork; its key keeps answering the dropped transaction and a re-mint is a new key. A rollup's
 //! batch transaction is the exception: nothing conflicts with the sequencer's own post, so it
 //! goes back to the mempool and the next block takes it again (see [`SandboxL1::post_batch`]).
+//! The USDC rail's plain transfers ride the same blocks as mints and a reorg drops them alike,
+//! but the mint stream never reports them and their rail sends them again (`transfers.rs`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -16,88 +18,17 @@ use std::time::Duration;
 use async_trait::async_trait;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sha2::{Digest, Sha256};
 use vitrine_protocol::wallet::is_address;
 use vitrine_protocol::UnixMillis;
 
 use super::{Attestation, Mint, MintRail, MintSubmitted, RailError, RailEvent, SimClock, TxStatus};
+pub use params::ChainParams;
+pub(super) use params::{invalid_address, ms, tx_hash, unit};
 
-/// How the sandbox chain behaves. [`SandboxL1::seeded`] clamps nonsense (a zero block time, a
-/// reorg as deep as finality) rather than refusing it.
-#[derive(Debug, Clone)]
-pub struct ChainParams {
-    pub block_time: Duration,
-    /// Blocks, counting the including one, after which a transaction is final.
-    pub finality: u32,
-    /// Deepest random or injected reorg; kept below `finality`.
-    pub max_reorg_depth: u32,
-    /// Chance that a new block comes with a reorg, in `0.0..=1.0`.
-    pub reorg_chance: f64,
-    /// A mint's fee, in gwei: flat, so the fee `mint` answers is the fee paid.
-    pub fee_gwei: u64,
-    /// Time of block 0; block `h` comes at `genesis + h × block_time`.
-    pub genesis: UnixMillis,
-}
-
-impl Default for ChainParams {
-    fn default() -> Self {
-        ChainParams {
-            block_time: Duration::from_secs(12),
-            finality: 12,
-            max_reorg_depth: 3,
-            reorg_chance: 0.0,
-            // 21,000 gas at 30 gwei.
-            fee_gwei: 21_000 * 30,
-            genesis: UnixMillis(0),
-        }
-    }
-}
-
-impl ChainParams {
-    fn clamped(mut self) -> Self {
-        self.block_time = self.block_time.max(Duration::from_millis(1));
-        self.finality = self.finality.max(1);
-        self.max_reorg_depth = self.max_reorg_depth.min(self.finality - 1);
-        // NaN, like anything not above 0, is no chance at all.
-        self.reorg_chance = if self.reorg_chance > 0.0 { self.reorg_chance.min(1.0) } else { 0.0 };
-        self
-    }
-
-    /// The last block due at `at`.
-    pub(super) fn height(&self, at: UnixMillis) -> u64 {
-        let since = u64::try_from(at.0.saturating_sub(self.genesis.0)).unwrap_or(0);
-        since / ms(self.block_time)
-    }
-
-    /// When block `h` comes.
-    pub(super) fn time_of(&self, h: u64) -> UnixMillis {
-        let offset = h.saturating_mul(ms(self.block_time));
-        self.genesis.plus(i64::try_from(offset).unwrap_or(i64::MAX))
-    }
-}
-
-/// `d` in whole milliseconds, at least 1 (a divisor).
-pub(super) fn ms(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
-}
-
-/// A uniform draw in `[0, 1)` from 53 random bits.
-pub(super) fn unit(bits: u64) -> f64 {
-    (bits >> 11) as f64 / (1u64 << 53) as f64
-}
-
-/// `"0x"` + hex of sha256(seed, domain, key): one transaction per key under one seed.
-pub(super) fn tx_hash(seed: u64, domain: &[u8], key: &str) -> String {
-    let digest =
-        Sha256::new().chain_update(seed.to_be_bytes()).chain_update(domain).chain_update(key);
-    format!("0x{}", hex::encode(digest.finalize()))
-}
-
-/// The refusal of a mint to a malformed wallet: permanent, unlike an outage, so its message
-/// starts with "invalid" and a caller must not retry it as is.
-pub(super) fn invalid_address(to: &str) -> RailError {
-    RailError(format!("invalid wallet address {to:?}: expected 0x and 40 hex digits"))
-}
+/// Its pace, and the rules it shares with the rollup.
+mod params;
+/// Plain transfers in its blocks, for the USDC rail.
+mod transfers;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -107,10 +38,12 @@ enum State {
     Dropped,
 }
 
+/// A transaction of ours: a mint, or a plain transfer (`transfers.rs`).
 #[derive(Debug)]
-struct MintTx {
+struct OurTx {
     key: String,
-    token_id: u64,
+    /// The mint's token; `None` for a transfer, which the mint stream never reports.
+    token_id: Option<u64>,
     state: State,
 }
 
@@ -133,10 +66,10 @@ struct Books {
     now: UnixMillis,
     /// Accepted mints by key; token ids count them.
     by_key: HashMap<String, MintSubmitted>,
-    /// Mint transactions by hash.
-    mints: HashMap<String, MintTx>,
+    /// Our transactions, mints and transfers, by hash.
+    txs: HashMap<String, OurTx>,
     mempool: Vec<String>,
-    /// Blocks holding mints that are not final yet, by height.
+    /// Blocks holding our transactions that are not final yet, by height.
     unfinal: BTreeMap<u64, Vec<String>>,
     /// Batch transactions by hash: when they were posted.
     batches: HashMap<String, UnixMillis>,
@@ -147,11 +80,13 @@ struct Books {
 }
 
 impl Books {
-    /// Move mint `tx` to `state` and report it at `at`; false for a batch transaction.
+    /// Move our transaction `tx` to `state`, and report it at `at` if it is a mint: answers
+    /// whether it was (false for a transfer or a batch transaction).
     fn mark(&mut self, tx: &str, state: State, at: UnixMillis) -> bool {
-        let Some(m) = self.mints.get_mut(tx) else { return false };
+        let Some(m) = self.txs.get_mut(tx) else { return false };
         m.state = state;
-        let (key, token_id, tx) = (m.key.clone(), m.token_id, tx.to_owned());
+        let Some(token_id) = m.token_id else { return false };
+        let (key, tx) = (m.key.clone(), tx.to_owned());
         let event = match state {
             State::Included(block) => {
                 RailEvent::MintIncluded { tx, block, token_id, confirmations: 1 }
@@ -243,7 +178,7 @@ impl Books {
     }
 
     fn status(&self, p: &ChainParams, tx: &str) -> TxStatus {
-        if let Some(m) = self.mints.get(tx) {
+        if let Some(m) = self.txs.get(tx) {
             return match m.state {
                 State::Pending => TxStatus::Pending,
                 State::Included(block) => TxStatus::Included {
@@ -286,7 +221,7 @@ impl SandboxL1 {
             head: 0,
             now: params.genesis,
             by_key: HashMap::new(),
-            mints: HashMap::new(),
+            txs: HashMap::new(),
             mempool: Vec::new(),
             unfinal: BTreeMap::new(),
             batches: HashMap::new(),
@@ -311,7 +246,8 @@ impl SandboxL1 {
     }
 
     /// Replace the last `depth` blocks now, as a test or a runbook asks; clamped so that final
-    /// blocks are never touched. Returns how many mints were dropped.
+    /// blocks are never touched. Returns how many mints were dropped (a transfer in them is
+    /// dropped too, uncounted: its rail sends it again).
     pub fn inject_reorg(&self, depth: u32, now: UnixMillis) -> Result<u32, RailError> {
         let mut books = self.caught_up(self.clock.at(now))?;
         let at = books.now;
@@ -374,8 +310,9 @@ impl MintRail for SandboxL1 {
         let token_id = u64::try_from(books.by_key.len()).unwrap_or(u64::MAX) + 1;
         let submitted = MintSubmitted { tx: tx.clone(), token_id, fee: self.params.fee_gwei };
         books.by_key.insert(mint.key.clone(), submitted.clone());
-        let pending = MintTx { key: mint.key.clone(), token_id, state: State::Pending };
-        books.mints.insert(tx.clone(), pending);
+        let pending =
+            OurTx { key: mint.key.clone(), token_id: Some(token_id), state: State::Pending };
+        books.txs.insert(tx.clone(), pending);
         books.mempool.push(tx);
         Ok(submitted)
     }

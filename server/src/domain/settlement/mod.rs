@@ -1,8 +1,8 @@
 //! Settlement rails: how a held order is paid, and how a paid work is minted. Every rail — a
 //! card processor, a chain adapter — implements [`SettlementRail`]; a chain also implements
 //! [`MintRail`]. This build ships only sandboxes, named as such and deterministic under a seed
-//! (`sandbox-card`, `sandbox-l2-usdc`, `sandbox-l1`, `sandbox-l2`), never a real processor or
-//! chain client.
+//! (`sandbox-card`, `sandbox-l2-usdc`, `sandbox-l1-usdc`, `sandbox-l1`, `sandbox-l2`), never a
+//! real processor or chain client.
 //! docs/rails.md says how a real one maps onto these traits.
 //!
 //! Every call carries our idempotency key (the attempt's, written before the call): asked twice
@@ -15,6 +15,7 @@ mod chain;
 mod free;
 mod rollup;
 mod sim_clock;
+mod transfer_chain;
 mod usdc;
 
 use std::collections::HashMap;
@@ -280,6 +281,8 @@ pub struct Sandboxes {
     pub card: Arc<SandboxCard>,
     /// Pays in USDC on `l2`: its transfers share the rollup's blocks and batches with mints.
     pub usdc: Arc<SandboxUsdc>,
+    /// Pays in USDC on `l1`: its transfers share the chain's blocks (and reorgs) with mints.
+    pub usdc_l1: Arc<SandboxUsdc>,
     pub l1: Arc<SandboxL1>,
     pub l2: Arc<SandboxL2>,
 }
@@ -299,14 +302,16 @@ impl Sandboxes {
         };
         let l2 = Arc::new(SandboxL2::seeded(seed, l1.clone(), rollup));
         let card = Arc::new(SandboxCard::seeded(seed, clock.clone()));
-        let usdc = Arc::new(SandboxUsdc::new(l2.clone()));
-        Sandboxes { clock, card, usdc, l1, l2 }
+        let usdc = Arc::new(SandboxUsdc::on_l2(l2.clone()));
+        let usdc_l1 = Arc::new(SandboxUsdc::on_l1(l1.clone()));
+        Sandboxes { clock, card, usdc, usdc_l1, l1, l2 }
     }
 
     pub fn rails(&self) -> Rails {
         Rails::default()
             .with_shared(self.card.clone())
             .with_shared(self.usdc.clone())
+            .with_shared(self.usdc_l1.clone())
             .with_chain(self.l1.clone())
             .with_chain(self.l2.clone())
     }

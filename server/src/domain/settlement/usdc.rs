@@ -1,8 +1,10 @@
-//! `sandbox-l2-usdc`: paying a USD price in USDC on the sandbox rollup ([`SandboxL2`]). The
-//! charge's token is the buyer's paying wallet; the payment is a USDC transfer from it to the
-//! shop's wallet, a transaction on the rollup that rides the same blocks and batches as a mint,
-//! so a reverted batch, a reorg of the batch's post or a halted batcher happens to it too.
-//! docs/rails.md ("Paying on a chain") maps it onto [`SettlementRail`]:
+//! `sandbox-l2-usdc` and `sandbox-l1-usdc`: paying a USD price in USDC on a sandbox chain, the
+//! rollup ([`SandboxL2`]) or the L1 ([`SandboxL1`]); one rail, named after the chain it pays
+//! on ([`TransferChain`]). The charge's token is the buyer's paying wallet; the payment is a
+//! USDC transfer from it to the shop's wallet, a transaction on that chain that rides the same
+//! blocks as a mint: on the L1 a reorg of its block drops it; on the rollup it rides the same
+//! batches too, so a reverted batch, a reorg of the batch's post or a halted batcher happens to
+//! it. docs/rails.md ("Paying on a chain") maps it onto [`SettlementRail`]:
 //!
 //! - authorize: the first call sends the transfer; pending until a block holds it, then
 //!   approved with its hash as the reference.
@@ -12,9 +14,10 @@
 //!   buyer had the money back).
 //! - refund: a transfer back, approved once a block holds it.
 //!
-//! A transfer dropped before it is final (its batch reverted) is broadcast again under its
-//! key, and the answer goes back to pending: the buyer signed one authorization (EIP-3009
-//! style, one nonce), so however often it is sent it moves the money once.
+//! A transfer dropped before it is final (its block reorged away, its batch reverted) is
+//! broadcast again under its key, and the answer goes back to pending: the buyer signed one
+//! authorization (EIP-3009 style, one nonce), so however often it is sent it moves the money
+//! once.
 //!
 //! Reports, under our keys: authorized when the payment is first in a block (not again after
 //! a re-broadcast: no money moved twice), captured when our capture finds it final (the capture
@@ -22,7 +25,7 @@
 //! an order that expired here reads as authorized and voided, not as a capture the ledger
 //! lacks), voided, refunded when the refund is in a block; a drop says nothing about money.
 //! No clock of its own and nothing in the background: every call first follows its live
-//! transfers on the rollup, as of the rollup's now.
+//! transfers on the chain, as of the chain's now.
 
 use std::sync::{Arc, Mutex};
 
@@ -30,18 +33,20 @@ use async_trait::async_trait;
 use vitrine_protocol::wallet::is_address;
 use vitrine_protocol::{sandbox, Currency, Money, UnixMillis};
 
+use super::transfer_chain::TransferChain;
 use super::{
-    Attestation, Charge, MintRail, Outcome, RailError, RailEvent, Refund, SandboxL2, SettlementRail,
+    Attestation, Charge, Outcome, RailError, RailEvent, Refund, SandboxL1, SandboxL2,
+    SettlementRail,
 };
 use books::{back_key, Books, Entry, RefundEntry, State, Transfer};
 
-/// Its books, and how they catch up with the rollup.
+/// Its books, and how they catch up with the chain.
 mod books;
 
 /// USDC has 6 decimals and is worth a dollar: a cent is 10⁴ of its units.
 const UNITS_PER_CENT: u128 = 10_000;
 
-/// A USDC transfer the rail sent, as last seen on the rollup.
+/// A USDC transfer the rail sent, as last seen on its chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsdcTransfer {
     /// Ours: the charge's key for a payment, `{charge key}/back` for a void's transfer back,
@@ -58,29 +63,32 @@ pub struct UsdcTransfer {
     pub broadcasts: u32,
 }
 
-/// The sandbox USDC rail, on the rollup it pays on.
+/// The sandbox USDC rail, on the chain it pays on.
 pub struct SandboxUsdc {
-    l2: Arc<SandboxL2>,
+    chain: Arc<dyn TransferChain>,
     books: Mutex<Books>,
 }
 
 impl SandboxUsdc {
-    /// The name intents use for this rail.
-    pub const NAME: &'static str = sandbox::USDC_RAIL;
-    /// Pays.
+    /// Pays, on either chain (an address is the same wallet on both).
     pub const PAYS: &'static str = sandbox::USDC_PAYS;
     /// Declines: "insufficient USDC".
     pub const DECLINES: &'static str = sandbox::USDC_DECLINES;
-    /// Where the payments go ("vitrine-usdc-shop-01" in hex).
+    /// Where the payments go ("vitrine-usdc-shop-01" in hex), on either chain.
     pub const SHOP_WALLET: &'static str = "0x76697472696e652d757364632d73686f702d3031";
 
-    pub fn new(l2: Arc<SandboxL2>) -> Self {
-        SandboxUsdc { l2, books: Mutex::default() }
+    /// `sandbox-l2-usdc`: paying by transfers on the rollup.
+    pub fn on_l2(l2: Arc<SandboxL2>) -> Self {
+        Self::on(l2)
     }
 
-    /// The rollup it pays on.
-    pub fn l2(&self) -> &Arc<SandboxL2> {
-        &self.l2
+    /// `sandbox-l1-usdc`: paying by transfers on the L1.
+    pub fn on_l1(l1: Arc<SandboxL1>) -> Self {
+        Self::on(l1)
+    }
+
+    fn on(chain: Arc<dyn TransferChain>) -> Self {
+        SandboxUsdc { chain, books: Mutex::default() }
     }
 
     /// How many times the rail was asked to authorize or capture under `key`.
@@ -119,7 +127,7 @@ impl SandboxUsdc {
     }
 
     fn pending(&self) -> Outcome {
-        Outcome::Pending { retry_after: self.l2.block_time() }
+        Outcome::Pending { retry_after: self.chain.block_time() }
     }
 
     /// Why a charge cannot be paid here, if it cannot.
@@ -159,15 +167,15 @@ fn units(minor: i64) -> u128 {
 #[async_trait]
 impl SettlementRail for SandboxUsdc {
     fn name(&self) -> &'static str {
-        Self::NAME
+        self.chain.usdc_rail()
     }
 
     fn time(&self, now: UnixMillis) -> UnixMillis {
-        self.l2.time(now)
+        self.chain.chain_time(now)
     }
 
     async fn authorize(&self, charge: &Charge, now: UnixMillis) -> Result<Outcome, RailError> {
-        let at = self.l2.time(now);
+        let at = self.chain.chain_time(now);
         let mut books = self.caught_up(now)?;
         if let Some(c) = books.charges.get_mut(&charge.key) {
             c.calls += 1;
@@ -189,7 +197,7 @@ impl SettlementRail for SandboxUsdc {
     }
 
     async fn capture(&self, charge_key: &str, now: UnixMillis) -> Result<Outcome, RailError> {
-        let at = self.l2.time(now);
+        let at = self.chain.chain_time(now);
         let mut books = self.caught_up(now)?;
         let Some(c) = books.charges.get_mut(charge_key) else {
             return Ok(Outcome::Declined { reason: "no such authorization".into() });
@@ -213,7 +221,7 @@ impl SettlementRail for SandboxUsdc {
     }
 
     async fn void(&self, charge_key: &str, now: UnixMillis) -> Result<(), RailError> {
-        let at = self.l2.time(now);
+        let at = self.chain.chain_time(now);
         let mut books = self.caught_up(now)?;
         let Some(c) = books.charges.get_mut(charge_key) else {
             // Voided before it was charged: a late charge under this key is refused.
@@ -227,7 +235,7 @@ impl SettlementRail for SandboxUsdc {
             return Ok(());
         }
         let withdrawn = match &c.payment {
-            Some(p) => self.l2.cancel_transfer(&p.tx, now)?,
+            Some(p) => self.chain.cancel_transfer(&p.tx, now)?,
             None => true,
         };
         c.state = State::Voided;

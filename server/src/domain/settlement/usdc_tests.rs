@@ -1,31 +1,99 @@
 use std::time::Duration;
 
 use super::*;
-use crate::domain::settlement::{ChainParams, RollupParams, SandboxL1, SimClock, TxStatus};
+use crate::domain::settlement::{ChainParams, MintRail, RollupParams, SimClock, TxStatus};
 
 /// The server's clock stands still; the sandbox clock is moved.
 const NOW: UnixMillis = UnixMillis(0);
 const PRICE: i64 = 1_500;
 
-/// On the default rollup (a block every 2 s, a batch every 60 s) and chain (12 s blocks, final
-/// after 12), a transfer sent at 0 s is in L2 block 1 (2 s); its batch is posted at 60 s, lands
-/// in L1 block 6 (72 s) and is final with L1 block 17: at 204 s.
-const IN_BLOCK: u64 = 2;
-const FINAL: u64 = 204;
+/// The chain a case pays on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum On {
+    L1,
+    L2,
+}
 
+/// Each case once on each chain, as `l1::case` and `l2::case`.
+macro_rules! on_both_chains {
+    ($($case:ident),+ $(,)?) => {
+        mod l1 {
+            $(#[tokio::test]
+            async fn $case() {
+                super::$case(super::On::L1).await
+            })+
+        }
+        mod l2 {
+            $(#[tokio::test]
+            async fn $case() {
+                super::$case(super::On::L2).await
+            })+
+        }
+    };
+}
+
+on_both_chains!(
+    a_payment_is_authorized_in_a_block_and_captured_when_that_block_is_final,
+    one_key_is_one_transfer_however_often_it_is_asked,
+    the_declining_wallet_other_currencies_and_other_wallets_are_declined,
+    a_void_before_a_block_withdraws_the_transfer_and_a_late_charge_is_declined,
+    a_void_after_a_block_sends_the_whole_amount_back_once_it_is_final,
+    refunds_are_idempotent_per_key_and_never_exceed_the_capture,
+);
+
+/// What a reorg, a reverted batch or a halted batcher does to a payment, chain by chain.
+#[path = "usdc_drop_tests.rs"]
+mod drops;
+
+/// The default chain (12 s blocks, final after 12) and rollup (a block every 2 s, a batch
+/// every 60 s), and the rail on one of them.
 struct Rig {
     clock: Arc<SimClock>,
+    l1: Arc<SandboxL1>,
+    l2: Arc<SandboxL2>,
     usdc: SandboxUsdc,
+    on: On,
 }
 
 impl Rig {
-    fn new(seed: u64, reorg_chance: f64, revert_chance: f64) -> Rig {
+    fn new(on: On, seed: u64, reorg_chance: f64, revert_chance: f64) -> Rig {
         let clock = Arc::new(SimClock::default());
         let chain = ChainParams { reorg_chance, ..ChainParams::default() };
         let l1 = Arc::new(SandboxL1::seeded(seed, clock.clone(), chain));
         let rollup = RollupParams { revert_chance, ..RollupParams::default() };
-        let l2 = Arc::new(SandboxL2::seeded(seed, l1, rollup));
-        Rig { clock, usdc: SandboxUsdc::new(l2) }
+        let l2 = Arc::new(SandboxL2::seeded(seed, l1.clone(), rollup));
+        let usdc = match on {
+            On::L1 => SandboxUsdc::on_l1(l1.clone()),
+            On::L2 => SandboxUsdc::on_l2(l2.clone()),
+        };
+        Rig { clock, l1, l2, usdc, on }
+    }
+
+    /// Seconds between the blocks of the chain it pays on.
+    fn block(&self) -> u64 {
+        match self.on {
+            On::L1 => 12,
+            On::L2 => 2,
+        }
+    }
+
+    /// A transfer sent at 0 s is in the first block.
+    fn in_block(&self) -> u64 {
+        self.block()
+    }
+
+    /// When a transfer sent at 0 s is final. On the L1: in block 1, final with block 12 at
+    /// 144 s. On the rollup: in L2 block 1; its batch is posted at 60 s, lands in L1 block 6
+    /// (72 s) and is final with L1 block 17: at 204 s.
+    fn final_at(&self) -> u64 {
+        match self.on {
+            On::L1 => 144,
+            On::L2 => 204,
+        }
+    }
+
+    fn pending(&self) -> Outcome {
+        Outcome::Pending { retry_after: Duration::from_secs(self.block()) }
     }
 
     /// Move the sandbox clock to `secs` after genesis.
@@ -50,6 +118,23 @@ impl Rig {
     fn transfers(&self) -> Vec<UsdcTransfer> {
         self.usdc.transfers(NOW).unwrap()
     }
+
+    /// Where `tx` stands on the chain the rail pays on.
+    fn status(&self, tx: &str) -> TxStatus {
+        self.usdc.chain.transfer_status(tx, NOW).unwrap()
+    }
+
+    /// Both chains' mint streams: a transfer is never on them.
+    async fn mint_reports(&self) -> Vec<Attestation> {
+        let mut all = self.l1.attestations(0, usize::MAX, NOW).await.unwrap();
+        all.extend(self.l2.attestations(0, usize::MAX, NOW).await.unwrap());
+        all
+    }
+}
+
+/// `s` seconds after genesis, on the sandbox clock.
+fn secs(s: u64) -> UnixMillis {
+    UnixMillis(i64::try_from(s * 1_000).unwrap())
 }
 
 fn usd(minor: i64) -> Money {
@@ -66,10 +151,6 @@ fn charge(token: &str, key: &str) -> Charge {
     }
 }
 
-fn pending() -> Outcome {
-    Outcome::Pending { retry_after: Duration::from_secs(2) }
-}
-
 fn reference(outcome: &Outcome) -> String {
     match outcome {
         Outcome::Approved { reference } => reference.clone(),
@@ -81,26 +162,25 @@ fn declined(outcome: &Outcome) -> bool {
     matches!(outcome, Outcome::Declined { .. })
 }
 
-#[tokio::test]
-async fn a_payment_is_authorized_in_a_block_and_captured_when_that_block_is_final() {
-    let rig = Rig::new(1, 0.0, 0.0);
-    assert_eq!(rig.authorize("k").await, pending());
-    assert_eq!(rig.capture("k").await, pending(), "nothing to take before a block holds it");
-    rig.at(IN_BLOCK);
+async fn a_payment_is_authorized_in_a_block_and_captured_when_that_block_is_final(on: On) {
+    let rig = Rig::new(on, 1, 0.0, 0.0);
+    assert_eq!(rig.authorize("k").await, rig.pending());
+    assert_eq!(rig.capture("k").await, rig.pending(), "nothing to take before a block holds it");
+    rig.at(rig.in_block());
     let tx = reference(&rig.authorize("k").await);
     assert!(tx.starts_with("0x") && tx.len() == 66, "{tx}");
-    assert_eq!(rig.capture("k").await, pending(), "in a block, not final");
-    rig.at(FINAL - 1);
-    assert_eq!(rig.capture("k").await, pending());
-    rig.at(FINAL);
+    assert_eq!(rig.capture("k").await, rig.pending(), "in a block, not final");
+    rig.at(rig.final_at() - 1);
+    assert_eq!(rig.capture("k").await, rig.pending());
+    rig.at(rig.final_at());
     assert_eq!(reference(&rig.capture("k").await), tx);
     let all = rig.usdc.attestations(0, usize::MAX, NOW).await.unwrap();
     let got: Vec<_> = all.iter().map(|a| (a.seq, a.event.clone(), a.at)).collect();
     assert_eq!(
         got,
         [
-            (1, RailEvent::Authorized { amount: usd(PRICE) }, UnixMillis(2_000)),
-            (2, RailEvent::Captured { amount: usd(PRICE) }, UnixMillis(204_000)),
+            (1, RailEvent::Authorized { amount: usd(PRICE) }, secs(rig.in_block())),
+            (2, RailEvent::Captured { amount: usd(PRICE) }, secs(rig.final_at())),
         ]
     );
     let sent = rig.transfers();
@@ -108,20 +188,23 @@ async fn a_payment_is_authorized_in_a_block_and_captured_when_that_block_is_fina
     let t = &sent[0];
     assert_eq!((t.from.as_str(), t.to.as_str()), (SandboxUsdc::PAYS, SandboxUsdc::SHOP_WALLET));
     assert_eq!((t.units, t.in_block, t.tx.as_str()), (15_000_000, true, tx.as_str()));
-    // The rollup's clock is the rail's.
-    assert_eq!(rig.usdc.time(NOW), UnixMillis(204_000));
+    // The chain's clock is the rail's; its name says the chain.
+    assert_eq!(rig.usdc.time(NOW), secs(rig.final_at()));
+    let name = if on == On::L1 { "sandbox-l1-usdc" } else { "sandbox-l2-usdc" };
+    assert_eq!(rig.usdc.name(), name);
+    // A transfer is the rail's to report, never a chain's mint stream.
+    assert!(rig.mint_reports().await.is_empty());
 }
 
-#[tokio::test]
-async fn one_key_is_one_transfer_however_often_it_is_asked() {
-    let rig = Rig::new(1, 0.0, 0.0);
+async fn one_key_is_one_transfer_however_often_it_is_asked(on: On) {
+    let rig = Rig::new(on, 1, 0.0, 0.0);
     for _ in 0..3 {
-        assert_eq!(rig.authorize("k").await, pending());
+        assert_eq!(rig.authorize("k").await, rig.pending());
     }
-    rig.at(IN_BLOCK);
+    rig.at(rig.in_block());
     let first = rig.authorize("k").await;
     assert_eq!(rig.authorize("k").await, first);
-    rig.at(FINAL);
+    rig.at(rig.final_at());
     let captured = rig.capture("k").await;
     assert_eq!(rig.capture("k").await, captured, "a second capture answers the first");
     assert_eq!(rig.authorize("k").await, first);
@@ -134,9 +217,8 @@ async fn one_key_is_one_transfer_however_often_it_is_asked() {
     );
 }
 
-#[tokio::test]
-async fn the_declining_wallet_other_currencies_and_other_wallets_are_declined() {
-    let rig = Rig::new(1, 0.0, 0.0);
+async fn the_declining_wallet_other_currencies_and_other_wallets_are_declined(on: On) {
+    let rig = Rig::new(on, 1, 0.0, 0.0);
     let broke = rig.usdc.authorize(&charge(SandboxUsdc::DECLINES, "broke"), NOW).await.unwrap();
     assert_eq!(broke, Outcome::Declined { reason: "insufficient USDC".into() });
     let eur = Charge {
@@ -154,8 +236,8 @@ async fn the_declining_wallet_other_currencies_and_other_wallets_are_declined() 
     }
     // An address's case is a checksum, not another wallet.
     let shouted = format!("0x{}", SandboxUsdc::PAYS[2..].to_uppercase());
-    assert_eq!(rig.usdc.authorize(&charge(&shouted, "shouted"), NOW).await.unwrap(), pending());
-    rig.at(FINAL);
+    assert_eq!(rig.usdc.authorize(&charge(&shouted, "shouted"), NOW).await.unwrap(), rig.pending());
+    rig.at(rig.final_at());
     // Decided: the same answer again, and nothing to capture.
     assert_eq!(
         rig.usdc.authorize(&charge(SandboxUsdc::DECLINES, "broke"), NOW).await.unwrap(),
@@ -176,39 +258,38 @@ async fn the_declining_wallet_other_currencies_and_other_wallets_are_declined() 
     assert_eq!(declines, ["broke", "eur", "bad", "stranger"]);
 }
 
-#[tokio::test]
-async fn a_void_before_a_block_withdraws_the_transfer_and_a_late_charge_is_declined() {
-    let rig = Rig::new(1, 0.0, 0.0);
-    assert_eq!(rig.authorize("k").await, pending());
+async fn a_void_before_a_block_withdraws_the_transfer_and_a_late_charge_is_declined(on: On) {
+    let rig = Rig::new(on, 1, 0.0, 0.0);
+    assert_eq!(rig.authorize("k").await, rig.pending());
     let tx = rig.transfers()[0].tx.clone();
     rig.usdc.void("k", NOW).await.unwrap();
     rig.usdc.void("k", NOW).await.unwrap();
     // Voided before it ever reached the rail.
     rig.usdc.void("early", NOW).await.unwrap();
-    rig.at(FINAL + 60);
+    rig.at(rig.final_at() + 60);
     for key in ["k", "early"] {
         assert!(declined(&rig.authorize(key).await), "{key}");
         assert!(declined(&rig.capture(key).await), "{key}");
     }
-    assert_eq!(rig.usdc.l2().tx_status(&tx, NOW).unwrap(), TxStatus::Unknown, "it never landed");
+    assert_eq!(rig.status(&tx), TxStatus::Unknown, "it never landed");
     let sent = rig.transfers();
     assert_eq!(sent.len(), 1, "the late charge sent nothing: {sent:?}");
     assert!(!sent[0].in_block);
     assert_eq!(rig.events().await, [("k".to_owned(), RailEvent::Voided)]);
 }
 
-#[tokio::test]
-async fn a_void_after_a_block_sends_the_whole_amount_back_once_it_is_final() {
-    let rig = Rig::new(1, 0.0, 0.0);
+async fn a_void_after_a_block_sends_the_whole_amount_back_once_it_is_final(on: On) {
+    let rig = Rig::new(on, 1, 0.0, 0.0);
     rig.authorize("k").await;
-    rig.at(IN_BLOCK);
+    rig.at(rig.in_block());
     assert!(matches!(rig.authorize("k").await, Outcome::Approved { .. }));
     rig.usdc.void("k", NOW).await.unwrap();
     assert!(declined(&rig.authorize("k").await), "the void wins");
     assert!(declined(&rig.capture("k").await));
-    rig.at(FINAL - 1);
-    assert_eq!(rig.transfers().len(), 1, "nothing sent back while a revert could undo the payment");
-    rig.at(FINAL);
+    rig.at(rig.final_at() - 1);
+    let sent = rig.transfers();
+    assert_eq!(sent.len(), 1, "nothing sent back while a reorg or revert could undo the payment");
+    rig.at(rig.final_at());
     rig.usdc.void("k", NOW).await.unwrap();
     let sent = rig.transfers();
     assert_eq!(sent.len(), 2, "{sent:?}");
@@ -219,7 +300,7 @@ async fn a_void_after_a_block_sends_the_whole_amount_back_once_it_is_final() {
         (SandboxUsdc::SHOP_WALLET, SandboxUsdc::PAYS)
     );
     assert_eq!((back.units, back.in_block), (sent[0].units, false));
-    rig.at(FINAL + 2);
+    rig.at(rig.final_at() + rig.block());
     assert!(rig.transfers()[1].in_block, "the money is back");
     let refund = Refund { key: "r".into(), charge_key: "k".into(), amount: usd(1) };
     assert!(declined(&rig.usdc.refund(&refund, NOW).await.unwrap()), "nothing left to refund");
@@ -227,19 +308,18 @@ async fn a_void_after_a_block_sends_the_whole_amount_back_once_it_is_final() {
     assert_eq!(kinds, [RailEvent::Authorized { amount: usd(PRICE) }, RailEvent::Voided]);
 }
 
-#[tokio::test]
-async fn refunds_are_idempotent_per_key_and_never_exceed_the_capture() {
-    let rig = Rig::new(1, 0.0, 0.0);
+async fn refunds_are_idempotent_per_key_and_never_exceed_the_capture(on: On) {
+    let rig = Rig::new(on, 1, 0.0, 0.0);
     let refund =
         |key: &str, minor| Refund { key: key.into(), charge_key: "k".into(), amount: usd(minor) };
     let early = rig.usdc.refund(&refund("r0", 10), NOW).await.unwrap();
     assert!(declined(&early), "nothing captured yet");
     rig.authorize("k").await;
-    rig.at(FINAL);
+    rig.at(rig.final_at());
     rig.capture("k").await;
-    assert_eq!(rig.usdc.refund(&refund("r1", 600), NOW).await.unwrap(), pending());
-    assert_eq!(rig.usdc.refund(&refund("r1", 600), NOW).await.unwrap(), pending());
-    rig.at(FINAL + 2);
+    assert_eq!(rig.usdc.refund(&refund("r1", 600), NOW).await.unwrap(), rig.pending());
+    assert_eq!(rig.usdc.refund(&refund("r1", 600), NOW).await.unwrap(), rig.pending());
+    rig.at(rig.final_at() + rig.block());
     let first = rig.usdc.refund(&refund("r1", 600), NOW).await.unwrap();
     assert!(matches!(first, Outcome::Approved { .. }));
     assert_eq!(
@@ -253,15 +333,15 @@ async fn refunds_are_idempotent_per_key_and_never_exceed_the_capture() {
     assert!(declined(&rig.usdc.refund(&eur, NOW).await.unwrap()));
     let elsewhere = Refund { charge_key: "other".into(), ..refund("r1", 600) };
     assert!(declined(&rig.usdc.refund(&elsewhere, NOW).await.unwrap()), "r1 is k's");
-    assert_eq!(rig.usdc.refund(&refund("r3", 900), NOW).await.unwrap(), pending());
-    rig.at(FINAL + 4);
+    assert_eq!(rig.usdc.refund(&refund("r3", 900), NOW).await.unwrap(), rig.pending());
+    rig.at(rig.final_at() + 2 * rig.block());
     assert!(matches!(
         rig.usdc.refund(&refund("r3", 900), NOW).await.unwrap(),
         Outcome::Approved { .. }
     ));
     // All of it is back already: a void now has nothing more to send.
     rig.usdc.void("k", NOW).await.unwrap();
-    rig.at(FINAL + 60);
+    rig.at(rig.final_at() + 60);
     let back: u128 =
         rig.transfers().iter().filter(|t| t.to == SandboxUsdc::PAYS).map(|t| t.units).sum();
     assert_eq!(back, 15_000_000, "never more than was paid");
@@ -278,102 +358,4 @@ async fn refunds_are_idempotent_per_key_and_never_exceed_the_capture() {
             ("r3".into(), RailEvent::Refunded { amount: usd(900) })
         ]
     );
-}
-
-#[tokio::test]
-async fn a_reverted_batch_drops_the_transfer_which_is_sent_again_once_and_captured_later() {
-    let rig = Rig::new(1, 0.0, 0.0);
-    rig.authorize("k").await;
-    rig.at(IN_BLOCK);
-    let tx = reference(&rig.authorize("k").await);
-    // Batch 1 is posted at 60 s and reverted in its window: the payment is dropped.
-    rig.at(61);
-    assert_eq!(rig.usdc.l2().inject_revert(NOW).unwrap(), 0, "no mint was dropped");
-    let minted = rig.usdc.l2().attestations(0, usize::MAX, NOW).await.unwrap();
-    assert!(minted.is_empty(), "a transfer is not on the mint stream: {minted:?}");
-    assert_eq!(rig.authorize("k").await, pending(), "sent again, waiting for a block");
-    assert_eq!(rig.capture("k").await, pending());
-    // Again at 62 s (L2 block 31, batch 2: posted at 120 s, final with L1 block 22 at 264 s).
-    rig.at(62);
-    assert_eq!(reference(&rig.authorize("k").await), tx, "the same signed transfer");
-    rig.at(FINAL);
-    assert_eq!(rig.capture("k").await, pending(), "final only with its new batch");
-    rig.at(263);
-    assert_eq!(rig.capture("k").await, pending());
-    rig.at(264);
-    assert_eq!(reference(&rig.capture("k").await), tx);
-    let sent = rig.transfers();
-    assert_eq!(sent.iter().map(|t| (t.key.as_str(), t.broadcasts)).collect::<Vec<_>>(), [("k", 2)]);
-    // The drop said nothing about money; nothing was reported twice.
-    let all = rig.usdc.attestations(0, usize::MAX, NOW).await.unwrap();
-    let got: Vec<_> = all.iter().map(|a| (a.seq, a.event.clone(), a.at.0)).collect();
-    assert_eq!(
-        got,
-        [
-            (1, RailEvent::Authorized { amount: usd(PRICE) }, 2_000),
-            (2, RailEvent::Captured { amount: usd(PRICE) }, 264_000),
-        ]
-    );
-}
-
-#[tokio::test]
-async fn a_reorg_of_the_batch_or_a_halted_batcher_only_makes_the_capture_wait() {
-    let rig = Rig::new(1, 0.0, 0.0);
-    rig.authorize("reorged").await;
-    rig.at(96);
-    // L1 blocks 6 to 8 go, the batch's with them: re-posted in block 9, final at 240 s.
-    rig.usdc.l2().l1().inject_reorg(3, NOW).unwrap();
-    rig.at(FINAL);
-    assert_eq!(rig.capture("reorged").await, pending());
-    rig.at(240);
-    assert!(matches!(rig.capture("reorged").await, Outcome::Approved { .. }));
-    // The batcher is down for ten minutes: the next payment's batch goes up ten minutes late.
-    rig.usdc.l2().inject_halt(Duration::from_secs(600), NOW).unwrap();
-    rig.authorize("halted").await;
-    rig.at(900);
-    assert!(matches!(rig.authorize("halted").await, Outcome::Approved { .. }), "sequenced");
-    assert_eq!(rig.capture("halted").await, pending());
-    rig.at(3_600);
-    assert!(matches!(rig.capture("halted").await, Outcome::Approved { .. }));
-    assert!(rig.transfers().iter().all(|t| t.broadcasts == 1), "nothing was dropped");
-}
-
-/// Pay a key every 35 s for ten minutes on a chain that reorgs and a rollup that reverts,
-/// capturing whatever is final and voiding every fourth; the reports and transfers at the end.
-async fn run(seed: u64) -> (Vec<Attestation>, Vec<UsdcTransfer>) {
-    let rig = Rig::new(seed, 0.3, 0.3);
-    for i in 0..18 {
-        rig.at(i * 35);
-        rig.authorize(&format!("k{i}")).await;
-        for j in 0..i {
-            rig.capture(&format!("k{j}")).await;
-        }
-        if i % 4 == 3 {
-            rig.usdc.void(&format!("k{}", i - 1), NOW).await.unwrap();
-        }
-    }
-    rig.at(7_200);
-    for j in 0..18 {
-        rig.capture(&format!("k{j}")).await;
-    }
-    (rig.usdc.attestations(0, usize::MAX, NOW).await.unwrap(), rig.transfers())
-}
-
-#[tokio::test]
-async fn reports_come_in_order_once_each_and_the_same_under_a_seed() {
-    let (all, sent) = run(5).await;
-    assert!(sent.iter().any(|t| t.broadcasts > 1), "some payment was dropped: {sent:?}");
-    assert_eq!(
-        all.iter().map(|a| a.seq).collect::<Vec<_>>(),
-        (1..=all.len() as u64).collect::<Vec<_>>()
-    );
-    assert!(all.windows(2).all(|w| w[0].at <= w[1].at), "in time order");
-    let mut seen = std::collections::HashSet::new();
-    for a in &all {
-        let kind = std::mem::discriminant(&a.event);
-        assert!(seen.insert((a.key.clone(), kind)), "reported twice: {a:?}");
-    }
-    let captured = all.iter().filter(|a| matches!(a.event, RailEvent::Captured { .. })).count();
-    assert!(captured >= 10, "{all:?}");
-    assert_eq!(run(5).await, (all, sent));
 }

@@ -10,21 +10,20 @@
 
 use std::time::Duration;
 
-use vitrine_protocol::UnixMillis;
+use vitrine_protocol::{sandbox, UnixMillis};
 
 use super::{BatchState, SandboxL2};
 use crate::domain::settlement::chain::tx_hash;
-use crate::domain::settlement::RailError;
+use crate::domain::settlement::transfer_chain::TransferChain;
+use crate::domain::settlement::{MintRail, RailError, TxStatus};
 
-impl SandboxL2 {
-    /// Send the transfer signed under `key` into the next block, and answer its hash. Asked
-    /// again while it is pending, in a block or final, nothing more happens; once dropped (its
-    /// batch reverted) it is broadcast again, into the next block.
-    pub(in crate::domain::settlement) fn send_transfer(
-        &self,
-        key: &str,
-        now: UnixMillis,
-    ) -> Result<String, RailError> {
+impl TransferChain for SandboxL2 {
+    fn usdc_rail(&self) -> &'static str {
+        sandbox::USDC_RAIL
+    }
+
+    /// Into the next L2 block; once dropped (its batch reverted), into the next block again.
+    fn send_transfer(&self, key: &str, now: UnixMillis) -> Result<String, RailError> {
         let mut books = self.caught_up(now)?;
         let tx = tx_hash(self.seed, b"l2-transfer\0", key);
         let on_chain = books.mints.get(&tx).is_some_and(|m| {
@@ -36,14 +35,8 @@ impl SandboxL2 {
         Ok(tx)
     }
 
-    /// Withdraw transfer `tx` before a block holds it, or after its batch was reverted: it
-    /// never lands (and is not sent again). Answers whether it is off the chain for good:
-    /// false once a block holds it, which only a transfer back can undo.
-    pub(in crate::domain::settlement) fn cancel_transfer(
-        &self,
-        tx: &str,
-        now: UnixMillis,
-    ) -> Result<bool, RailError> {
+    /// Before its L2 block comes, or after its batch was reverted.
+    fn cancel_transfer(&self, tx: &str, now: UnixMillis) -> Result<bool, RailError> {
         let mut books = self.caught_up(now)?;
         let Some(m) = books.mints.get(tx) else { return Ok(true) };
         let (block, batch, transfer) = (m.block, m.batch, m.transfer);
@@ -64,13 +57,20 @@ impl SandboxL2 {
         Ok(true)
     }
 
-    /// When L2 block `n` comes: a transfer in it is included then.
-    pub(in crate::domain::settlement) fn block_at(&self, n: u64) -> UnixMillis {
-        self.time_of(n)
+    fn transfer_status(&self, tx: &str, now: UnixMillis) -> Result<TxStatus, RailError> {
+        self.tx_status(tx, now)
     }
 
-    /// How often a block comes: how soon a pending transfer can change.
-    pub(in crate::domain::settlement) fn block_time(&self) -> Duration {
+    fn chain_time(&self, now: UnixMillis) -> UnixMillis {
+        self.time(now)
+    }
+
+    /// When L2 block `block` comes (a soft confirmation: final only with its batch).
+    fn block_at(&self, block: u64) -> UnixMillis {
+        self.time_of(block)
+    }
+
+    fn block_time(&self) -> Duration {
         self.params.block_time
     }
 }

@@ -1,6 +1,6 @@
 //! What the USDC rail knows — its charges, refunds, the transfers they sent and its report
-//! stream — and how it catches up with the rollup: every call first follows the live
-//! transfers to the rollup's now, re-broadcasting a dropped one, sending a voided payment's
+//! stream — and how it catches up with its chain: every call first follows the live
+//! transfers to the chain's now, re-broadcasting a dropped one, sending a voided payment's
 //! transfer back once it is final, and reporting what landed.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,7 +20,7 @@ pub(super) enum State {
     Voided,
 }
 
-/// One of our transfers on the rollup, as last seen there.
+/// One of our transfers on the chain, as last seen there.
 #[derive(Debug, Clone)]
 pub(super) struct Transfer {
     pub(super) tx: String,
@@ -115,7 +115,7 @@ impl SandboxUsdc {
 
     /// Send the transfer signed under `key`.
     pub(super) fn send(&self, key: &str, now: UnixMillis) -> Result<Transfer, RailError> {
-        let tx = self.l2.send_transfer(key, now)?;
+        let tx = self.chain.send_transfer(key, now)?;
         Ok(Transfer { tx, block: None, is_final: false, landed: false, gone: false, broadcasts: 1 })
     }
 
@@ -128,14 +128,14 @@ impl SandboxUsdc {
         resend: bool,
         now: UnixMillis,
     ) -> Result<Option<UnixMillis>, RailError> {
-        let status = self.l2.tx_status(&t.tx, now)?;
+        let status = self.chain.transfer_status(&t.tx, now)?;
         match status {
             TxStatus::Included { block, .. } | TxStatus::Final { block } => {
                 t.block = Some(block);
                 t.is_final = matches!(status, TxStatus::Final { .. });
                 if !t.landed {
                     t.landed = true;
-                    return Ok(Some(self.l2.block_at(block)));
+                    return Ok(Some(self.chain.block_at(block)));
                 }
             }
             TxStatus::Pending => t.block = None,
@@ -143,7 +143,7 @@ impl SandboxUsdc {
                 t.block = None;
                 if resend {
                     // The same signed transfer again, under its key: the same transaction.
-                    self.l2.send_transfer(key, now)?;
+                    self.chain.send_transfer(key, now)?;
                     t.broadcasts += 1;
                 } else {
                     t.gone = true;
@@ -167,12 +167,12 @@ impl SandboxUsdc {
         Ok(())
     }
 
-    /// The books, with every live transfer followed to the rollup's now and its reports made.
+    /// The books, with every live transfer followed to the chain's now and its reports made.
     pub(super) fn caught_up(&self, now: UnixMillis) -> Result<MutexGuard<'_, Books>, RailError> {
         let mut books = self.books()?;
         let mut reports = Vec::new();
         let followed = self.follow_all(&mut books, &mut reports, now);
-        // What was seen is reported even if the rollup failed halfway: a transfer is marked
+        // What was seen is reported even if the chain failed halfway: a transfer is marked
         // landed when seen, so a report not made now would never be.
         // In the order it happened on the chain; a stable sort keeps ties in key order.
         reports.sort_by_key(|(at, _, _)| *at);
