@@ -5,6 +5,7 @@
 mod api;
 mod components;
 mod connectivity;
+mod embed;
 mod pages;
 mod placeholder;
 pub mod routes;
@@ -28,6 +29,7 @@ pub fn App() -> impl IntoView {
     let clock = server_clock::provide();
     let connectivity = connectivity::provide(clock);
     worker::provide(connectivity);
+    embed::start();
     view! {
         <Router>
             <header class="site">
@@ -43,6 +45,8 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=Home />
                     <Route path=path!("/c/:slug") view=CollectionPage />
+                    // A collection framed on its merchant's site (`embed.js`).
+                    <Route path=path!("/embed/:slug") view=CollectionPage />
                     // Every route but the galleries loads on demand (a wasm split), fetching
                     // its data meanwhile.
                     <Route path=path!("/i/:id") view={Lazy::<ItemRoute>::new()} />

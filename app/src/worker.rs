@@ -44,8 +44,9 @@ pub fn provide(connectivity: Connectivity) {
     let Some(container) = container() else { return };
     let on_notice = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let notice = event.data().as_string().and_then(|t| serde_json::from_str(&t).ok());
-        if let Some(WorkerNotice::ReceiptChanged { .. }) = notice {
+        if let Some(WorkerNotice::ReceiptChanged { id }) = notice {
             events.receipts_changed.update(|n| *n += 1);
+            crate::embed::receipt_changed(id);
         }
     });
     container.set_onmessage(Some(on_notice.as_ref().unchecked_ref()));

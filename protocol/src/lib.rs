@@ -8,6 +8,7 @@ pub mod claims;
 mod commerce;
 pub mod device;
 pub mod drops;
+pub mod embed;
 mod error;
 mod grants;
 pub mod headers;
@@ -117,6 +118,11 @@ pub mod paths {
     pub const MERCHANT_SANDBOX: &str = "/api/v1/merchant/sandbox";
     /// The merchant's scheduling limits (`GET`, `PUT`).
     pub const MERCHANT_SCHEDULE_RULES: &str = "/api/v1/merchant/schedule-rules";
+    /// The origins allowed to frame the merchant's storefront (`GET`, `PUT`).
+    pub const MERCHANT_EMBED: &str = "/api/v1/merchant/embed";
+    /// A collection's storefront for a frame on a merchant's site: `/embed/{slug}`, answered
+    /// with `frame-ancestors` of that merchant's origins.
+    pub const EMBED: &str = "/embed";
 
     /// A service worker's counts since its last report (`POST`, no credentials).
     pub const TELEMETRY: &str = "/api/v1/telemetry";

@@ -36,7 +36,11 @@ pub fn route(r: &RequestShape<'_>) -> Strategy {
     // Opening an image itself (the item page's "full-size original" link) or a document the
     // server makes (a claim sheet, a CSV under /api/) is a navigation too, but to a file, not
     // to an app route.
-    if r.navigate && !image && !r.path.starts_with(paths::API_PREFIX) {
+    // A storefront framed on a merchant's site is answered by the server with that
+    // merchant's `frame-ancestors`; the cached shell carries only this shop's, which the
+    // browser would refuse in the frame.
+    let embed = r.path == paths::EMBED || r.path.starts_with(&format!("{}/", paths::EMBED));
+    if r.navigate && !image && !embed && !r.path.starts_with(paths::API_PREFIX) {
         return Strategy::AppShell;
     }
     if r.navigate {
@@ -79,6 +83,8 @@ mod tests {
         assert_eq!(nav("/api/v1/merchant/claims/3/sheet"), Strategy::Passthrough);
         assert_eq!(nav("/media/originals/101.jpg"), Strategy::Passthrough);
         assert_eq!(nav("/claim/123"), Strategy::AppShell);
+        assert_eq!(nav("/embed/tidal-glass"), Strategy::Passthrough);
+        assert_eq!(nav("/embedded-art"), Strategy::AppShell);
         assert_eq!(nav("/merchant/claims"), Strategy::AppShell);
     }
 

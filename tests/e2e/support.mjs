@@ -2,7 +2,7 @@
 // Chromium with a fresh profile (a persistent context, so the service worker and its caches are
 // real, not incognito memory).
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, after } from "node:test";
@@ -74,9 +74,19 @@ export function startServer({ db, port = 0, dist = env("VITRINE_DIST"), args = [
   });
 }
 
-/** A phone-sized Chromium; `options` go to playwright (e.g. `deviceScaleFactor: 2`). */
-export async function launchBrowser(options = {}) {
+/**
+ * A phone-sized Chromium; `options` go to playwright (e.g. `deviceScaleFactor: 2`), except
+ * `thirdPartyStorage: true`, which sets the profile as desktop Chrome ships (third-party
+ * cookies allowed, so a framed site gets its partitioned service worker and storage); this
+ * headless build blocks them by default.
+ */
+export async function launchBrowser({ thirdPartyStorage = false, ...options } = {}) {
   const profile = mkdtempSync(join(tmpdir(), "vitrine-chromium-"));
+  if (thirdPartyStorage) {
+    mkdirSync(join(profile, "Default"), { recursive: true });
+    const prefs = { profile: { cookie_controls_mode: 0, block_third_party_cookies: false } };
+    writeFileSync(join(profile, "Default", "Preferences"), JSON.stringify(prefs));
+  }
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: env("CHROMIUM"),
     headless: true,

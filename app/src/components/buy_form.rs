@@ -25,19 +25,43 @@ pub const CARDS: [(&str, &str); 3] = [
     (sandbox::DECLINE, "4000 0000 0000 0002 — is declined"),
 ];
 
-/// The sandbox USDC wallets a buyer may pay from, on the L2: a USD price only (USDC is a
-/// dollar). Paid when the transfer's block is final, a minute or so on the sandbox.
-pub const USDC_WALLETS: [(&str, &str); 2] = [
-    (sandbox::USDC_PAYS, "USDC on L2, sandbox wallet 0x7361…2d31 — pays"),
-    (sandbox::USDC_DECLINES, "USDC on L2, sandbox wallet 0x7361…6b65 — is declined"),
+/// The sandbox USDC wallets a buyer may pay from, on the L2 or the L1: a USD price only
+/// (USDC is a dollar). Paid when the transfer's block is final: a minute or so on the
+/// sandbox L2, under a minute on its L1. (rail, wallet, label): a wallet names one method.
+pub const USDC_WALLETS: [(&str, &str, &str); 4] = [
+    (sandbox::USDC_RAIL, sandbox::USDC_PAYS, "USDC on L2, sandbox wallet 0x7361…2d31 — pays"),
+    (
+        sandbox::USDC_RAIL,
+        sandbox::USDC_DECLINES,
+        "USDC on L2, sandbox wallet 0x7361…6b65 — is declined",
+    ),
+    (sandbox::USDC_L1_RAIL, sandbox::USDC_PAYS, "USDC on L1, sandbox wallet 0x7361…2d31 — pays"),
+    (
+        sandbox::USDC_L1_RAIL,
+        sandbox::USDC_DECLINES,
+        "USDC on L1, sandbox wallet 0x7361…6b65 — is declined",
+    ),
 ];
 
-/// Every way to pay a price in `currency`, as (rail, token, label).
-fn methods(currency: Currency) -> Vec<(&'static str, &'static str, &'static str)> {
+/// One way to pay: its rail, the token the rail reads, its words, and its `<option>` value
+/// (a card's number alone; a wallet with its rail, as one wallet pays on either chain).
+type Method = (&'static str, &'static str, &'static str, String);
+
+/// Every way to pay a price in `currency`.
+fn methods(currency: Currency) -> Vec<Method> {
     let cards = CARDS.iter().map(|(token, label)| (sandbox::CARD_RAIL, *token, *label));
-    let usdc = USDC_WALLETS.iter().map(|(token, label)| (sandbox::USDC_RAIL, *token, *label));
-    let usdc = usdc.filter(|_| currency == Currency::USD);
-    cards.chain(usdc).collect()
+    let usdc = USDC_WALLETS.iter().copied().filter(|_| currency == Currency::USD);
+    cards
+        .chain(usdc)
+        .map(|(rail, token, label)| {
+            let value = if rail == sandbox::CARD_RAIL {
+                token.to_owned()
+            } else {
+                format!("{rail} {token}")
+            };
+            (rail, token, label, value)
+        })
+        .collect()
 }
 
 /// A new purchase id (UUID v7) from the page's clock and CSPRNG.
@@ -162,14 +186,17 @@ fn BuyForm(
     });
     let verdict = move || verdict.get();
     let methods = methods(price.currency);
-    // The chosen method, by its token (a card number or a wallet: each is one method's).
+    // The chosen method, by its `<option>` value.
     let method = RwSignal::new(CARDS[0].0.to_owned());
     let chosen = {
         let methods = methods.clone();
         move || {
-            let token = method.get_untracked();
-            let rail = methods.iter().find(|(_, t, _)| *t == token).map(|(rail, _, _)| *rail);
-            Payment { rail: rail.unwrap_or(sandbox::CARD_RAIL).into(), token }
+            let value = method.get_untracked();
+            let (rail, token) = methods
+                .iter()
+                .find(|m| m.3 == value)
+                .map_or((sandbox::CARD_RAIL, sandbox::APPROVE), |m| (m.0, m.1));
+            Payment { rail: rail.into(), token: token.into() }
         }
     };
     let email = RwSignal::new(String::new());
@@ -239,6 +266,7 @@ fn BuyForm(
                     // The device now holds an order that must not be lost: ask the browser
                     // not to evict this origin's storage (only a page may ask).
                     worker::persist_storage();
+                    crate::embed::purchased(receipt.id);
                     show(sheet, false);
                     navigate(&routes::receipt(receipt.id), Default::default())
                 }
@@ -324,7 +352,7 @@ fn BuyForm(
                         }}</p>
                         <select id="buy-card" class="select" aria-describedby="buy-card-hint"
                             on:change=move |ev| method.set(event_target_value(&ev))>
-                            {methods.iter().map(|(_, token, label)| view! { <option value=*token>{*label}</option> }).collect_view()}
+                            {methods.iter().map(|(_, _, label, value)| view! { <option value=value.clone()>{*label}</option> }).collect_view()}
                         </select>
                     </div>
                     <div class="field" class:invalid=move || error_of(EMAIL).is_some()>

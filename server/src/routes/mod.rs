@@ -4,6 +4,7 @@ mod catalog;
 mod claims;
 mod devices;
 mod drops;
+mod embed;
 mod etag;
 mod health;
 mod images;
@@ -79,6 +80,10 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/api/{*rest}", get(unknown_api))
         .route("/img/{id}", get(images::by_hints))
         .route(paths::HEALTHZ, get(health::healthz))
+        .route(&format!("{}/{{slug}}", paths::EMBED), {
+            let dist = config.dist_dir.clone();
+            get(move |state, slug| embed::page(state, slug, dist.clone()))
+        })
         .route(metrics::PATH, get(metrics::scrape))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.metrics.clone(), metrics::count_rate_limited))
@@ -114,11 +119,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
 /// Every response: a Content-Security-Policy of this origin only (plus compiling wasm), no
 /// MIME sniffing, no referrer to other sites, and no powerful features we do not use.
 fn security_headers(router: Router, frame_ancestors: &str) -> Router {
-    let csp = format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self' data:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; \
-         object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors {frame_ancestors}"
-    );
+    let csp = content_security_policy(frame_ancestors);
     let fixed = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
@@ -138,6 +139,16 @@ fn security_headers(router: Router, frame_ancestors: &str) -> Router {
     fixed.into_iter().fold(router, |router, (name, value)| {
         router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)))
     })
+}
+
+/// The policy every page is served with; only who may frame it varies (`embed` widens it to
+/// a merchant's own origins).
+pub(crate) fn content_security_policy(frame_ancestors: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; \
+         object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors {frame_ancestors}"
+    )
 }
 
 /// Load shedding and timeouts answer in the one error shape, transient, with `Retry-After`.

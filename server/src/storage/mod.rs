@@ -3,6 +3,7 @@
 
 pub mod claims;
 pub mod drops;
+pub mod embed;
 pub mod item_decisions;
 pub mod kiosks;
 pub mod merchant_items;
@@ -21,6 +22,7 @@ mod sqlite_conflicts;
 mod sqlite_drop_ingest;
 mod sqlite_drops;
 mod sqlite_drops_read;
+mod sqlite_embed;
 mod sqlite_item_decisions;
 mod sqlite_keys;
 mod sqlite_kiosks;
@@ -45,6 +47,7 @@ use vitrine_protocol::{Collection, CollectionDetail, Item, ItemId, Slug};
 
 pub use claims::ClaimStore;
 pub use drops::DropStore;
+pub use embed::EmbedStore;
 pub use item_decisions::ItemDecisionStore;
 pub use kiosks::KioskStore;
 pub use merchant_items::{ItemImages, MerchantItemStore};
@@ -97,6 +100,7 @@ pub trait Storage:
     + RefundStore
     + SloStore
     + TelemetryStore
+    + EmbedStore
 {
 }
 
@@ -118,6 +122,7 @@ impl<T> Storage for T where
         + RefundStore
         + SloStore
         + TelemetryStore
+        + EmbedStore
 {
 }
 

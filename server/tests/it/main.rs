@@ -12,6 +12,7 @@ mod devices;
 mod drop_requests;
 mod drops;
 mod durability;
+mod embed;
 mod headers;
 mod helpers;
 mod idempotency;

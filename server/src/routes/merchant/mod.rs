@@ -7,6 +7,7 @@ mod catalog;
 mod claims;
 mod conflicts;
 mod drops;
+mod embed;
 mod items;
 mod kiosks;
 mod orders;
@@ -68,6 +69,7 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{}/{{id}}/cancel", paths::MERCHANT_DROPS), post(drops::cancel))
         .route(&format!("{}/{{id}}/proposals", paths::MERCHANT_DROPS), get(drops::proposals))
         .route(paths::MERCHANT_SCHEDULE_RULES, get(drops::rules).put(drops::set_rules))
+        .route(paths::MERCHANT_EMBED, get(embed::get).put(embed::put))
         .route(paths::MERCHANT_CLAIMS, get(claims::list).post(claims::create))
         .route(&format!("{}/{{id}}", paths::MERCHANT_CLAIMS), get(claims::get))
         .route(&format!("{}/{{id}}/revoke", paths::MERCHANT_CLAIMS), post(claims::revoke))

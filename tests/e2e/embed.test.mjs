@@ -1,0 +1,104 @@
+// A merchant's storefront framed on the merchant's own site (issue 15): the host page is served
+// from another site (`localhost:<port>` against the shop's `127.0.0.1:<port>`), includes the
+// one-line snippet, and gets a frame sized to its content; in lite mode the shop's header is
+// hidden; a purchase in the frame reaches the host as `purchase:created` then `purchase:paid`
+// with the receipt number only. A site the merchant did not list is refused by the browser.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import { merchantApi, merchantToken, useStorefront } from "./support.mjs";
+import { getJson, payButton, until } from "./shop.mjs";
+
+// Desktop Chrome's default: third-party cookies allowed, so the frame gets its own
+// (partitioned) worker and storage. Where a browser blocks them, see the last test.
+const shop = useStorefront({ thirdPartyStorage: true });
+const hosts = [];
+
+/** A merchant's own site on another port of `localhost`: one page with the snippet. */
+function hostSite() {
+  const server = http.createServer((req, res) => {
+    const lite = new URL(req.url, "http://x").searchParams.has("lite") ? " data-lite" : "";
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Our gallery</title></head>
+<body><h1>Our gallery</h1>
+<script>
+  window.storeEvents = [];
+  for (const type of ["purchase:created", "purchase:paid"]) {
+    addEventListener(type, (e) => window.storeEvents.push({ type, detail: e.detail }));
+  }
+</script>
+<script src="${shop.server.base}/embed.js" data-collection="tidal-glass"${lite} async></script>
+</body></html>`);
+  });
+  hosts.push(server);
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://localhost:${server.address().port}`)));
+}
+
+let allowed;
+let foreign;
+let listed;
+/** The two host sites, the first listed by the merchant; once, after the shop is up. */
+function sites() {
+  listed ??= (async () => {
+    allowed = await hostSite();
+    foreign = await hostSite();
+    const token = merchantToken(shop.db.db, "catalog");
+    const set = await merchantApi(shop.server.base, token, "PUT", "/api/v1/merchant/embed", { origins: [allowed] });
+    assert.deepEqual(set.origins, [allowed]);
+  })();
+  return listed;
+}
+after(() => { for (const server of hosts) server.close(); });
+
+test("the snippet frames the collection, sized to it, with the header hidden in lite mode", async () => {
+  await sites();
+  const page = await shop.browser.context.newPage();
+  await page.goto(`${allowed}/?lite`);
+  const frame = page.frameLocator("iframe[title='Shop']");
+  await frame.getByRole("heading", { level: 1, name: "Tidal Glass" }).waitFor();
+  assert.equal(await frame.getByRole("link", { name: "Vitrine", exact: true }).count(), 0, "no header in lite mode");
+  // The frame told the host its height, and the host sized the frame to it.
+  const iframe = page.locator("iframe[title='Shop']");
+  await until(async () => (await iframe.evaluate((f) => f.style.height)) !== "600px", "the frame to be sized", 15_000);
+  const height = await iframe.evaluate((f) => f.getBoundingClientRect().height);
+  const content = await frame.locator("html").evaluate((e) => e.scrollHeight);
+  assert.ok(Math.abs(height - content) <= 2, `frame ${height}px, content ${content}px`);
+  await page.close();
+});
+
+test("a purchase in the frame reaches the host page as events with the receipt number only", async () => {
+  await sites();
+  const page = await shop.browser.context.newPage();
+  await page.goto(allowed);
+  const frame = page.frameLocator("iframe[title='Shop']");
+  // The shop's own header is there outside lite mode, and says when the frame's worker is ready.
+  await frame.getByRole("status").filter({ hasText: "Available offline" }).waitFor({ timeout: 30_000 });
+  const work = (await getJson(shop.server.base, "/api/v1/items/101")).body;
+  await frame.getByRole("link", { name: new RegExp(work.title) }).first().click();
+  await frame.getByRole("button", { name: /^Buy · / }).click();
+  await frame.getByRole("dialog").getByText(/^Total /).waitFor();
+  await payButton(frame).click();
+  await frame.getByRole("status").filter({ hasText: "Status: Paid" }).waitFor({ timeout: 30_000 });
+  await until(async () => (await page.evaluate(() => window.storeEvents.length)) >= 2, "both events at the host", 30_000);
+  const events = await page.evaluate(() => window.storeEvents);
+  assert.deepEqual(events.map((e) => e.type), ["purchase:created", "purchase:paid"]);
+  for (const { detail } of events) {
+    assert.deepEqual(Object.keys(detail), ["receipt"]);
+    assert.match(detail.receipt, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  }
+  assert.equal(events[0].detail.receipt, events[1].detail.receipt);
+  await page.close();
+});
+
+test("a site the merchant did not list cannot frame the storefront", async () => {
+  await sites();
+  const page = await shop.browser.context.newPage();
+  const refused = page.waitForEvent("console", {
+    predicate: (m) => /frame-ancestors/.test(m.text()),
+    timeout: 30_000,
+  });
+  await page.goto(foreign);
+  await refused;
+  assert.equal(await page.frameLocator("iframe[title='Shop']").getByRole("heading", { name: "Tidal Glass" }).count(), 0);
+  await page.close();
+});
