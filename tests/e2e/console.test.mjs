@@ -3,7 +3,8 @@
 // storefront; set the scheduling limits, draft a drop, read the model's proposals, approve it
 // and see a buyer's countdown; resolve a conflict from the queue in one click; find orders;
 // read what reconciliation raised (a mint late to finality while the L2's batcher is down)
-// and mark it reviewed from the conflicts queue;
+// and mark it reviewed from the conflicts queue; list the sites that may embed the storefront,
+// copy a collection's snippet and preview it;
 // refund part of a sale; read it all in the audit log. Each section passes the layout and axe
 // checks on a phone.
 import { test, before, after } from "node:test";
@@ -216,6 +217,30 @@ test("a merchant runs the shop from the console", () => withShop(db.db, async (s
   await console_.getByRole("heading", { name: /^Receipt / }).waitFor();
   await checked(console_, "orders");
 
+  // Embed: the merchant lists their own site (a wrong line is named), copies a collection's
+  // snippet and previews the frame it makes.
+  await section(console_, "Embed").click();
+  await console_.getByRole("heading", { name: "Embed", level: 2 }).waitFor();
+  const sites = console_.getByLabel("Sites allowed to show your storefront");
+  await sites.fill("https://gallery.example/\nhttp://gallery.example");
+  await console_.getByRole("button", { name: "Save sites" }).click();
+  await console_.getByRole("alert").getByText(/^Line 2: https only/).waitFor();
+  await sites.fill("https://Gallery.example/");
+  await console_.getByRole("button", { name: "Save sites" }).click();
+  await console_.getByText("Saved: 1 site(s) may show your storefront.").waitFor();
+  assert.equal(await sites.inputValue(), "https://gallery.example");
+  const shopOrigin = new URL(console_.url()).origin;
+  const snippet = `<script src="${shopOrigin}/embed.js" data-collection="tidal-glass" async></script>`;
+  assert.equal(await console_.getByLabel("Snippet for Tidal Glass").inputValue(), snippet);
+  await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: shopOrigin });
+  await console_.getByRole("button", { name: "Copy snippet for Tidal Glass" }).click();
+  await console_.getByRole("status").filter({ hasText: /^Copied\.$/ }).waitFor();
+  assert.equal(await console_.evaluate(() => navigator.clipboard.readText()), snippet);
+  await console_.getByRole("button", { name: "Preview Tidal Glass" }).click();
+  await console_.frameLocator("iframe[title='Preview of Tidal Glass']")
+    .getByRole("heading", { level: 1, name: "Tidal Glass" }).waitFor({ timeout: 30_000 });
+  await checked(console_, "embed");
+
   // Settlement: the L2's batcher goes down, then a collector buys work 201. Ten minutes on
   // (sandbox time) its mint is late to finality, and reconciliation says so with what to do.
   const admin = token();
@@ -271,7 +296,7 @@ test("a merchant runs the shop from the console", () => withShop(db.db, async (s
 
   // The audit log has it all.
   await section(console_, "Audit log").click();
-  for (const action of ["collection.create", "collection.edit", "item.create", "item.edit", "item.hide", "item.show", "drop.create", "drop.edit", "drop.allowlist", "drop.approve", "claims.create", "claims.revoke", "conflict.resolve", "sandbox.halt", "sandbox.advance", "reconciliation.review", "refund.request"]) {
+  for (const action of ["collection.create", "collection.edit", "item.create", "item.edit", "item.hide", "item.show", "drop.create", "drop.edit", "drop.allowlist", "drop.approve", "claims.create", "claims.revoke", "conflict.resolve", "sandbox.halt", "sandbox.advance", "reconciliation.review", "refund.request", "embed.origins"]) {
     await console_.getByRole("cell", { name: action, exact: true }).first().waitFor();
   }
   await checked(console_, "audit log");

@@ -10,6 +10,7 @@ mod catalog;
 mod claims;
 mod drop_form;
 mod drops;
+mod embed;
 mod orders;
 mod reconciliation;
 mod refund;
@@ -51,8 +52,9 @@ pub fn section_path(section: &str) -> String {
     format!("/merchant/{section}")
 }
 
-const SECTIONS: [(&str, &str); 7] = [
+const SECTIONS: [(&str, &str); 8] = [
     ("catalog", "Catalog"),
+    ("embed", "Embed"),
     ("drops", "Drops"),
     ("claims", "Claims"),
     ("orders", "Orders"),
@@ -191,6 +193,7 @@ fn Signed(signed: Signed, session: RwSignal<Option<Signed>>) -> impl IntoView {
                 "conflicts" => view! { <orders::Conflicts csrf /> }.into_any(),
                 "reconciliation" => view! { <reconciliation::Reconciliation csrf /> }.into_any(),
                 "audit" => view! { <Audit /> }.into_any(),
+                "embed" => view! { <embed::Embed csrf /> }.into_any(),
                 _ => view! { <catalog::Catalog csrf /> }.into_any(),
             }
         }}
