@@ -17,6 +17,24 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, MessageEvent, ResizeObserver, Window};
 
+/// What the pages need to know about being framed on another site.
+#[derive(Clone, Copy)]
+pub struct Framed {
+    /// This page is the storefront framed on a merchant's site.
+    pub embedded: bool,
+    /// The browser keeps no storage for the shop inside that site (third-party storage
+    /// blocked): no worker, so no purchase can be kept here.
+    pub storage_blocked: leptos::prelude::RwSignal<bool>,
+}
+
+/// How this page is framed (not framed, outside embed mode).
+pub fn use_framed() -> Framed {
+    leptos::prelude::use_context::<Framed>().unwrap_or(Framed {
+        embedded: false,
+        storage_blocked: leptos::prelude::RwSignal::new(false),
+    })
+}
+
 thread_local! {
     /// The host page's origin, when this page is framed in embed mode.
     static HOST: RefCell<Option<String>> = const { RefCell::new(None) };
@@ -43,6 +61,16 @@ pub fn start() {
     if !path.starts_with("/embed/") {
         return;
     }
+    let framed = Framed { embedded: true, storage_blocked: leptos::prelude::RwSignal::new(false) };
+    leptos::prelude::provide_context(framed);
+    // A browser that blocks third-party storage refuses the worker here: say so where it
+    // matters (the Buy sheet) instead of failing at Pay.
+    let registrations = window.navigator().service_worker().get_registrations();
+    spawn_local(async move {
+        if wasm_bindgen_futures::JsFuture::from(registrations).await.is_err() {
+            leptos::prelude::Set::set(&framed.storage_blocked, true);
+        }
+    });
     let Some(root) = window.document().and_then(|d| d.document_element()) else { return };
     let _ = root.class_list().add_1("embedded");
     if query(&window, "lite").as_deref() == Some("1") {

@@ -6,7 +6,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import { merchantApi, merchantToken, useStorefront } from "./support.mjs";
+import { launchBrowser, merchantApi, merchantToken, useStorefront } from "./support.mjs";
 import { getJson, payButton, until } from "./shop.mjs";
 
 // Desktop Chrome's default: third-party cookies allowed, so the frame gets its own
@@ -101,4 +101,27 @@ test("a site the merchant did not list cannot frame the storefront", async () =>
   await refused;
   assert.equal(await page.frameLocator("iframe[title='Shop']").getByRole("heading", { name: "Tidal Glass" }).count(), 0);
   await page.close();
+});
+
+test("where the browser blocks third-party storage, the frame says so and links to the shop", async () => {
+  await sites();
+  // This headless build's default: third-party cookies, hence the frame's worker, blocked.
+  const blocking = await launchBrowser();
+  try {
+    const page = await blocking.context.newPage();
+    await page.goto(allowed);
+    const frame = page.frameLocator("iframe[title='Shop']");
+    const work = (await getJson(shop.server.base, "/api/v1/items/101")).body;
+    await frame.getByRole("link", { name: new RegExp(work.title) }).first().click();
+    await frame.getByRole("button", { name: /^Buy · / }).click();
+    const sheet = frame.getByRole("dialog");
+    await sheet.getByRole("alert").filter({ hasText: "This browser keeps no shop data inside other sites" }).waitFor();
+    const link = sheet.getByRole("link", { name: "Buy it on the shop's site" });
+    assert.equal(new URL(await link.getAttribute("href"), shop.server.base).pathname, "/i/101");
+    assert.equal(await link.getAttribute("target"), "_blank");
+    assert.ok(await payButton(frame).isDisabled(), "nothing can be paid where nothing can be kept");
+    await page.close();
+  } finally {
+    await blocking.close();
+  }
 });

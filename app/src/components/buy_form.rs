@@ -185,6 +185,7 @@ fn BuyForm(
         });
     });
     let verdict = move || verdict.get();
+    let framed = crate::embed::use_framed();
     let methods = methods(price.currency);
     // The chosen method, by its `<option>` value.
     let method = RwSignal::new(CARDS[0].0.to_owned());
@@ -383,8 +384,18 @@ fn BuyForm(
                     <p id="buy-note" class="note" aria-live="polite">
                         {move || match verdict() { Ok(text) | Err(text) => text }}
                     </p>
+                    {framed.embedded.then(|| view! {
+                        <p class="hint">"Bought here, your receipt is kept in this browser with this site, apart from receipts from the shop's own site."</p>
+                    })}
+                    {move || framed.storage_blocked.get().then(|| view! {
+                        <p class="note" role="alert">
+                            "This browser keeps no shop data inside other sites, so a purchase cannot be saved here. "
+                            <a href=routes::item(item) target="_blank" rel="noopener" class="link">"Buy it on the shop's site"</a>
+                            " (opens a new tab)."
+                        </p>
+                    })}
                     <button type="submit" class="btn btn-primary btn-block" aria-describedby="buy-note"
-                        disabled=move || busy.get() || verdict().is_err()>
+                        disabled=move || busy.get() || verdict().is_err() || framed.storage_blocked.get()>
                         {pay_label}
                     </button>
                     <p role="alert" class="problem">{move || problem.get()}</p>
