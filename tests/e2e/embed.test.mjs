@@ -2,7 +2,9 @@
 // from another site (`localhost:<port>` against the shop's `127.0.0.1:<port>`), includes the
 // one-line snippet, and gets a frame sized to its content; in lite mode the shop's header is
 // hidden; a purchase in the frame reaches the host as `purchase:created` then `purchase:paid`
-// with the receipt number only. A site the merchant did not list is refused by the browser.
+// with the receipt number only, also one made offline (kept by the frame's own, partitioned
+// worker and sent when back). A site the merchant did not list is refused by the browser; a
+// browser that blocks third-party storage gets a plain explanation and a link to the shop.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
@@ -124,4 +126,31 @@ test("where the browser blocks third-party storage, the frame says so and links 
   } finally {
     await blocking.close();
   }
+});
+
+test("bought offline inside the frame, kept by the frame's worker and sent when back online", async () => {
+  await sites();
+  const page = await shop.browser.context.newPage();
+  await page.goto(allowed);
+  const frame = page.frameLocator("iframe[title='Shop']");
+  await frame.getByRole("status").filter({ hasText: "Available offline" }).waitFor({ timeout: 30_000 });
+  const work = (await getJson(shop.server.base, "/api/v1/items/102")).body;
+  await frame.getByRole("link", { name: new RegExp(work.title) }).first().click();
+  await frame.getByRole("button", { name: /^Buy · / }).click();
+  await frame.getByRole("dialog").getByText(/^Total /).waitFor();
+  await shop.browser.context.setOffline(true);
+  try {
+    await frame.getByRole("dialog").getByRole("button", { name: /^Save purchase/ }).click();
+    await frame.getByRole("status").filter({ hasText: "Status: Waiting to send" }).waitFor({ timeout: 30_000 });
+    await until(async () => (await page.evaluate(() => window.storeEvents.length)) >= 1, "the host to hear of it offline", 15_000);
+  } finally {
+    await shop.browser.context.setOffline(false);
+  }
+  await frame.getByRole("status").filter({ hasText: "Status: Paid" }).waitFor({ timeout: 60_000 });
+  await until(async () => (await page.evaluate(() => window.storeEvents.map((e) => e.type))).includes("purchase:paid"),
+    "the payment to reach the host", 30_000);
+  const events = await page.evaluate(() => window.storeEvents);
+  assert.equal(events[0].type, "purchase:created");
+  assert.equal(events.at(-1).detail.receipt, events[0].detail.receipt);
+  await page.close();
 });
