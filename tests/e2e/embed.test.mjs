@@ -154,3 +154,25 @@ test("bought offline inside the frame, kept by the frame's worker and sent when 
   assert.equal(events.at(-1).detail.receipt, events[0].detail.receipt);
   await page.close();
 });
+
+test("the host's theme is applied in the frame when readable, and ignored when not", async () => {
+  await sites();
+  const page = await shop.browser.context.newPage();
+  await page.goto(allowed);
+  const frame = page.frameLocator("iframe[title='Shop']");
+  await frame.getByRole("heading", { level: 1, name: "Tidal Glass" }).waitFor();
+  const root = frame.locator("html");
+  const accent = () => root.evaluate((e) => getComputedStyle(e).getPropertyValue("--color-primary").trim());
+  const font = () => root.evaluate((e) => getComputedStyle(e).getPropertyValue("--font-sans").trim());
+  const before = await accent();
+  const setTheme = (theme) => page.evaluate((t) => { document.querySelector("vitrine-store").theme = t; }, theme);
+  // Too light for white text on it: refused whole, its font too.
+  await setTheme({ accent: "#ffee88", font: "Courier New, monospace" });
+  // Then a font alone: once it shows, the message before it was judged (they arrive in order).
+  await setTheme({ font: "Georgia, serif" });
+  await until(async () => (await font()) === "Georgia, serif", "the font to be applied", 15_000);
+  assert.equal(await accent(), before, "the unreadable accent was not applied");
+  await setTheme({ accent: "#0b3d2e" });
+  await until(async () => (await accent()) === "#0b3d2e", "the readable accent to be applied", 15_000);
+  await page.close();
+});
