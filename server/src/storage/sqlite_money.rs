@@ -109,6 +109,40 @@ fn code(pending: Pending) -> &'static str {
     }
 }
 
+/// A transfer that moves money at once (no pending phase), between two account ids.
+struct Single<'a> {
+    id: &'a str,
+    debit: i64,
+    credit: i64,
+    amount: i64,
+    code: &'static str,
+}
+
+impl Single<'_> {
+    async fn write(
+        &self,
+        conn: &mut SqliteConnection,
+        order: &str,
+        now: UnixMillis,
+    ) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO transfers (id, kind, debit_account, credit_account, amount, order_id,
+                 code, at)
+             VALUES (?, 'single', ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(self.id)
+        .bind(self.debit)
+        .bind(self.credit)
+        .bind(self.amount)
+        .bind(order)
+        .bind(self.code)
+        .bind(now.0)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+}
+
 /// Write one order's moves. A free order moves no money and writes nothing. Reserving a
 /// pending transfer that is already there is a retry and writes nothing more; every other
 /// breach of the rules (a second post, a post after a void, a merchant that would owe) is
@@ -173,19 +207,9 @@ pub(super) async fn record(
                     accounts.id(conn, debit, parties).await?,
                     accounts.id(conn, credit, parties).await?,
                 );
-                sqlx::query(
-                    "INSERT INTO transfers (id, kind, debit_account, credit_account, amount,
-                         order_id, code, at)
-                     VALUES (?, 'single', ?, ?, ?, ?, 'refund', ?)",
-                )
-                .bind(format!("{}/refund/{n}", parties.order))
-                .bind(debit)
-                .bind(credit)
-                .bind(amount)
-                .bind(&parties.order)
-                .bind(now.0)
-                .execute(&mut *conn)
-                .await?;
+                let id = format!("{}/refund/{n}", parties.order);
+                let single = Single { id: &id, debit, credit, amount, code: "refund" };
+                single.write(conn, &parties.order, now).await?;
             }
         }
     }
@@ -212,19 +236,9 @@ pub(super) async fn give_back_untracked(
     for (leg, debit, credit) in legs {
         let (debit, credit) =
             (accounts.id(conn, debit, parties).await?, accounts.id(conn, credit, parties).await?);
-        sqlx::query(
-            "INSERT INTO transfers (id, kind, debit_account, credit_account, amount, order_id,
-                 code, at)
-             VALUES (?, 'single', ?, ?, ?, ?, 'correction', ?)",
-        )
-        .bind(format!("{}/recon/{item}/{leg}", parties.order))
-        .bind(debit)
-        .bind(credit)
-        .bind(amount)
-        .bind(&parties.order)
-        .bind(now.0)
-        .execute(&mut *conn)
-        .await?;
+        let id = format!("{}/recon/{item}/{leg}", parties.order);
+        let single = Single { id: &id, debit, credit, amount, code: "correction" };
+        single.write(conn, &parties.order, now).await?;
     }
     Ok(())
 }
