@@ -12,6 +12,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, RequestCache, RequestInit, Response};
 
+use crate::preload::Answer;
+
 /// Why data could not be shown, in the terms the UI needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FetchError {
@@ -76,7 +78,7 @@ async fn get_text(path: &str) -> Result<String, FetchError> {
     if response.ok() {
         return Ok(body);
     }
-    Err(failure(&response, &body))
+    Err(failure(response.status(), &body))
 }
 
 fn parse<T: DeserializeOwned>(body: &str) -> Result<T, FetchError> {
@@ -96,12 +98,21 @@ struct ErrorBody {
 }
 
 /// A non-2xx answer, read from the one error shape.
-fn failure(response: &Response, body: &str) -> FetchError {
+fn failure(status: u16, body: &str) -> FetchError {
     match serde_json::from_str::<ErrorBody>(body) {
         Ok(e) if e.code == ErrorCode::NotFound.as_str() => FetchError::NotFound,
         Ok(e) if e.code == ErrorCode::OfflineUnavailable.as_str() => FetchError::Offline,
         Ok(e) => FetchError::Failed(e.message),
-        Err(_) => FetchError::Failed(format!("the server answered {}", response.status())),
+        Err(_) => FetchError::Failed(format!("the server answered {status}")),
+    }
+}
+
+/// The answer a page was rendered with (`preload`), read as if it had just been fetched.
+pub fn preloaded<T: DeserializeOwned>(answer: &Answer) -> Result<T, FetchError> {
+    if answer.ok {
+        parse(&answer.body)
+    } else {
+        Err(failure(0, &answer.body))
     }
 }
 
@@ -150,7 +161,7 @@ pub async fn join_waitlist(item: ItemId, email: &str) -> Result<Option<UnixMilli
         let answer: Waitlisted = parse(&text)?;
         return Ok((response.status() == 201).then_some(answer.joined_at));
     }
-    Err(failure(&response, &text))
+    Err(failure(response.status(), &text))
 }
 
 /// Whether the server answers right now (never served from any cache), and the server's

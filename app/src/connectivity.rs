@@ -35,6 +35,9 @@ pub fn provide(clock: ServerClock) -> Connectivity {
         update_waiting: RwSignal::new(false),
     };
     provide_context(c);
+    if !crate::IN_BROWSER {
+        return c;
+    }
     let check = move || {
         spawn_local(async move {
             let link_up = web_sys::window().is_some_and(|w| w.navigator().on_line());
@@ -58,6 +61,9 @@ pub fn provide(clock: ServerClock) -> Connectivity {
 /// The buyer asked to save data (`Save-Data`), or the link is 2G: small, low-quality images and
 /// no prefetching. Read once: it rarely changes during a visit, and images must not flip size.
 pub fn save_data() -> bool {
+    if !crate::IN_BROWSER {
+        return false;
+    }
     thread_local! {
         static SAVE_DATA: bool = {
             let connection = web_sys::window()

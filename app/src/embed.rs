@@ -56,6 +56,9 @@ fn query(window: &Window, name: &str) -> Option<String> {
 
 /// Enter embed mode if this page is `/embed/…` in a frame whose host named itself (`?host=`).
 pub fn start() {
+    if !crate::IN_BROWSER {
+        return;
+    }
     let Some(window) = web_sys::window() else { return };
     let path = window.location().pathname().unwrap_or_default();
     if !path.starts_with("/embed/") {

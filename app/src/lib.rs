@@ -2,16 +2,26 @@
 //! network and service-worker state in `connectivity`, checkout and receipts (held by the service
 //! worker) in `worker`, URLs in `routes`.
 
+#![recursion_limit = "256"]
+
 mod api;
 mod components;
 mod connectivity;
 mod embed;
 mod pages;
 mod placeholder;
+pub mod preload;
 pub mod routes;
 mod search;
 mod server_clock;
+#[cfg(feature = "ssr")]
+pub mod ssr;
 mod worker;
+
+/// Running in a page. The same views render on the server (`ssr`), where there is no window:
+/// everything that touches the browser is skipped there, and the page starts as it looks
+/// before any check has run.
+pub(crate) const IN_BROWSER: bool = cfg!(target_arch = "wasm32");
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
@@ -24,8 +34,37 @@ use pages::{
     ReceiptsRoute, SearchRoute, StorageRoute,
 };
 
+/// Draw the app into `<div id="app">`. When the server rendered the page there, the page is drawn
+/// afresh from the same answer (`preload`) and swapped in at once: same content, so nothing
+/// moves. The page does not hydrate the server's HTML (ARCHITECTURE.md says why).
+#[cfg(target_arch = "wasm32")]
+pub fn start() {
+    use wasm_bindgen::JsCast;
+    let document = leptos::prelude::document();
+    let Some(root) = document.get_element_by_id("app") else {
+        leptos::mount::mount_to_body(App);
+        return;
+    };
+    if !root.has_child_nodes() {
+        if let Ok(root) = root.dyn_into::<web_sys::HtmlElement>() {
+            leptos::mount::mount_to(root, App).forget();
+        }
+        return;
+    }
+    let Ok(fresh) = document.create_element("div") else { return };
+    fresh.set_id("app");
+    let Ok(fresh) = fresh.dyn_into::<web_sys::HtmlElement>() else { return };
+    leptos::mount::mount_to(fresh.clone(), App).forget();
+    let _ = root.replace_with_with_node_1(&fresh);
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn start() {}
+
 #[component]
 pub fn App() -> impl IntoView {
+    #[cfg(target_arch = "wasm32")]
+    preload::provide(preload::from_document());
     let clock = server_clock::provide();
     let connectivity = connectivity::provide(clock);
     worker::provide(connectivity);

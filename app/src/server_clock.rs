@@ -22,12 +22,23 @@ pub struct ServerClock {
 }
 
 fn storage() -> Option<web_sys::Storage> {
+    if !crate::IN_BROWSER {
+        return None;
+    }
     web_sys::window()?.local_storage().ok().flatten()
 }
 
+#[cfg(target_arch = "wasm32")]
 pub fn device_now() -> UnixMillis {
     #[allow(clippy::cast_possible_truncation)]
     UnixMillis(js_sys::Date::now() as i64)
+}
+
+/// Rendering on the server: the server's own clock.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn device_now() -> UnixMillis {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    UnixMillis(since.map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)))
 }
 
 pub fn provide() -> ServerClock {
@@ -37,7 +48,9 @@ pub fn provide() -> ServerClock {
         best_round_trip: StoredValue::new(i64::MAX),
         tick: RwSignal::new(0),
     };
-    set_interval(move || clock.tick.update(|t| *t += 1), Duration::from_secs(1));
+    if crate::IN_BROWSER {
+        set_interval(move || clock.tick.update(|t| *t += 1), Duration::from_secs(1));
+    }
     provide_context(clock);
     clock
 }

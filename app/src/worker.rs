@@ -41,6 +41,9 @@ pub fn use_device_events() -> DeviceEvents {
 pub fn provide(connectivity: Connectivity) {
     let events = DeviceEvents { receipts_changed: RwSignal::new(0) };
     provide_context(events);
+    if !crate::IN_BROWSER {
+        return;
+    }
     let Some(container) = container() else { return };
     let on_notice = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let notice = event.data().as_string().and_then(|t| serde_json::from_str(&t).ok());

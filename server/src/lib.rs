@@ -5,6 +5,7 @@ pub mod demo;
 pub mod domain;
 mod error;
 pub mod images;
+mod render;
 mod routes;
 mod serve;
 pub mod storage;

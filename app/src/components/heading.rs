@@ -9,6 +9,8 @@ use crate::routes;
 pub fn PageHeading(#[prop(into)] text: String) -> impl IntoView {
     let node = NodeRef::<html::H1>::new();
     let title = routes::title(&text);
+    #[cfg(feature = "ssr")]
+    crate::ssr::set_title(&title);
     Effect::new(move |_| {
         if let Some(h1) = node.get() {
             document().set_title(&title);

@@ -62,8 +62,11 @@ pub fn ResponsiveImage(
     let src = src_width.map_or(fallback.url, |w| p.url(w, ImageFormat::Jpeg, lite));
     // Set through the CSSOM (`style:`), which the Content-Security-Policy allows; a `style`
     // attribute would need 'unsafe-inline'.
-    let background =
-        placeholder::data_url(&p.placeholder).map(|url| format!("url({url})")).unwrap_or_default();
+    // Not in the server's HTML: the policy refuses `style` attributes there, and the page's
+    // first draw puts the preview in at once.
+    let background = placeholder::data_url(&p.placeholder)
+        .filter(|_| crate::IN_BROWSER)
+        .map(|url| format!("url({url})"));
     view! {
         <picture>
             <source type="image/webp" srcset=p.srcset(ImageFormat::Webp, lite) sizes=layout.sizes() />

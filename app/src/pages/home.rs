@@ -1,28 +1,37 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
-use vitrine_protocol::Collection;
+use vitrine_protocol::{paths, Collection};
 
 use super::loading;
+use crate::api::FetchError;
 use crate::components::{Layout, PageHeading, Problem, ResponsiveImage};
-use crate::{api, routes};
+use crate::{api, preload, routes};
 
 #[component]
 pub fn Home() -> impl IntoView {
-    let collections = LocalResource::new(api::collections);
+    // Rendered by the server with the list: draw it at once, as the server did.
+    if let Some(answer) = preload::take(paths::COLLECTIONS) {
+        return collections(api::preloaded(&answer));
+    }
+    let list = LocalResource::new(api::collections);
     view! {
         <Suspense fallback=|| loading("Loading collections…", super::skeleton::CARDS)>
-            {move || Suspend::new(async move {
-                match collections.await {
-                    Ok(list) => view! {
-                        <PageHeading text="Collections" />
-                        <ul class="collections">
-                            {list.into_iter().map(|c| view! { <li><CollectionCard c /></li> }).collect_view()}
-                        </ul>
-                    }.into_any(),
-                    Err(error) => view! { <Problem error what="list of collections" /> }.into_any(),
-                }
-            })}
+            {move || Suspend::new(async move { collections(list.await) })}
         </Suspense>
+    }
+    .into_any()
+}
+
+fn collections(list: Result<Vec<Collection>, FetchError>) -> AnyView {
+    match list {
+        Ok(list) => view! {
+            <PageHeading text="Collections" />
+            <ul class="collections">
+                {list.into_iter().map(|c| view! { <li><CollectionCard c /></li> }).collect_view()}
+            </ul>
+        }
+        .into_any(),
+        Err(error) => view! { <Problem error what="list of collections" /> }.into_any(),
     }
 }
 

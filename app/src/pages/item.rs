@@ -2,26 +2,41 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use leptos_router::{lazy_route, LazyRoute};
-use vitrine_protocol::{Item, ItemId};
+use vitrine_protocol::{paths, Item, ItemId};
 
 use super::loading;
 use crate::api::{self, FetchError};
 use crate::components::{
     buy_form, open_viewer, DropStatus, Layout, PageHeading, Problem, ResponsiveImage,
 };
-use crate::routes;
+use crate::{preload, routes};
 
 /// `/i/{id}`, a lazy route: the page's code loads while `data` fetches the item, so neither
 /// waits for the other, and the first load of other pages does not carry it.
 pub struct ItemRoute {
-    /// The item's JSON, fetched in the first load's code; read in this part's.
-    item: LocalResource<Result<String, FetchError>>,
+    /// The item's JSON: the answer the server rendered the page with, else fetched in the first
+    /// load's code; read in this part's.
+    item: Source,
+}
+
+enum Source {
+    /// No work could have this id.
+    Malformed,
+    Preloaded(preload::Answer),
+    Fetched(LocalResource<Result<String, FetchError>>),
 }
 
 #[lazy_route]
 impl LazyRoute for ItemRoute {
     fn data() -> Self {
         let params = use_params_map();
+        let first = params.read_untracked().get("id").unwrap_or_default().parse::<ItemId>();
+        // No page links one work to another, so this route's id does not change under it:
+        // the server's answer is this page's for as long as it shows.
+        let Ok(first) = first else { return ItemRoute { item: Source::Malformed } };
+        if let Some(answer) = preload::take(&paths::item(first)) {
+            return ItemRoute { item: Source::Preloaded(answer) };
+        }
         let item = LocalResource::new(move || {
             let id = params.read().get("id").unwrap_or_default();
             async move {
@@ -31,22 +46,30 @@ impl LazyRoute for ItemRoute {
                 }
             }
         });
-        ItemRoute { item }
+        ItemRoute { item: Source::Fetched(item) }
     }
 
     fn view(this: Self) -> AnyView {
-        let item = this.item;
+        let item = match this.item {
+            Source::Malformed => return detail(Err(FetchError::NotFound)),
+            Source::Preloaded(answer) => return detail(api::preloaded(&answer)),
+            Source::Fetched(item) => item,
+        };
         view! {
             <Suspense fallback=|| loading("Loading this work…", super::skeleton::WORK)>
                 {move || Suspend::new(async move {
-                    match item.await.and_then(|json| api::read_item(&json)) {
-                        Ok(item) => view! { <ItemDetail item /> }.into_any(),
-                        Err(error) => view! { <Problem error what="item" /> }.into_any(),
-                    }
+                    detail(item.await.and_then(|json| api::read_item(&json)))
                 })}
             </Suspense>
         }
         .into_any()
+    }
+}
+
+fn detail(item: Result<Item, FetchError>) -> AnyView {
+    match item {
+        Ok(item) => view! { <ItemDetail item /> }.into_any(),
+        Err(error) => view! { <Problem error what="item" /> }.into_any(),
     }
 }
 

@@ -2,7 +2,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use vitrine_protocol::{ItemId, Slug};
+use vitrine_protocol::{Collection, CollectionDetail, Item, ItemId, Slug};
 
 use super::etag;
 use crate::domain::{clock, drops};
@@ -35,12 +35,7 @@ pub async fn collections(
     query: RawQuery,
 ) -> Result<Response, ApiError> {
     no_query(query)?;
-    let mut list = state.storage.collections().await?;
-    let pictures = state.pictures.current();
-    for c in &mut list {
-        c.cover_picture = c.cover.as_ref().and_then(|img| pictures.for_url(&img.url)).cloned();
-    }
-    Ok(etag::json(&headers, &list))
+    Ok(etag::json(&headers, &collections_of(&state).await?))
 }
 
 pub async fn collection(
@@ -51,9 +46,38 @@ pub async fn collection(
 ) -> Result<Response, ApiError> {
     no_query(query)?;
     let slug: Slug = segment(slug, "collection slug")?;
+    Ok(etag::json(&headers, &collection_of(&state, &slug).await?))
+}
+
+pub async fn item(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: RawQuery,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    no_query(query)?;
+    let id: ItemId = segment(id, "item id")?;
+    Ok(etag::json(&headers, &item_of(&state, id).await?))
+}
+
+/// The answers below are the API's and the server-rendered pages' alike (`pages`), so a page
+/// is drawn from exactly what the app would fetch.
+pub(super) async fn collections_of(state: &AppState) -> Result<Vec<Collection>, ApiError> {
+    let mut list = state.storage.collections().await?;
+    let pictures = state.pictures.current();
+    for c in &mut list {
+        c.cover_picture = c.cover.as_ref().and_then(|img| pictures.for_url(&img.url)).cloned();
+    }
+    Ok(list)
+}
+
+pub(super) async fn collection_of(
+    state: &AppState,
+    slug: &Slug,
+) -> Result<CollectionDetail, ApiError> {
     let mut detail = state
         .storage
-        .collection(&slug)
+        .collection(slug)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no collection named {slug}")))?;
     let pictures = state.pictures.current();
@@ -66,17 +90,10 @@ pub async fn collection(
         item.drop = in_drops.remove(&item.id);
     }
     state.visits.record();
-    Ok(etag::json(&headers, &detail))
+    Ok(detail)
 }
 
-pub async fn item(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    query: RawQuery,
-    id: Result<Path<String>, PathRejection>,
-) -> Result<Response, ApiError> {
-    no_query(query)?;
-    let id: ItemId = segment(id, "item id")?;
+pub(super) async fn item_of(state: &AppState, id: ItemId) -> Result<Item, ApiError> {
     let mut item = state
         .storage
         .item(id)
@@ -92,5 +109,5 @@ pub async fn item(
     });
     item.summary.drop = drop;
     state.visits.record();
-    Ok(etag::json(&headers, &item))
+    Ok(item)
 }

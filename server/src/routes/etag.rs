@@ -21,16 +21,20 @@ pub fn json<T: Serialize>(request: &HeaderMap, value: &T) -> Response {
     let etag = HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("\"\""));
     // Caches may keep the body but must ask us before reusing it.
     let cache = (header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    if request
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| matches(v, &tag))
-    {
+    if matched(request, &tag) {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag), cache]).into_response();
     }
     let json = (header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     (StatusCode::OK, [(header::ETAG, etag), cache, json], body).into_response()
+}
+
+/// The request's `If-None-Match` names `tag`: the client holds this exact body.
+pub fn matched(request: &HeaderMap, tag: &str) -> bool {
+    request
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| matches(v, tag))
 }
 
 /// RFC 9110 weak comparison against a comma-separated `If-None-Match` list.

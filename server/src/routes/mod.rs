@@ -13,6 +13,7 @@ mod json;
 mod merchant;
 mod metrics;
 mod orders;
+mod pages;
 mod static_files;
 mod telemetry;
 mod trace;
@@ -55,6 +56,7 @@ fn take_token(limiter: &PerClient, client: std::net::IpAddr, what: &str) -> Resu
 
 /// The whole HTTP surface: JSON API, health, and the built app with its media.
 pub fn router(state: AppState, config: &Config) -> Router {
+    let pages = pages::Pages::new(config.dist_dir.clone());
     let api = Router::new()
         .route(paths::COLLECTIONS, get(catalog::collections))
         .route(&format!("{}/{{slug}}", paths::COLLECTIONS), get(catalog::collection))
@@ -85,6 +87,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
             get(move |state, slug| embed::page(state, slug, dist.clone()))
         })
         .route(metrics::PATH, get(metrics::scrape))
+        .merge(pages::router(&pages))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.metrics.clone(), metrics::count_rate_limited))
         // An intent is a few KB; nothing we accept is larger.
@@ -107,7 +110,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         );
     let router = api
         .with_state(state)
-        .merge(static_files::router(&config.dist_dir, &config.media_dir))
+        .merge(static_files::router(&config.dist_dir, &config.media_dir, pages))
         .layer(overload)
         .merge(uploads);
     security_headers(router, &config.frame_ancestors)

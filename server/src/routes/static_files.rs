@@ -1,8 +1,10 @@
 //! The built app: precompressed files chosen by `Accept-Encoding`, immutable caching for
-//! content-hashed names, and the app shell for every other path so deep links work.
+//! content-hashed names, the app shell for the pages only the browser draws (deep links work),
+//! and the app's "not found" page (404, `pages`) for every other path.
 
 use std::convert::Infallible;
 use std::path::Path;
+use std::sync::Arc;
 
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -12,13 +14,19 @@ use axum::Router;
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
-pub fn router(dist: &Path, media: &Path) -> Router {
+use super::pages::Pages;
+
+pub fn router(dist: &Path, media: &Path, pages: Arc<Pages>) -> Router {
     let shell = ServeFile::new(dist.join("index.html")).precompressed_br().precompressed_gzip();
     let deep_link = tower::service_fn(move |req: Request| {
-        let shell = shell.clone();
+        let (shell, pages) = (shell.clone(), pages.clone());
         async move {
-            if looks_like_file(req.uri().path()) {
+            let path = req.uri().path().to_owned();
+            if looks_like_file(&path) {
                 return Ok::<_, Infallible>(StatusCode::NOT_FOUND.into_response());
+            }
+            if !vitrine_app::routes::drawn_in_browser(&path) {
+                return Ok(super::pages::not_found(pages, req.headers().clone(), path).await);
             }
             shell.oneshot(req).await.map(IntoResponse::into_response)
         }

@@ -1,0 +1,125 @@
+//! The storefront rendered to HTML on the server, with the same components the page runs.
+//! The server supplies the URL and the API answer the page reads (`preload`); nothing here
+//! does I/O. What only the browser can do (the worker, the health checks, lazily loaded parts
+//! like the Buy form and the gallery's sort) is left for the page, which draws its first view
+//! from the same answer.
+
+use leptos::prelude::*;
+use leptos_router::location::RequestUrl;
+
+use crate::preload::Answer;
+use crate::App;
+
+/// A page as the server sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// The document's title, as the page's heading sets it in the browser.
+    pub title: String,
+    /// What goes in `<div id="app">`.
+    pub body: String,
+}
+
+/// The title the page's one heading gives the document.
+#[derive(Clone, Copy)]
+struct Title(StoredValue<String>);
+
+pub(crate) fn set_title(title: &str) {
+    if let Some(Title(t)) = use_context::<Title>() {
+        t.set_value(title.to_owned());
+    }
+}
+
+/// The page at `path` (a path with no query), drawn with `answer`.
+pub fn render(path: &str, answer: Option<Answer>) -> Page {
+    let owner = Owner::new();
+    let page = owner.with(|| {
+        let title = StoredValue::new(crate::routes::title("Vitrine"));
+        provide_context(Title(title));
+        provide_context(RequestUrl::new(path));
+        crate::preload::provide(answer);
+        let body = view! { <App /> }.to_html();
+        Page { title: title.get_value(), body }
+    });
+    owner.cleanup();
+    page
+}
+
+#[cfg(test)]
+mod tests {
+    use vitrine_protocol::{
+        paths, Collection, CollectionDetail, Currency, ImageRef, ItemSummary, Money, Picture,
+    };
+
+    use super::*;
+
+    fn collection() -> Collection {
+        serde_json::from_value(serde_json::json!({
+            "slug": "tidal-glass",
+            "title": "Tidal <Glass>",
+            "description": "Sea & light",
+            "item_count": 1,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_home_page_lists_the_collections() {
+        let body = serde_json::to_string(&[collection()]).unwrap();
+        let answer = Answer { api: paths::COLLECTIONS.into(), ok: true, body };
+        let Page { title, body: html } = render("/", Some(answer));
+        assert_eq!(title, "Collections · Vitrine");
+        assert!(html.contains("<h1"), "{html}");
+        assert!(html.contains("Tidal &lt;Glass&gt;"), "escaped: {html}");
+        assert!(html.contains(r#"href="/c/tidal-glass""#), "{html}");
+        assert!(!html.contains("aria-busy"), "no skeleton: {html}");
+    }
+
+    #[test]
+    fn a_gallery_shows_its_works() {
+        let item = serde_json::json!({
+            "id": 101, "title": "Neap", "artist": "Mara", "stock": 3,
+            "price": Money { amount_minor: 2400, currency: Currency::EUR },
+            "thumb": ImageRef { url: "/media/t.jpg".into(), width: 4, height: 3 },
+            "alt": "waves", "description": "",
+        });
+        let mut item: ItemSummary = serde_json::from_value(item).unwrap();
+        item.picture = Some(Picture {
+            base: "/media/v/101-0a1b2c3d4e/".into(),
+            width: 1200,
+            height: 800,
+            widths: vec![320, 640],
+            lite: vec![320],
+            placeholder: "KCsCDYBlh7OLeVhSdsiYQKqIn6r5".into(),
+        });
+        let detail = CollectionDetail { collection: collection(), items: vec![item] };
+        let slug = "tidal-glass".parse().unwrap();
+        let answer = Answer {
+            api: paths::collection(&slug),
+            ok: true,
+            body: serde_json::to_string(&detail).unwrap(),
+        };
+        let Page { title, body: html } = render("/c/tidal-glass", Some(answer));
+        assert_eq!(title, "Tidal <Glass> · Vitrine");
+        assert!(html.contains(r#"href="/i/101""#), "{html}");
+        assert!(html.contains("Neap"), "{html}");
+        assert!(html.contains(r#"srcset="/media/v/101-0a1b2c3d4e/320.webp"#), "{html}");
+        assert!(!html.contains("style="), "the policy refuses style attributes: {html}");
+    }
+
+    #[test]
+    fn an_unknown_work_and_an_unknown_page_say_not_found() {
+        let body = r#"{"code":"not_found","message":"no item with id 9"}"#.to_owned();
+        let answer = Answer { api: "/api/v1/items/9".into(), ok: false, body };
+        let html = render("/i/9", Some(answer)).body;
+        assert!(html.contains("Not found"), "{html}");
+        assert!(html.contains("There is no such item"), "{html}");
+        let html = render("/nowhere", None).body;
+        assert!(html.contains("There is no such page"), "{html}");
+    }
+
+    #[test]
+    fn without_its_answer_a_page_shows_its_skeleton() {
+        let html = render("/", None).body;
+        assert!(html.contains("aria-busy"), "{html}");
+    }
+}

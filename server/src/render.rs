@@ -1,0 +1,146 @@
+//! Storefront pages as HTML: the app's own components rendered here (`vitrine_app::ssr`) into
+//! the built shell (`dist/index.html`), with the API answer they were drawn from embedded for the
+//! page's first draw (`vitrine_app::preload`). A page is kept by what it was drawn from (shell,
+//! path and answer, hashed), so a gallery is rendered and compressed once per change of its
+//! catalog, not once per visit.
+
+use std::io::Write;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use quick_cache::sync::Cache;
+use sha2::{Digest, Sha256};
+use vitrine_app::preload::{self, Answer};
+use vitrine_app::ssr::{self, Page};
+
+/// Distinct pages kept: every gallery and the home page of a large shop, a few MB at most.
+const CAPACITY: usize = 512;
+/// Quick enough to compress a page per request (items are never twice the same: each carries a
+/// fresh quote), and within a few percent of the best for HTML this size.
+const BROTLI_QUALITY: i32 = 5;
+
+/// Where the app's view goes in the shell, and the title it replaces.
+const ROOT: &str = r#"<div id="app"></div>"#;
+const TITLE: &str = "<title>Vitrine</title>";
+
+/// One rendered page.
+pub struct Rendered {
+    pub html: Vec<u8>,
+    pub brotli: Option<Vec<u8>>,
+    /// A strong validator: the hash of everything the page was drawn from.
+    pub etag: String,
+}
+
+pub struct Renderer {
+    pages: Cache<[u8; 32], Arc<Rendered>>,
+}
+
+impl Default for Renderer {
+    fn default() -> Self {
+        Renderer { pages: Cache::new(CAPACITY) }
+    }
+}
+
+impl Renderer {
+    /// The page at `path` drawn with `answer` into `shell`. `keep`: the answer is the same for
+    /// every visitor until the catalog changes, so the page may be kept.
+    pub fn page(
+        &self,
+        shell: &str,
+        path: &str,
+        answer: Option<Answer>,
+        keep: bool,
+    ) -> Arc<Rendered> {
+        let mut hash = Sha256::new();
+        let (api, body, ok) =
+            answer.as_ref().map_or(("", "", 2), |a| (&*a.api, &*a.body, a.ok.into()));
+        for part in [shell, path, api, body] {
+            hash.update((part.len() as u64).to_le_bytes());
+            hash.update(part.as_bytes());
+        }
+        hash.update([ok]);
+        let key: [u8; 32] = hash.finalize().into();
+        if keep {
+            if let Some(page) = self.pages.get(&key) {
+                return page;
+            }
+        }
+        let etag: String = key.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        let html = assemble(shell, path, &answer).into_bytes();
+        let page =
+            Arc::new(Rendered { brotli: compress(&html), html, etag: format!("\"{etag}\"") });
+        if keep {
+            self.pages.insert(key, page.clone());
+        }
+        page
+    }
+}
+
+/// The shell with the page in it. A view that panics (a bug, never the visitor's input) leaves
+/// the shell as it is, which the app fills in the browser: never a blank page.
+fn assemble(shell: &str, path: &str, answer: &Option<Answer>) -> String {
+    let rendered = catch_unwind(AssertUnwindSafe(|| ssr::render(path, answer.clone())));
+    let Ok(Page { title, body }) = rendered else {
+        tracing::error!(path, "rendering a page panicked; sending the shell instead");
+        return shell.to_owned();
+    };
+    let data = answer.as_ref().map(preload::script).unwrap_or_default();
+    let root = format!(r#"<div id="app">{body}</div>{data}"#);
+    shell.replacen(TITLE, &format!("<title>{}</title>", escape(&title)), 1).replacen(ROOT, &root, 1)
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+fn compress(html: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(html.len() / 4);
+    let mut writer = brotli::CompressorWriter::new(&mut out, 4096, BROTLI_QUALITY as u32, 22);
+    writer.write_all(html).ok()?;
+    writer.flush().ok()?;
+    drop(writer);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHELL: &str =
+        "<html><head><title>Vitrine</title></head><body><div id=\"app\"></div></body></html>";
+
+    fn answer(body: &str) -> Option<Answer> {
+        Some(Answer { api: "/api/v1/collections".into(), ok: true, body: body.into() })
+    }
+
+    #[test]
+    fn the_page_goes_into_the_shell_with_its_answer_and_title() {
+        let renderer = Renderer::default();
+        let page = renderer.page(SHELL, "/", answer("[]"), true);
+        let html = String::from_utf8(page.html.clone()).unwrap();
+        assert!(html.contains("<title>Collections · Vitrine</title>"), "{html}");
+        assert!(html.contains(r#"<div id="app"><header class="site">"#), "{html}");
+        assert!(html.contains(r#"data-api="/api/v1/collections" data-status="ok">[]</script>"#));
+        let mut back = Vec::new();
+        brotli::BrotliDecompress(&mut page.brotli.as_deref().unwrap(), &mut back).unwrap();
+        assert_eq!(back, page.html);
+    }
+
+    #[test]
+    fn a_page_is_kept_until_what_it_was_drawn_from_changes() {
+        let renderer = Renderer::default();
+        let first = renderer.page(SHELL, "/", answer("[]"), true);
+        assert!(Arc::ptr_eq(&first, &renderer.page(SHELL, "/", answer("[]"), true)));
+        let other = renderer.page(SHELL, "/", answer("[ ]"), true);
+        assert_ne!(first.etag, other.etag, "a changed catalog is a new page");
+        let unkept = renderer.page(SHELL, "/", answer("[]"), false);
+        assert!(!Arc::ptr_eq(&first, &unkept));
+        assert_eq!(first.etag, unkept.etag);
+    }
+
+    #[test]
+    fn a_shell_without_a_root_is_sent_as_it_is() {
+        let page = Renderer::default().page("<p>old build</p>", "/", answer("[]"), false);
+        assert_eq!(page.html, b"<p>old build</p>");
+    }
+}
