@@ -34,9 +34,11 @@ use pages::{
     ReceiptsRoute, SearchRoute, StorageRoute,
 };
 
-/// Draw the app into `<div id="app">`. When the server rendered the page there, the page is drawn
-/// afresh from the same answer (`preload`) and swapped in at once: same content, so nothing
-/// moves. The page does not hydrate the server's HTML (ARCHITECTURE.md says why).
+/// Draw the app into `<div id="app">`. When the server rendered the page there, the app draws
+/// the page afresh from the same answer (`preload`) off the document, and swaps it in once its
+/// heading is there (a lazily loaded route draws after its part has arrived): same content, so
+/// nothing moves, and a visitor who tabbed into the page before the app arrived keeps their
+/// place. The page does not hydrate the server's HTML (ARCHITECTURE.md says why).
 #[cfg(target_arch = "wasm32")]
 pub fn start() {
     use wasm_bindgen::JsCast;
@@ -55,7 +57,50 @@ pub fn start() {
     fresh.set_id("app");
     let Ok(fresh) = fresh.dyn_into::<web_sys::HtmlElement>() else { return };
     leptos::mount::mount_to(fresh.clone(), App).forget();
+    swap_when_drawn(root, fresh, 0);
+}
+
+/// Frames to wait for the app's page before showing whatever it has (about 5 s).
+#[cfg(target_arch = "wasm32")]
+const MAX_FRAMES: u32 = 300;
+
+#[cfg(target_arch = "wasm32")]
+fn swap_when_drawn(root: web_sys::Element, fresh: web_sys::HtmlElement, frames: u32) {
+    use wasm_bindgen::JsCast;
+    let drawn = fresh.query_selector("h1").ok().flatten().is_some();
+    if !drawn && frames < MAX_FRAMES {
+        leptos::prelude::request_animation_frame(move || swap_when_drawn(root, fresh, frames + 1));
+        return;
+    }
+    let focused = leptos::prelude::document().active_element().and_then(|e| place(&root, &e));
     let _ = root.replace_with_with_node_1(&fresh);
+    let element = focused.and_then(|place| find(&fresh, &place));
+    if let Some(element) = element.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        if element.focus().is_ok() {
+            components::keep_focus();
+        }
+    }
+}
+
+/// Where `element` sits under `root`, as child indices; `None` if it is not under it.
+#[cfg(target_arch = "wasm32")]
+fn place(root: &web_sys::Element, element: &web_sys::Element) -> Option<Vec<u32>> {
+    let mut path = Vec::new();
+    let mut at = element.clone();
+    while !at.is_same_node(Some(root)) {
+        let parent = at.parent_element()?;
+        let children = parent.children();
+        let index = (0..children.length()).find(|&i| children.item(i).as_ref() == Some(&at))?;
+        path.push(index);
+        at = parent;
+    }
+    path.reverse();
+    Some(path)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn find(root: &web_sys::Element, place: &[u32]) -> Option<web_sys::Element> {
+    place.iter().try_fold(root.clone(), |at, &i| at.children().item(i))
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -34,10 +34,16 @@ test("a DPR-2 phone gets the width each slot needs, in WebP, at a tenth of the o
     const path = new URL(shown.src).pathname;
     assert.match(path, /^\/media\/v\/[\w-]+\/\d+\.webp$/, "a WebP variant, not the original");
     const width = Number(path.match(/\/(\d+)\.webp$/)[1]);
-    assert.equal(width, needed(shown.slot, shown.dpr),
-      `a ${shown.slot} CSS px slot at DPR 2 needs ${needed(shown.slot, 2)} px: got ${path}`);
+    const want = path.replace(/\d+\.webp$/, `${needed(shown.slot, shown.dpr)}.webp`);
+    // The slot asked for the width it needs. The gallery's banner is the first work's picture
+    // at the page's width: once the app has drawn the grid over the server's, Chromium may show
+    // that larger copy it already holds instead, which costs nothing more.
+    await page.waitForLoadState("networkidle");
+    assert.ok(images.some((i) => new URL(i.url).pathname === want),
+      `a ${shown.slot} CSS px slot at DPR 2 needs ${want}: asked ${images.map((i) => i.url)}`);
+    assert.ok(width >= needed(shown.slot, shown.dpr), `${path} covers the slot`);
     assert.ok(shown.alt.length > 20, "alt text is kept");
-    firstScreen.push(path);
+    firstScreen.push(want);
   }
   // Bytes for the first screen vs the originals of the same works.
   const byStem = manifest().images;

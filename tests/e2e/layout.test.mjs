@@ -53,6 +53,23 @@ test("while a page's data is on its way a skeleton says so and holds the place: 
   // No service worker: every answer comes from the network, where the test can hold it (the
   // worker would answer from the catalog it saved at install).
   const browser = await launchBrowser({ serviceWorkers: "block" });
+  // The server draws these pages whole (first-paint.test.mjs); a skeleton is what a visitor
+  // sees when the app fetches a page's data: after following a link from a page the app
+  // draws. Each walk starts at the receipts page and follows links there, as a visitor would.
+  const home = async (p) => {
+    await p.getByRole("link", { name: "Vitrine" }).click();
+    await heading(p, "Collections").waitFor();
+  };
+  const gallery = async (p) => {
+    await home(p);
+    await p.getByRole("link", { name: /Orbit Studies/ }).click();
+    await p.getByLabel("Sort by").waitFor();
+  };
+  const walks = {
+    "/": (p) => p.getByRole("link", { name: "Vitrine" }).click(),
+    "/c/orbit-studies": async (p) => { await home(p); await p.getByRole("link", { name: /Orbit Studies/ }).click(); },
+    "/i/201": async (p) => { await gallery(p); await p.getByRole("link").and(p.locator('[href="/i/201"]')).click(); },
+  };
   try {
     // [page, its data, what the skeleton says, drawn when, whether it has a picture whose
     // place the skeleton keeps]
@@ -72,7 +89,9 @@ test("while a page's data is on its way a skeleton says so and holds the place: 
           await route.continue();
         });
       });
-      await page.goto(`${server.base}${path}`);
+      await page.goto(`${server.base}/receipts`);
+      await heading(page, "Your receipts").waitFor();
+      await walks[path](page);
       await asked;
       const loading = page.getByRole("status").filter({ hasText: what });
       await loading.waitFor();

@@ -8,10 +8,22 @@ use xshell::{cmd, Shell};
 
 use crate::{dist, project_root, tools};
 
-pub fn run(sh: &Shell, clean: bool, bytes_only: bool, run_only: bool) -> Result<()> {
+/// What to measure.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Only {
+    Everything,
+    /// Build and report the first-load bytes.
+    Bytes,
+    /// Time a second `cargo xtask run` with nothing changed.
+    SecondRun,
+    /// The server-rendered pages under load.
+    Pages,
+}
+
+pub fn run(sh: &Shell, clean: bool, only: Only) -> Result<()> {
     tools::ensure_build_tools(sh)?;
     let mut report = String::from("# cargo xtask bench\n\n");
-    if run_only {
+    if only == Only::SecondRun {
         let second = crate::bench_run::second_run(sh)?;
         println!(
             "second `cargo xtask run` with nothing changed, until /healthz: {:.1} s",
@@ -21,8 +33,12 @@ pub fn run(sh: &Shell, clean: bool, bytes_only: bool, run_only: bool) -> Result<
     }
 
     let built = dist::build(sh)?;
+    if only == Only::Pages {
+        println!("{}", cmd!(sh, "cargo bench --package vitrine-server --bench pages").read()?);
+        return Ok(());
+    }
     first_load(&mut report, &built)?;
-    if bytes_only {
+    if only == Only::Bytes {
         println!("{report}");
         return Ok(());
     }
@@ -77,6 +93,9 @@ pub fn run(sh: &Shell, clean: bool, bytes_only: bool, run_only: bool) -> Result<
     // 10,000 orders reconciled across the three sandbox rails, 1 % injected mismatches.
     let reconcile = cmd!(sh, "cargo bench --package vitrine-server --bench reconcile").read()?;
     report.push_str(&reconcile);
+    // The gallery page rendered by the server at concurrency 64, next to static and JSON.
+    let pages = cmd!(sh, "cargo bench --package vitrine-server --bench pages").read()?;
+    report.push_str(&pages);
 
     images(sh, &mut report)?;
 

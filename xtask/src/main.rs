@@ -21,10 +21,11 @@ commands:
                           (and image variants for data/media, when it has originals)
   assets [--media DIR]    responsive image variants + manifest for DIR/originals (default data/media)
   test                    fmt, clippy, unit, integration and browser tests
-  bench [--clean|--bytes|--run]
+  bench [--clean|--bytes|--run|--pages]
                           measure first-load bytes and build times (--clean: clean build too;
                           --bytes: only build and report the bytes; --run: only time a second
-                          `cargo xtask run` with nothing changed)
+                          `cargo xtask run` with nothing changed; --pages: only the
+                          server-rendered pages under load)
 ";
 
 fn main() -> Result<()> {
@@ -49,12 +50,18 @@ fn main() -> Result<()> {
         },
         Some("test") => test(&sh),
         Some("shots") => shots(&sh),
-        Some("bench") => bench::run(
-            &sh,
-            args.iter().any(|a| a == "--clean"),
-            args.iter().any(|a| a == "--bytes"),
-            args.iter().any(|a| a == "--run"),
-        ),
+        Some("bench") => {
+            let only = if args.iter().any(|a| a == "--bytes") {
+                bench::Only::Bytes
+            } else if args.iter().any(|a| a == "--run") {
+                bench::Only::SecondRun
+            } else if args.iter().any(|a| a == "--pages") {
+                bench::Only::Pages
+            } else {
+                bench::Only::Everything
+            };
+            bench::run(&sh, args.iter().any(|a| a == "--clean"), only)
+        }
         _ => {
             eprint!("{USAGE}");
             bail!("unknown or missing command")

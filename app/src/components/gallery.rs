@@ -65,11 +65,18 @@ fn show_in_order(list: &web_sys::Element, order: &[ItemSummary]) {
     for (_, card) in &by_id {
         let _ = card.set_attribute("hidden", "");
     }
+    // A card already in its place is not moved: moving an element takes focus off it, and
+    // a keyboard user may be on one (the first pass keeps the drawn order).
+    let mut place = 0;
     for item in order {
         let id = item.id.to_string();
         if let Some((_, card)) = by_id.iter().find(|(key, _)| *key == id) {
             let _ = card.remove_attribute("hidden");
-            let _ = list.append_child(card);
+            let here = list.children().item(place);
+            if here.as_ref() != Some(card) {
+                let _ = list.insert_before(card, here.as_ref().map(|h| h.as_ref()));
+            }
+            place += 1;
         }
     }
 }

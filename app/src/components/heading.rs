@@ -3,6 +3,33 @@ use leptos::prelude::*;
 
 use crate::routes;
 
+thread_local! {
+    /// The page where the visitor's focus was put back after the app took over the server's
+    /// HTML (`crate::start`): its headings leave focus where the visitor put it.
+    static KEEP_FOCUS_ON: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The visitor already moved focus in the server-drawn page, and the page put it back where it
+/// was: this page's heading leaves it there (its effect may run more than once); the next
+/// page's takes it as usual.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub fn keep_focus() {
+    let here = location().pathname().ok();
+    KEEP_FOCUS_ON.with(|k| *k.borrow_mut() = here);
+}
+
+fn keeps_focus() -> bool {
+    let here = location().pathname().ok();
+    KEEP_FOCUS_ON.with(|k| {
+        let mut k = k.borrow_mut();
+        let keep = k.is_some() && *k == here;
+        if !keep {
+            *k = None;
+        }
+        keep
+    })
+}
+
 /// The page's one `<h1>`. It sets the document title and takes focus when it appears, so a
 /// screen reader announces the new page after every client-side navigation.
 #[component]
@@ -15,9 +42,12 @@ pub fn PageHeading(#[prop(into)] text: String) -> impl IntoView {
         if let Some(h1) = node.get() {
             document().set_title(&title);
             // Suspense builds the view before attaching it, and a detached element cannot take
-            // focus: wait one frame until it is in the document.
+            // focus: wait one frame until it is in the document. Asked then, not now: the app
+            // puts a visitor's focus back in the frame it takes over the server's page.
             request_animation_frame(move || {
-                let _ = h1.focus();
+                if !keeps_focus() {
+                    let _ = h1.focus();
+                }
             });
         }
     });

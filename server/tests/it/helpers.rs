@@ -349,9 +349,13 @@ impl TestApp {
 }
 
 /// The layout `cargo xtask dist` writes, with known bytes so tests can tell variants apart.
+/// The fake dist's `index.html`: where the app's shell marks its title and root.
+pub const SHELL: &str = "<!doctype html><html><head><title>Vitrine</title></head>\
+    <body><div id=\"app\"></div><noscript>shell</noscript></body></html>";
+
 fn write_dist(dist: &Path) {
     std::fs::create_dir_all(dist.join("assets")).unwrap();
-    std::fs::write(dist.join("index.html"), "<!doctype html><title>shell</title>").unwrap();
+    std::fs::write(dist.join("index.html"), SHELL).unwrap();
     std::fs::write(dist.join("sw.js"), "// sw").unwrap();
     std::fs::write(dist.join("assets/app-0123abcd.js"), "plain").unwrap();
     std::fs::write(dist.join("assets/app-0123abcd.js.br"), "brotli").unwrap();

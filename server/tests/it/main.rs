@@ -32,6 +32,7 @@ mod metrics;
 mod migrations;
 mod mints;
 mod money;
+mod pages;
 mod reconciliation;
 mod refunds;
 mod rejections;

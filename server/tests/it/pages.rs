@@ -1,0 +1,154 @@
+//! Issue 15, first paint from HTML: `/`, `/c/{slug}` and `/i/{id}` arrive drawn by the app's
+//! own components, carrying the exact answer of the API endpoint each page reads; a path that
+//! is no page is a 404 page; the pages only the browser draws get the shell. Rendered pages
+//! are compressed, validated, and kept only until the catalog changes. A merchant's text cannot
+//! break out of the page or its embedded data.
+
+use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, ETAG, IF_NONE_MATCH};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use vitrine_protocol::merchant::Scope;
+use vitrine_protocol::{Collection, CollectionDetail};
+
+use crate::helpers::{spawn_app, TestApp, SHELL};
+use crate::merchants::{bearer, call, merchant};
+
+async fn page(app: &TestApp, path: &str) -> (StatusCode, String) {
+    let res = app.client.get(app.url(path)).header(ACCEPT_ENCODING, "identity").send().await;
+    let res = res.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let html = res.text().await.unwrap();
+    assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"), "{path}");
+    assert!(headers.contains_key("content-security-policy"), "{path}");
+    (status, html)
+}
+
+/// The answer a page embeds for its first draw: (endpoint, status, body as JSON text).
+fn embedded(html: &str) -> Option<(String, String, String)> {
+    let (_, rest) = html.split_once(r#"<script id="vitrine-data" type="application/json" "#)?;
+    let (attrs, rest) = rest.split_once('>')?;
+    let (body, _) = rest.split_once("</script>")?;
+    let attr = |name: &str| {
+        attrs.split_once(&format!("{name}=\""))?.1.split_once('"').map(|(v, _)| v.to_owned())
+    };
+    Some((attr("data-api")?, attr("data-status")?, body.replace("\\u003c", "<")))
+}
+
+#[tokio::test]
+async fn storefront_pages_arrive_drawn_with_the_answer_the_app_would_fetch() {
+    let app = spawn_app().await;
+    let api = app.get("/api/v1/collections").await.text().await.unwrap();
+    let collections: Vec<Collection> = serde_json::from_str(&api).unwrap();
+    let (status, html) = page(&app, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<title>Collections · Vitrine</title>"), "{html}");
+    for c in &collections {
+        assert!(html.contains(&format!(r#"href="/c/{}""#, c.slug)), "{}", c.slug);
+    }
+    let want = ("/api/v1/collections".to_owned(), "ok".to_owned(), api);
+    assert_eq!(embedded(&html), Some(want), "the same bytes as the API");
+
+    let api = app.get("/api/v1/collections/tidal-glass").await.text().await.unwrap();
+    let detail: CollectionDetail = serde_json::from_str(&api).unwrap();
+    let (status, html) = page(&app, "/c/tidal-glass").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!("<title>{} · Vitrine</title>", detail.collection.title)));
+    assert!(!detail.items.is_empty());
+    for item in &detail.items {
+        assert!(html.contains(&format!(r#"<li data-item="{}">"#, item.id)), "{}", item.id);
+        assert!(html.contains(&format!(r#"href="/i/{}""#, item.id)), "{}", item.id);
+    }
+    assert_eq!(embedded(&html).unwrap().2, api);
+    assert!(!html.contains("aria-busy"), "no loading skeleton");
+    assert!(!html.contains(" style="), "the policy refuses style attributes");
+
+    let (status, html) = page(&app, "/i/101").await;
+    assert_eq!(status, StatusCode::OK);
+    let (endpoint, ok, body) = embedded(&html).unwrap();
+    assert_eq!((endpoint.as_str(), ok.as_str()), ("/api/v1/items/101", "ok"));
+    let item: vitrine_protocol::Item = serde_json::from_str(&body).unwrap();
+    assert!(item.quote.is_some(), "the page can be bought from at once");
+    assert!(html.contains(&format!("<title>{} · Vitrine</title>", item.summary.title)));
+    assert!(html.contains(&format!(r#"href="/c/{}""#, item.collection)), "breadcrumb");
+}
+
+#[tokio::test]
+async fn what_is_not_there_is_a_404_page_with_a_way_home() {
+    let app = spawn_app().await;
+    for (path, says) in [
+        ("/c/no-such-collection", "There is no such collection"),
+        ("/c/Not_A_Slug", "There is no such collection"),
+        ("/i/999999", "There is no such item"),
+        ("/i/abc", "There is no such item"),
+        ("/i/-1", "There is no such item"),
+        ("/nowhere/at/all", "There is no such page"),
+        ("/c/tidal-glass/extra", "There is no such page"),
+    ] {
+        let (status, html) = page(&app, path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(html.contains(says), "{path}: {html}");
+        assert!(html.contains(r#"href="/" class="btn btn-secondary""#), "{path}: a way home");
+    }
+    let (_, html) = page(&app, "/c/no-such-collection").await;
+    let (_, ok, body) = embedded(&html).unwrap();
+    assert_eq!(ok, "error");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["code"], "not_found");
+    // Only GET: the page routes answer other methods in the one error shape.
+    let res = app.client.post(app.url("/c/tidal-glass")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn pages_only_the_browser_draws_get_the_shell_as_built() {
+    let app = spawn_app().await;
+    for path in ["/receipts", "/receipts/x", "/storage", "/search", "/merchant/orders", "/kiosk"] {
+        let (status, html) = page(&app, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(html, SHELL, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_page_is_compressed_validated_and_redrawn_when_the_catalog_changes() {
+    let app = spawn_app().await;
+    let get = |accept: &'static str| {
+        app.client.get(app.url("/c/tidal-glass")).header(ACCEPT_ENCODING, accept).send()
+    };
+    let plain = get("identity").await.unwrap();
+    let etag = plain.headers()[ETAG].clone();
+    assert_eq!(plain.headers()["accept-ch"], vitrine_server::images::hints::ACCEPT_CH);
+    assert_eq!(plain.headers()["cache-control"], "no-cache");
+    let plain = plain.bytes().await.unwrap();
+    let br = get("gzip, deflate, br").await.unwrap();
+    assert_eq!(br.headers()[CONTENT_ENCODING], "br");
+    assert_eq!(br.headers()[ETAG], etag, "one page, two encodings");
+    let compressed = br.bytes().await.unwrap();
+    assert!(compressed.len() * 3 < plain.len(), "{} of {}", compressed.len(), plain.len());
+    let mut back = Vec::new();
+    brotli::BrotliDecompress(&mut compressed.as_ref(), &mut back).unwrap();
+    assert_eq!(back, plain);
+
+    let res = app.client.get(app.url("/c/tidal-glass")).header(IF_NONE_MATCH, &etag).send();
+    assert_eq!(res.await.unwrap().status(), StatusCode::NOT_MODIFIED);
+
+    // The merchant renames a work, with markup in its name: the next visit sees the new
+    // name, as text, and the embedded answer stays one JSON document.
+    let auth = bearer(&merchant(&app, "demo", &[Scope::Catalog]).await);
+    let title = "</script><img src=x onerror=alert(1)><!--";
+    let patch = json!({ "title": title });
+    let res = call(&app, Method::PATCH, "/api/v1/merchant/items/101", Some(&auth), Some(patch));
+    assert_eq!(res.await.status(), StatusCode::OK);
+    let res = app.client.get(app.url("/c/tidal-glass")).header(IF_NONE_MATCH, &etag).send();
+    let res = res.await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "a changed catalog is a new page");
+    assert_ne!(res.headers()[ETAG], etag);
+    let (_, html) = page(&app, "/c/tidal-glass").await;
+    assert!(!html.contains("<img src=x"), "markup in a title is text: {html}");
+    assert!(html.contains("&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"), "{html}");
+    let (_, _, body) = embedded(&html).unwrap();
+    let detail: CollectionDetail = serde_json::from_str(&body).unwrap();
+    assert!(detail.items.iter().any(|i| i.title == title), "the data survives whole");
+    let after_data = html.split_once(r#"id="vitrine-data""#).unwrap().1;
+    assert_eq!(after_data.matches("</script>").count(), 1, "nothing ends it early");
+}

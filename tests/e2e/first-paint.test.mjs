@@ -1,0 +1,107 @@
+// First paint from HTML: the server draws the storefront's pages with the app's own components,
+// so a collector sees (and can use) a gallery before any script has run, or with none at all;
+// the app then takes over from the answer embedded in the page, without asking the network
+// again, without a warning, and without moving a keyboard user's focus.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { useStorefront, launchBrowser, heading } from "./support.mjs";
+
+const ctx = useStorefront();
+
+/** The gallery's works, as a visitor finds them: the links in the "Works in this collection" list. */
+const works = (page) => page.getByRole("list", { name: "Works in this collection" }).getByRole("link");
+
+/** Console warnings and errors, and uncaught exceptions, of `page`. */
+function complaints(page) {
+  const heard = [];
+  page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") heard.push(m.text()); });
+  page.on("pageerror", (e) => heard.push(e.message));
+  return heard;
+}
+
+/** Hold every wasm download until `release()`: the page as it is before the app arrives. */
+async function holdTheApp(page) {
+  const held = [];
+  let released = false;
+  await page.route("**/*.wasm", (route) => (released ? route.continue() : held.push(route)));
+  return async () => { released = true; for (const r of held.splice(0)) await r.continue(); };
+}
+
+test("with JavaScript off, the home page, a gallery and a work arrive whole, and links work", async () => {
+  const api = await (await fetch(`${ctx.server.base}/api/v1/collections/tidal-glass`)).json();
+  const browser = await launchBrowser({ javaScriptEnabled: false });
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(`${ctx.server.base}/`);
+    await heading(page, "Collections").waitFor();
+    await page.getByRole("link", { name: /Tidal Glass/ }).click();
+    await heading(page, "Tidal Glass").waitFor();
+    assert.equal(await page.title(), "Tidal Glass · Vitrine");
+    assert.equal(await works(page).count(), api.items.length);
+    for (const item of api.items) {
+      await page.getByRole("img", { name: item.alt, exact: true }).first().waitFor();
+    }
+    const first = api.items[0];
+    await works(page).filter({ hasText: first.title }).click();
+    await heading(page, first.title).waitFor();
+    assert.match(await page.getByRole("definition").filter({ hasText: /[0-9]\.[0-9]{2} [A-Z]{3}/ }).first().textContent(), /[0-9]/);
+    await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link", { name: "Tidal Glass" }).waitFor();
+    await page.goto(`${ctx.server.base}/i/999999`);
+    await heading(page, "Not found").waitFor();
+  } finally {
+    await browser.close();
+  }
+});
+
+test("the gallery shows before the app arrives; the app takes over from the page's own answer, without a warning", async () => {
+  const page = await ctx.browser.context.newPage();
+  const heard = complaints(page);
+  const asked = [];
+  page.on("request", (r) => { if (new URL(r.url()).pathname.startsWith("/api/v1/collections")) asked.push(r.url()); });
+  const release = await holdTheApp(page);
+  await page.goto(`${ctx.server.base}/c/tidal-glass`);
+  await heading(page, "Tidal Glass").waitFor();
+  const drawn = await works(page).count();
+  assert.ok(drawn > 0);
+  // Sorting is the app's: it is not there until the app runs.
+  const sort = page.getByRole("combobox", { name: "Sort by" });
+  assert.equal(await sort.count(), 0);
+
+  await release();
+  await sort.waitFor();
+  assert.equal(await works(page).count(), drawn, "the same works, drawn once");
+  assert.equal(await page.getByRole("heading", { level: 1 }).count(), 1);
+  assert.equal(await page.locator("#app").count(), 1);
+  assert.deepEqual(asked, [], "the first view came from the answer in the page");
+  // The app is in charge: sorting and client-side navigation work.
+  await sort.selectOption({ label: "Price: low to high" });
+  await works(page).first().click();
+  await page.getByRole("navigation", { name: "Breadcrumb" }).waitFor();
+  assert.deepEqual(heard, []);
+  await page.close();
+});
+
+test("a keyboard user who tabbed into the page before the app arrived keeps their place", async () => {
+  const page = await ctx.browser.context.newPage();
+  const release = await holdTheApp(page);
+  await page.goto(`${ctx.server.base}/c/tidal-glass`);
+  await heading(page, "Tidal Glass").waitFor();
+  const second = await works(page).nth(1).textContent();
+  // Tab to the second work, as a keyboard user would.
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press("Tab");
+    const on = await page.evaluate(() => document.activeElement?.textContent?.trim() ?? "");
+    if (on === second.trim()) break;
+  }
+  assert.equal((await page.evaluate(() => document.activeElement?.textContent))?.trim(), second.trim());
+
+  await release();
+  await page.getByRole("combobox", { name: "Sort by" }).waitFor();
+  await page.waitForFunction((name) => document.activeElement?.textContent?.trim() === name, second.trim());
+  // The focused link is the app's now: Enter navigates without reloading the page.
+  await page.evaluate(() => { window.stillHere = true; });
+  await page.keyboard.press("Enter");
+  await page.getByRole("navigation", { name: "Breadcrumb" }).waitFor();
+  assert.equal(await page.evaluate(() => window.stillHere), true, "a client-side navigation");
+  await page.close();
+});
