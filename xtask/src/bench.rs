@@ -116,6 +116,9 @@ fn images(sh: &Shell, report: &mut String) -> Result<()> {
     // 1,000 kiosk claims replayed through the worker and IndexedDB, next to the server alone.
     let claims = cmd!(sh, "node tests/bench/claims.mjs").read()?;
     writeln!(report, "\n{claims}")?;
+    // Lighthouse on the server-rendered pages, next to the same pages as a static Workbox site.
+    let first_paint = cmd!(sh, "node tests/bench/first-paint.mjs").read()?;
+    writeln!(report, "\n{first_paint}")?;
     Ok(())
 }
 
