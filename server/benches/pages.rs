@@ -1,7 +1,7 @@
 //! Server-rendered pages under load: 64 requests in flight, as browsers ask (`Accept-Encoding:
 //! br`), side by side in one run with what the same server sends without rendering: the built
-//! shell as a precompressed static file (`ServeDir`, the floor), and the JSON the page would
-//! otherwise have fetched. A gallery is rendered once per catalog answer and then kept
+//! shell as a precompressed static file (`ServeDir`, a file read per request on tokio's blocking
+//! pool), and the JSON the page would otherwise have fetched. A gallery is rendered once per catalog answer and then kept
 //! (`render`); an item page carries a fresh signed quote, so it is rendered and compressed on
 //! every request: the cost with no cache. Prints a Markdown table.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
