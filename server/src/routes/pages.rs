@@ -88,7 +88,7 @@ async fn item(
 
 /// A path that is no page and no file: the app's "not found" page, with a 404.
 pub async fn not_found(pages: Arc<Pages>, headers: HeaderMap, path: String) -> Response {
-    pages.send(&headers, &path, None, true).await
+    pages.send(&headers, &path, None, false).await
 }
 
 /// An endpoint's answer as the app would have fetched it: the same bytes.
@@ -123,7 +123,9 @@ impl Pages {
                 .map_or(StatusCode::INTERNAL_SERVER_ERROR, |e| crate::error::status_of(e.code)),
             None => StatusCode::NOT_FOUND,
         };
-        let keep = keep && status != StatusCode::INTERNAL_SERVER_ERROR;
+        // Only pages that exist are kept: a flood of made-up paths must not push the
+        // galleries out of the cache.
+        let keep = keep && status == StatusCode::OK;
         let page = self.renderer.page(&shell, path, answer, keep);
         let mut headers = HeaderMap::new();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
