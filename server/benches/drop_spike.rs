@@ -9,6 +9,10 @@
 //! list price. Prints Markdown.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+// Only the percentile is used here; `Run` is the other benches'.
+#[allow(dead_code)]
+#[path = "common/run.rs"]
+mod common;
 #[path = "drop_spike/peer.rs"]
 mod peer;
 #[path = "drop_spike/shop.rs"]
@@ -41,10 +45,8 @@ impl Spike {
     }
 
     fn pct(&self, p: f64) -> f64 {
-        let mut l: Vec<Duration> = self.answers.iter().map(|a| a.latency).collect();
-        l.sort();
-        let i = ((l.len() as f64 * p).ceil() as usize).clamp(1, l.len()) - 1;
-        l[i].as_secs_f64() * 1000.0
+        let latencies: Vec<Duration> = self.answers.iter().map(|a| a.latency).collect();
+        common::percentile_ms(&latencies, p)
     }
 }
 

@@ -28,23 +28,9 @@ use vitrine_server::{demo, storage, Application, Config, IDEMPOTENCY_KEY};
 const CONCURRENCY: usize = 64;
 const ITEM: i64 = 201;
 
-struct Run {
-    elapsed: Duration,
-    latencies: Vec<Duration>,
-}
-
-impl Run {
-    fn rate(&self) -> f64 {
-        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
-    }
-
-    fn pct(&self, p: f64) -> f64 {
-        let mut l = self.latencies.clone();
-        l.sort();
-        let i = ((l.len() as f64 * p).ceil() as usize).clamp(1, l.len()) - 1;
-        l[i].as_secs_f64() * 1000.0
-    }
-}
+#[path = "common/run.rs"]
+mod common;
+use common::Run;
 
 /// Send every (key, body) with `concurrency` in flight; every answer must be 201.
 async fn load(url: &str, requests: &[(String, String)], concurrency: usize) -> Run {

@@ -15,27 +15,12 @@ const CONCURRENCY: usize = 64;
 const REQUESTS: usize = 20_000;
 const WARM_UP: usize = 500;
 
-struct Run {
-    elapsed: Duration,
-    latencies: Vec<Duration>,
-    bytes: usize,
-}
+#[path = "common/run.rs"]
+mod common;
+use common::Run;
 
-impl Run {
-    fn rate(&self) -> f64 {
-        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
-    }
-
-    fn pct(&self, p: f64) -> f64 {
-        let mut l = self.latencies.clone();
-        l.sort();
-        let i = ((l.len() as f64 * p).ceil() as usize).clamp(1, l.len()) - 1;
-        l[i].as_secs_f64() * 1000.0
-    }
-}
-
-/// `n` GETs of `url` with 64 in flight; every answer must be a 200.
-async fn load(client: &reqwest::Client, url: &str, n: usize) -> Run {
+/// `n` GETs of `url` with 64 in flight, and the size of an answer; every answer must be a 200.
+async fn load(client: &reqwest::Client, url: &str, n: usize) -> (Run, usize) {
     let start = Instant::now();
     let answers: Vec<(Duration, usize)> = futures::stream::iter(0..n)
         .map(|_| {
@@ -52,7 +37,8 @@ async fn load(client: &reqwest::Client, url: &str, n: usize) -> Run {
         .collect()
         .await;
     let bytes = answers.first().map_or(0, |a| a.1);
-    Run { elapsed: start.elapsed(), latencies: answers.into_iter().map(|a| a.0).collect(), bytes }
+    let latencies = answers.into_iter().map(|a| a.0).collect();
+    (Run { elapsed: start.elapsed(), latencies }, bytes)
 }
 
 #[tokio::main]
@@ -90,10 +76,10 @@ async fn main() {
     for (what, path) in rows {
         let url = format!("{base}{path}");
         load(&client, &url, WARM_UP).await;
-        let run = load(&client, &url, REQUESTS).await;
+        let (run, bytes) = load(&client, &url, REQUESTS).await;
         println!(
             "| {what} | {} | {:.0} | {:.2} | {:.2} |",
-            run.bytes,
+            bytes,
             run.rate(),
             run.pct(0.50),
             run.pct(0.99)
