@@ -21,7 +21,7 @@ mod worker;
 /// Running in a page. The same views render on the server (`ssr`), where there is no window:
 /// everything that touches the browser is skipped there, and the page starts as it looks
 /// before any check has run.
-pub(crate) const IN_BROWSER: bool = cfg!(target_arch = "wasm32");
+pub(crate) const IN_BROWSER: bool = cfg!(feature = "csr");
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
@@ -39,7 +39,7 @@ use pages::{
 /// heading is there (a lazily loaded route draws after its part has arrived): same content, so
 /// nothing moves, and a visitor who tabbed into the page before the app arrived keeps their
 /// place. The page does not hydrate the server's HTML (ARCHITECTURE.md says why).
-#[cfg(target_arch = "wasm32")]
+#[cfg(feature = "csr")]
 pub fn start() {
     use wasm_bindgen::JsCast;
     let document = leptos::prelude::document();
@@ -61,10 +61,10 @@ pub fn start() {
 }
 
 /// Frames to wait for the app's page before showing whatever it has (about 5 s).
-#[cfg(target_arch = "wasm32")]
+#[cfg(feature = "csr")]
 const MAX_FRAMES: u32 = 300;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(feature = "csr")]
 fn swap_when_drawn(root: web_sys::Element, fresh: web_sys::HtmlElement, frames: u32) {
     use wasm_bindgen::JsCast;
     let drawn = fresh.query_selector("h1").ok().flatten().is_some();
@@ -83,7 +83,7 @@ fn swap_when_drawn(root: web_sys::Element, fresh: web_sys::HtmlElement, frames: 
 }
 
 /// Where `element` sits under `root`, as child indices; `None` if it is not under it.
-#[cfg(target_arch = "wasm32")]
+#[cfg(feature = "csr")]
 fn place(root: &web_sys::Element, element: &web_sys::Element) -> Option<Vec<u32>> {
     let mut path = Vec::new();
     let mut at = element.clone();
@@ -98,17 +98,17 @@ fn place(root: &web_sys::Element, element: &web_sys::Element) -> Option<Vec<u32>
     Some(path)
 }
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(feature = "csr")]
 fn find(root: &web_sys::Element, place: &[u32]) -> Option<web_sys::Element> {
     place.iter().try_fold(root.clone(), |at, &i| at.children().item(i))
 }
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(not(feature = "csr"))]
 pub fn start() {}
 
 #[component]
 pub fn App() -> impl IntoView {
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(feature = "csr")]
     preload::provide(preload::from_document());
     let clock = server_clock::provide();
     let connectivity = connectivity::provide(clock);

@@ -32,18 +32,9 @@ pub fn receipt(id: IntentId) -> String {
     format!("/receipts/{id}")
 }
 
-/// First segments of the pages only the browser draws, from the app's shell: they show what
-/// this device keeps (receipts, storage), ask as the visitor types (search), or are a
-/// merchant's tools. The server renders every other page (`ssr`), and a path that is none of
-/// these is a 404 page. Kept with the app's `<Routes>`.
-const DRAWN_IN_BROWSER: [&str; 8] =
-    ["receipts", "storage", "search", "merchant", "claim", "CLAIM", "kiosk", "embed"];
-
-/// `path` is one of the pages only the browser draws.
-pub fn drawn_in_browser(path: &str) -> bool {
-    let first = path.trim_start_matches('/').split('/').next().unwrap_or_default();
-    DRAWN_IN_BROWSER.contains(&first)
-}
+/// The pages only the browser draws; the server (and the worker, from its cache) sends every
+/// other page drawn. Kept with the app's `<Routes>`.
+pub use vitrine_protocol::paths::drawn_in_browser;
 
 /// Document title for a page: the page first, so tabs and screen readers lead with it.
 pub fn title(page: &str) -> String {
@@ -62,9 +53,5 @@ mod tests {
         let id: IntentId = "01890a5d-ac96-774b-bcce-b302099a8057".parse().unwrap();
         assert_eq!(receipt(id), "/receipts/01890a5d-ac96-774b-bcce-b302099a8057");
         assert_eq!(title("Collections"), "Collections · Vitrine");
-        assert!(drawn_in_browser("/receipts") && drawn_in_browser("/receipts/x"));
-        assert!(drawn_in_browser("/CLAIM/AB12") && drawn_in_browser("/merchant/orders"));
-        assert!(!drawn_in_browser("/") && !drawn_in_browser("/c/x") && !drawn_in_browser("/nope"));
-        assert!(!drawn_in_browser("/receiptsx"));
     }
 }

@@ -10,6 +10,24 @@ use leptos_router::location::RequestUrl;
 use crate::preload::Answer;
 use crate::App;
 
+/// Where the page goes in the built shell (`index.html`), and the title it replaces.
+const ROOT: &str = r#"<div id="app"></div>"#;
+const TITLE: &str = "<title>Vitrine</title>";
+
+/// The built shell with the page at `path` drawn into it, its title, and `answer` embedded
+/// after it for the page's first draw (`preload`). A shell without the root (an old build) is
+/// returned as it is, which the app fills in the browser.
+pub fn document(shell: &str, path: &str, answer: Option<Answer>) -> String {
+    let data = answer.as_ref().map(crate::preload::script).unwrap_or_default();
+    let Page { title, body } = render(path, answer);
+    let root = format!(r#"<div id="app">{body}</div>{data}"#);
+    shell.replacen(TITLE, &format!("<title>{}</title>", escape(&title)), 1).replacen(ROOT, &root, 1)
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
 /// A page as the server sends it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {

@@ -39,6 +39,20 @@ pub use picture::{ImageFormat, Picture};
 
 /// Paths of the JSON API, shared so the app, the worker and the server never disagree.
 pub mod paths {
+    /// First segments of the storefront's pages only the browser draws, from the app's shell:
+    /// they show what this device keeps (receipts, storage), ask as the visitor types
+    /// (search), or are a merchant's tools. The server renders every other page, and a path
+    /// that is none of them is a 404 page; the service worker keeps the server's pages and
+    /// answers the others with the shell. Kept with the app's `<Routes>`.
+    const DRAWN_IN_BROWSER: [&str; 8] =
+        ["receipts", "storage", "search", "merchant", "claim", "CLAIM", "kiosk", "embed"];
+
+    /// `path` is one of the pages only the browser draws.
+    pub fn drawn_in_browser(path: &str) -> bool {
+        let first = path.trim_start_matches('/').split('/').next().unwrap_or_default();
+        DRAWN_IN_BROWSER.contains(&first)
+    }
+
     /// Prefix of every API route.
     pub const API_PREFIX: &str = "/api/";
     /// List of collections.
@@ -133,5 +147,18 @@ pub mod paths {
     /// A buyer's allowlist proof for one leaf (hex).
     pub fn allowlist_proof(drop: i64, leaf: &str) -> String {
         format!("{DROPS}/{drop}/allowlist/{leaf}")
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::drawn_in_browser;
+
+        #[test]
+        fn the_pages_only_the_browser_draws() {
+            assert!(drawn_in_browser("/receipts") && drawn_in_browser("/receipts/x"));
+            assert!(drawn_in_browser("/CLAIM/AB12") && drawn_in_browser("/merchant/orders"));
+            assert!(!drawn_in_browser("/") && !drawn_in_browser("/c/x"));
+            assert!(!drawn_in_browser("/nope") && !drawn_in_browser("/receiptsx"));
+        }
     }
 }

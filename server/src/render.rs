@@ -10,18 +10,14 @@ use std::sync::Arc;
 
 use quick_cache::sync::Cache;
 use sha2::{Digest, Sha256};
-use vitrine_app::preload::{self, Answer};
-use vitrine_app::ssr::{self, Page};
+use vitrine_app::preload::Answer;
+use vitrine_app::ssr;
 
 /// Distinct pages kept: every gallery and the home page of a large shop, a few MB at most.
 const CAPACITY: usize = 512;
 /// Quick enough to compress a page per request (items are never twice the same: each carries a
 /// fresh quote), and within a few percent of the best for HTML this size.
 const BROTLI_QUALITY: i32 = 5;
-
-/// Where the app's view goes in the shell, and the title it replaces.
-const ROOT: &str = r#"<div id="app"></div>"#;
-const TITLE: &str = "<title>Vitrine</title>";
 
 /// One rendered page.
 pub struct Rendered {
@@ -79,18 +75,12 @@ impl Renderer {
 /// The shell with the page in it. A view that panics (a bug, never the visitor's input) leaves
 /// the shell as it is, which the app fills in the browser: never a blank page.
 fn assemble(shell: &str, path: &str, answer: &Option<Answer>) -> String {
-    let rendered = catch_unwind(AssertUnwindSafe(|| ssr::render(path, answer.clone())));
-    let Ok(Page { title, body }) = rendered else {
-        tracing::error!(path, "rendering a page panicked; sending the shell instead");
-        return shell.to_owned();
-    };
-    let data = answer.as_ref().map(preload::script).unwrap_or_default();
-    let root = format!(r#"<div id="app">{body}</div>{data}"#);
-    shell.replacen(TITLE, &format!("<title>{}</title>", escape(&title)), 1).replacen(ROOT, &root, 1)
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    catch_unwind(AssertUnwindSafe(|| ssr::document(shell, path, answer.clone()))).unwrap_or_else(
+        |_| {
+            tracing::error!(path, "rendering a page panicked; sending the shell instead");
+            shell.to_owned()
+        },
+    )
 }
 
 fn compress(html: &[u8]) -> Option<Vec<u8>> {

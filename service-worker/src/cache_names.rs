@@ -12,6 +12,9 @@ pub enum CacheKind {
     Precache,
     /// Catalog JSON, stale-while-revalidate.
     Api,
+    /// The server's HTML of the pages visited (`pages`). Versioned: a page names the release's
+    /// hashed files, which go with it.
+    Pages,
     /// Catalog images, cache-first, bounded (`image_cache`). Not versioned by build: image URLs
     /// are content-addressed, so a new release keeps every entry.
     Images,
@@ -25,6 +28,7 @@ impl CacheKind {
         let kind = match self {
             CacheKind::Precache => "precache",
             CacheKind::Api => "api",
+            CacheKind::Pages => "pages",
             CacheKind::Images => return IMAGES.to_owned(),
         };
         format!("{PREFIX}{VERSION}-{kind}")
@@ -51,6 +55,8 @@ mod tests {
     fn only_other_vitrine_versions_are_outdated() {
         assert!(!is_outdated(&CacheKind::Api.name()));
         assert!(!is_outdated(&CacheKind::Precache.name()));
+        assert!(!is_outdated(&CacheKind::Pages.name()));
+        assert!(is_outdated("vitrine-0ld-pages"), "a page names its release's files");
         assert!(is_outdated("vitrine-0ld-precache"));
         assert!(!is_outdated("someone-elses-cache"));
         assert!(!is_outdated(&CacheKind::Images.name()), "images survive releases");

@@ -40,6 +40,10 @@ pub async fn warm() -> Result<(), JsValue> {
         }
         Err(error) => js::warn("device database unavailable at install", &error.0.into()),
     }
+    // The home page as the server draws it: where a returning visitor most often lands.
+    if let Err(error) = crate::pages::prefetch("/").await {
+        js::warn("could not keep the home page", &error);
+    }
     let collections: Vec<Collection> = fetch_json(paths::COLLECTIONS).await?;
     for c in &collections {
         let _: serde::de::IgnoredAny = fetch_json(&paths::collection(&c.slug)).await?;

@@ -1,7 +1,7 @@
 //! Vitrine's service worker. `public/sw.js` registers every listener synchronously (wasm cannot
 //! start synchronously) and hands each event here once the wasm is instantiated.
 //!
-//! Two jobs: caching (`routing`, `strategies`, `lifecycle`) and offline checkout (`checkout`,
+//! Two jobs: caching (`routing`, `strategies`, `pages`, `lifecycle`) and offline checkout (`checkout`,
 //! `claiming`, `kiosk`, `device_key`, `device_db`, `replay`, `claim_replay`, reached through
 //! `messages`); `telemetry` reports the counts of both to the shop.
 
@@ -19,6 +19,7 @@ mod kiosk;
 mod lifecycle;
 mod messages;
 mod notify;
+mod pages;
 mod replay;
 mod routing;
 mod strategies;

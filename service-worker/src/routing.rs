@@ -9,8 +9,11 @@ use crate::cache_names::CacheKind;
 pub enum Strategy {
     /// Let the browser handle it as if there were no worker.
     Passthrough,
-    /// Any navigation: the cached app shell (offline-first), which routes on the client.
+    /// A navigation to a page only the browser draws: the cached app shell (offline-first).
     AppShell,
+    /// A navigation to a page the server draws: the HTML kept from the last visit, refreshed
+    /// in the background (`pages`); never seen and offline, the shell.
+    Page,
     /// Content-hashed or precached files: cache, then network (and remember).
     CacheFirst(CacheKind),
     /// Catalog JSON: answer from cache at once, refresh in the background.
@@ -41,7 +44,10 @@ pub fn route(r: &RequestShape<'_>) -> Strategy {
     // browser would refuse in the frame.
     let embed = r.path == paths::EMBED || r.path.starts_with(&format!("{}/", paths::EMBED));
     if r.navigate && !image && !embed && !r.path.starts_with(paths::API_PREFIX) {
-        return Strategy::AppShell;
+        if paths::drawn_in_browser(r.path) {
+            return Strategy::AppShell;
+        }
+        return Strategy::Page;
     }
     if r.navigate {
         return Strategy::Passthrough;
@@ -84,7 +90,7 @@ mod tests {
         assert_eq!(nav("/media/originals/101.jpg"), Strategy::Passthrough);
         assert_eq!(nav("/claim/123"), Strategy::AppShell);
         assert_eq!(nav("/embed/tidal-glass"), Strategy::Passthrough);
-        assert_eq!(nav("/embedded-art"), Strategy::AppShell);
+        assert_eq!(nav("/embedded-art"), Strategy::Page, "the server's 404 page");
         assert_eq!(nav("/merchant/claims"), Strategy::AppShell);
     }
 
@@ -111,8 +117,11 @@ mod tests {
     }
 
     #[test]
-    fn every_navigation_gets_the_shell() {
+    fn the_servers_pages_are_kept_and_the_browsers_get_the_shell() {
         for path in ["/", "/c/tidal-glass", "/i/999", "/nowhere"] {
+            assert_eq!(navigate(path), Strategy::Page, "{path}");
+        }
+        for path in ["/receipts", "/receipts/01890a5d", "/search", "/storage", "/kiosk"] {
             assert_eq!(navigate(path), Strategy::AppShell, "{path}");
         }
     }

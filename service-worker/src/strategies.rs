@@ -24,6 +24,7 @@ pub fn on_fetch(event: FetchEvent) -> Promise {
         let request = event.request();
         let response = match strategy_for(&request) {
             Strategy::AppShell => app_shell(&request).await?,
+            Strategy::Page => crate::pages::respond(&event, request).await?,
             Strategy::CacheFirst(kind) => cache_first(&request, kind).await?,
             Strategy::Image => crate::image_cache::respond(&request).await?,
             Strategy::StaleWhileRevalidate(kind) => {
@@ -46,7 +47,8 @@ fn strategy_for(request: &Request) -> Strategy {
     })
 }
 
-async fn app_shell(request: &Request) -> Result<Response, JsValue> {
+/// The app's shell from the precache, which draws the page in the browser.
+pub async fn app_shell(request: &Request) -> Result<Response, JsValue> {
     let cache = js::open(CacheKind::Precache).await?;
     match js::lookup_url(&cache, "/index.html").await? {
         Some(shell) => Ok(shell),

@@ -25,11 +25,29 @@ test("browse, lose the server, and deep links still render offline", async () =>
   await heading(page, "Perihelion").waitFor();
   assert.equal(new URL(page.url()).pathname, "/i/201");
   await page.getByText(/^Perihelion by .+ editions? left\.$|^Perihelion by .+ sold out\.$/).waitFor();
+  // A reload is a navigation: the worker keeps the page as the server drew it.
+  await page.reload();
+  await heading(page, "Perihelion").waitFor();
 
   await ctx.server.kill();
 
   const offline = await ctx.browser.context.newPage();
-  await offline.goto(`${ctx.server.base}/c/orbit-studies`);
+  // The home page (kept when the worker installed) and the work visited come back as the
+  // server drew them, from the worker: the page is in the HTML itself, before any script runs.
+  for (const [path, name, shows] of [["/", "Collections", "Orbit Studies"],
+    ["/i/201", "Perihelion", "Concentric rings"]]) {
+    const kept = await offline.goto(`${ctx.server.base}${path}`);
+    assert.ok(kept.fromServiceWorker(), path);
+    const html = await kept.text();
+    assert.match(html, new RegExp(`<h1[^>]*>${name}</h1>`), path);
+    assert.ok(html.includes(shows) && html.includes('id="vitrine-data"'), path);
+    await heading(offline, name).waitFor();
+  }
+  // A gallery only opened inside the app was never a navigation: the worker answers with the
+  // shell, and the app draws it from the saved catalog.
+  const drawn = await offline.goto(`${ctx.server.base}/c/orbit-studies`);
+  assert.ok(drawn.fromServiceWorker());
+  assert.doesNotMatch(await drawn.text(), /vitrine-data|Perihelion/);
   await heading(offline, "Orbit Studies").waitFor();
   await status(offline, "Offline: showing saved copies").waitFor();
   // Grid thumbnails were precached: the first one really decodes, and keeps its alt text.
@@ -37,9 +55,6 @@ test("browse, lose the server, and deep links still render offline", async () =>
   assert.match(await thumb.getAttribute("alt"), /^Concentric rings alternating .+ field/);
   await offline.waitForFunction(
     (img) => img.complete && img.naturalWidth > 0, await thumb.elementHandle());
-
-  await offline.goto(`${ctx.server.base}/i/201`);
-  await heading(offline, "Perihelion").waitFor();
 
   // A collection never opened online is still there: the worker saved the whole catalog.
   await offline.goto(`${ctx.server.base}/c/tidal-glass`);

@@ -18,6 +18,8 @@ pub enum Only {
     SecondRun,
     /// The server-rendered pages under load.
     Pages,
+    /// The size of the views built as a renderer for the service worker.
+    Renderer,
 }
 
 pub fn run(sh: &Shell, clean: bool, only: Only) -> Result<()> {
@@ -35,6 +37,10 @@ pub fn run(sh: &Shell, clean: bool, only: Only) -> Result<()> {
     let built = dist::build(sh)?;
     if only == Only::Pages {
         println!("{}", cmd!(sh, "cargo bench --package vitrine-server --bench pages").read()?);
+        return Ok(());
+    }
+    if only == Only::Renderer {
+        println!("{}", crate::renderer::report(sh, &built)?);
         return Ok(());
     }
     first_load(&mut report, &built)?;
@@ -71,7 +77,7 @@ pub fn run(sh: &Shell, clean: bool, only: Only) -> Result<()> {
         }
         let _env = sh.push_env("CARGO_TARGET_DIR", &dir);
         let wasm = time(|| {
-            cmd!(sh, "cargo build --package vitrine-app --package vitrine-sw --target wasm32-unknown-unknown --profile wasm-release")
+            cmd!(sh, "cargo build --package vitrine-app --features vitrine-app/csr --package vitrine-sw --target wasm32-unknown-unknown --profile wasm-release")
                 .run()
                 .map_err(Into::into)
         })?;

@@ -11,8 +11,8 @@ use xshell::{cmd, Shell};
 
 use crate::{cache, icons, project_root, tools};
 
-const WASM_PROFILE: &str = "wasm-release";
-const TARGET: &str = "wasm32-unknown-unknown";
+pub(crate) const WASM_PROFILE: &str = "wasm-release";
+pub(crate) const TARGET: &str = "wasm32-unknown-unknown";
 /// The features our wasm uses; Rust's wasm32 target emits them and every supported browser has
 /// them, so wasm-opt may keep them.
 const WASM_FEATURES: [&str; 6] = [
@@ -56,7 +56,7 @@ pub fn build_release(sh: &Shell, out: &str, release: Option<&str>) -> Result<Dis
     // Splitting, binding and optimising take most of a build: done once per input, so a
     // build with nothing changed only copies (`cache`).
     let tool_versions = tool_versions(sh)?;
-    let app_wasm = cargo_wasm(sh, "vitrine-app", &[])?.join("vitrine-app.wasm");
+    let app_wasm = cargo_wasm(sh, "vitrine-app", "csr", &[])?.join("vitrine-app.wasm");
     let app_out = staging.join("app");
     let app_key = cache::key("app", &[&std::fs::read(&app_wasm)?, tool_versions.as_bytes()]);
     cache::folder(&app_key, &app_out, |made| {
@@ -94,7 +94,7 @@ pub fn build_release(sh: &Shell, out: &str, release: Option<&str>) -> Result<Dis
     cache::write_if_changed(&manifest_path, manifest.as_bytes())?;
     std::fs::write(dir.join("precache-manifest.json"), manifest)?;
 
-    let sw_wasm = cargo_wasm(sh, "vitrine-sw", &[("VITRINE_PRECACHE", &manifest_path)])?
+    let sw_wasm = cargo_wasm(sh, "vitrine-sw", "", &[("VITRINE_PRECACHE", &manifest_path)])?
         .join("vitrine_sw.wasm");
     let sw_out = staging.join("sw");
     // The worker is not split: drop the linker sections `--emit-relocs` left (binaryen
@@ -194,13 +194,19 @@ fn fill(template: &str, assets: &BTreeMap<String, String>) -> String {
     assets.iter().fold(template.to_owned(), |t, (k, v)| t.replace(&format!("{{{{{k}}}}}"), v))
 }
 
-fn cargo_wasm(sh: &Shell, package: &str, env: &[(&str, &Path)]) -> Result<PathBuf> {
+/// Build `package` for the browser, with `features` (comma-separated, may be empty).
+fn cargo_wasm(sh: &Shell, package: &str, features: &str, env: &[(&str, &Path)]) -> Result<PathBuf> {
     let _env: Vec<_> = env.iter().map(|(k, v)| sh.push_env(k, v)).collect();
-    cmd!(sh, "cargo build --package {package} --target {TARGET} --profile {WASM_PROFILE}").run()?;
+    let features = if features.is_empty() { vec![] } else { vec!["--features", features] };
+    cmd!(
+        sh,
+        "cargo build --package {package} {features...} --target {TARGET} --profile {WASM_PROFILE}"
+    )
+    .run()?;
     Ok(project_root().join("target").join(TARGET).join(WASM_PROFILE))
 }
 
-fn bindgen(sh: &Shell, wasm: &Path, out: &Path, target: &str, name: &str) -> Result<()> {
+pub(crate) fn bindgen(sh: &Shell, wasm: &Path, out: &Path, target: &str, name: &str) -> Result<()> {
     if out.exists() {
         std::fs::remove_dir_all(out)?;
     }
@@ -246,7 +252,7 @@ fn split_app(sh: &Shell, wasm: &Path, split_dir: &Path, out: &Path) -> Result<()
 }
 
 /// The module without its `linking` and `reloc.*` custom sections.
-fn without_link_sections(wasm: &[u8]) -> Result<Vec<u8>> {
+pub(crate) fn without_link_sections(wasm: &[u8]) -> Result<Vec<u8>> {
     fn leb(bytes: &[u8], at: &mut usize) -> Result<usize> {
         let (mut value, mut shift) = (0usize, 0);
         loop {
@@ -292,7 +298,7 @@ fn tool_versions(sh: &Shell) -> Result<String> {
     Ok(format!("{bindgen}\n{opt}\n-Oz --strip-debug --strip-producers {}", WASM_FEATURES.join(" ")))
 }
 
-fn optimise(sh: &Shell, wasm: &Path) -> Result<()> {
+pub(crate) fn optimise(sh: &Shell, wasm: &Path) -> Result<()> {
     let wasm_opt = tools::wasm_opt();
     let tmp = wasm.with_extension("opt.wasm");
     cmd!(sh, "{wasm_opt} -Oz --strip-debug --strip-producers {WASM_FEATURES...} {wasm} -o {tmp}")
@@ -316,6 +322,14 @@ fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// `.br` and `.gz` beside every text and wasm file, for the server to pick by Accept-Encoding.
+/// Brotli at its best (quality 11, 4 MB window), as the server sends precompressed files.
+pub(crate) fn brotli_11(bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut br = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+    brotli::BrotliCompress(&mut &bytes[..], &mut br, &params)?;
+    Ok(br)
+}
+
 fn precompress_all(dir: &Path) -> Result<()> {
     const COMPRESSIBLE: [&str; 6] = ["js", "css", "html", "wasm", "json", "webmanifest"];
     for path in walk(dir)? {
@@ -324,13 +338,7 @@ fn precompress_all(dir: &Path) -> Result<()> {
             continue;
         }
         let bytes = std::fs::read(&path)?;
-        let br = cache::bytes(&cache::key("br-11-22", &[&bytes]), || {
-            let mut br = Vec::new();
-            let params =
-                brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
-            brotli::BrotliCompress(&mut bytes.as_slice(), &mut br, &params)?;
-            Ok(br)
-        })?;
+        let br = cache::bytes(&cache::key("br-11-22", &[&bytes]), || brotli_11(&bytes))?;
         std::fs::write(append_ext(&path, "br"), br)?;
         let gz = cache::bytes(&cache::key("gz-best", &[&bytes]), || {
             let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());

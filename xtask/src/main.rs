@@ -5,6 +5,7 @@ mod bench_run;
 mod cache;
 mod dist;
 mod icons;
+mod renderer;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -21,7 +22,7 @@ commands:
                           (and image variants for data/media, when it has originals)
   assets [--media DIR]    responsive image variants + manifest for DIR/originals (default data/media)
   test                    fmt, clippy, unit, integration and browser tests
-  bench [--clean|--bytes|--run|--pages]
+  bench [--clean|--bytes|--run|--pages|--renderer]
                           measure first-load bytes and build times (--clean: clean build too;
                           --bytes: only build and report the bytes; --run: only time a second
                           `cargo xtask run` with nothing changed; --pages: only the
@@ -57,6 +58,8 @@ fn main() -> Result<()> {
                 bench::Only::SecondRun
             } else if args.iter().any(|a| a == "--pages") {
                 bench::Only::Pages
+            } else if args.iter().any(|a| a == "--renderer") {
+                bench::Only::Renderer
             } else {
                 bench::Only::Everything
             };

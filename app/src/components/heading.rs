@@ -12,7 +12,7 @@ thread_local! {
 /// The visitor already moved focus in the server-drawn page, and the page put it back where it
 /// was: this page's heading leaves it there (its effect may run more than once); the next
 /// page's takes it as usual.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+#[cfg_attr(not(feature = "csr"), allow(dead_code))]
 pub fn keep_focus() {
     let here = location().pathname().ok();
     KEEP_FOCUS_ON.with(|k| *k.borrow_mut() = here);

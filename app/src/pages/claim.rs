@@ -19,6 +19,8 @@ use crate::{api, routes};
 
 pub struct ClaimRoute;
 
+unsplit_preload!(__preload___ClaimRoute_View);
+
 #[lazy_route]
 impl LazyRoute for ClaimRoute {
     fn data() -> Self {

@@ -26,6 +26,8 @@ enum Source {
     Fetched(LocalResource<Result<String, FetchError>>),
 }
 
+unsplit_preload!(__preload___ItemRoute_View);
+
 #[lazy_route]
 impl LazyRoute for ItemRoute {
     fn data() -> Self {

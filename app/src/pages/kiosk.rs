@@ -24,6 +24,8 @@ mod sound;
 
 pub struct KioskRoute;
 
+unsplit_preload!(__preload___KioskRoute_View);
+
 #[lazy_route]
 impl LazyRoute for KioskRoute {
     fn data() -> Self {

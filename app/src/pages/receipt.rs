@@ -15,6 +15,8 @@ use crate::routes;
 /// `/receipts/{id}`, lazily loaded.
 pub struct ReceiptRoute;
 
+unsplit_preload!(__preload___ReceiptRoute_View);
+
 #[lazy_route]
 impl LazyRoute for ReceiptRoute {
     fn data() -> Self {

@@ -30,6 +30,8 @@ pub(super) fn use_receipts() -> RwSignal<Loaded> {
 /// `/receipts`, lazily loaded.
 pub struct ReceiptsRoute;
 
+unsplit_preload!(__preload___ReceiptsRoute_View);
+
 #[lazy_route]
 impl LazyRoute for ReceiptsRoute {
     fn data() -> Self {

@@ -14,6 +14,8 @@ const MAX_SHOWN: usize = 48;
 /// `/search`, lazily loaded: the index and the matching are not in the first-load wasm.
 pub struct SearchRoute;
 
+unsplit_preload!(__preload___SearchRoute_View);
+
 #[lazy_route]
 impl LazyRoute for SearchRoute {
     fn data() -> Self {

@@ -21,6 +21,8 @@ const ROOM: [(u64, &str); 5] = [
 /// `/storage`, lazily loaded.
 pub struct StorageRoute;
 
+unsplit_preload!(__preload___StorageRoute_View);
+
 #[lazy_route]
 impl LazyRoute for StorageRoute {
     fn data() -> Self {

@@ -25,7 +25,7 @@ pub fn router(dist: &Path, media: &Path, pages: Arc<Pages>) -> Router {
             if looks_like_file(&path) {
                 return Ok::<_, Infallible>(StatusCode::NOT_FOUND.into_response());
             }
-            if !vitrine_app::routes::drawn_in_browser(&path) {
+            if !vitrine_protocol::paths::drawn_in_browser(&path) {
                 return Ok(super::pages::not_found(pages, req.headers().clone(), path).await);
             }
             shell.oneshot(req).await.map(IntoResponse::into_response)

@@ -36,6 +36,8 @@ pub struct Signed {
 
 pub struct ConsoleRoute;
 
+unsplit_preload!(__preload___ConsoleRoute_View);
+
 #[lazy_route]
 impl LazyRoute for ConsoleRoute {
     fn data() -> Self {
