@@ -6,7 +6,7 @@ const start = () => init({ module_or_path: "{{app.wasm}}" });
 // A page the server drew is readable and its links work already: its first screen's pictures
 // load before the app's wasm competes with them for the network (on a slow phone link the wasm
 // fetched early doubled the largest paint; BENCHMARKS.md). The empty shell (a page only the
-// browser draws, or any page the worker answers) starts the app at once.
+// browser draws, or a page never kept that the worker answers with it) starts the app at once.
 const drawn = document.getElementById("app")?.hasChildNodes();
 if (drawn && document.readyState !== "complete") addEventListener("load", start, { once: true });
 else start();

@@ -7,6 +7,8 @@
 mod api;
 mod components;
 mod connectivity;
+#[cfg(feature = "csr")]
+pub mod crash;
 mod embed;
 mod pages;
 mod placeholder;

@@ -1,4 +1,5 @@
 fn main() {
-    console_error_panic_hook::set_once();
+    #[cfg(feature = "csr")]
+    vitrine_app::crash::install();
     vitrine_app::start();
 }

@@ -105,3 +105,44 @@ test("a keyboard user who tabbed into the page before the app arrived keeps thei
   assert.equal(await page.evaluate(() => window.stillHere), true, "a client-side navigation");
   await page.close();
 });
+
+/** Make the running app panic, as a bug in any view would (`crash.rs` exports the trigger). */
+async function panicTheApp(page) {
+  await page.evaluate(async () => {
+    const url = performance.getEntriesByType("resource").map((e) => e.name).find((n) => n.endsWith("/app.js"));
+    const app = await import(url); // the module already running: the same instance
+    try { app.panicForTest(); } catch { /* the wasm traps after the hook has run */ }
+  });
+}
+
+test("when the app stops on a bug, the page stays readable and says how to go on", async () => {
+  const page = await ctx.browser.context.newPage();
+  await page.goto(`${ctx.server.base}/c/tidal-glass`);
+  await heading(page, "Tidal Glass").waitFor();
+  await page.getByRole("combobox", { name: "Sort by" }).waitFor(); // the app is running
+  await panicTheApp(page);
+  const alert = page.getByRole("alert").filter({ hasText: "This page stopped working." });
+  await alert.waitFor();
+  await alert.getByText("Purchases already made are kept on this device").waitFor();
+  // The page it stopped on still reads and links.
+  await heading(page, "Tidal Glass").waitFor();
+  assert.ok(await works(page).count() > 0);
+  // Reload, by keyboard, brings the app back.
+  await alert.getByRole("link", { name: "Reload" }).focus();
+  await page.keyboard.press("Enter");
+  await heading(page, "Tidal Glass").waitFor();
+  await page.getByRole("alert").filter({ hasText: "stopped working" }).waitFor({ state: "detached" });
+
+  // A page with nothing drawn yet (emptied here to stand for a bug before the first draw)
+  // is replaced by a readable page, not left blank.
+  await page.goto(`${ctx.server.base}/receipts`);
+  await heading(page, "Your receipts").waitFor();
+  await page.evaluate(() => document.getElementById("app").replaceChildren());
+  await panicTheApp(page);
+  await heading(page, "Something went wrong").waitFor();
+  assert.equal(await page.title(), "Something went wrong · Vitrine");
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Something went wrong");
+  await page.getByRole("link", { name: "Browse the collections" }).click();
+  await heading(page, "Collections").waitFor();
+  await page.close();
+});
