@@ -22,31 +22,51 @@ async fn fetch_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, JsVa
     serde_json::from_str(&text).map_err(|e| JsValue::from_str(&format!("{url}: {e}")))
 }
 
+/// Everything at once: on a phone's slow link, install (and so the page's control by the
+/// worker) waits for the slowest request, not for their sum.
 pub async fn warm() -> Result<(), JsValue> {
-    // What a claim code is checked against offline: the shop's keys and its batches' terms.
-    // Best effort: the catalog matters more, and both are fetched again when a code is scanned.
-    for url in [paths::KEYS, paths::CLAIM_TERMS] {
-        if let Err(error) = fetch_json::<serde::de::IgnoredAny>(url).await {
-            js::warn("warm-up skipped", &error);
-        }
-    }
-    // And the device's certificate: a phone that has visited the shop can then claim a voucher
-    // at a pop-up with no network at all.
-    match crate::device_db::open().await {
-        Ok(db) => {
-            if let Err(error) = crate::device_key::ensure(&db).await {
-                js::warn("device registration at install failed", &error.0.into());
+    let best_effort = async {
+        // What a claim code is checked against offline: the shop's keys and its batches'
+        // terms. Best effort: the catalog matters more, and both are fetched again when a code
+        // is scanned.
+        let urls = [paths::KEYS, paths::CLAIM_TERMS];
+        let _ = js::all(urls.map(|url| async move {
+            if let Err(error) = fetch_json::<serde::de::IgnoredAny>(url).await {
+                js::warn("warm-up skipped", &error);
             }
+            Ok(())
+        }))
+        .await;
+        Ok(())
+    };
+    // The device's certificate: a phone that has visited the shop can then claim a voucher at
+    // a pop-up with no network at all.
+    let certificate = async {
+        match crate::device_db::open().await {
+            Ok(db) => {
+                if let Err(error) = crate::device_key::ensure(&db).await {
+                    js::warn("device registration at install failed", &error.0.into());
+                }
+            }
+            Err(error) => js::warn("device database unavailable at install", &error.0.into()),
         }
-        Err(error) => js::warn("device database unavailable at install", &error.0.into()),
-    }
+        Ok(())
+    };
     // The home page as the server draws it: where a returning visitor most often lands.
-    if let Err(error) = crate::pages::prefetch("/").await {
-        js::warn("could not keep the home page", &error);
-    }
-    let collections: Vec<Collection> = fetch_json(paths::COLLECTIONS).await?;
-    for c in &collections {
-        let _: serde::de::IgnoredAny = fetch_json(&paths::collection(&c.slug)).await?;
-    }
-    Ok(())
+    let home = async {
+        if let Err(error) = crate::pages::prefetch("/").await {
+            js::warn("could not keep the home page", &error);
+        }
+        Ok(())
+    };
+    let catalog = async {
+        let collections: Vec<Collection> = fetch_json(paths::COLLECTIONS).await?;
+        js::all(collections.into_iter().map(|c| async move {
+            fetch_json::<serde::de::IgnoredAny>(&paths::collection(&c.slug)).await.map(drop)
+        }))
+        .await
+    };
+    let tasks: [js::Task; 4] =
+        [Box::pin(best_effort), Box::pin(certificate), Box::pin(home), Box::pin(catalog)];
+    js::all(tasks).await
 }

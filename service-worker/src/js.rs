@@ -56,6 +56,24 @@ pub async fn put_url(cache: &Cache, url: &str, response: &Response) -> Result<()
     JsFuture::from(cache.put_with_str(url, response)).await.map(drop)
 }
 
+/// One of several things done at once (`all`).
+pub type Task = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), JsValue>>>>;
+
+/// Run `tasks` at once and wait for all; the first failure fails the whole (`Promise.all`).
+pub async fn all(
+    tasks: impl IntoIterator<Item = impl std::future::Future<Output = Result<(), JsValue>> + 'static>,
+) -> Result<(), JsValue> {
+    let promises: js_sys::Array = tasks
+        .into_iter()
+        .map(|task| {
+            JsValue::from(wasm_bindgen_futures::future_to_promise(async move {
+                task.await.map(|()| JsValue::UNDEFINED)
+            }))
+        })
+        .collect();
+    wait(Promise::all(&promises)).await.map(drop)
+}
+
 pub async fn wait(promise: Promise) -> Result<JsValue, JsValue> {
     JsFuture::from(promise).await
 }

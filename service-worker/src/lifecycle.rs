@@ -15,17 +15,25 @@ use crate::manifest::PRECACHE;
 #[wasm_bindgen]
 pub fn on_install(own_urls: Array) -> Promise {
     future_to_promise(async move {
-        let cache = js::open(CacheKind::Precache).await?;
-        let urls: Array = PRECACHE.iter().map(|(url, _)| JsValue::from_str(url)).collect();
-        for url in own_urls.iter() {
-            urls.push(&url);
-        }
-        js::wait(cache.add_all_with_str_sequence(&urls)).await?;
+        let precache = async move {
+            let cache = js::open(CacheKind::Precache).await?;
+            let urls: Array = PRECACHE.iter().map(|(url, _)| JsValue::from_str(url)).collect();
+            for url in own_urls.iter() {
+                urls.push(&url);
+            }
+            js::wait(cache.add_all_with_str_sequence(&urls)).await.map(drop)
+        };
         // The catalog is a bonus: without it the worker still serves the shell and what the
-        // buyer browses later, so its failure must not block the install.
-        if let Err(error) = crate::catalog_warmup::warm().await {
-            js::warn("catalog warm-up failed; it will be cached while browsing", &error);
-        }
+        // buyer browses later, so its failure must not block the install. It is fetched
+        // alongside the build's files, not after them.
+        let warm = async {
+            if let Err(error) = crate::catalog_warmup::warm().await {
+                js::warn("catalog warm-up failed; it will be cached while browsing", &error);
+            }
+            Ok(())
+        };
+        let tasks: [js::Task; 2] = [Box::pin(precache), Box::pin(warm)];
+        js::all(tasks).await?;
         Ok(JsValue::UNDEFINED)
     })
 }

@@ -125,6 +125,9 @@ fn images(sh: &Shell, report: &mut String) -> Result<()> {
     // Lighthouse on the server-rendered pages, next to the same pages as a static Workbox site.
     let first_paint = cmd!(sh, "node tests/bench/first-paint.mjs").read()?;
     writeln!(report, "\n{first_paint}")?;
+    // The worker: first visit → controlled, and an offline cold navigation, next to the peer.
+    let offline = cmd!(sh, "node tests/bench/offline-nav.mjs").read()?;
+    writeln!(report, "\n{offline}")?;
     Ok(())
 }
 

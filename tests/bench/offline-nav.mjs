@@ -1,0 +1,93 @@
+// `cargo xtask bench` (the worker, first visit and offline): side by side in one run with the
+// static Workbox peer at its best (static-peer.mjs), each sample in a fresh Chromium profile,
+// sides alternating:
+// - first visit → the page controlled by its worker (`controllerchange`, ms after the
+//   navigation began): install (vitrine also keeps the catalog, the shop's keys and the home
+//   page) and activation;
+// - offline cold navigation: after one online visit of the gallery under the worker, the
+//   network goes away, every worker is stopped, and a new tab opens the gallery: when its HTML
+//   arrived, first contentful paint, largest contentful paint.
+// Prints a Markdown section. Needs VITRINE_BIN, VITRINE_DIST, VITRINE_MEDIA, CHROMIUM.
+import { freshDatabase, startServer, launchBrowser } from "../e2e/support.mjs";
+import { workboxSite } from "./static-peer.mjs";
+
+const PATH = "/c/tidal-glass";
+const SAMPLES = Number(process.env.OFFLINE_SAMPLES ?? 7);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function sample(base) {
+  const browser = await launchBrowser();
+  try {
+    const { context } = browser;
+    await context.addInitScript(() => {
+      navigator.serviceWorker?.addEventListener("controllerchange", () => {
+        window.controlledAt = performance.now();
+      });
+    });
+    const page = await context.newPage();
+    await page.goto(`${base}${PATH}`);
+    await page.waitForFunction(() => window.controlledAt !== undefined, null, { timeout: 60_000 });
+    const controlled = await page.evaluate(() => window.controlledAt);
+    // One visit under the worker: what a returning collector has (the page and its images).
+    await page.reload();
+    await page.getByRole("heading", { level: 1 }).waitFor();
+    await page.waitForFunction(() => [...document.images]
+      .filter((i) => i.getBoundingClientRect().top < innerHeight).every((i) => i.complete && i.naturalWidth > 0));
+
+    await context.setOffline(true);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("ServiceWorker.enable");
+    await cdp.send("ServiceWorker.stopAllWorkers");
+    const cold = await context.newPage();
+    await cold.goto(`${base}${PATH}`);
+    await cold.getByRole("heading", { level: 1 }).waitFor();
+    const offline = await cold.evaluate(async () => {
+      const nav = performance.getEntriesByType("navigation")[0];
+      const fcp = performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? NaN;
+      const lcp = await new Promise((resolve) => {
+        new PerformanceObserver((list) => resolve(list.getEntries().at(-1).startTime))
+          .observe({ type: "largest-contentful-paint", buffered: true });
+      });
+      return { html: nav.responseEnd, fcp, lcp, viaWorker: nav.workerStart > 0 };
+    });
+    return { controlled, ...offline };
+  } finally {
+    await browser.close();
+  }
+}
+
+const db = freshDatabase();
+const server = await startServer({ db: db.db });
+const peer = await workboxSite(server.base, [PATH]);
+const out = [];
+try {
+  const sides = { vitrine: { base: server.base, runs: [] }, "static Workbox": { base: peer.base, runs: [] } };
+  for (let i = 0; i < SAMPLES; i++) {
+    for (const side of Object.values(sides)) side.runs.push(await sample(side.base));
+  }
+  out.push("### The worker: first visit → controlled, and offline cold navigation, vs the static Workbox peer");
+  out.push("");
+  out.push(`Medians of ${SAMPLES} samples each, fresh profile per sample, sides alternating ` +
+    "(tests/bench/offline-nav.mjs). Offline: network off, workers stopped, a new tab opens " +
+    `\`${PATH}\` visited once before.`);
+  out.push("");
+  out.push("| side | first visit → controlled | offline cold: HTML in | FCP | LCP | answered by the worker |");
+  out.push("|---|---:|---:|---:|---:|---|");
+  const m = {};
+  for (const [name, { runs }] of Object.entries(sides)) {
+    const med = (k) => median(runs.map((r) => r[k]));
+    m[name] = { controlled: med("controlled"), html: med("html"), fcp: med("fcp"), lcp: med("lcp") };
+    out.push(`| ${name} | ${m[name].controlled.toFixed(0)} ms | ${m[name].html.toFixed(0)} ms | ` +
+      `${m[name].fcp.toFixed(0)} ms | ${m[name].lcp.toFixed(0)} ms | ` +
+      `${runs.filter((r) => r.viaWorker).length} of ${runs.length} |`);
+  }
+  const ratio = (k) => (m.vitrine[k] / m["static Workbox"][k]).toFixed(2);
+  out.push("");
+  out.push(`Ratios vitrine / peer (medians): controlled **${ratio("controlled")}×** (goal ≤ 1.0×); ` +
+    `offline cold FCP **${ratio("fcp")}×**, LCP **${ratio("lcp")}×** (goal ≤ 1.0×).`);
+} finally {
+  peer.close();
+  await server.kill();
+  db.cleanup();
+}
+console.log(out.join("\n"));
