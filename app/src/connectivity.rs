@@ -84,7 +84,8 @@ pub fn use_connectivity() -> Option<Connectivity> {
     use_context::<Connectivity>()
 }
 
-/// Register `/sw.js`; `offline_ready` turns true once a worker controls this page, and
+/// Register `/sw.js`; `offline_ready` turns true once a worker controls this page and has
+/// saved everything (it says so, `worker::offline_ready`, or tells when it has), and
 /// `update_waiting` once a newer release has installed behind it.
 fn register_service_worker(c: Connectivity) {
     let Some(window) = web_sys::window() else { return };
@@ -103,7 +104,17 @@ fn register_service_worker(c: Connectivity) {
         };
         watch_for_updates(&registration, c.update_waiting);
         let had_controller = container.controller().is_some();
-        c.offline_ready.set(had_controller);
+        let ask_ready = move || {
+            spawn_local(async move {
+                // Only ever from false to true: a `WorkerNotice::OfflineReady` may arrive first.
+                if crate::worker::offline_ready().await {
+                    c.offline_ready.set(true);
+                }
+            })
+        };
+        if had_controller {
+            ask_ready();
+        }
         // First visit: the worker claims this page right after activating. Later, a change of
         // controller means the buyer accepted an update: load the new release.
         let on_change = Closure::<dyn FnMut()>::new(move || {
@@ -112,7 +123,7 @@ fn register_service_worker(c: Connectivity) {
                     let _ = w.location().reload();
                 }
             } else {
-                c.offline_ready.set(true);
+                ask_ready();
             }
         });
         container.set_oncontrollerchange(Some(on_change.as_ref().unchecked_ref()));

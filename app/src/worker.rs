@@ -47,9 +47,13 @@ pub fn provide(connectivity: Connectivity) {
     let Some(container) = container() else { return };
     let on_notice = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let notice = event.data().as_string().and_then(|t| serde_json::from_str(&t).ok());
-        if let Some(WorkerNotice::ReceiptChanged { id }) = notice {
-            events.receipts_changed.update(|n| *n += 1);
-            crate::embed::receipt_changed(id);
+        match notice {
+            Some(WorkerNotice::ReceiptChanged { id }) => {
+                events.receipts_changed.update(|n| *n += 1);
+                crate::embed::receipt_changed(id);
+            }
+            Some(WorkerNotice::OfflineReady) => connectivity.offline_ready.set(true),
+            None => {}
         }
     });
     container.set_onmessage(Some(on_notice.as_ref().unchecked_ref()));
@@ -229,6 +233,11 @@ pub async fn kiosk(
         WorkerReply::Refused { reason } | WorkerReply::Failed { message: reason } => Err(reason),
         _ => Err(UNEXPECTED.to_owned()),
     }
+}
+
+/// Whether the worker has saved everything the storefront needs offline.
+pub async fn offline_ready() -> bool {
+    matches!(ask(&PageRequest::OfflineReady).await, Ok(WorkerReply::OfflineReady { ready: true }))
 }
 
 /// One request, one reply. Fails in words fit for the buyer.

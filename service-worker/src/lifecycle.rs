@@ -1,4 +1,12 @@
 //! Install: precache the build and warm the catalog. Activate: drop old versions, take control.
+//!
+//! A first install takes control as soon as the page's own files are in: the lazily loaded
+//! wasm parts and the catalog follow right after (`complete`), and the page says "Available
+//! offline" only once they are (`PageRequest::OfflineReady`, `WorkerNotice::OfflineReady`). An
+//! update, which the buyer activates when they choose, precaches everything before it is
+//! installed, as before.
+
+use std::cell::Cell;
 
 use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
@@ -9,37 +17,58 @@ use crate::cache_names::{self, CacheKind};
 use crate::js;
 use crate::manifest::PRECACHE;
 
-/// Precache every manifest entry plus the worker's own files (`own_urls`, passed by the shim),
-/// so the worker and the app both start with no network. Fails as a whole if any entry fails,
-/// leaving the previous version in charge.
+thread_local! {
+    /// `complete` is running in this worker.
+    static COMPLETING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether a page needs `url` to start: every build file but the app's lazily loaded wasm
+/// parts (the split chunks next to `app_bg.wasm`, xtask's `split_app`).
+fn needed_to_start(url: &str) -> bool {
+    !url.ends_with(".wasm") || url.ends_with("/app_bg.wasm")
+}
+
+/// Precache the manifest entries a page needs plus the worker's own files (`own_urls`, passed
+/// by the shim), so the worker and the app both start with no network; on an update, every
+/// entry and the catalog too. Fails as a whole if any entry fails, leaving the previous
+/// version in charge.
 #[wasm_bindgen]
 pub fn on_install(own_urls: Array) -> Promise {
     future_to_promise(async move {
+        let first = js::scope().registration().active().is_none();
         let precache = async move {
             let cache = js::open(CacheKind::Precache).await?;
-            let urls: Array = PRECACHE.iter().map(|(url, _)| JsValue::from_str(url)).collect();
+            let urls: Array = PRECACHE
+                .iter()
+                .filter(|(url, _)| !first || needed_to_start(url))
+                .map(|(url, _)| JsValue::from_str(url))
+                .collect();
             for url in own_urls.iter() {
                 urls.push(&url);
             }
             js::wait(cache.add_all_with_str_sequence(&urls)).await.map(drop)
         };
-        // The catalog is a bonus: without it the worker still serves the shell and what the
-        // buyer browses later, so its failure must not block the install. It is fetched
-        // alongside the build's files, not after them.
-        let warm = async {
-            if let Err(error) = crate::catalog_warmup::warm().await {
-                js::warn("catalog warm-up failed; it will be cached while browsing", &error);
-            }
-            Ok(())
-        };
-        let tasks: [js::Task; 2] = [Box::pin(precache), Box::pin(warm)];
-        js::all(tasks).await?;
+        if first {
+            precache.await?;
+        } else {
+            let tasks: [js::Task; 2] = [Box::pin(precache), Box::pin(warm())];
+            js::all(tasks).await?;
+        }
         Ok(JsValue::UNDEFINED)
     })
 }
 
-/// Delete caches of other versions (keeping their still-valid images), then control open pages at once so a first visit is
-/// already offline-capable.
+/// The catalog is a bonus: without it the worker still serves the shell and what the buyer
+/// browses later, so its failure must not block the install.
+async fn warm() -> Result<(), JsValue> {
+    if let Err(error) = crate::catalog_warmup::warm().await {
+        js::warn("catalog warm-up failed; it will be cached while browsing", &error);
+    }
+    Ok(())
+}
+
+/// Delete caches of other versions (keeping their still-valid images), control open pages at
+/// once so a first visit is already offline-capable, then save what a first install left out.
 #[wasm_bindgen]
 pub fn on_activate() -> Promise {
     future_to_promise(async move {
@@ -58,6 +87,78 @@ pub fn on_activate() -> Promise {
             }
         }
         js::wait(scope.clients().claim()).await?;
+        // Not in `waitUntil`: fetches wait for activation to end, and pages must not.
+        wasm_bindgen_futures::spawn_local(complete());
         Ok(JsValue::UNDEFINED)
     })
+}
+
+/// Save the build files this version's precache lacks, and the catalog with them, then tell
+/// the pages. Runs after a first install's activation and at every start of the active worker
+/// (a worker stopped halfway finishes on its next start); does nothing when all is there.
+pub async fn complete() {
+    let registration = js::scope().registration();
+    if registration.installing().is_some() || registration.waiting().is_some() {
+        // A new version is on its way; this one's files are not worth completing now.
+        return;
+    }
+    if COMPLETING.with(|c| c.replace(true)) {
+        return;
+    }
+    let done = async {
+        let missing = missing().await?;
+        if missing.length() == 0 {
+            return Ok(false);
+        }
+        let rest = async move {
+            let cache = js::open(CacheKind::Precache).await?;
+            js::wait(cache.add_all_with_str_sequence(&missing)).await.map(drop)
+        };
+        let tasks: [js::Task; 2] = [Box::pin(rest), Box::pin(warm())];
+        js::all(tasks).await.map(|()| true)
+    }
+    .await;
+    COMPLETING.with(|c| c.set(false));
+    match done {
+        Ok(true) => crate::notify::offline_ready().await,
+        Ok(false) => {}
+        Err(error) => js::warn("could not save every file for offline use yet", &error),
+    }
+}
+
+/// Everything the storefront needs offline is saved, and nothing is being saved.
+pub async fn offline_ready() -> bool {
+    !COMPLETING.with(Cell::get) && missing().await.is_ok_and(|m| m.length() == 0)
+}
+
+/// The manifest's URLs not in this version's precache.
+async fn missing() -> Result<Array, JsValue> {
+    let cache = js::open(CacheKind::Precache).await?;
+    let kept: Array = js::wait(cache.keys()).await?.into();
+    let kept: std::collections::HashSet<String> = kept
+        .iter()
+        .filter_map(|r| r.dyn_into::<web_sys::Request>().ok())
+        .filter_map(|r| web_sys::Url::new(&r.url()).ok().map(|u| u.pathname()))
+        .collect();
+    Ok(PRECACHE
+        .iter()
+        .filter(|(url, _)| !kept.contains(*url))
+        .map(|(url, _)| JsValue::from_str(url))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::needed_to_start;
+
+    #[test]
+    fn a_first_install_leaves_only_the_lazy_parts_for_later() {
+        assert!(needed_to_start("/index.html"));
+        assert!(needed_to_start("/assets/app-12ab/app.js"));
+        assert!(needed_to_start("/assets/app-12ab/__wasm_split.js"));
+        assert!(needed_to_start("/assets/app-12ab/app_bg.wasm"));
+        assert!(needed_to_start("/assets/style-34cd.css"));
+        assert!(!needed_to_start("/assets/app-12ab/chunk_15.wasm"));
+        assert!(!needed_to_start("/assets/app-12ab/split_buy_form.wasm"));
+    }
 }

@@ -79,6 +79,9 @@ async fn answer(request: PageRequest) -> Result<(WorkerReply, Option<bool>), DbE
             let _ = js::scope().skip_waiting();
             (WorkerReply::Done, None)
         }
+        PageRequest::OfflineReady => {
+            (WorkerReply::OfflineReady { ready: crate::lifecycle::offline_ready().await }, None)
+        }
         PageRequest::ImageStats => stats_reply(crate::image_cache::stats().await),
         PageRequest::ImageBudget { max_bytes } => {
             stats_reply(crate::image_cache::set_budget(max_bytes).await)
@@ -121,6 +124,7 @@ pub fn on_sync(tag: String) -> Promise {
 #[wasm_bindgen]
 pub fn on_start() -> Promise {
     future_to_promise(async move {
+        wasm_bindgen_futures::spawn_local(crate::lifecycle::complete());
         if replay::run(false).await {
             register_sync();
         }

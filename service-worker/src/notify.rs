@@ -1,4 +1,5 @@
-//! Tell open pages that a receipt changed, so they re-read it and announce the new status.
+//! Tell open pages what changed: a receipt (they re-read it and announce the new status), or
+//! that everything is now saved for offline use.
 
 use js_sys::Array;
 use vitrine_protocol::device::WorkerNotice;
@@ -9,7 +10,15 @@ use web_sys::{Client, ClientQueryOptions, ClientType};
 use crate::js;
 
 pub async fn receipt_changed(id: IntentId) {
-    let Ok(message) = serde_json::to_string(&WorkerNotice::ReceiptChanged { id }) else { return };
+    tell(&WorkerNotice::ReceiptChanged { id }).await;
+}
+
+pub async fn offline_ready() {
+    tell(&WorkerNotice::OfflineReady).await;
+}
+
+async fn tell(notice: &WorkerNotice) {
+    let Ok(message) = serde_json::to_string(notice) else { return };
     let options = ClientQueryOptions::new();
     options.set_include_uncontrolled(true);
     options.set_type(ClientType::Window);

@@ -24,7 +24,7 @@ test("browsing every work keeps the image cache within its bound", async () => {
   const page = await ctx.browser.context.newPage();
   await page.goto(`${ctx.server.base}/`);
   await heading(page, "Collections").waitFor();
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await status(page, "Available offline").waitFor();
   // The collector gives images little room, on the Storage page.
   await page.getByRole("link", { name: "Storage" }).click();
   await heading(page, "Offline storage").waitFor();

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { useStorefront, heading, askWorker, loadedImage } from "./support.mjs";
+import { useStorefront, heading, status, askWorker, loadedImage } from "./support.mjs";
 
 const WIDTHS = [160, 320, 480, 640, 960, 1280, 1920];
 const manifest = () =>
@@ -119,7 +119,7 @@ test("offline, a seen image shows and an unseen one shows the placeholder with i
   const first = page.getByRole("list", { name: "Works in this collection" }).getByRole("img").first();
   const seen = await loadedImage(page, first);
   // The worker controls the page, so what this visit loaded went into its image cache.
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await status(page, "Available offline").waitFor();
   await page.reload();
   await heading(page, "Tidal Glass").waitFor();
   await loadedImage(page, first);

@@ -12,8 +12,17 @@ test("browse, lose the server, and deep links still render offline", async () =>
   await page.goto(`${ctx.server.base}/`);
   await heading(page, "Collections").waitFor();
   await status(page, "Online").waitFor();
-  // The worker has precached the app and catalog and controls the page.
+  // The worker controls the page, and has saved all of the build and the catalog: a first
+  // install takes control before the lazily loaded parts are in, and says this only after.
   await status(page, "Available offline").waitFor();
+  const missing = await page.evaluate(async () => {
+    const { entries } = await (await fetch("/precache-manifest.json")).json();
+    const precache = await caches.open((await caches.keys()).find((n) => n.endsWith("-precache")));
+    const absent = [];
+    for (const { url } of entries) if (!(await precache.match(url))) absent.push(url);
+    return absent;
+  });
+  assert.deepEqual(missing, []);
 
   await page.getByRole("link", { name: "Orbit Studies" }).click();
   await heading(page, "Orbit Studies").waitFor();

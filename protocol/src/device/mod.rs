@@ -55,6 +55,9 @@ pub enum PageRequest {
     },
     /// Sent to a *waiting* worker when the buyer accepts an update: take over now.
     Activate,
+    /// Has the worker saved everything the storefront needs offline: the whole build and the
+    /// catalog? Answered `OfflineReady`; `WorkerNotice::OfflineReady` follows when it has.
+    OfflineReady,
     /// Is this voucher code genuine and unexpired, and what does it give? Answered `Voucher`
     /// or `Refused`.
     ClaimCheck {
@@ -167,6 +170,8 @@ pub enum WorkerReply {
     Registration(Signed<DeviceRegistration>),
     /// Answer to `KioskStatus` and `KioskSetup`.
     Kiosk(KioskState),
+    /// Whether everything the storefront needs offline is saved (`PageRequest::OfflineReady`).
+    OfflineReady { ready: bool },
     /// The request was carried out.
     Done,
     /// The worker failed (storage unavailable…); nothing was stored.
@@ -176,7 +181,7 @@ pub enum WorkerReply {
     },
 }
 
-/// Sent by the worker to every open page when a receipt changed.
+/// Sent by the worker to every open page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WorkerNotice {
@@ -185,6 +190,9 @@ pub enum WorkerNotice {
         /// Which one.
         id: IntentId,
     },
+    /// The worker has just saved everything the storefront needs offline (a first install
+    /// takes control before the lazily loaded parts and the catalog are in).
+    OfflineReady,
 }
 
 #[cfg(test)]
@@ -202,6 +210,10 @@ mod tests {
         )
         .unwrap();
         assert!(matches!(notice, WorkerNotice::ReceiptChanged { .. }));
+        let ready: WorkerNotice = serde_json::from_str(r#""offline_ready""#).unwrap();
+        assert_eq!(ready, WorkerNotice::OfflineReady);
+        let reply = serde_json::to_string(&WorkerReply::OfflineReady { ready: true }).unwrap();
+        assert_eq!(reply, r#"{"offline_ready":{"ready":true}}"#);
     }
 
     /// The spellings the browser tests and the claims bench send to the worker.
