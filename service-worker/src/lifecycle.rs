@@ -17,6 +17,10 @@ use crate::cache_names::{self, CacheKind};
 use crate::js;
 use crate::manifest::PRECACHE;
 
+/// Put in the precache once all of it is there, so a worker start checks one entry, not a
+/// hundred.
+const COMPLETE: &str = "/.vitrine-precache-complete";
+
 thread_local! {
     /// `complete` is running in this worker.
     static COMPLETING: Cell<bool> = const { Cell::new(false) };
@@ -53,6 +57,7 @@ pub fn on_install(own_urls: Array) -> Promise {
         } else {
             let tasks: [js::Task; 2] = [Box::pin(precache), Box::pin(warm())];
             js::all(tasks).await?;
+            mark_complete().await?;
         }
         Ok(JsValue::UNDEFINED)
     })
@@ -93,8 +98,8 @@ pub fn on_activate() -> Promise {
     })
 }
 
-/// Save the build files this version's precache lacks, and the catalog with them, then tell
-/// the pages. Runs after a first install's activation and at every start of the active worker
+/// Save the build files this version's precache lacks, and the catalog with them, mark the
+/// precache complete, then tell the pages. Runs after a first install's activation and at every start of the active worker
 /// (a worker stopped halfway finishes on its next start); does nothing when all is there.
 pub async fn complete() {
     let registration = js::scope().registration();
@@ -106,16 +111,17 @@ pub async fn complete() {
         return;
     }
     let done = async {
-        let missing = missing().await?;
-        if missing.length() == 0 {
+        if is_marked_complete().await? {
             return Ok(false);
         }
+        let missing = missing().await?;
         let rest = async move {
             let cache = js::open(CacheKind::Precache).await?;
             js::wait(cache.add_all_with_str_sequence(&missing)).await.map(drop)
         };
         let tasks: [js::Task; 2] = [Box::pin(rest), Box::pin(warm())];
-        js::all(tasks).await.map(|()| true)
+        js::all(tasks).await?;
+        mark_complete().await.map(|()| true)
     }
     .await;
     COMPLETING.with(|c| c.set(false));
@@ -128,7 +134,17 @@ pub async fn complete() {
 
 /// Everything the storefront needs offline is saved, and nothing is being saved.
 pub async fn offline_ready() -> bool {
-    !COMPLETING.with(Cell::get) && missing().await.is_ok_and(|m| m.length() == 0)
+    !COMPLETING.with(Cell::get) && is_marked_complete().await.unwrap_or(false)
+}
+
+async fn is_marked_complete() -> Result<bool, JsValue> {
+    let cache = js::open(CacheKind::Precache).await?;
+    Ok(js::lookup_url(&cache, COMPLETE).await?.is_some())
+}
+
+async fn mark_complete() -> Result<(), JsValue> {
+    let cache = js::open(CacheKind::Precache).await?;
+    js::put_url(&cache, COMPLETE, &web_sys::Response::new()?).await
 }
 
 /// The manifest's URLs not in this version's precache.

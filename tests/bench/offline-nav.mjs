@@ -4,7 +4,8 @@
 // - first visit → the page controlled by its worker (`controllerchange`, ms after the
 //   navigation began): install (vitrine also keeps the catalog, the shop's keys and the home
 //   page) and activation;
-// - offline cold navigation: after one online visit of the gallery under the worker, the
+// - offline cold navigation: after one online visit of the gallery under the worker (and, for
+//   vitrine, once the page says "Available offline": a returning visitor's state), the
 //   network goes away, every worker is stopped, and a new tab opens the gallery: when its HTML
 //   arrived, first contentful paint, largest contentful paint.
 // Prints a Markdown section. Needs VITRINE_BIN, VITRINE_DIST, VITRINE_MEDIA, CHROMIUM.
@@ -15,7 +16,8 @@ const PATH = "/c/tidal-glass";
 const SAMPLES = Number(process.env.OFFLINE_SAMPLES ?? 7);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function sample(base) {
+/** One sample; `saved`: what the side's page says once all is saved for offline use. */
+async function sample(base, saved) {
   const browser = await launchBrowser();
   try {
     const { context } = browser;
@@ -33,6 +35,7 @@ async function sample(base) {
     await page.getByRole("heading", { level: 1 }).waitFor();
     await page.waitForFunction(() => [...document.images]
       .filter((i) => i.getBoundingClientRect().top < innerHeight).every((i) => i.complete && i.naturalWidth > 0));
+    if (saved) await page.getByRole("status").filter({ hasText: saved }).waitFor({ timeout: 60_000 });
 
     await context.setOffline(true);
     const cdp = await context.newCDPSession(page);
@@ -61,9 +64,10 @@ const server = await startServer({ db: db.db });
 const peer = await workboxSite(server.base, [PATH]);
 const out = [];
 try {
-  const sides = { vitrine: { base: server.base, runs: [] }, "static Workbox": { base: peer.base, runs: [] } };
+  const sides = { vitrine: { base: server.base, saved: "Available offline", runs: [] },
+    "static Workbox": { base: peer.base, saved: null, runs: [] } };
   for (let i = 0; i < SAMPLES; i++) {
-    for (const side of Object.values(sides)) side.runs.push(await sample(side.base));
+    for (const side of Object.values(sides)) side.runs.push(await sample(side.base, side.saved));
   }
   out.push("### The worker: first visit → controlled, and offline cold navigation, vs the static Workbox peer");
   out.push("");
