@@ -52,13 +52,6 @@ pub async fn warm() -> Result<(), JsValue> {
         }
         Ok(())
     };
-    // The home page as the server draws it: where a returning visitor most often lands.
-    let home = async {
-        if let Err(error) = crate::pages::prefetch("/").await {
-            js::warn("could not keep the home page", &error);
-        }
-        Ok(())
-    };
     let catalog = async {
         let collections: Vec<Collection> = fetch_json(paths::COLLECTIONS).await?;
         js::all(collections.into_iter().map(|c| async move {
@@ -66,7 +59,6 @@ pub async fn warm() -> Result<(), JsValue> {
         }))
         .await
     };
-    let tasks: [js::Task; 4] =
-        [Box::pin(best_effort), Box::pin(certificate), Box::pin(home), Box::pin(catalog)];
+    let tasks: [js::Task; 3] = [Box::pin(best_effort), Box::pin(certificate), Box::pin(catalog)];
     js::all(tasks).await
 }

@@ -93,22 +93,26 @@ pub fn on_activate() -> Promise {
         }
         js::wait(scope.clients().claim()).await?;
         // Not in `waitUntil`: fetches wait for activation to end, and pages must not.
-        wasm_bindgen_futures::spawn_local(complete());
+        wasm_bindgen_futures::spawn_local(async {
+            if !complete().await {
+                keep_open_pages().await;
+            }
+        });
         Ok(JsValue::UNDEFINED)
     })
 }
 
-/// Save the build files this version's precache lacks, and the catalog with them, mark the
-/// precache complete, then tell the pages. Runs after a first install's activation and at every start of the active worker
+/// Save the build files this version's precache lacks, with the catalog and the pages open
+/// now, mark the precache complete, then tell the pages; whether it did. Runs after a first install's activation and at every start of the active worker
 /// (a worker stopped halfway finishes on its next start); does nothing when all is there.
-pub async fn complete() {
+pub async fn complete() -> bool {
     let registration = js::scope().registration();
     if registration.installing().is_some() || registration.waiting().is_some() {
         // A new version is on its way; this one's files are not worth completing now.
-        return;
+        return false;
     }
     if COMPLETING.with(|c| c.replace(true)) {
-        return;
+        return false;
     }
     let done = async {
         if is_marked_complete().await? {
@@ -119,16 +123,33 @@ pub async fn complete() {
             let cache = js::open(CacheKind::Precache).await?;
             js::wait(cache.add_all_with_str_sequence(&missing)).await.map(drop)
         };
-        let tasks: [js::Task; 2] = [Box::pin(rest), Box::pin(warm())];
+        let pages = async {
+            keep_open_pages().await;
+            Ok(())
+        };
+        let tasks: [js::Task; 3] = [Box::pin(rest), Box::pin(warm()), Box::pin(pages)];
         js::all(tasks).await?;
         mark_complete().await.map(|()| true)
     }
     .await;
     COMPLETING.with(|c| c.set(false));
     match done {
-        Ok(true) => crate::notify::offline_ready().await,
-        Ok(false) => {}
-        Err(error) => js::warn("could not save every file for offline use yet", &error),
+        Ok(true) => {
+            crate::notify::offline_ready().await;
+            true
+        }
+        Ok(false) => false,
+        Err(error) => {
+            js::warn("could not save every file for offline use yet", &error);
+            false
+        }
+    }
+}
+
+/// Best effort: a page not kept now is kept on its next visit.
+async fn keep_open_pages() {
+    if let Err(error) = crate::pages::keep_open_pages().await {
+        js::warn("could not keep the open pages", &error);
     }
 }
 

@@ -124,7 +124,9 @@ pub fn on_sync(tag: String) -> Promise {
 #[wasm_bindgen]
 pub fn on_start() -> Promise {
     future_to_promise(async move {
-        wasm_bindgen_futures::spawn_local(crate::lifecycle::complete());
+        wasm_bindgen_futures::spawn_local(async {
+            crate::lifecycle::complete().await;
+        });
         if replay::run(false).await {
             register_sync();
         }

@@ -1,65 +1,118 @@
-//! The storefront's pages as the server drew them, kept per release: a navigation to a page
-//! seen before is answered with its HTML at once and refreshed in the background
-//! (stale-while-revalidate), so a returning visitor sees the page before any script runs, and
-//! offline too. A page never seen comes from the server; offline, the shell draws it from the
-//! cached catalog (or says it is not available offline), as before.
+//! The storefront's pages as the server drew them, kept per release, so a returning visitor
+//! sees a page before any script runs, offline too:
+//! - home and galleries: the kept copy at once, refreshed in the background
+//!   (stale-while-revalidate), as the catalog JSON always was;
+//! - a work's page, and a storefront framed on a merchant's site: the server first, the kept
+//!   copy when it fails or takes longer than `NETWORK_WAIT_MS` (network-first). A work's page
+//!   carries live stock, the drop's state and a fresh signed quote; a framed page carries the
+//!   merchant's `frame-ancestors`, whose change must hold at once.
+//!
+//! A page never kept comes from the server; offline, the shell draws it from the cached catalog
+//! (or says it is not available offline). The page a visitor is on when the worker takes over
+//! is kept then (`keep_open_pages`), with the home page.
 //!
 //! Why not render here: the same views compiled for wasm32 with Leptos' `ssr` make an 877 KB
 //! (brotli) renderer, over four times the page's first-load wasm (BENCHMARKS.md, issue 15).
 
+use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
-use web_sys::{FetchEvent, Request, Response, Url};
+use web_sys::{Client, ClientQueryOptions, ClientType, FetchEvent, Request, Response, Url};
 
 use crate::cache_names::CacheKind;
 use crate::js;
+use crate::routing::{route, Freshness, RequestShape, Strategy};
 
 /// Pages kept: a collector's recent browsing, a few MB of HTML at most. The oldest go first.
 pub const KEPT: u32 = 120;
 
+/// How long a network-first page waits for the server before the kept copy is shown (a
+/// phone on a bad link); the server's answer still replaces the kept copy when it comes.
+const NETWORK_WAIT_MS: i32 = 3_000;
+
 /// Answer a navigation to a page the server draws.
-pub async fn respond(event: &FetchEvent, request: Request) -> Result<Response, JsValue> {
+pub async fn respond(
+    event: &FetchEvent,
+    request: Request,
+    freshness: Freshness,
+) -> Result<Response, JsValue> {
     let cache = js::open(CacheKind::Pages).await?;
     let key = key(&request.url())?;
     let cached = js::lookup_url(&cache, &key).await?;
     let refresh = {
-        let (cache, request) = (cache.clone(), request.clone()?);
-        async move {
+        let request = request.clone()?;
+        future_to_promise(async move {
             let response = js::fetch(&request).await?;
             keep(&cache, &key, &response).await?;
-            Ok::<_, JsValue>(response)
-        }
+            Ok(response.into())
+        })
     };
-    match cached {
-        Some(hit) => {
-            // A failed refresh (offline, a server down) leaves the kept copy as it is.
-            let _ = event.wait_until(&future_to_promise(async move {
-                let _ = refresh.await;
-                Ok(JsValue::UNDEFINED)
-            }));
-            Ok(hit)
-        }
-        None => match refresh.await {
+    // The server's page, or null when the network failed; the worker stays alive until it is
+    // kept, whoever answered.
+    let settled =
+        future_to_promise(async move { Ok(js::wait(refresh).await.unwrap_or(JsValue::NULL)) });
+    let _ = event.wait_until(&settled);
+    let Some(hit) = cached else {
+        return match js::wait(settled).await?.dyn_into::<Response>() {
             Ok(response) => Ok(response),
             Err(_) => crate::strategies::app_shell(&request).await,
-        },
+        };
+    };
+    if freshness == Freshness::KeptFirst {
+        return Ok(hit);
     }
+    let timeout = future_to_promise(async {
+        js::sleep(NETWORK_WAIT_MS).await;
+        Ok(JsValue::NULL)
+    });
+    let first = js::wait(Promise::race(&Array::of2(&settled, &timeout))).await?;
+    Ok(match first.dyn_into::<Response>() {
+        // A server error says nothing about the page: the kept copy is the better answer.
+        Ok(response) if response.status() < 500 => response,
+        _ => hit,
+    })
 }
 
-/// Fetch the page at `path` and keep it (the warm-up keeps the home page this way).
-pub async fn prefetch(path: &str) -> Result<(), JsValue> {
+/// Keep the pages open in windows this worker now controls (and the home page): the page a
+/// first visit landed on comes back offline without a second visit.
+pub async fn keep_open_pages() -> Result<(), JsValue> {
+    let options = ClientQueryOptions::new();
+    options.set_type(ClientType::Window);
+    let clients: Array =
+        js::wait(js::scope().clients().match_all_with_options(&options)).await?.into();
+    let origin = js::scope().location().origin();
+    let mut urls = vec![format!("{origin}/")];
+    for client in clients.iter().filter_map(|c| c.dyn_into::<Client>().ok()) {
+        let url = Url::new(&client.url())?;
+        let shape = RequestShape {
+            method: "GET",
+            same_origin: url.origin() == origin,
+            navigate: true,
+            path: &url.pathname(),
+        };
+        if matches!(route(&shape), Strategy::Page(_)) && !urls.contains(&client.url()) {
+            urls.push(client.url());
+        }
+    }
     let cache = js::open(CacheKind::Pages).await?;
-    let url = format!("{}{path}", js::scope().location().origin());
-    let response = js::fetch_url(&url).await?;
-    keep(&cache, &url, &response).await
+    for url in urls {
+        let response = js::fetch_url(&url).await?;
+        keep(&cache, &key(&url)?, &response).await?;
+    }
+    Ok(())
 }
 
 /// Pages are kept by path: the query only changes what the app does after it starts (a
-/// gallery's sort), never the server's HTML.
+/// gallery's sort), never the server's HTML; a framed page's query (lite mode) does.
 fn key(url: &str) -> Result<String, JsValue> {
     let url = Url::new(url)?;
-    Ok(format!("{}{}", url.origin(), url.pathname()))
+    let query = if url.pathname().starts_with(vitrine_protocol::paths::EMBED) {
+        url.search()
+    } else {
+        String::new()
+    };
+    Ok(format!("{}{}{query}", url.origin(), url.pathname()))
 }
 
 /// Keep a page the server drew: a 404 or an error page is not kept (the next visit asks
@@ -77,7 +130,7 @@ async fn keep(cache: &web_sys::Cache, key: &str, response: &Response) -> Result<
 
 /// Drop the oldest pages beyond `KEPT` (a cache lists its entries in the order they were put).
 async fn trim(cache: &web_sys::Cache) -> Result<(), JsValue> {
-    let keys: js_sys::Array = js::wait(cache.keys()).await?.into();
+    let keys: Array = js::wait(cache.keys()).await?.into();
     let extra = keys.length().saturating_sub(KEPT);
     for old in keys.iter().take(extra as usize) {
         if let Ok(old) = old.dyn_into::<Request>() {

@@ -11,9 +11,9 @@ pub enum Strategy {
     Passthrough,
     /// A navigation to a page only the browser draws: the cached app shell (offline-first).
     AppShell,
-    /// A navigation to a page the server draws: the HTML kept from the last visit, refreshed
-    /// in the background (`pages`); never seen and offline, the shell.
-    Page,
+    /// A navigation to a page the server draws: the HTML kept from the last visit (`pages`);
+    /// never seen and offline, the shell.
+    Page(Freshness),
     /// Content-hashed or precached files: cache, then network (and remember).
     CacheFirst(CacheKind),
     /// Catalog JSON: answer from cache at once, refresh in the background.
@@ -21,6 +21,16 @@ pub enum Strategy {
     /// Images: cache-first in the bounded image cache; offline misses get another cached size
     /// or a placeholder.
     Image,
+}
+
+/// Which comes first for a kept page (`pages`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    /// The kept copy at once, refreshed in the background: home and galleries.
+    KeptFirst,
+    /// The server, the kept copy when it fails or is slow: a work's page (live stock, drop,
+    /// quote) and a framed storefront (the merchant's `frame-ancestors`).
+    NetworkFirst,
 }
 
 /// The request as routing sees it.
@@ -41,13 +51,19 @@ pub fn route(r: &RequestShape<'_>) -> Strategy {
     // to an app route.
     // A storefront framed on a merchant's site is answered by the server with that
     // merchant's `frame-ancestors`; the cached shell carries only this shop's, which the
-    // browser would refuse in the frame.
+    // browser would refuse in the frame: only the server's own page, kept, will do.
     let embed = r.path == paths::EMBED || r.path.starts_with(&format!("{}/", paths::EMBED));
-    if r.navigate && !image && !embed && !r.path.starts_with(paths::API_PREFIX) {
+    if r.navigate && embed {
+        return Strategy::Page(Freshness::NetworkFirst);
+    }
+    if r.navigate && !image && !r.path.starts_with(paths::API_PREFIX) {
         if paths::drawn_in_browser(r.path) {
             return Strategy::AppShell;
         }
-        return Strategy::Page;
+        if r.path.starts_with("/i/") {
+            return Strategy::Page(Freshness::NetworkFirst);
+        }
+        return Strategy::Page(Freshness::KeptFirst);
     }
     if r.navigate {
         return Strategy::Passthrough;
@@ -89,8 +105,8 @@ mod tests {
         assert_eq!(nav("/api/v1/merchant/claims/3/sheet"), Strategy::Passthrough);
         assert_eq!(nav("/media/originals/101.jpg"), Strategy::Passthrough);
         assert_eq!(nav("/claim/123"), Strategy::AppShell);
-        assert_eq!(nav("/embed/tidal-glass"), Strategy::Passthrough);
-        assert_eq!(nav("/embedded-art"), Strategy::Page, "the server's 404 page");
+        assert_eq!(nav("/embed/tidal-glass"), Strategy::Page(Freshness::NetworkFirst));
+        assert_eq!(nav("/embedded-art"), Strategy::Page(Freshness::KeptFirst), "a 404 page");
         assert_eq!(nav("/merchant/claims"), Strategy::AppShell);
     }
 
@@ -118,9 +134,11 @@ mod tests {
 
     #[test]
     fn the_servers_pages_are_kept_and_the_browsers_get_the_shell() {
-        for path in ["/", "/c/tidal-glass", "/i/999", "/nowhere"] {
-            assert_eq!(navigate(path), Strategy::Page, "{path}");
+        for path in ["/", "/c/tidal-glass", "/nowhere"] {
+            assert_eq!(navigate(path), Strategy::Page(Freshness::KeptFirst), "{path}");
         }
+        // Live stock, drop and quote: the server first.
+        assert_eq!(navigate("/i/999"), Strategy::Page(Freshness::NetworkFirst));
         for path in ["/receipts", "/receipts/01890a5d", "/search", "/storage", "/kiosk"] {
             assert_eq!(navigate(path), Strategy::AppShell, "{path}");
         }

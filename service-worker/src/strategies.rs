@@ -24,7 +24,7 @@ pub fn on_fetch(event: FetchEvent) -> Promise {
         let request = event.request();
         let response = match strategy_for(&request) {
             Strategy::AppShell => app_shell(&request).await?,
-            Strategy::Page => crate::pages::respond(&event, request).await?,
+            Strategy::Page(freshness) => crate::pages::respond(&event, request, freshness).await?,
             Strategy::CacheFirst(kind) => cache_first(&request, kind).await?,
             Strategy::Image => crate::image_cache::respond(&request).await?,
             Strategy::StaleWhileRevalidate(kind) => {

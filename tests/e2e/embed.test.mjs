@@ -155,6 +155,28 @@ test("bought offline inside the frame, kept by the frame's worker and sent when 
   await page.close();
 });
 
+test("reloaded offline, the framed storefront comes back from the frame's own worker", async () => {
+  await sites();
+  const page = await shop.browser.context.newPage();
+  await page.goto(allowed);
+  const frame = page.frameLocator("iframe[title='Shop']");
+  await frame.getByRole("status").filter({ hasText: "Available offline" }).waitFor({ timeout: 30_000 });
+  const { title, items } = (await getJson(shop.server.base, "/api/v1/collections/tidal-glass")).body;
+  await shop.browser.context.setOffline(true);
+  try {
+    // The host page stays; its frame loads again, with no network.
+    await page.evaluate(() => { const f = document.querySelector("iframe[title='Shop']"); f.src = f.src; });
+    await frame.getByRole("status").filter({ hasText: "Offline: showing saved copies" }).waitFor();
+    await frame.getByRole("heading", { level: 1, name: title }).waitFor();
+    const works = frame.getByRole("list", { name: "Works in this collection" }).getByRole("link");
+    await works.first().waitFor();
+    assert.equal(await works.count(), items.length);
+  } finally {
+    await shop.browser.context.setOffline(false);
+  }
+  await page.close();
+});
+
 test("the host's theme is applied in the frame when readable, and ignored when not", async () => {
   await sites();
   const page = await shop.browser.context.newPage();
