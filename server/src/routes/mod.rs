@@ -83,8 +83,10 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/img/{id}", get(images::by_hints))
         .route(paths::HEALTHZ, get(health::healthz))
         .route(&format!("{}/{{slug}}", paths::EMBED), {
-            let dist = config.dist_dir.clone();
-            get(move |state, slug| embed::page(state, slug, dist.clone()))
+            let pages = pages.clone();
+            get(move |state, headers, uri, slug| {
+                embed::page(state, headers, uri, slug, pages.clone())
+            })
         })
         .route(metrics::PATH, get(metrics::scrape))
         .merge(pages::router(&pages))

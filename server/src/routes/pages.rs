@@ -52,7 +52,7 @@ pub fn router(pages: &Arc<Pages>) -> Router<AppState> {
 
 async fn home(State(state): State<AppState>, headers: HeaderMap, pages: Arc<Pages>) -> Response {
     let answer = answer(paths::COLLECTIONS, catalog::collections_of(&state).await);
-    pages.send(&headers, "/", Some(answer), true).await
+    pages.send(&headers, "/", Some(answer), true, None).await
 }
 
 async fn collection(
@@ -68,7 +68,7 @@ async fn collection(
         }
         None => None,
     };
-    pages.send(&headers, uri.path(), answer, true).await
+    pages.send(&headers, uri.path(), answer, true, None).await
 }
 
 async fn item(
@@ -83,16 +83,16 @@ async fn item(
         Some(id) => Some(answer(&paths::item(id), catalog::item_of(&state, id).await)),
         None => None,
     };
-    pages.send(&headers, uri.path(), answer, false).await
+    pages.send(&headers, uri.path(), answer, false, None).await
 }
 
 /// A path that is no page and no file: the app's "not found" page, with a 404.
 pub async fn not_found(pages: Arc<Pages>, headers: HeaderMap, path: String) -> Response {
-    pages.send(&headers, &path, None, false).await
+    pages.send(&headers, &path, None, false, None).await
 }
 
 /// An endpoint's answer as the app would have fetched it: the same bytes.
-fn answer<T: Serialize>(api: &str, result: Result<T, ApiError>) -> Answer {
+pub(super) fn answer<T: Serialize>(api: &str, result: Result<T, ApiError>) -> Answer {
     let (ok, body) = match result {
         Ok(value) => (true, serde_json::to_string(&value)),
         Err(error) => (false, serde_json::to_string(&error.answer().body)),
@@ -101,15 +101,21 @@ fn answer<T: Serialize>(api: &str, result: Result<T, ApiError>) -> Answer {
 }
 
 impl Pages {
-    async fn send(
+    /// The page at `path` drawn with `answer`; `keep` it rendered if it exists; `root_class`:
+    /// classes for the document element (a framed storefront's).
+    pub(super) async fn send(
         &self,
         request: &HeaderMap,
         path: &str,
         answer: Option<Answer>,
         keep: bool,
+        root_class: Option<&str>,
     ) -> Response {
         let shell = match tokio::fs::read_to_string(self.dist.join("index.html")).await {
-            Ok(shell) => shell,
+            Ok(shell) => match root_class {
+                Some(class) => shell.replacen("<html", &format!("<html class=\"{class}\""), 1),
+                None => shell,
+            },
             Err(error) => {
                 tracing::error!(%error, "the app's shell cannot be read");
                 let message = "the storefront is not built";

@@ -67,6 +67,73 @@ async fn a_merchants_listed_origins_and_only_they_may_frame_its_storefront() {
 }
 
 #[tokio::test]
+async fn the_framed_storefront_is_drawn_by_the_server_marked_framed_and_never_304() {
+    let app = spawn_app().await;
+    let auth = bearer(&merchant(&app, "demo", &[Scope::Catalog]).await);
+    let body = json!({ "origins": ["https://gallery.example"] });
+    assert_eq!(call(&app, Method::PUT, EMBED, Some(&auth), Some(body)).await.status(), 200);
+    let detail: Value = app
+        .client
+        .get(app.url("/api/v1/collections/tidal-glass"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    let res = app
+        .client
+        .get(app.url("/embed/tidal-glass?lite=1&host=https%3A%2F%2Fgallery.example"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let html = res.text().await.unwrap();
+    assert!(html.contains(r#"<html class="embedded lite""#), "marked framed, lite: {html}");
+    let title = detail["title"].as_str().unwrap();
+    assert!(html.contains(&format!("<title>{title} · Vitrine</title>")), "{html}");
+    for item in detail["items"].as_array().unwrap() {
+        assert!(
+            html.contains(&format!(r#"href="/i/{}""#, item["id"])),
+            "work {} drawn",
+            item["id"]
+        );
+    }
+    assert!(html.contains(r#"data-api="/api/v1/collections/tidal-glass""#), "its answer embedded");
+
+    let plain =
+        app.client.get(app.url("/embed/tidal-glass")).send().await.unwrap().text().await.unwrap();
+    assert!(plain.contains(r#"<html class="embedded""#));
+
+    // A validator that matches still gets the whole page, with the policy of now.
+    let res = app
+        .client
+        .get(app.url("/embed/tidal-glass?lite=1"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = call(&app, Method::PUT, EMBED, Some(&auth), Some(json!({ "origins": [] }))).await;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .client
+        .get(app.url("/embed/tidal-glass?lite=1"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(
+        csp.contains("frame-ancestors 'self';") || csp.ends_with("frame-ancestors 'self'"),
+        "{csp}"
+    );
+}
+
+#[tokio::test]
 async fn a_bad_list_is_refused_whole_and_writes_nothing() {
     let app = spawn_app().await;
     let auth = bearer(&merchant(&app, "demo", &[Scope::Catalog]).await);
