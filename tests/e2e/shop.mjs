@@ -31,6 +31,13 @@ function proxyTo(upstreamPort) {
     stallRegistrations: 0,
     /** While true, `GET /api/v1/orders/*` gets no answer (the connection is dropped). */
     holdOrderStates: false,
+    /** While true, a navigation to a page (`Accept: text/html`) is held until released. */
+    stallPages: false,
+    /** Navigations held now, by `stallPages`. */
+    stalledPages: 0,
+    /** Let every held navigation through. */
+    releasePages: () => { for (const go of proxy.held.splice(0)) go(); },
+    held: [],
     /** The `traceparent` of every intent sent, in order (each replay attempt is one). */
     intentTraces: [],
     /** The `traceparent` of every claims batch sent (a kiosk's queue, a request at a time). */
@@ -46,6 +53,12 @@ function proxyTo(upstreamPort) {
     if (req.method === "POST" && req.url === "/api/v1/devices" && proxy.stallRegistrations) {
       // The injected fault: a network that stalls this request.
       await new Promise((r) => setTimeout(r, proxy.stallRegistrations));
+    }
+    if (proxy.stallPages && req.method === "GET" && (req.headers.accept ?? "").includes("text/html")) {
+      // The injected fault: a phone on a link that takes its time for pages.
+      proxy.stalledPages += 1;
+      await new Promise((go) => proxy.held.push(go));
+      proxy.stalledPages -= 1;
     }
     if (req.url.startsWith("/api/v1/orders/") && proxy.holdOrderStates) {
       req.socket.destroy();
