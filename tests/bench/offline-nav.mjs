@@ -13,7 +13,7 @@ import { freshDatabase, startServer, launchBrowser } from "../e2e/support.mjs";
 import { workboxSite } from "./static-peer.mjs";
 
 const PATH = "/c/tidal-glass";
-const SAMPLES = Number(process.env.OFFLINE_SAMPLES ?? 7);
+const SAMPLES = Number(process.env.OFFLINE_SAMPLES ?? 15);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** One sample; `saved`: what the side's page says once all is saved for offline use. */
