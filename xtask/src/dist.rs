@@ -100,7 +100,7 @@ pub fn build_release(sh: &Shell, out: &str, release: Option<&str>) -> Result<Dis
     // The worker is not split: drop the linker sections `--emit-relocs` left (binaryen
     // refuses to reason about them).
     let sw_linked = staging.join("vitrine_sw.wasm");
-    let linked = without_link_sections(&std::fs::read(&sw_wasm)?)?;
+    let linked = crate::link_sections::without(&std::fs::read(&sw_wasm)?)?;
     std::fs::write(&sw_linked, &linked)?;
     let sw_key = cache::key("sw", &[&linked, tool_versions.as_bytes()]);
     cache::folder(&sw_key, &sw_out, |made| {
@@ -249,44 +249,6 @@ fn split_app(sh: &Shell, wasm: &Path, split_dir: &Path, out: &Path) -> Result<()
         optimise(sh, &dest)?;
     }
     Ok(())
-}
-
-/// The module without its `linking` and `reloc.*` custom sections.
-pub(crate) fn without_link_sections(wasm: &[u8]) -> Result<Vec<u8>> {
-    fn leb(bytes: &[u8], at: &mut usize) -> Result<usize> {
-        let (mut value, mut shift) = (0usize, 0);
-        loop {
-            let byte = *bytes.get(*at).context("truncated wasm")?;
-            *at += 1;
-            value |= usize::from(byte & 0x7f) << shift;
-            if byte & 0x80 == 0 {
-                return Ok(value);
-            }
-            shift += 7;
-        }
-    }
-    let header = wasm.get(..8).context("not a wasm module")?;
-    let mut out = header.to_vec();
-    let mut at = 8;
-    while at < wasm.len() {
-        let start = at;
-        let id = wasm[at];
-        at += 1;
-        let size = leb(wasm, &mut at)?;
-        let body = at;
-        let end = body.checked_add(size).filter(|&e| e <= wasm.len()).context("bad section")?;
-        let is_link = id == 0 && {
-            let mut p = body;
-            let len = leb(wasm, &mut p)?;
-            let name = wasm.get(p..p + len).unwrap_or_default();
-            name == b"linking" || name.starts_with(b"reloc.")
-        };
-        if !is_link {
-            out.extend_from_slice(&wasm[start..end]);
-        }
-        at = end;
-    }
-    Ok(out)
 }
 
 /// What the cached steps' outputs depend on besides their input: the binding and optimising

@@ -5,6 +5,7 @@ mod bench_run;
 mod cache;
 mod dist;
 mod icons;
+mod link_sections;
 mod renderer;
 mod tools;
 

@@ -22,7 +22,7 @@ pub fn report(sh: &Shell, built: &dist::Dist) -> Result<String> {
     let wasm = staging.join("vitrine-render.wasm");
     std::fs::write(
         &wasm,
-        dist::without_link_sections(&std::fs::read(linked.join("vitrine-render.wasm"))?)?,
+        crate::link_sections::without(&std::fs::read(linked.join("vitrine-render.wasm"))?)?,
     )?;
     let out = staging.join("bound");
     dist::bindgen(sh, &wasm, &out, "no-modules", "vitrine_render")?;
