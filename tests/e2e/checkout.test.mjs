@@ -2,32 +2,22 @@
 // keeps a signed receipt and the intent in IndexedDB, and sends it when the shop is back —
 // exactly once, even when the server dies between committing and answering, when two tabs
 // push at once, or when someone edits the stored intent.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freshDatabase, launchBrowser, status, heading } from "./support.mjs";
+import { useBrowserAndDatabase, status, heading } from "./support.mjs";
 import {
   buy, getJson, openBuySheet, readyToBuy as readyToBuyIn, stockOf, until, withShop as withShopOn,
 } from "./shop.mjs";
 
 const SETTLED = 60_000;
-let db;
-let browser;
+const ctx = useBrowserAndDatabase();
 
-before(async () => {
-  db = freshDatabase();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  db?.cleanup();
-});
-
-const withShop = (body) => withShopOn(db.db, body);
-const readyToBuy = (base, item) => readyToBuyIn(browser, base, item);
+const withShop = (body) => withShopOn(ctx.db.db, body);
+const readyToBuy = (base, item) => readyToBuyIn(ctx.browser, base, item);
 
 test("bought while the shop is down, sent when it is back, with no click", () => withShop(async (s) => {
   const page = await readyToBuy(s.proxy.base, 101);
@@ -136,7 +126,7 @@ test("two tabs pushing the outbox at once send the intent once", () => withShop(
   const id = await buy(first);
   await status(first, "Status: Waiting to send").waitFor();
 
-  const second = await browser.context.newPage();
+  const second = await ctx.browser.context.newPage();
   await second.goto(`${s.proxy.base}/receipts/${id}`);
   await status(second, "Status: Waiting to send").waitFor();
 

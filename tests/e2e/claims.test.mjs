@@ -2,26 +2,16 @@
 // opens a claim link with no network, reloads, and the claim reaches the shop once when the
 // network is back; a kiosk set up online redeems 30 typed codes offline, one of them twice,
 // and 29 reach the shop while the duplicate is refused on the tablet itself.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { freshDatabase, launchBrowser, merchantApi, merchantToken, status, heading } from "./support.mjs";
+import { useBrowserAndDatabase, merchantApi, merchantToken, status, heading } from "./support.mjs";
 import { axeProblems, layoutProblems } from "./audit.mjs";
 import { until, withShop } from "./shop.mjs";
 
 const SETTLED = 60_000;
-let db;
-let browser;
+const ctx = useBrowserAndDatabase();
 
-before(async () => {
-  db = freshDatabase();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  db?.cleanup();
-});
-
-const token = () => merchantToken(db.db, "claims");
+const token = () => merchantToken(ctx.db.db, "claims");
 
 
 /** A batch of `count` free vouchers for work 101, as the merchant makes one; with its vouchers. */
@@ -42,12 +32,12 @@ async function checked(page, what) {
   assert.deepEqual(problems, [], `${what}: ${problems.join("; ")}`);
 }
 
-test("a collector claims offline from a link, reloads, and the claim arrives once", () => withShop(db.db, async (s) => {
+test("a collector claims offline from a link, reloads, and the claim arrives once", () => withShop(ctx.db.db, async (s) => {
   const bearer = token();
   const batch = await freeBatch(s.direct(), bearer, 2);
   const voucher = batch.vouchers[0];
   // The collector has visited the shop before (the worker keeps keys, terms and a certificate).
-  const page = await browser.context.newPage();
+  const page = await ctx.browser.context.newPage();
   await page.goto(`${s.proxy.base}/c/tidal-glass`);
   await status(page, "Available offline").waitFor();
 
@@ -79,10 +69,10 @@ test("a collector claims offline from a link, reloads, and the claim arrives onc
   await page.close();
 }));
 
-test("a kiosk redeems 30 codes offline, one twice: 29 reach the shop, 1 is refused on the tablet", () => withShop(db.db, async (s) => {
+test("a kiosk redeems 30 codes offline, one twice: 29 reach the shop, 1 is refused on the tablet", () => withShop(ctx.db.db, async (s) => {
   const bearer = token();
   const batch = await freeBatch(s.direct(), bearer, 29);
-  const kiosk = await browser.context.newPage();
+  const kiosk = await ctx.browser.context.newPage();
   await kiosk.goto(`${s.proxy.base}/kiosk`);
   await heading(kiosk, "Kiosk").waitFor();
   await kiosk.getByLabel("API token").fill(bearer);

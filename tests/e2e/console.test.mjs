@@ -7,28 +7,18 @@
 // copy a collection's snippet and preview it;
 // refund part of a sale; read it all in the audit log. Each section passes the layout and axe
 // checks on a phone.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { freshDatabase, launchBrowser, merchantApi, merchantToken, status, heading } from "./support.mjs";
+import { useBrowserAndDatabase, merchantApi, merchantToken, status, heading } from "./support.mjs";
 import { axeProblems, layoutProblems } from "./audit.mjs";
 import { buy, getJson, openBuySheet, readyToBuy, until, withShop } from "./shop.mjs";
 
 const SETTLED = 60_000;
-let db;
-let browser;
+const ctx = useBrowserAndDatabase();
 
-before(async () => {
-  db = freshDatabase();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  db?.cleanup();
-});
-
-const token = () => merchantToken(db.db, "catalog,drops,claims,orders,admin");
+const token = () => merchantToken(ctx.db.db, "catalog,drops,claims,orders,admin");
 
 async function checked(page, what) {
   const problems = [...(await layoutProblems(page)), ...(await axeProblems(page))];
@@ -37,8 +27,8 @@ async function checked(page, what) {
 
 const section = (page, name) => page.getByRole("navigation", { name: "Console" }).getByRole("link", { name, exact: true });
 
-test("a merchant runs the shop from the console", () => withShop(db.db, async (s) => {
-  const console_ = await browser.context.newPage();
+test("a merchant runs the shop from the console", () => withShop(ctx.db.db, async (s) => {
+  const console_ = await ctx.browser.context.newPage();
   await console_.goto(`${s.proxy.base}/merchant`);
   await heading(console_, "Merchant console").waitFor();
   await checked(console_, "sign-in");
@@ -66,7 +56,7 @@ test("a merchant runs the shop from the console", () => withShop(db.db, async (s
   await console_.getByLabel("Original for Tide").setInputFiles(file);
   await console_.getByText(/Tide by R\. Ames — .* — on show/).waitFor({ timeout: SETTLED });
   await checked(console_, "catalog");
-  const shop = await browser.context.newPage();
+  const shop = await ctx.browser.context.newPage();
   await shop.goto(`${s.proxy.base}/c/spring-prints`);
   // The worker serves the collection stale-while-revalidate: if it saved the collection while
   // Tide was still waiting for its picture (its install-time warm-up runs beside the console),
@@ -232,7 +222,7 @@ test("a merchant runs the shop from the console", () => withShop(db.db, async (s
   const shopOrigin = new URL(console_.url()).origin;
   const snippet = `<script src="${shopOrigin}/embed.js" data-collection="tidal-glass" async></script>`;
   assert.equal(await console_.getByLabel("Snippet for Tidal Glass").inputValue(), snippet);
-  await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: shopOrigin });
+  await ctx.browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: shopOrigin });
   await console_.getByRole("button", { name: "Copy snippet for Tidal Glass" }).click();
   await console_.getByRole("status").filter({ hasText: /^Copied\.$/ }).waitFor();
   assert.equal(await console_.evaluate(() => navigator.clipboard.readText()), snippet);
@@ -246,7 +236,7 @@ test("a merchant runs the shop from the console", () => withShop(db.db, async (s
   const admin = token();
   const sandbox = (what, body) => merchantApi(s.direct(), admin, "POST", `/api/v1/merchant/sandbox/${what}`, body);
   await sandbox("halt", { seconds: 86_400 });
-  const buyer = await readyToBuy(browser, s.proxy.base, 201);
+  const buyer = await readyToBuy(ctx.browser, s.proxy.base, 201);
   const receipt = await buy(buyer);
   await status(buyer, "Status: Paid").waitFor({ timeout: SETTLED });
   // In a block (not only sent): its inclusion is dated before sandbox time moves on.

@@ -4,26 +4,16 @@
 // drop and honoured when it arrives) and again online, while the merchant's console counts
 // the sales live; the drop's per-buyer limit refuses a third, and the storefront counts what
 // is left.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { freshDatabase, launchBrowser, merchantToken, status, heading } from "./support.mjs";
+import { useBrowserAndDatabase, merchantToken, status, heading } from "./support.mjs";
 import { buy, getJson, openBuySheet, payButton, until, withShop } from "./shop.mjs";
 
 const SETTLED = 60_000;
 const WORK = 112;
-let db;
-let browser;
+const ctx = useBrowserAndDatabase();
 
-before(async () => {
-  db = freshDatabase();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  db?.cleanup();
-});
-
-const dropsToken = () => merchantToken(db.db, "drops");
+const dropsToken = () => merchantToken(ctx.db.db, "drops");
 
 async function api(base, token, method, path, body) {
   const response = await fetch(`${base}${path}`, {
@@ -59,11 +49,11 @@ const seconds = (text) => {
   return Number(h) * 3600 + Number(m) * 60 + Number(s);
 };
 
-test("the buyer watches the countdown, buys at the start offline and online, and the limit holds", () => withShop(db.db, async (s) => {
+test("the buyer watches the countdown, buys at the start offline and online, and the limit holds", () => withShop(ctx.db.db, async (s) => {
   const token = dropsToken();
   const drop = await scheduleDrop(s.direct(), token, { inMs: 25_000, supply: 3, limit: 2 });
 
-  const page = await browser.context.newPage();
+  const page = await ctx.browser.context.newPage();
   await page.goto(`${s.proxy.base}/i/${WORK}`);
   await status(page, "Available offline").waitFor();
   await page.reload();
@@ -96,7 +86,7 @@ test("the buyer watches the countdown, buys at the start offline and online, and
   assert.equal(order.body.state, "paid");
 
   // The merchant opens the console's drops and keeps it open.
-  const desk = await browser.context.newPage();
+  const desk = await ctx.browser.context.newPage();
   await desk.goto(`${s.proxy.base}/merchant/drops`);
   await desk.getByLabel("API token").fill(token);
   await desk.getByRole("button", { name: "Sign in" }).click();
@@ -122,7 +112,7 @@ test("the buyer watches the countdown, buys at the start offline and online, and
   await page.close();
 }));
 
-test("a drop for listed collectors: the device fetches the buyer's proof, and a stranger is told before anything is saved", () => withShop(db.db, async (s) => {
+test("a drop for listed collectors: the device fetches the buyer's proof, and a stranger is told before anything is saved", () => withShop(ctx.db.db, async (s) => {
   const token = dropsToken();
   const work = 113;
   const health = await fetch(`${s.direct()}/healthz`);
@@ -136,7 +126,7 @@ test("a drop for listed collectors: the device fetches the buyer's proof, and a 
   assert.equal(list.status, 200, JSON.stringify(list.body));
   assert.equal((await api(s.direct(), token, "POST", `/api/v1/merchant/drops/${draft.body.id}/approve`)).status, 200);
 
-  const page = await browser.context.newPage();
+  const page = await ctx.browser.context.newPage();
   await page.goto(`${s.proxy.base}/i/${work}`);
   await page.getByRole("button", { name: /^Buy · 9\.00 EUR$/ }).waitFor({ timeout: 40_000 });
   await openBuySheet(page);

@@ -2,26 +2,16 @@
 // asked of the server first, for its live stock and quote, but a phone on a link that takes its
 // time still sees the copy kept from its last visit, while the server's page is on its way;
 // a gallery shows its kept copy at once and takes the server's for next time.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { freshDatabase, launchBrowser, status, heading } from "./support.mjs";
+import { useBrowserAndDatabase, status, heading } from "./support.mjs";
 import { getJson, until, withShop } from "./shop.mjs";
 
-let db;
-let browser;
+const ctx = useBrowserAndDatabase();
 
-before(async () => {
-  db = freshDatabase();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  db?.cleanup();
-});
-
-test("on a link that stalls, a work and a gallery seen before show their kept pages", () => withShop(db.db, async (s) => {
+test("on a link that stalls, a work and a gallery seen before show their kept pages", () => withShop(ctx.db.db, async (s) => {
   const work = (await getJson(s.direct(), "/api/v1/items/101")).body;
-  const page = await browser.context.newPage();
+  const page = await ctx.browser.context.newPage();
   await page.goto(`${s.proxy.base}/c/tidal-glass`);
   await status(page, "Available offline").waitFor();
   // Under the worker: both pages are kept as the server drew them.

@@ -1,23 +1,13 @@
 // The money path on a real device (issue 10): the offline budget holds across tabs, one press
 // of Buy is one order even when the network stalls, one damaged record never stops the rest,
 // and an order the server lost after acknowledging it is sent again from the device.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { freshDatabase, launchBrowser, status, askWorker } from "./support.mjs";
+import { useBrowserAndDatabase, status, askWorker } from "./support.mjs";
 import { buy, getJson, openBuySheet, payButton, readyToBuy, stockOf, until, withShop } from "./shop.mjs";
 
 const SETTLED = 60_000;
-let db;
-let browser;
-
-before(async () => {
-  db = freshDatabase();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  db?.cleanup();
-});
+const ctx = useBrowserAndDatabase();
 
 const receiptsOf = async (page) => (await askWorker(page, "receipts")).receipts.receipts;
 
@@ -37,10 +27,10 @@ async function pressBuy(page) {
   return Promise.race([bought, refused]);
 }
 
-test("two tabs buying offline at once never spend more than the device's budget", () => withShop(db.db, async (s) => {
+test("two tabs buying offline at once never spend more than the device's budget", () => withShop(ctx.db.db, async (s) => {
   const item = 107;
-  const a = await readyToBuy(browser, s.proxy.base, item);
-  const b = await browser.context.newPage();
+  const a = await readyToBuy(ctx.browser, s.proxy.base, item);
+  const b = await ctx.browser.context.newPage();
   const { body } = await getJson(s.direct(), `/api/v1/items/${item}`);
   const price = body.price.amount_minor;
   const quantity = Math.min(10, Math.floor(20_000 / price));
@@ -71,10 +61,10 @@ test("two tabs buying offline at once never spend more than the device's budget"
   await b.close();
 }));
 
-test("a purchase pressed again after a stall is one order", () => withShop(db.db, async (s) => {
+test("a purchase pressed again after a stall is one order", () => withShop(ctx.db.db, async (s) => {
   // Certificates of an hour are always "near expiry": every purchase tries to renew first.
   const item = 108;
-  const page = await readyToBuy(browser, s.proxy.base, item);
+  const page = await readyToBuy(ctx.browser, s.proxy.base, item);
   const before = await stockOf(s.direct(), item);
   s.proxy.stallRegistrations = 25_000;
   let outcome = await pressBuy(page);
@@ -100,9 +90,9 @@ test("a purchase pressed again after a stall is one order", () => withShop(db.db
   await page.close();
 }, ["--certificate-ttl", "3600"]));
 
-test("one unreadable outbox record is set aside and the others still send", () => withShop(db.db, async (s) => {
+test("one unreadable outbox record is set aside and the others still send", () => withShop(ctx.db.db, async (s) => {
   const item = 109;
-  const page = await readyToBuy(browser, s.proxy.base, item);
+  const page = await readyToBuy(ctx.browser, s.proxy.base, item);
   await page.evaluate(() => new Promise((resolve, reject) => {
     const open = indexedDB.open("vitrine");
     open.onerror = () => reject(open.error);
@@ -123,9 +113,9 @@ test("one unreadable outbox record is set aside and the others still send", () =
   await page.close();
 }));
 
-test("an order the server lost after acknowledging it is sent again by the device", () => withShop(db.db, async (s) => {
+test("an order the server lost after acknowledging it is sent again by the device", () => withShop(ctx.db.db, async (s) => {
   const item = 111;
-  const page = await readyToBuy(browser, s.proxy.base, item);
+  const page = await readyToBuy(ctx.browser, s.proxy.base, item);
   // Last night's backup, taken before the purchase.
   await s.kill();
   s.backup();

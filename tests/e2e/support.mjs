@@ -110,6 +110,20 @@ export const heading = (page, name) => page.getByRole("heading", { level: 1, nam
  * Registers hooks that give the test file its own database, server and browser, torn down
  * after the last test. Read `server` and `browser` from the returned object inside tests.
  */
+/** A fresh database and browser for a file whose tests start their own shops (`withShop`). */
+export function useBrowserAndDatabase() {
+  const ctx = {};
+  before(async () => {
+    ctx.db = freshDatabase();
+    ctx.browser = await launchBrowser();
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    ctx.db?.cleanup();
+  });
+  return ctx;
+}
+
 export function useStorefront(browserOptions = {}) {
   const ctx = {};
   before(async () => {
