@@ -32,10 +32,6 @@ pub fn receipt(id: IntentId) -> String {
     format!("/receipts/{id}")
 }
 
-/// The pages only the browser draws; the server (and the worker, from its cache) sends every
-/// other page drawn. Kept with the app's `<Routes>`.
-pub use vitrine_protocol::paths::drawn_in_browser;
-
 /// Document title for a page: the page first, so tabs and screen readers lead with it.
 pub fn title(page: &str) -> String {
     format!("{page} · Vitrine")

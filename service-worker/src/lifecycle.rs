@@ -103,8 +103,9 @@ pub fn on_activate() -> Promise {
 }
 
 /// Save the build files this version's precache lacks, with the catalog and the pages open
-/// now, mark the precache complete, then tell the pages; whether it did. Runs after a first install's activation and at every start of the active worker
-/// (a worker stopped halfway finishes on its next start); does nothing when all is there.
+/// now, mark the precache complete, then tell the pages; whether it did. Runs after a first
+/// install's activation and at every start of the active worker (a worker stopped halfway
+/// finishes on its next start); does nothing when all is there.
 pub async fn complete() -> bool {
     let registration = js::scope().registration();
     if registration.installing().is_some() || registration.waiting().is_some() {

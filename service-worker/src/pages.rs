@@ -25,7 +25,7 @@ use crate::js;
 use crate::routing::{route, Freshness, RequestShape, Strategy};
 
 /// Pages kept: a collector's recent browsing, a few MB of HTML at most. The oldest go first.
-pub const KEPT: u32 = 120;
+const KEPT: u32 = 120;
 
 /// How long a network-first page waits for the server before the kept copy is shown (a
 /// phone on a bad link); the server's answer still replaces the kept copy when it comes.
