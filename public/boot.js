@@ -2,6 +2,13 @@
 // allow scripts from this origin only.
 import init from "{{app.js}}";
 
+// What Leptos' hydration reads from the page: resources and errors the server resolved while
+// streaming, which it never does here (the page's data is in `#vitrine-data`). Leptos writes
+// these in an inline script, which the Content-Security-Policy refuses; empty lists say the same.
+for (const name of ["__RESOLVED_RESOURCES", "__SERIALIZED_ERRORS", "__INCOMPLETE_CHUNKS"]) {
+  globalThis[name] ??= [];
+}
+
 const start = () => init({ module_or_path: "{{app.wasm}}" });
 // A page the server drew is readable and its links work already: its first screen's pictures
 // load before the app's wasm competes with them for the network (on a slow phone link the wasm

@@ -7,7 +7,7 @@
 mod api;
 mod components;
 mod connectivity;
-#[cfg(feature = "csr")]
+#[cfg(feature = "hydrate")]
 pub mod crash;
 mod embed;
 mod pages;
@@ -23,7 +23,7 @@ mod worker;
 /// Running in a page. The same views render on the server (`ssr`), where there is no window:
 /// everything that touches the browser is skipped there, and the page starts as it looks
 /// before any check has run.
-pub(crate) const IN_BROWSER: bool = cfg!(feature = "csr");
+pub(crate) const IN_BROWSER: bool = cfg!(feature = "hydrate");
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
@@ -36,12 +36,12 @@ use pages::{
     ReceiptsRoute, SearchRoute, StorageRoute,
 };
 
-/// Draw the app into `<div id="app">`. When the server rendered the page there, the app draws
-/// the page afresh from the same answer (`preload`) off the document, and swaps it in once its
-/// heading is there (a lazily loaded route draws after its part has arrived): same content, so
-/// nothing moves, and a visitor who tabbed into the page before the app arrived keeps their
-/// place. The page does not hydrate the server's HTML (ARCHITECTURE.md says why).
-#[cfg(feature = "csr")]
+/// Draw the app into `<div id="app">`. When the server rendered the page there, the app
+/// hydrates it: it takes the server's elements as its own, attaching its handlers and signals,
+/// and draws nothing again (a lazily loaded route hydrates once its part has arrived). The
+/// visitor's focus, scroll and anything they already typed stay where they are. The page the
+/// worker sends for a route it has no HTML for is the empty shell; the app draws it from nothing.
+#[cfg(feature = "hydrate")]
 pub fn start() {
     use wasm_bindgen::JsCast;
     let document = leptos::prelude::document();
@@ -49,68 +49,25 @@ pub fn start() {
         leptos::mount::mount_to_body(App);
         return;
     };
+    let Ok(root) = root.dyn_into::<web_sys::HtmlElement>() else { return };
     if !root.has_child_nodes() {
-        if let Ok(root) = root.dyn_into::<web_sys::HtmlElement>() {
-            leptos::mount::mount_to(root, App).forget();
-        }
+        leptos::mount::mount_to(root, App).forget();
         return;
     }
-    let Ok(fresh) = document.create_element("div") else { return };
-    fresh.set_id("app");
-    let Ok(fresh) = fresh.dyn_into::<web_sys::HtmlElement>() else { return };
-    leptos::mount::mount_to(fresh.clone(), App).forget();
-    swap_when_drawn(root, fresh, 0);
+    // The server's page is already in front of the visitor: its heading must not take their
+    // focus as a page the app navigates to does.
+    components::keep_focus();
+    wasm_bindgen_futures::spawn_local(async move {
+        leptos::mount::hydrate_from_async(root, App).await.forget();
+    });
 }
 
-/// Frames to wait for the app's page before showing whatever it has (about 5 s).
-#[cfg(feature = "csr")]
-const MAX_FRAMES: u32 = 300;
-
-#[cfg(feature = "csr")]
-fn swap_when_drawn(root: web_sys::Element, fresh: web_sys::HtmlElement, frames: u32) {
-    use wasm_bindgen::JsCast;
-    let drawn = fresh.query_selector("h1").ok().flatten().is_some();
-    if !drawn && frames < MAX_FRAMES {
-        leptos::prelude::request_animation_frame(move || swap_when_drawn(root, fresh, frames + 1));
-        return;
-    }
-    let focused = leptos::prelude::document().active_element().and_then(|e| place(&root, &e));
-    let _ = root.replace_with_with_node_1(&fresh);
-    let element = focused.and_then(|place| find(&fresh, &place));
-    if let Some(element) = element.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-        if element.focus().is_ok() {
-            components::keep_focus();
-        }
-    }
-}
-
-/// Where `element` sits under `root`, as child indices; `None` if it is not under it.
-#[cfg(feature = "csr")]
-fn place(root: &web_sys::Element, element: &web_sys::Element) -> Option<Vec<u32>> {
-    let mut path = Vec::new();
-    let mut at = element.clone();
-    while !at.is_same_node(Some(root)) {
-        let parent = at.parent_element()?;
-        let children = parent.children();
-        let index = (0..children.length()).find(|&i| children.item(i).as_ref() == Some(&at))?;
-        path.push(index);
-        at = parent;
-    }
-    path.reverse();
-    Some(path)
-}
-
-#[cfg(feature = "csr")]
-fn find(root: &web_sys::Element, place: &[u32]) -> Option<web_sys::Element> {
-    place.iter().try_fold(root.clone(), |at, &i| at.children().item(i))
-}
-
-#[cfg(not(feature = "csr"))]
+#[cfg(not(feature = "hydrate"))]
 pub fn start() {}
 
 #[component]
 pub fn App() -> impl IntoView {
-    #[cfg(feature = "csr")]
+    #[cfg(feature = "hydrate")]
     preload::provide(preload::from_document());
     let clock = server_clock::provide();
     let connectivity = connectivity::provide(clock);

@@ -1,5 +1,5 @@
 fn main() {
-    #[cfg(feature = "csr")]
+    #[cfg(feature = "hydrate")]
     vitrine_app::crash::install();
     vitrine_app::start();
 }

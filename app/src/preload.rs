@@ -47,7 +47,7 @@ fn attribute(text: &str) -> String {
 }
 
 /// The answer the server embedded in this document, if any.
-#[cfg(feature = "csr")]
+#[cfg(feature = "hydrate")]
 pub fn from_document() -> Option<Answer> {
     let element = web_sys::window()?.document()?.get_element_by_id(ID)?;
     Some(Answer {

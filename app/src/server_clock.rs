@@ -28,14 +28,14 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
-#[cfg(feature = "csr")]
+#[cfg(feature = "hydrate")]
 pub fn device_now() -> UnixMillis {
     #[allow(clippy::cast_possible_truncation)]
     UnixMillis(js_sys::Date::now() as i64)
 }
 
 /// Rendering on the server: the server's own clock.
-#[cfg(not(feature = "csr"))]
+#[cfg(not(feature = "hydrate"))]
 pub fn device_now() -> UnixMillis {
     let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
     UnixMillis(since.map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)))

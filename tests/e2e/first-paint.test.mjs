@@ -1,7 +1,8 @@
 // First paint from HTML: the server draws the storefront's pages with the app's own components,
 // so a collector sees (and can use) a gallery before any script has run, or with none at all;
-// the app then takes over from the answer embedded in the page, without asking the network
-// again, without a warning, and without moving a keyboard user's focus.
+// the app then hydrates it (takes the server's elements as its own) from the answer embedded in
+// the page, without asking the network again, without a warning, and without moving a keyboard
+// user's focus.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { useStorefront, launchBrowser, heading } from "./support.mjs";
@@ -53,7 +54,7 @@ test("with JavaScript off, the home page, a gallery and a work arrive whole, and
   }
 });
 
-test("the gallery shows before the app arrives; the app takes over from the page's own answer, without a warning", async () => {
+test("the gallery shows before the app arrives; the app hydrates it from the page's own answer, without a warning", async () => {
   const page = await ctx.browser.context.newPage();
   const heard = complaints(page);
   const asked = [];
@@ -66,10 +67,17 @@ test("the gallery shows before the app arrives; the app takes over from the page
   // Sorting is the app's: it is not there until the app runs.
   const sort = page.getByRole("combobox", { name: "Sort by" });
   assert.equal(await sort.count(), 0);
+  // The server's own elements, to find again once the app runs.
+  await page.evaluate(() => { window.serverDrawn = [document.querySelector("h1"), document.querySelector("ul.grid a")]; });
 
   await release();
   await sort.waitFor();
   assert.equal(await works(page).count(), drawn, "the same works, drawn once");
+  assert.deepEqual(
+    await page.evaluate(() => window.serverDrawn.map((e) => e.isConnected)),
+    [true, true],
+    "hydrated: the server's heading and links are the app's now, not drawn again",
+  );
   assert.equal(await page.getByRole("heading", { level: 1 }).count(), 1);
   assert.equal(await page.locator("#app").count(), 1);
   assert.deepEqual(asked, [], "the first view came from the answer in the page");

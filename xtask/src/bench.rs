@@ -77,7 +77,7 @@ pub fn run(sh: &Shell, clean: bool, only: Only) -> Result<()> {
         }
         let _env = sh.push_env("CARGO_TARGET_DIR", &dir);
         let wasm = time(|| {
-            cmd!(sh, "cargo build --package vitrine-app --features vitrine-app/csr --package vitrine-sw --target wasm32-unknown-unknown --profile wasm-release")
+            cmd!(sh, "cargo build --package vitrine-app --features vitrine-app/hydrate --package vitrine-sw --target wasm32-unknown-unknown --profile wasm-release")
                 .run()
                 .map_err(Into::into)
         })?;

@@ -56,7 +56,7 @@ pub fn build_release(sh: &Shell, out: &str, release: Option<&str>) -> Result<Dis
     // Splitting, binding and optimising take most of a build: done once per input, so a
     // build with nothing changed only copies (`cache`).
     let tool_versions = tool_versions(sh)?;
-    let app_wasm = cargo_wasm(sh, "vitrine-app", "csr", &[])?.join("vitrine-app.wasm");
+    let app_wasm = cargo_wasm(sh, "vitrine-app", "hydrate", &[])?.join("vitrine-app.wasm");
     let app_out = staging.join("app");
     let app_key = cache::key("app", &[&std::fs::read(&app_wasm)?, tool_versions.as_bytes()]);
     cache::folder(&app_key, &app_out, |made| {

@@ -4,15 +4,15 @@ use leptos::prelude::*;
 use crate::routes;
 
 thread_local! {
-    /// The page where the visitor's focus was put back after the app took over the server's
-    /// HTML (`crate::start`): its headings leave focus where the visitor put it.
+    /// The page the server drew and the app hydrated (`crate::start`): its heading leaves focus
+    /// where the browser or the visitor put it.
     static KEEP_FOCUS_ON: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
 }
 
-/// The visitor already moved focus in the server-drawn page, and the page put it back where it
-/// was: this page's heading leaves it there (its effect may run more than once); the next
-/// page's takes it as usual.
-#[cfg_attr(not(feature = "csr"), allow(dead_code))]
+/// This page was drawn by the server, and the visitor may already have moved focus in it: its
+/// heading leaves focus there (its effect may run more than once); the next page's takes it as
+/// usual.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 pub fn keep_focus() {
     let here = location().pathname().ok();
     KEEP_FOCUS_ON.with(|k| *k.borrow_mut() = here);
@@ -42,8 +42,7 @@ pub fn PageHeading(#[prop(into)] text: String) -> impl IntoView {
         if let Some(h1) = node.get() {
             document().set_title(&title);
             // Suspense builds the view before attaching it, and a detached element cannot take
-            // focus: wait one frame until it is in the document. Asked then, not now: the app
-            // puts a visitor's focus back in the frame it takes over the server's page.
+            // focus: wait one frame until it is in the document.
             request_animation_frame(move || {
                 if !keeps_focus() {
                     let _ = h1.focus();

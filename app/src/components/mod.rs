@@ -16,7 +16,7 @@ mod viewer;
 pub use buy_form::{buy_form, CARDS};
 pub use drop_status::DropStatus;
 pub use gallery::Gallery;
-#[cfg(feature = "csr")]
+#[cfg(feature = "hydrate")]
 pub use heading::keep_focus;
 pub use heading::PageHeading;
 pub use item_card::ItemCard;

@@ -1,3 +1,4 @@
+use leptos::html;
 use leptos::prelude::*;
 use vitrine_protocol::{ImageFormat, ImageRef, Picture};
 
@@ -60,18 +61,35 @@ pub fn ResponsiveImage(
     let widths = if lite { &p.lite } else { &p.widths };
     let src_width = widths.iter().copied().find(|&w| w >= 480).or(widths.last().copied());
     let src = src_width.map_or(fallback.url, |w| p.url(w, ImageFormat::Jpeg, lite));
-    // Set through the CSSOM (`style:`), which the Content-Security-Policy allows; a `style`
-    // attribute would need 'unsafe-inline'.
-    // Not in the server's HTML: the policy refuses `style` attributes there, and the page's
-    // first draw puts the preview in at once.
-    let background = placeholder::data_url(&p.placeholder)
-        .filter(|_| crate::IN_BROWSER)
-        .map(|url| format!("url({url})"));
+    let (webp, jpeg) = (p.srcset(ImageFormat::Webp, lite), p.srcset(ImageFormat::Jpeg, lite));
+    let (source, img) = (NodeRef::<html::Source>::new(), NodeRef::<html::Img>::new());
+    // In the page only, once the element is there, drawn or hydrated. The ThumbHash preview
+    // is set through the CSSOM, which the Content-Security-Policy allows (a `style` attribute
+    // in the server's HTML would need 'unsafe-inline'). The server draws every visitor the
+    // usual variants; a Save-Data visitor's page then switches to the lite ones (hydration
+    // keeps the server's attributes as they are).
+    let preview = placeholder::data_url(&p.placeholder).map(|url| format!("url({url})"));
+    let lite_sets = lite.then(|| (webp.clone(), jpeg.clone(), src.clone()));
+    Effect::new(move |_| {
+        let Some(img) = img.get() else { return };
+        if let Some(preview) = &preview {
+            let _ = web_sys::HtmlElement::style(&img).set_property("background-image", preview);
+        }
+        if let Some((webp, jpeg, src)) = &lite_sets {
+            if img.srcset() != *jpeg {
+                if let Some(source) = source.get() {
+                    source.set_srcset(webp);
+                }
+                img.set_srcset(jpeg);
+                img.set_src(src);
+            }
+        }
+    });
     view! {
         <picture>
-            <source type="image/webp" srcset=p.srcset(ImageFormat::Webp, lite) sizes=layout.sizes() />
-            <img src=src srcset=p.srcset(ImageFormat::Jpeg, lite) sizes=layout.sizes()
-                width=p.width height=p.height alt=alt style:background-image=background class="pic"
+            <source type="image/webp" srcset=webp sizes=layout.sizes() node_ref=source />
+            <img src=src srcset=jpeg sizes=layout.sizes() node_ref=img
+                width=p.width height=p.height alt=alt class="pic"
                 loading=loading fetchpriority=fetchpriority decoding="async" />
         </picture>
     }

@@ -6,7 +6,7 @@
 /// as much in its generated code).
 macro_rules! unsplit_preload {
     ($name:ident) => {
-        #[cfg(all(target_arch = "wasm32", not(feature = "csr")))]
+        #[cfg(all(target_arch = "wasm32", not(feature = "hydrate")))]
         #[allow(non_snake_case)]
         async fn $name() {}
     };
