@@ -1,10 +1,10 @@
 //! Install: precache the build and warm the catalog. Activate: drop old versions, take control.
 //!
-//! A first install takes control as soon as the page's own files are in: the lazily loaded
-//! wasm parts and the catalog follow right after (`complete`), and the page says "Available
-//! offline" only once they are (`PageRequest::OfflineReady`, `WorkerNotice::OfflineReady`). An
-//! update, which the buyer activates when they choose, precaches everything before it is
-//! installed, as before.
+//! A first install takes control as soon as what a page needs to start is in
+//! (`needed_to_start`): the rest of the build and the catalog follow right after (`complete`),
+//! and the page says "Available offline" only once they are (`PageRequest::OfflineReady`,
+//! `WorkerNotice::OfflineReady`). An update, which the buyer activates when they choose,
+//! precaches everything before it is installed, as before.
 
 use std::cell::Cell;
 
@@ -26,10 +26,18 @@ thread_local! {
     static COMPLETING: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Whether a page needs `url` to start: every build file but the app's lazily loaded wasm
-/// parts (the split chunks next to `app_bg.wasm`, xtask's `split_app`).
+/// Whether a page needs `url` to start: the shell, its scripts and style, and the app's main
+/// wasm. Left for `complete`: the app's lazily loaded wasm parts (the split chunks next to
+/// `app_bg.wasm`, xtask's `split_app`), the icons and the web app manifest (for installing
+/// the shop to a home screen, not for a page), and `embed.js` (run by merchants' sites, never
+/// by a page of ours).
 fn needed_to_start(url: &str) -> bool {
-    !url.ends_with(".wasm") || url.ends_with("/app_bg.wasm")
+    match url.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("wasm") => url.ends_with("/app_bg.wasm"),
+        Some("js") => url != "/embed.js",
+        Some("css" | "html") => true,
+        _ => false,
+    }
 }
 
 /// Precache the manifest entries a page needs plus the worker's own files (`own_urls`, passed
@@ -190,7 +198,7 @@ mod tests {
     use super::needed_to_start;
 
     #[test]
-    fn a_first_install_leaves_only_the_lazy_parts_for_later() {
+    fn a_first_install_leaves_what_no_page_needs_to_start_for_later() {
         assert!(needed_to_start("/index.html"));
         assert!(needed_to_start("/assets/app-12ab/app.js"));
         assert!(needed_to_start("/assets/app-12ab/__wasm_split.js"));
@@ -198,5 +206,8 @@ mod tests {
         assert!(needed_to_start("/assets/style-34cd.css"));
         assert!(!needed_to_start("/assets/app-12ab/chunk_15.wasm"));
         assert!(!needed_to_start("/assets/app-12ab/split_buy_form.wasm"));
+        assert!(!needed_to_start("/assets/icon-192-56ef.png"));
+        assert!(!needed_to_start("/manifest.webmanifest"));
+        assert!(!needed_to_start("/embed.js"));
     }
 }
