@@ -1,22 +1,53 @@
-// Starts the app. A file rather than an inline script, so the Content-Security-Policy can
-// allow scripts from this origin only.
-import init from "{{app.js}}";
+// Starts the page's wasm. A file rather than an inline script, so the Content-Security-Policy
+// can allow scripts from this origin only.
+//
+// A page the server drew runs only its islands (the status bar, countdowns, the Buy form, the
+// work's picture, the gallery's sort): a small wasm of its own, which hydrates each
+// `<leptos-island>` and leaves the rest of the page as the server drew it; its links load
+// pages. The empty shell (a page only the browser draws, or a page never kept that the worker
+// answers with it offline) runs the whole app, which draws every page and routes in the page.
+// So does a storefront framed on a merchant's site (`/embed/…`): a page loaded in the frame
+// would need that merchant's `frame-ancestors`, which only the framed page carries, so the
+// frame's pages are drawn by the app in that one document.
+const drawn = document.getElementById("app")?.hasChildNodes();
+const islandsOnly = drawn && !document.documentElement.classList.contains("embedded");
 
 // What Leptos' hydration reads from the page: resources and errors the server resolved while
-// streaming, which it never does here (the page's data is in `#vitrine-data`). Leptos writes
-// these in an inline script, which the Content-Security-Policy refuses; empty lists say the same.
+// streaming, which it never does here. Leptos writes these in an inline script, which the
+// Content-Security-Policy refuses; empty lists say the same.
 for (const name of ["__RESOLVED_RESOURCES", "__SERIALIZED_ERRORS", "__INCOMPLETE_CHUNKS"]) {
   globalThis[name] ??= [];
 }
 
-const start = () => init({ module_or_path: "{{app.wasm}}" });
+/** Hydrate every island with the export named after it. One nested in another is hydrated by
+ * the island around it. One that fails (a bug: the crash page says so) does not stop the rest. */
+function hydrateIslands(islands) {
+  for (const island of document.querySelectorAll("leptos-island")) {
+    if (island.parentElement?.closest("leptos-island")) continue;
+    const hydrate = islands[island.dataset.component];
+    if (typeof hydrate !== "function") continue;
+    try {
+      Promise.resolve(hydrate(island)).catch(() => {});
+    } catch { /* the panic hook has drawn the crash notice */ }
+  }
+}
+
+async function start() {
+  if (islandsOnly) {
+    const islands = await import("{{islands.js}}");
+    await islands.default({ module_or_path: "{{islands.wasm}}" });
+    hydrateIslands(islands);
+  } else {
+    const app = await import("{{app.js}}");
+    await app.default({ module_or_path: "{{app.wasm}}" });
+  }
+}
+
 // A page the server drew is readable and its links work already: its first screen's pictures
-// load before the app's wasm competes with them for the network (on a slow phone link the wasm
-// fetched early doubled the largest paint; BENCHMARKS.md). The empty shell (a page only the
-// browser draws, or a page never kept that the worker answers with it) starts the app at once.
-const drawn = document.getElementById("app")?.hasChildNodes();
-// The worker is registered at `load`, not when the app gets to it (about 100 ms later on a
-// fast machine): the page is under its control that much sooner. The app registers too (it
+// load before the wasm competes with them for the network (on a slow phone link the wasm
+// fetched early doubled the largest paint; BENCHMARKS.md). The shell starts at once.
+// The worker is registered at `load`, not when the wasm gets to it (about 100 ms later on a
+// fast machine): the page is under its control that much sooner. The wasm registers too (it
 // watches for updates); registering twice is one registration.
 const registerWorker = () => navigator.serviceWorker?.register("/sw.js").catch(() => {});
 if (document.readyState === "complete") registerWorker();

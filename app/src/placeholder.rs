@@ -11,6 +11,26 @@ pub fn data_url(hash_b64: &str) -> Option<String> {
     Some(format!("data:image/bmp;base64,{}", base64_encode(&bmp)))
 }
 
+/// Paint the ThumbHash preview behind every picture of a page the server drew, from the hash
+/// it wrote in `data-thumbhash` (a picture drawn in the browser gets it from its own view).
+#[cfg(feature = "hydrate")]
+pub fn paint_previews() {
+    use wasm_bindgen::JsCast;
+    let Ok(images) = leptos::prelude::document().query_selector_all("img[data-thumbhash]") else {
+        return;
+    };
+    for i in 0..images.length() {
+        let Some(img) = images.item(i).and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+        else {
+            continue;
+        };
+        let hash = img.get_attribute("data-thumbhash").unwrap_or_default();
+        if let Some(url) = data_url(&hash) {
+            let _ = img.style().set_property("background-image", &format!("url({url})"));
+        }
+    }
+}
+
 /// A 24-bit, bottom-up BMP (BITMAPINFOHEADER) of opaque RGBA pixels.
 fn bmp(w: usize, h: usize, rgba: &[u8]) -> Option<Vec<u8>> {
     if w == 0 || h == 0 || rgba.len() != w * h * 4 {

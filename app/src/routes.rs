@@ -32,6 +32,24 @@ pub fn receipt(id: IntentId) -> String {
     format!("/receipts/{id}")
 }
 
+/// Provided on a page the server drew, whose islands run without the app's router: a link
+/// there loads its page.
+#[derive(Clone, Copy)]
+pub struct PageLoads;
+
+/// Go to a path: by the app's router inside the app, by loading the page from an island.
+/// Called where a view is made (it reads the context then), used later.
+pub fn navigator() -> impl Fn(&str) + Clone + 'static {
+    use leptos::prelude::use_context;
+    let router = use_context::<PageLoads>().is_none().then(leptos_router::hooks::use_navigate);
+    move |path: &str| match &router {
+        Some(navigate) => navigate(path, Default::default()),
+        None => {
+            let _ = leptos::prelude::window().location().assign(path);
+        }
+    }
+}
+
 /// Document title for a page: the page first, so tabs and screen readers lead with it.
 pub fn title(page: &str) -> String {
     format!("{page} · Vitrine")

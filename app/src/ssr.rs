@@ -21,7 +21,18 @@ pub fn document(shell: &str, path: &str, answer: Option<Answer>) -> String {
     let data = answer.as_ref().map(crate::preload::script).unwrap_or_default();
     let Page { title, body } = render(path, answer);
     let root = format!(r#"<div id="app">{body}</div>{data}"#);
+    let shell = without_app_preload(shell);
     shell.replacen(TITLE, &format!("<title>{}</title>", escape(&title)), 1).replacen(ROOT, &root, 1)
+}
+
+/// The shell asks for the whole app's script early (`modulepreload`): a page drawn here runs
+/// its islands instead (`boot.js`), so that request would be wasted.
+fn without_app_preload(shell: &str) -> String {
+    let Some(start) = shell.find(r#"<link rel="modulepreload""#) else { return shell.to_owned() };
+    let Some(len) = shell[start..].find('>') else { return shell.to_owned() };
+    let end = start + len + 1;
+    let end = if shell[end..].starts_with('\n') { end + 1 } else { end };
+    format!("{}{}", shell[..start].trim_end_matches([' ', '\t']), &shell[end..])
 }
 
 fn escape(text: &str) -> String {
@@ -139,5 +150,15 @@ mod tests {
     fn without_its_answer_a_page_shows_its_skeleton() {
         let html = render("/", None).body;
         assert!(html.contains("aria-busy"), "{html}");
+    }
+
+    #[test]
+    fn a_drawn_page_runs_islands_not_the_app() {
+        let shell = "<head>\n  <link rel=\"modulepreload\" href=\"/assets/app-1/app.js\">\n  \
+                     <script type=\"module\" src=\"/b.js\"></script>\n</head><body><div id=\"app\"></div></body>";
+        let html = document(shell, "/nowhere", None);
+        assert!(!html.contains("modulepreload"), "{html}");
+        assert!(html.contains("<head>\n  <script type=\"module\" src=\"/b.js\">"), "{html}");
+        assert!(html.contains("<leptos-island"), "the status bar is an island: {html}");
     }
 }

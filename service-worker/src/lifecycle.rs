@@ -26,14 +26,14 @@ thread_local! {
     static COMPLETING: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Whether a page needs `url` to start: the shell, its scripts and style, and the app's main
-/// wasm. Left for `complete`: the app's lazily loaded wasm parts (the split chunks next to
-/// `app_bg.wasm`, xtask's `split_app`), the icons and the web app manifest (for installing
+/// Whether a page needs `url` to start: the shell, its scripts and style, and the main wasm of
+/// the app and of the islands (a page the server drew runs those). Left for `complete`: their
+/// lazily loaded wasm parts (the split chunks beside them, xtask's `split_app`), the icons and the web app manifest (for installing
 /// the shop to a home screen, not for a page), and `embed.js` (run by merchants' sites, never
 /// by a page of ours).
 fn needed_to_start(url: &str) -> bool {
     match url.rsplit_once('.').map(|(_, ext)| ext) {
-        Some("wasm") => url.ends_with("/app_bg.wasm"),
+        Some("wasm") => url.ends_with("/app_bg.wasm") || url.ends_with("/islands_bg.wasm"),
         Some("js") => url != "/embed.js",
         Some("css" | "html") => true,
         _ => false,
@@ -203,6 +203,8 @@ mod tests {
         assert!(needed_to_start("/assets/app-12ab/app.js"));
         assert!(needed_to_start("/assets/app-12ab/__wasm_split.js"));
         assert!(needed_to_start("/assets/app-12ab/app_bg.wasm"));
+        assert!(needed_to_start("/assets/islands-56ef/islands_bg.wasm"));
+        assert!(!needed_to_start("/assets/islands-56ef/chunk_3.wasm"));
         assert!(needed_to_start("/assets/style-34cd.css"));
         assert!(!needed_to_start("/assets/app-12ab/chunk_15.wasm"));
         assert!(!needed_to_start("/assets/app-12ab/split_buy_form.wasm"));

@@ -1,8 +1,8 @@
 // First paint from HTML: the server draws the storefront's pages with the app's own components,
 // so a collector sees (and can use) a gallery before any script has run, or with none at all;
-// the app then hydrates it (takes the server's elements as its own) from the answer embedded in
-// the page, without asking the network again, without a warning, and without moving a keyboard
-// user's focus.
+// then only its islands run (the status bar, countdowns, the Buy form, the sort): hydrated in
+// place, without asking the network, without a warning, and without moving a keyboard user's
+// focus; the rest stays the server's, and its links load pages.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { useStorefront, launchBrowser, heading } from "./support.mjs";
@@ -54,7 +54,7 @@ test("with JavaScript off, the home page, a gallery and a work arrive whole, and
   }
 });
 
-test("the gallery shows before the app arrives; the app hydrates it from the page's own answer, without a warning", async () => {
+test("the gallery shows before its islands run; they hydrate in place, without a warning", async () => {
   const page = await ctx.browser.context.newPage();
   const heard = complaints(page);
   const asked = [];
@@ -76,12 +76,13 @@ test("the gallery shows before the app arrives; the app hydrates it from the pag
   assert.deepEqual(
     await page.evaluate(() => window.serverDrawn.map((e) => e.isConnected)),
     [true, true],
-    "hydrated: the server's heading and links are the app's now, not drawn again",
+    "the server's heading and links stay, not drawn again",
   );
+  assert.equal(await page.locator("leptos-island").filter({ has: sort }).count(), 1, "the sort is an island");
   assert.equal(await page.getByRole("heading", { level: 1 }).count(), 1);
   assert.equal(await page.locator("#app").count(), 1);
   assert.deepEqual(asked, [], "the first view came from the answer in the page");
-  // The app is in charge: sorting and client-side navigation work.
+  // The islands run: sorting works, and a work's link opens its page.
   await sort.selectOption({ label: "Price: low to high" });
   await works(page).first().click();
   await page.getByRole("navigation", { name: "Breadcrumb" }).waitFor();
@@ -104,20 +105,22 @@ test("a keyboard user who tabbed into the page before the app arrived keeps thei
   assert.equal((await page.evaluate(() => document.activeElement?.textContent))?.trim(), second.trim());
 
   await release();
+  await page.evaluate(() => { window.focused = document.activeElement; });
   await page.getByRole("combobox", { name: "Sort by" }).waitFor();
-  await page.waitForFunction((name) => document.activeElement?.textContent?.trim() === name, second.trim());
-  // The focused link is the app's now: Enter navigates without reloading the page.
-  await page.evaluate(() => { window.stillHere = true; });
+  assert.equal(await page.evaluate(() => document.activeElement === window.focused), true,
+    "the very link the visitor is on keeps focus: the islands ran around it");
+  // Enter opens the work.
   await page.keyboard.press("Enter");
   await page.getByRole("navigation", { name: "Breadcrumb" }).waitFor();
-  assert.equal(await page.evaluate(() => window.stillHere), true, "a client-side navigation");
+  await heading(page, second.trim()).waitFor();
   await page.close();
 });
 
 /** Make the running app panic, as a bug in any view would (`crash.rs` exports the trigger). */
 async function panicTheApp(page) {
   await page.evaluate(async () => {
-    const url = performance.getEntriesByType("resource").map((e) => e.name).find((n) => n.endsWith("/app.js"));
+    const url = performance.getEntriesByType("resource").map((e) => e.name)
+      .find((n) => n.endsWith("/app.js") || n.endsWith("/islands.js")); // the whole app, or a drawn page's islands
     const app = await import(url); // the module already running: the same instance
     try { app.panicForTest(); } catch { /* the wasm traps after the hook has run */ }
   });
@@ -127,7 +130,7 @@ test("when the app stops on a bug, the page stays readable and says how to go on
   const page = await ctx.browser.context.newPage();
   await page.goto(`${ctx.server.base}/c/tidal-glass`);
   await heading(page, "Tidal Glass").waitFor();
-  await page.getByRole("combobox", { name: "Sort by" }).waitFor(); // the app is running
+  await page.getByRole("combobox", { name: "Sort by" }).waitFor(); // the islands are running
   await panicTheApp(page);
   const alert = page.getByRole("alert").filter({ hasText: "This page stopped working." });
   await alert.waitFor();

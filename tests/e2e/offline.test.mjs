@@ -27,8 +27,8 @@ test("browse, lose the server, and deep links still render offline", async () =>
   await page.getByRole("link", { name: "Orbit Studies" }).click();
   await heading(page, "Orbit Studies").waitFor();
   assert.equal(await page.title(), "Orbit Studies · Vitrine");
-  assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Orbit Studies",
-    "focus moves to the new page's heading");
+  assert.equal(await page.evaluate(() => new URL(performance.getEntriesByType("navigation")[0].name).pathname),
+    "/c/orbit-studies", "a link on a page the server drew loads the next one");
 
   await page.getByRole("link", { name: "Perihelion" }).click();
   await heading(page, "Perihelion").waitFor();
@@ -41,10 +41,11 @@ test("browse, lose the server, and deep links still render offline", async () =>
   await ctx.server.kill();
 
   const offline = await ctx.browser.context.newPage();
-  // The home page (kept when the worker installed) and the work visited come back as the
-  // server drew them, from the worker: the page is in the HTML itself, before any script runs.
+  // The home page (kept when the worker installed) and the gallery and work visited come back
+  // as the server drew them, from the worker: the page is in the HTML itself, before any
+  // script runs.
   for (const [path, name, shows] of [["/", "Collections", "Orbit Studies"],
-    ["/i/201", "Perihelion", "Concentric rings"]]) {
+    ["/i/201", "Perihelion", "Concentric rings"], ["/c/orbit-studies", "Orbit Studies", "Perihelion"]]) {
     const kept = await offline.goto(`${ctx.server.base}${path}`);
     assert.ok(kept.fromServiceWorker(), path);
     const html = await kept.text();
@@ -52,22 +53,20 @@ test("browse, lose the server, and deep links still render offline", async () =>
     assert.ok(html.includes(shows) && html.includes('id="vitrine-data"'), path);
     await heading(offline, name).waitFor();
   }
-  // A gallery only opened inside the app was never a navigation: the worker answers with the
-  // shell, and the app draws it from the saved catalog.
-  const drawn = await offline.goto(`${ctx.server.base}/c/orbit-studies`);
-  assert.ok(drawn.fromServiceWorker());
-  assert.doesNotMatch(await drawn.text(), /vitrine-data|Perihelion/);
-  await heading(offline, "Orbit Studies").waitFor();
   await status(offline, "Offline: showing saved copies").waitFor();
-  // Grid thumbnails were precached: the first one really decodes, and keeps its alt text.
+  // Grid thumbnails were cached: the first one really decodes, and keeps its alt text.
   const thumb = offline.getByRole("link", { name: "Perihelion" }).getByRole("img");
   assert.match(await thumb.getAttribute("alt"), /^Concentric rings alternating .+ field/);
   await offline.waitForFunction(
     (img) => img.complete && img.naturalWidth > 0, await thumb.elementHandle());
 
-  // A collection never opened online is still there: the worker saved the whole catalog.
-  await offline.goto(`${ctx.server.base}/c/tidal-glass`);
+  // A collection never opened online is still there: the worker saved the whole catalog, and
+  // answers with the shell, from which the app draws it.
+  const drawn = await offline.goto(`${ctx.server.base}/c/tidal-glass`);
+  assert.ok(drawn.fromServiceWorker());
+  assert.doesNotMatch(await drawn.text(), /vitrine-data|<h1/);
   await heading(offline, "Tidal Glass").waitFor();
+  await status(offline, "Offline: showing saved copies").waitFor();
 
   // An item never opened says so plainly instead of showing a blank page.
   await offline.goto(`${ctx.server.base}/i/213`);

@@ -77,7 +77,7 @@ pub fn run(sh: &Shell, clean: bool, only: Only) -> Result<()> {
         }
         let _env = sh.push_env("CARGO_TARGET_DIR", &dir);
         let wasm = time(|| {
-            cmd!(sh, "cargo build --package vitrine-app --features vitrine-app/hydrate --package vitrine-sw --target wasm32-unknown-unknown --profile wasm-release")
+            cmd!(sh, "cargo build --package vitrine-app --features vitrine-app/hydrate,vitrine-app/app --package vitrine-sw --target wasm32-unknown-unknown --profile wasm-release")
                 .run()
                 .map_err(Into::into)
         })?;
@@ -131,40 +131,63 @@ fn images(sh: &Shell, report: &mut String) -> Result<()> {
     Ok(())
 }
 
-/// Bytes a first visit to a gallery route transfers before any image: brotli, as served.
-fn first_load(report: &mut String, built: &dist::Dist) -> Result<()> {
-    writeln!(report, "## First load of /c/{{slug}} without images (brotli bytes)\n")?;
+/// One of the app's modules as a page first loads it, in a table: `extra` (the shell), the
+/// boot script, the module's glue and split loader (the glue imports it), its main wasm, the
+/// style sheet. Its (raw, brotli) total.
+fn module_files(
+    report: &mut String,
+    built: &dist::Dist,
+    name: &str,
+    extra: &[&str],
+) -> Result<(u64, u64)> {
     writeln!(report, "| file | raw | brotli |\n|---|---|---|")?;
-    let mut total = (0, 0);
-    // Everything the page fetches before it can draw: the split loader too (app.js imports it).
-    let app = built.assets.get("app.js").cloned();
-    let loader = app.as_ref().map(|a| a.replace("app.js", "__wasm_split.js"));
-    let critical = ["/index.html".to_owned()]
-        .into_iter()
-        .chain(["boot.js", "app.js"].iter().filter_map(|k| built.assets.get(*k).cloned()))
+    let glue = built.assets.get(&format!("{name}.js")).cloned();
+    let loader = glue.as_ref().map(|a| a.replace(&format!("{name}.js"), "__wasm_split.js"));
+    let files = extra
+        .iter()
+        .map(|s| (*s).to_owned())
+        .chain(built.assets.get("boot.js").cloned())
+        .chain(glue)
         .chain(loader)
-        .chain(["app.wasm", "style.css"].iter().filter_map(|k| built.assets.get(*k).cloned()));
-    for url in critical {
+        .chain(built.assets.get(&format!("{name}.wasm")).cloned())
+        .chain(built.assets.get("style.css").cloned());
+    let mut total = (0, 0);
+    for url in files {
         let path = built.dir.join(url.trim_start_matches('/'));
         let raw = std::fs::metadata(&path)?.len();
         let br = std::fs::metadata(format!("{}.br", path.display()))?.len();
         total = (total.0 + raw, total.1 + br);
         writeln!(report, "| `{url}` | {raw} | {br} |")?;
     }
-    writeln!(report, "| **total (target ≤ 150 KB)** | {} | **{}** |\n", total.0, total.1)?;
-    let item = parts_with_chunks(built, &["__item_route_view"])?;
-    let buyable = parts_with_chunks(built, &["__item_route_view", "buy_form"])?;
+    Ok(total)
+}
+
+/// Bytes a first visit to a gallery route transfers before any image: brotli, as served.
+fn first_load(report: &mut String, built: &dist::Dist) -> Result<()> {
     writeln!(
         report,
-        "An item page (`/i/{{id}}`) also fetches its lazy route and the chunks it needs: \
-         **{} B** brotli (first load there: **{} B**); with the Buy form it then loads at once: \
-         {} B (**{} B** in all).\n",
-        item.1,
-        total.1 + item.1,
-        buyable.1,
-        total.1 + buyable.1
+        "## First load of /c/{{slug}}, drawn by the server: wasm, JS and CSS before interaction \
+         (brotli bytes)\n"
     )?;
-    lazy_parts(report, built)?;
+    let islands = module_files(report, built, "islands", &[])?;
+    writeln!(report, "| **total (target ≤ 100 KB)** | {} | **{}** |\n", islands.0, islands.1)?;
+    writeln!(
+        report,
+        "The shell (a page only the browser draws, or one the worker has no HTML for) runs the \
+         whole app instead:\n"
+    )?;
+    let total = module_files(report, built, "app", &["/index.html"])?;
+    writeln!(report, "| **total** | {} | **{}** |\n", total.0, total.1)?;
+    let buyable = parts_with_chunks(built, "islands", &["buy_form"])?;
+    writeln!(
+        report,
+        "An item page (`/i/{{id}}`) drawn by the server also fetches the Buy form's part and the \
+         chunks it needs, once its islands run: **{} B** brotli (**{} B** in all).\n",
+        buyable.1,
+        islands.1 + buyable.1
+    )?;
+    lazy_parts(report, built, "islands")?;
+    lazy_parts(report, built, "app")?;
     writeln!(report, "Service worker, fetched after the page is interactive:\n")?;
     writeln!(report, "| file | raw | brotli |\n|---|---|---|")?;
     for key in ["sw-glue.js", "sw.wasm"] {
@@ -180,11 +203,11 @@ fn first_load(report: &mut String, built: &dist::Dist) -> Result<()> {
 }
 
 /// The app's lazily loaded parts (checkout: Buy form, receipts), fetched on first use.
-fn lazy_parts(report: &mut String, built: &dist::Dist) -> Result<()> {
-    let Some(app_js) = built.assets.get("app.js") else { return Ok(()) };
-    let folder = built.dir.join(app_js.trim_start_matches('/'));
-    let folder = folder.parent().context("app folder")?;
-    writeln!(report, "Loaded on demand (wasm split at `#[lazy]` points):\n")?;
+fn lazy_parts(report: &mut String, built: &dist::Dist, module: &str) -> Result<()> {
+    let Some(glue) = built.assets.get(&format!("{module}.js")) else { return Ok(()) };
+    let folder = built.dir.join(glue.trim_start_matches('/'));
+    let folder = folder.parent().context("module folder")?;
+    writeln!(report, "Loaded on demand by `{module}` (wasm split at `#[lazy]` points):\n")?;
     writeln!(report, "| file | raw | brotli |\n|---|---|---|")?;
     let mut total = (0, 0);
     let mut names: Vec<_> = std::fs::read_dir(folder)?
@@ -210,10 +233,10 @@ fn lazy_parts(report: &mut String, built: &dist::Dist) -> Result<()> {
 /// Raw and brotli bytes of the lazy parts whose names start `split_{name}` and of every chunk
 /// the split loader fetches for any of them (the loader's comment above each chunk lists its
 /// users), each counted once.
-fn parts_with_chunks(built: &dist::Dist, names: &[&str]) -> Result<(u64, u64)> {
-    let Some(app_js) = built.assets.get("app.js") else { return Ok((0, 0)) };
-    let folder = built.dir.join(app_js.trim_start_matches('/'));
-    let folder = folder.parent().context("app folder")?;
+fn parts_with_chunks(built: &dist::Dist, module: &str, names: &[&str]) -> Result<(u64, u64)> {
+    let Some(glue) = built.assets.get(&format!("{module}.js")) else { return Ok((0, 0)) };
+    let folder = built.dir.join(glue.trim_start_matches('/'));
+    let folder = folder.parent().context("module folder")?;
     let loader = std::fs::read_to_string(folder.join("__wasm_split.js"))?;
     let mut files: Vec<String> = std::fs::read_dir(folder)?
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))

@@ -24,6 +24,10 @@ const WASM_FEATURES: [&str; 6] = [
     "--enable-multivalue",
 ];
 
+/// What `split_app` does, in the key of its cached output: a change to the steps must not
+/// reuse what the old steps made from the same module.
+const SPLIT_STEPS: &str = "wasm-split; unloaded split exports dropped; wasm-bindgen; wasm-opt";
+
 /// What a build produced, for the caller (bench reads the app's first-load files).
 pub struct Dist {
     pub dir: PathBuf,
@@ -56,13 +60,24 @@ pub fn build_release(sh: &Shell, out: &str, release: Option<&str>) -> Result<Dis
     // Splitting, binding and optimising take most of a build: done once per input, so a
     // build with nothing changed only copies (`cache`).
     let tool_versions = tool_versions(sh)?;
-    let app_wasm = cargo_wasm(sh, "vitrine-app", "hydrate", &[])?.join("vitrine-app.wasm");
-    let app_out = staging.join("app");
-    let app_key = cache::key("app", &[&std::fs::read(&app_wasm)?, tool_versions.as_bytes()]);
-    cache::folder(&app_key, &app_out, |made| {
-        split_app(sh, &app_wasm, &staging.join("app-split"), made)
-    })?;
-    out.hashed_folder("app", &app_out, &[("app.js", "app.js"), ("app.wasm", "app_bg.wasm")])?;
+    // The app's two modules: the whole app (for the shell), and the islands a page the server
+    // drew runs (`app/src/bin/islands.rs`), built without the router and the pages.
+    for (name, binary, features) in
+        [("app", "vitrine-app", "hydrate,app"), ("islands", "vitrine-islands", "hydrate")]
+    {
+        let wasm =
+            cargo_wasm_bin(sh, "vitrine-app", binary, features)?.join(format!("{binary}.wasm"));
+        let made_into = staging.join(name);
+        let key = cache::key(
+            name,
+            &[&std::fs::read(&wasm)?, tool_versions.as_bytes(), SPLIT_STEPS.as_bytes()],
+        );
+        cache::folder(&key, &made_into, |made| {
+            split_app(sh, &wasm, &staging.join(format!("{name}-split")), made, name)
+        })?;
+        let (js, bg) = (format!("{name}.js"), format!("{name}_bg.wasm"));
+        out.hashed_folder(name, &made_into, &[(&js, &js), (&format!("{name}.wasm"), &bg)])?;
+    }
     out.hashed("style.css", &stylesheet(&root)?)?;
     let boot = fill(&std::fs::read_to_string(root.join("public/boot.js"))?, &out.assets);
     out.hashed("boot.js", boot.as_bytes())?;
@@ -194,6 +209,16 @@ fn fill(template: &str, assets: &BTreeMap<String, String>) -> String {
     assets.iter().fold(template.to_owned(), |t, (k, v)| t.replace(&format!("{{{{{k}}}}}"), v))
 }
 
+/// Build one binary of `package` for the browser, with `features` (comma-separated).
+fn cargo_wasm_bin(sh: &Shell, package: &str, bin: &str, features: &str) -> Result<PathBuf> {
+    cmd!(
+        sh,
+        "cargo build --package {package} --bin {bin} --features {features} --target {TARGET} --profile {WASM_PROFILE}"
+    )
+    .run()?;
+    Ok(project_root().join("target").join(TARGET).join(WASM_PROFILE))
+}
+
 /// Build `package` for the browser, with `features` (comma-separated, may be empty).
 fn cargo_wasm(sh: &Shell, package: &str, features: &str, env: &[(&str, &Path)]) -> Result<PathBuf> {
     let _env: Vec<_> = env.iter().map(|(k, v)| sh.push_env(k, v)).collect();
@@ -218,9 +243,10 @@ pub(crate) fn bindgen(sh: &Shell, wasm: &Path, out: &Path, target: &str, name: &
     .with_context(|| format!("wasm-bindgen {}", wasm.display()))
 }
 
-/// Split the linked app at its `#[lazy]` points, bind the main part, optimise every part, and
-/// leave glue, loader, chunks and snippets together in `out`.
-fn split_app(sh: &Shell, wasm: &Path, split_dir: &Path, out: &Path) -> Result<()> {
+/// Split one of the app's linked modules at its `#[lazy]` points, bind the main part as
+/// `{name}.js` and `{name}_bg.wasm`, optimise every part, and leave glue, loader, chunks and
+/// snippets together in `out`.
+fn split_app(sh: &Shell, wasm: &Path, split_dir: &Path, out: &Path, name: &str) -> Result<()> {
     if split_dir.exists() {
         std::fs::remove_dir_all(split_dir)?;
     }
@@ -230,17 +256,20 @@ fn split_app(sh: &Shell, wasm: &Path, split_dir: &Path, out: &Path) -> Result<()
     let mut opts = wasm_split_cli_support::Options::new(&input);
     opts.output_dir = split_dir;
     opts.main_out_path = &main;
-    opts.main_module = "./app.js";
+    let main_module = format!("./{name}.js");
+    opts.main_module = &main_module;
     opts.link_name = "./__wasm_split.js";
     let split = wasm_split_cli_support::transform(opts)
-        .map_err(|e| anyhow::anyhow!("splitting the app's wasm: {e:?}"))?;
+        .map_err(|e| anyhow::anyhow!("splitting {name}'s wasm: {e:?}"))?;
+    let main_module = crate::link_sections::without_unloaded_splits(&std::fs::read(&main)?)?;
+    std::fs::write(&main, main_module)?;
     if out.exists() {
         std::fs::remove_dir_all(out)?;
     }
-    cmd!(sh, "wasm-bindgen {main} --out-dir {out} --target web --out-name app --no-typescript --keep-lld-exports")
+    cmd!(sh, "wasm-bindgen {main} --out-dir {out} --target web --out-name {name} --no-typescript --keep-lld-exports")
         .run()
-        .context("wasm-bindgen (app)")?;
-    optimise(sh, &out.join("app_bg.wasm"))?;
+        .with_context(|| format!("wasm-bindgen ({name})"))?;
+    optimise(sh, &out.join(format!("{name}_bg.wasm")))?;
     std::fs::copy(split_dir.join("__wasm_split.js"), out.join("__wasm_split.js"))?;
     for part in &split.split_modules {
         let name = part.file_name().context("a split module has no file name")?;

@@ -1,6 +1,5 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
 use vitrine_protocol::acceptance::MAX_QUANTITY;
 use vitrine_protocol::device::Purchase;
 use vitrine_protocol::drops::{DropInfo, Phase};
@@ -30,10 +29,25 @@ fn new_purchase_id() -> Option<IntentId> {
     Some(IntentId::new_v7(millis.max(0.0) as u64, random))
 }
 
+/// Where a buyable work's Buy form goes: an island (a page the server drew runs it alone), whose
+/// form is a lazily loaded part. The server draws the place empty and the form draws itself
+/// when its part has arrived.
+#[island]
+pub fn BuyArea(
+    item: ItemId,
+    title: String,
+    quote: Signed<Quote>,
+    stock: u32,
+    drop: Option<DropInfo>,
+) -> impl IntoView {
+    let form = Suspend::new(async move { buy_form(item, title, quote, stock, drop).await });
+    view! { <Suspense fallback=|| ()>{form}</Suspense> }
+}
+
 /// The Buy form, loaded on demand; for a sold-out work, its waitlist instead. A work in a
 /// drop sells only in the drop's window, at most its per-buyer limit.
 #[leptos::lazy]
-pub fn buy_form(
+fn buy_form(
     item: ItemId,
     title: String,
     quote: Signed<Quote>,
@@ -176,7 +190,7 @@ fn BuyForm(
     // One purchase, one id, from the first press until the worker has stored it: pressing
     // Pay again after a timeout resumes that purchase instead of making a second order.
     let purchase_id = StoredValue::new(None::<IntentId>);
-    let navigate = use_navigate();
+    let navigate = routes::navigator();
     let submit = move || {
         if busy.get_untracked() {
             return;
@@ -226,7 +240,7 @@ fn BuyForm(
                     worker::persist_storage();
                     crate::embed::purchased(receipt.id);
                     show(sheet, false);
-                    navigate(&routes::receipt(receipt.id), Default::default())
+                    navigate(&routes::receipt(receipt.id))
                 }
                 Err(NotBought::Refused(reason)) => {
                     // Nothing was stored: the next press is a new purchase.

@@ -86,14 +86,12 @@ fn show_in_order(list: &web_sys::Element, order: &[ItemSummary]) {
 /// pay) into a box kept for them, so nothing shifts when they come.
 #[component]
 pub fn Gallery(items: Vec<ItemSummary>, #[prop(into)] label: String) -> impl IntoView {
-    let grid = NodeRef::<leptos::html::Ul>::new();
     let all = items.clone();
-    let tools = Suspend::new(async move { gallery_tools(all, grid).await });
     view! {
         <div class="gallery-tools">
-            <Suspense fallback=|| ()>{tools}</Suspense>
+            <GalleryControls items=all />
         </div>
-        <ul class="grid" aria-label=label node_ref=grid>
+        <ul class="grid" aria-label=label>
             {items.into_iter().enumerate().map(|(i, item)| {
                 let key = item.id.to_string();
                 // The first screen loads at once (it holds the LCP image); the rest wait
@@ -104,21 +102,36 @@ pub fn Gallery(items: Vec<ItemSummary>, #[prop(into)] label: String) -> impl Int
     }
 }
 
+/// The sort and filter controls' place: an island (a page the server drew runs it alone),
+/// whose controls are a lazily loaded part.
+#[island]
+fn GalleryControls(items: Vec<ItemSummary>) -> impl IntoView {
+    let tools = Suspend::new(async move { gallery_tools(items).await });
+    view! { <Suspense fallback=|| ()>{tools}</Suspense> }
+}
+
 /// The sort and filter controls, loaded on demand.
 #[leptos::lazy]
-fn gallery_tools(items: Vec<ItemSummary>, grid: NodeRef<leptos::html::Ul>) -> AnyView {
-    view! { <GalleryTools items grid /> }.into_any()
+fn gallery_tools(items: Vec<ItemSummary>) -> AnyView {
+    view! { <GalleryTools items /> }.into_any()
+}
+
+/// The grid the controls arrange: the list after their box (`Gallery`), found in the
+/// document because the server drew it outside the island.
+fn grid_after(field: &web_sys::Element) -> Option<web_sys::Element> {
+    field.closest(".gallery-tools").ok().flatten()?.next_element_sibling()
 }
 
 #[component]
-fn GalleryTools(items: Vec<ItemSummary>, grid: NodeRef<leptos::html::Ul>) -> impl IntoView {
+fn GalleryTools(items: Vec<ItemSummary>) -> impl IntoView {
+    let field = NodeRef::<leptos::html::Div>::new();
     let sort = RwSignal::new(Sort::Featured);
     let available_only = RwSignal::new(false);
     let shown = RwSignal::new(items.len());
     Effect::new(move |_| {
         let order = arrange(&items, sort.get(), available_only.get());
         shown.set(order.len());
-        if let Some(list) = grid.get_untracked() {
+        if let Some(list) = field.get_untracked().and_then(|f| grid_after(&f)) {
             show_in_order(&list, &order);
         }
     });
@@ -133,7 +146,7 @@ fn GalleryTools(items: Vec<ItemSummary>, grid: NodeRef<leptos::html::Ul>) -> imp
         }
     };
     view! {
-        <div class="field">
+        <div class="field" node_ref=field>
             <label for="gallery-sort">"Sort by"</label>
             <select id="gallery-sort" class="select" on:change=on_sort>
                 {SORTS.iter().map(|(_, key, text)| view! { <option value=*key>{*text}</option> }).collect_view()}

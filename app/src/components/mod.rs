@@ -12,12 +12,11 @@ mod search_form;
 mod status_bar;
 mod stepper;
 mod viewer;
+mod work_picture;
 
-pub use buy_form::{buy_form, CARDS};
+pub use buy_form::{BuyArea, CARDS};
 pub use drop_status::DropStatus;
 pub use gallery::Gallery;
-#[cfg(feature = "hydrate")]
-pub use heading::keep_focus;
 pub use heading::PageHeading;
 pub use item_card::ItemCard;
 pub use item_picture::ItemPicture;
@@ -27,3 +26,4 @@ pub use search_form::SearchForm;
 pub use status_bar::StatusBar;
 pub use stepper::Stepper;
 pub use viewer::open_viewer;
+pub use work_picture::WorkPicture;

@@ -65,10 +65,12 @@ pub fn ResponsiveImage(
     let (source, img) = (NodeRef::<html::Source>::new(), NodeRef::<html::Img>::new());
     // In the page only, once the element is there, drawn or hydrated. The ThumbHash preview
     // is set through the CSSOM, which the Content-Security-Policy allows (a `style` attribute
-    // in the server's HTML would need 'unsafe-inline'). The server draws every visitor the
-    // usual variants; a Save-Data visitor's page then switches to the lite ones (hydration
-    // keeps the server's attributes as they are).
+    // in the server's HTML would need 'unsafe-inline'); on a page the server drew, outside its
+    // islands, `placeholder::paint_previews` sets it from `data-thumbhash`. The server draws
+    // every visitor the usual variants; a Save-Data visitor's page then switches to the lite
+    // ones (hydration keeps the server's attributes as they are).
     let preview = placeholder::data_url(&p.placeholder).map(|url| format!("url({url})"));
+    let thumbhash = p.placeholder.clone();
     let lite_sets = lite.then(|| (webp.clone(), jpeg.clone(), src.clone()));
     Effect::new(move |_| {
         let Some(img) = img.get() else { return };
@@ -88,7 +90,7 @@ pub fn ResponsiveImage(
     view! {
         <picture>
             <source type="image/webp" srcset=webp sizes=layout.sizes() node_ref=source />
-            <img src=src srcset=jpeg sizes=layout.sizes() node_ref=img
+            <img src=src srcset=jpeg sizes=layout.sizes() node_ref=img data-thumbhash=thumbhash
                 width=p.width height=p.height alt=alt class="pic"
                 loading=loading fetchpriority=fetchpriority decoding="async" />
         </picture>

@@ -2,8 +2,9 @@ use leptos::prelude::*;
 
 use crate::connectivity::{self, use_connectivity};
 
-/// Connection and offline-readiness, announced politely when they change.
-#[component]
+/// Connection and offline-readiness, announced politely when they change. An island: it runs
+/// on every page the server drew.
+#[island]
 pub fn StatusBar() -> impl IntoView {
     let c = use_connectivity();
     let online = move || c.is_none_or(|c| c.online.get());

@@ -6,9 +6,7 @@ use vitrine_protocol::{paths, Item, ItemId};
 
 use super::loading;
 use crate::api::{self, FetchError};
-use crate::components::{
-    buy_form, open_viewer, DropStatus, Layout, PageHeading, Problem, ResponsiveImage,
-};
+use crate::components::{BuyArea, DropStatus, PageHeading, Problem, WorkPicture};
 use crate::{preload, routes};
 
 /// `/i/{id}`, a lazy route: the page's code loads while `data` fetches the item, so neither
@@ -102,7 +100,7 @@ fn ItemDetail(item: Item) -> impl IntoView {
     // The form is a lazily loaded wasm split: it arrives after the page, not with it.
     let buy = item.quote.map(|quote| {
         let (id, title, stock, drop) = (s.id, s.title.clone(), s.stock, s.drop.clone());
-        Suspend::new(async move { buy_form(id, title, quote, stock, drop).await })
+        view! { <BuyArea item=id title quote stock drop /> }
     });
     // In a drop, the drop's price and where it is (counting down on the server's clock).
     let price = s.drop.as_ref().map_or(s.price, |d| d.price);
@@ -110,29 +108,6 @@ fn ItemDetail(item: Item) -> impl IntoView {
     let cannot_buy = buy
         .is_none()
         .then(|| view! { <p class="note">"This work cannot be bought right now."</p> });
-    // Tapping the picture (or the button under it) opens the full-size view, a lazy part.
-    let zoomable = s.picture.clone().map(|p| (p, s.alt.clone(), s.title.clone()));
-    let can_zoom = zoomable.is_some();
-    let open = move || {
-        if let Some((p, alt, title)) = zoomable.clone() {
-            leptos::task::spawn_local(open_viewer(p, alt, title));
-        }
-    };
-    let open_too = open.clone();
-    let caption = if can_zoom {
-        view! {
-            <button type="button" class="link" aria-haspopup="dialog" on:click=move |_| open_too()>
-                "View full size"
-            </button>
-        }
-        .into_any()
-    } else {
-        let label = format!(
-            "View the full-size original ({} × {} JPEG)",
-            item.original.width, item.original.height
-        );
-        view! { <a class="link" href=item.original.url>{label}</a> }.into_any()
-    };
     view! {
         <article class="item">
             <nav aria-label="Breadcrumb">
@@ -140,13 +115,8 @@ fn ItemDetail(item: Item) -> impl IntoView {
             </nav>
             // The work first; title, artist and edition follow; the price and Buy stay in
             // reach in the sticky bar.
-            <figure>
-                // A pointer shortcut; keyboards and screen readers use the button below.
-                <div class="zoomable" class:can-zoom=can_zoom on:click=move |_| open()>
-                    <ResponsiveImage picture=s.picture fallback=s.thumb alt=s.alt layout=Layout::Hero eager=true />
-                </div>
-                <figcaption>{caption}</figcaption>
-            </figure>
+            <WorkPicture picture=s.picture thumb=s.thumb alt=s.alt title=s.title.clone()
+                original=item.original />
             <div class="item-info">
                 <PageHeading text=s.title.clone() />
                 <p class="summary">{sentence}</p>
@@ -158,7 +128,7 @@ fn ItemDetail(item: Item) -> impl IntoView {
                     <dd>{format!("{} of {} available", s.stock, item.edition_size)}</dd>
                 </dl>
                 <p class="description">{s.description}</p>
-                <Suspense fallback=|| ()>{buy}</Suspense>
+                {buy}
                 {cannot_buy}
             </div>
         </article>

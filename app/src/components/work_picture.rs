@@ -1,0 +1,46 @@
+use leptos::prelude::*;
+use vitrine_protocol::{ImageRef, Picture};
+
+use super::{open_viewer, Layout, ResponsiveImage};
+
+/// The work, large. Tapping it (or the button under it) opens the full-size view, a lazy part;
+/// without a picture pipeline's variants, the button is a link to the original. An island, for
+/// those two handlers.
+#[island]
+pub fn WorkPicture(
+    picture: Option<Picture>,
+    thumb: ImageRef,
+    alt: String,
+    title: String,
+    original: ImageRef,
+) -> impl IntoView {
+    let zoomable = picture.clone().map(|p| (p, alt.clone(), title));
+    let can_zoom = zoomable.is_some();
+    let open = move || {
+        if let Some((p, alt, title)) = zoomable.clone() {
+            leptos::task::spawn_local(open_viewer(p, alt, title));
+        }
+    };
+    let open_too = open.clone();
+    let caption = if can_zoom {
+        view! {
+            <button type="button" class="link" aria-haspopup="dialog" on:click=move |_| open_too()>
+                "View full size"
+            </button>
+        }
+        .into_any()
+    } else {
+        let label =
+            format!("View the full-size original ({} × {} JPEG)", original.width, original.height);
+        view! { <a class="link" href=original.url>{label}</a> }.into_any()
+    };
+    view! {
+        <figure>
+            // A pointer shortcut; keyboards and screen readers use the button below.
+            <div class="zoomable" class:can-zoom=can_zoom on:click=move |_| open()>
+                <ResponsiveImage picture fallback=thumb alt layout=Layout::Hero eager=true />
+            </div>
+            <figcaption>{caption}</figcaption>
+        </figure>
+    }
+}
