@@ -58,11 +58,16 @@ pub fn provide(clock: ServerClock) -> Connectivity {
     c
 }
 
+/// On the server: the request a page is drawn for asked to save data (`ssr::Drawn`).
+#[derive(Clone, Copy)]
+pub struct SaveData(pub bool);
+
 /// The buyer asked to save data (`Save-Data`), or the link is 2G: small, low-quality images and
 /// no prefetching. Read once: it rarely changes during a visit, and images must not flip size.
+/// On the server, what the request asked (a page the server drew keeps its pictures).
 pub fn save_data() -> bool {
     if !crate::IN_BROWSER {
-        return false;
+        return use_context::<SaveData>().is_some_and(|SaveData(on)| on);
     }
     thread_local! {
         static SAVE_DATA: bool = {

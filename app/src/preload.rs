@@ -1,8 +1,10 @@
-//! The API answer a page was first drawn with. The server renders `/`, `/c/{slug}` and `/i/{id}`
-//! with the answer of the endpoint each page reads, and embeds that answer, byte for byte, in
+//! The API answer a page was first drawn with. The server renders its pages with the answer of
+//! the endpoint each reads; where the whole app will run on the page (a framed storefront,
+//! `/embed/{slug}`), it embeds that answer, byte for byte, in
 //! `<script id="vitrine-data" type="application/json">` (`data-api` names the endpoint,
-//! `data-status` its status). The page in the browser draws its first view from the same bytes,
-//! so it draws exactly what the server drew without asking the network again. Taken once: a later
+//! `data-status` its status). The app draws its first view from the same bytes, so it draws
+//! exactly what the server drew without asking the network again. (Any other drawn page runs
+//! only its islands, whose props the server writes into them.) Taken once: a later
 //! visit to the same page (a navigation back) asks the network as before.
 
 use leptos::prelude::*;

@@ -14,12 +14,23 @@ use crate::App;
 const ROOT: &str = r#"<div id="app"></div>"#;
 const TITLE: &str = "<title>Vitrine</title>";
 
-/// The built shell with the page at `path` drawn into it, its title, and `answer` embedded
-/// after it for the page's first draw (`preload`). A shell without the root (an old build) is
-/// returned as it is, which the app fills in the browser.
-pub fn document(shell: &str, path: &str, answer: Option<Answer>) -> String {
-    let data = answer.as_ref().map(crate::preload::script).unwrap_or_default();
-    let Page { title, body } = render(path, answer);
+/// How the server draws a page for one request.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Drawn {
+    /// The whole app will run on the page (a framed storefront), so the answer goes in too.
+    pub for_app: bool,
+    /// The request asked to save data (`Save-Data`, or a 2G `ECT`): the lite image variants.
+    pub lite: bool,
+}
+
+/// The built shell with the page at `path` drawn into it and its title; `for_app`, also
+/// `answer` embedded after it for the whole app's first draw (`preload`): a framed storefront
+/// runs the app, any other drawn page only its islands, which need no data. A shell without
+/// the root (an old build) is returned as it is, which the app fills in the browser.
+pub fn document(shell: &str, path: &str, answer: Option<Answer>, drawn: Drawn) -> String {
+    let data = answer.as_ref().filter(|_| drawn.for_app).map(crate::preload::script);
+    let data = data.unwrap_or_default();
+    let Page { title, body } = render(path, answer, drawn.lite);
     let root = format!(r#"<div id="app">{body}</div>{data}"#);
     let shell = without_app_preload(shell);
     shell.replacen(TITLE, &format!("<title>{}</title>", escape(&title)), 1).replacen(ROOT, &root, 1)
@@ -58,13 +69,15 @@ pub(crate) fn set_title(title: &str) {
     }
 }
 
-/// The page at `path` (a path with no query), drawn with `answer`.
-pub fn render(path: &str, answer: Option<Answer>) -> Page {
+/// The page at `path` (a path with no query), drawn with `answer`; `lite`: with the lite image
+/// variants.
+pub fn render(path: &str, answer: Option<Answer>, lite: bool) -> Page {
     let owner = Owner::new();
     let page = owner.with(|| {
         let title = StoredValue::new(crate::routes::title("Vitrine"));
         provide_context(Title(title));
         provide_context(RequestUrl::new(path));
+        provide_context(crate::connectivity::SaveData(lite));
         crate::preload::provide(answer);
         let body = view! { <App /> }.to_html();
         Page { title: title.get_value(), body }
@@ -95,7 +108,7 @@ mod tests {
     fn the_home_page_lists_the_collections() {
         let body = serde_json::to_string(&[collection()]).unwrap();
         let answer = Answer { api: paths::COLLECTIONS.into(), ok: true, body };
-        let Page { title, body: html } = render("/", Some(answer));
+        let Page { title, body: html } = render("/", Some(answer), false);
         assert_eq!(title, "Collections · Vitrine");
         assert!(html.contains("<h1"), "{html}");
         assert!(html.contains("Tidal &lt;Glass&gt;"), "escaped: {html}");
@@ -127,28 +140,33 @@ mod tests {
             ok: true,
             body: serde_json::to_string(&detail).unwrap(),
         };
-        let Page { title, body: html } = render("/c/tidal-glass", Some(answer));
+        let Page { title, body: html } = render("/c/tidal-glass", Some(answer.clone()), false);
         assert_eq!(title, "Tidal <Glass> · Vitrine");
         assert!(html.contains(r#"href="/i/101""#), "{html}");
         assert!(html.contains("Neap"), "{html}");
         assert!(html.contains(r#"srcset="/media/v/101-0a1b2c3d4e/320.webp"#), "{html}");
         assert!(!html.contains("style="), "the policy refuses style attributes: {html}");
+        assert!(html.contains(r#"data-thumbhash="KCsCDYBlh7OLeVhSdsiYQKqIn6r5""#), "{html}");
+        // A visitor saving data gets the lite variants from the first byte.
+        let lite = render("/c/tidal-glass", Some(answer), true).body;
+        assert!(lite.contains(r#"srcset="/media/v/101-0a1b2c3d4e/320-lite.webp 320w""#), "{lite}");
+        assert!(!lite.contains("/640.webp"), "{lite}");
     }
 
     #[test]
     fn an_unknown_work_and_an_unknown_page_say_not_found() {
         let body = r#"{"code":"not_found","message":"no item with id 9"}"#.to_owned();
         let answer = Answer { api: "/api/v1/items/9".into(), ok: false, body };
-        let html = render("/i/9", Some(answer)).body;
+        let html = render("/i/9", Some(answer), false).body;
         assert!(html.contains("Not found"), "{html}");
         assert!(html.contains("There is no such item"), "{html}");
-        let html = render("/nowhere", None).body;
+        let html = render("/nowhere", None, false).body;
         assert!(html.contains("There is no such page"), "{html}");
     }
 
     #[test]
     fn without_its_answer_a_page_shows_its_skeleton() {
-        let html = render("/", None).body;
+        let html = render("/", None, false).body;
         assert!(html.contains("aria-busy"), "{html}");
     }
 
@@ -156,7 +174,7 @@ mod tests {
     fn a_drawn_page_runs_islands_not_the_app() {
         let shell = "<head>\n  <link rel=\"modulepreload\" href=\"/assets/app-1/app.js\">\n  \
                      <script type=\"module\" src=\"/b.js\"></script>\n</head><body><div id=\"app\"></div></body>";
-        let html = document(shell, "/nowhere", None);
+        let html = document(shell, "/nowhere", None, Drawn::default());
         assert!(!html.contains("modulepreload"), "{html}");
         assert!(html.contains("<head>\n  <script type=\"module\" src=\"/b.js\">"), "{html}");
         assert!(html.contains("<leptos-island"), "the status bar is an island: {html}");

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use quick_cache::sync::Cache;
 use sha2::{Digest, Sha256};
 use vitrine_app::preload::Answer;
-use vitrine_app::ssr;
+use vitrine_app::ssr::{self, Drawn};
 
 /// Distinct pages kept: every gallery and the home page of a large shop, a few MB at most.
 const CAPACITY: usize = 512;
@@ -38,13 +38,15 @@ impl Default for Renderer {
 }
 
 impl Renderer {
-    /// The page at `path` drawn with `answer` into `shell`. `keep`: the answer is the same for
-    /// every visitor until the catalog changes, so the page may be kept.
+    /// The page at `path` drawn with `answer` into `shell`, as `drawn` says (`ssr::Drawn`: for
+    /// the whole app, with the lite pictures). `keep`: the answer is the same for every visitor
+    /// until the catalog changes, so the page may be kept.
     pub fn page(
         &self,
         shell: &str,
         path: &str,
         answer: Option<Answer>,
+        drawn: Drawn,
         keep: bool,
     ) -> Arc<Rendered> {
         let mut hash = Sha256::new();
@@ -54,7 +56,7 @@ impl Renderer {
             hash.update((part.len() as u64).to_le_bytes());
             hash.update(part.as_bytes());
         }
-        hash.update([ok]);
+        hash.update([ok, drawn.for_app.into(), drawn.lite.into()]);
         let key: [u8; 32] = hash.finalize().into();
         if keep {
             if let Some(page) = self.pages.get(&key) {
@@ -62,7 +64,7 @@ impl Renderer {
             }
         }
         let etag: String = key.iter().take(16).map(|b| format!("{b:02x}")).collect();
-        let html = assemble(shell, path, &answer).into_bytes();
+        let html = assemble(shell, path, &answer, drawn).into_bytes();
         let page =
             Arc::new(Rendered { brotli: compress(&html), html, etag: format!("\"{etag}\"") });
         if keep {
@@ -74,13 +76,12 @@ impl Renderer {
 
 /// The shell with the page in it. A view that panics (a bug, never the visitor's input) leaves
 /// the shell as it is, which the app fills in the browser: never a blank page.
-fn assemble(shell: &str, path: &str, answer: &Option<Answer>) -> String {
-    catch_unwind(AssertUnwindSafe(|| ssr::document(shell, path, answer.clone()))).unwrap_or_else(
-        |_| {
-            tracing::error!(path, "rendering a page panicked; sending the shell instead");
-            shell.to_owned()
-        },
-    )
+fn assemble(shell: &str, path: &str, answer: &Option<Answer>, drawn: Drawn) -> String {
+    let draw = || ssr::document(shell, path, answer.clone(), drawn);
+    catch_unwind(AssertUnwindSafe(draw)).unwrap_or_else(|_| {
+        tracing::error!(path, "rendering a page panicked; sending the shell instead");
+        shell.to_owned()
+    })
 }
 
 fn compress(html: &[u8]) -> Option<Vec<u8>> {
@@ -99,18 +100,23 @@ mod tests {
     const SHELL: &str =
         "<html><head><title>Vitrine</title></head><body><div id=\"app\"></div></body></html>";
 
+    const APP: Drawn = Drawn { for_app: true, lite: false };
+
     fn answer(body: &str) -> Option<Answer> {
         Some(Answer { api: "/api/v1/collections".into(), ok: true, body: body.into() })
     }
 
     #[test]
-    fn the_page_goes_into_the_shell_with_its_answer_and_title() {
+    fn the_page_goes_into_the_shell_with_its_title_and_for_the_app_its_answer() {
         let renderer = Renderer::default();
-        let page = renderer.page(SHELL, "/", answer("[]"), true);
+        let page = renderer.page(SHELL, "/", answer("[]"), APP, true);
         let html = String::from_utf8(page.html.clone()).unwrap();
         assert!(html.contains("<title>Collections · Vitrine</title>"), "{html}");
         assert!(html.contains(r#"<div id="app"><header class="site">"#), "{html}");
         assert!(html.contains(r#"data-api="/api/v1/collections" data-status="ok">[]</script>"#));
+        let islands = renderer.page(SHELL, "/", answer("[]"), Drawn::default(), true);
+        let islands = String::from_utf8(islands.html.clone()).unwrap();
+        assert!(!islands.contains("vitrine-data"), "islands need no data: {islands}");
         let mut back = Vec::new();
         brotli::BrotliDecompress(&mut page.brotli.as_deref().unwrap(), &mut back).unwrap();
         assert_eq!(back, page.html);
@@ -119,18 +125,18 @@ mod tests {
     #[test]
     fn a_page_is_kept_until_what_it_was_drawn_from_changes() {
         let renderer = Renderer::default();
-        let first = renderer.page(SHELL, "/", answer("[]"), true);
-        assert!(Arc::ptr_eq(&first, &renderer.page(SHELL, "/", answer("[]"), true)));
-        let other = renderer.page(SHELL, "/", answer("[ ]"), true);
+        let first = renderer.page(SHELL, "/", answer("[]"), APP, true);
+        assert!(Arc::ptr_eq(&first, &renderer.page(SHELL, "/", answer("[]"), APP, true)));
+        let other = renderer.page(SHELL, "/", answer("[ ]"), APP, true);
         assert_ne!(first.etag, other.etag, "a changed catalog is a new page");
-        let unkept = renderer.page(SHELL, "/", answer("[]"), false);
+        let unkept = renderer.page(SHELL, "/", answer("[]"), APP, false);
         assert!(!Arc::ptr_eq(&first, &unkept));
         assert_eq!(first.etag, unkept.etag);
     }
 
     #[test]
     fn a_shell_without_a_root_is_sent_as_it_is() {
-        let page = Renderer::default().page("<p>old build</p>", "/", answer("[]"), false);
+        let page = Renderer::default().page("<p>old build</p>", "/", answer("[]"), APP, false);
         assert_eq!(page.html, b"<p>old build</p>");
     }
 }

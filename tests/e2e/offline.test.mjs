@@ -50,7 +50,7 @@ test("browse, lose the server, and deep links still render offline", async () =>
     assert.ok(kept.fromServiceWorker(), path);
     const html = await kept.text();
     assert.match(html, new RegExp(`<h1[^>]*>${name}</h1>`), path);
-    assert.ok(html.includes(shows) && html.includes('id="vitrine-data"'), path);
+    assert.ok(html.includes(shows) && html.includes("<leptos-island"), path);
     await heading(offline, name).waitFor();
   }
   await status(offline, "Offline: showing saved copies").waitFor();
@@ -64,7 +64,7 @@ test("browse, lose the server, and deep links still render offline", async () =>
   // answers with the shell, from which the app draws it.
   const drawn = await offline.goto(`${ctx.server.base}/c/tidal-glass`);
   assert.ok(drawn.fromServiceWorker());
-  assert.doesNotMatch(await drawn.text(), /vitrine-data|<h1/);
+  assert.doesNotMatch(await drawn.text(), /leptos-island|<h1/);
   await heading(offline, "Tidal Glass").waitFor();
   await status(offline, "Offline: showing saved copies").waitFor();
 

@@ -13,7 +13,7 @@ mod exports {
     #[wasm_bindgen]
     pub fn render(shell: &str, path: &str, api: Option<String>, ok: bool, body: String) -> String {
         let answer = api.map(|api| Answer { api, ok, body });
-        vitrine_app::ssr::document(shell, path, answer)
+        vitrine_app::ssr::document(shell, path, answer, Default::default())
     }
 }
 

@@ -1,10 +1,26 @@
 use leptos::prelude::*;
-use vitrine_protocol::ItemSummary;
+use serde::{Deserialize, Serialize};
+use vitrine_protocol::{ItemId, ItemSummary, Money};
 
 use crate::components::ItemCard;
 
 /// Cards a phone shows before scrolling: two columns, two rows.
 const EAGER_CARDS: usize = 4;
+
+/// What the sort and the filter read of a work. The island's props are written into the page:
+/// three fields a card, not every card's data a second time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sortable {
+    id: ItemId,
+    price: Money,
+    stock: u32,
+}
+
+impl From<&ItemSummary> for Sortable {
+    fn from(item: &ItemSummary) -> Self {
+        Sortable { id: item.id, price: item.price, stock: item.stock }
+    }
+}
 
 /// How a gallery is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,13 +45,13 @@ const SORTS: [(Sort, &str, &str); 5] = [
 
 /// The works to show, in order. Prices in different currencies are not compared by amount:
 /// they group by currency first.
-pub fn arrange(items: &[ItemSummary], sort: Sort, available_only: bool) -> Vec<ItemSummary> {
-    let mut out: Vec<ItemSummary> =
+pub fn arrange(items: &[Sortable], sort: Sort, available_only: bool) -> Vec<Sortable> {
+    let mut out: Vec<Sortable> =
         items.iter().filter(|i| !available_only || i.stock > 0).cloned().collect();
     // One key function (so one instantiation of the sort: each distinct closure would add its
     // own copy of the sort to the first-load wasm); the sort is stable, so ties keep the
     // collection's order.
-    let key = |i: &ItemSummary| -> (&'static str, i64) {
+    let key = |i: &Sortable| -> (&'static str, i64) {
         let (currency, amount) = (i.price.currency.code(), i.price.amount_minor);
         match sort {
             Sort::Featured => ("", 0),
@@ -54,7 +70,7 @@ pub fn arrange(items: &[ItemSummary], sort: Sort, available_only: bool) -> Vec<I
 /// Put the grid's cards (`<li data-item>`) in `order`, hiding the others. The cards are
 /// moved, not rebuilt: DOM order stays the reading and tab order, and a reactive keyed list
 /// would have cost ~10 KB of first-load wasm (measured) for a sort select.
-fn show_in_order(list: &web_sys::Element, order: &[ItemSummary]) {
+fn show_in_order(list: &web_sys::Element, order: &[Sortable]) {
     let cards = list.children();
     let mut by_id = Vec::with_capacity(cards.length() as usize);
     for i in 0..cards.length() {
@@ -86,7 +102,7 @@ fn show_in_order(list: &web_sys::Element, order: &[ItemSummary]) {
 /// pay) into a box kept for them, so nothing shifts when they come.
 #[component]
 pub fn Gallery(items: Vec<ItemSummary>, #[prop(into)] label: String) -> impl IntoView {
-    let all = items.clone();
+    let all = items.iter().map(Sortable::from).collect();
     view! {
         <div class="gallery-tools">
             <GalleryControls items=all />
@@ -105,14 +121,14 @@ pub fn Gallery(items: Vec<ItemSummary>, #[prop(into)] label: String) -> impl Int
 /// The sort and filter controls' place: an island (a page the server drew runs it alone),
 /// whose controls are a lazily loaded part.
 #[island]
-fn GalleryControls(items: Vec<ItemSummary>) -> impl IntoView {
+fn GalleryControls(items: Vec<Sortable>) -> impl IntoView {
     let tools = Suspend::new(async move { gallery_tools(items).await });
     view! { <Suspense fallback=|| ()>{tools}</Suspense> }
 }
 
 /// The sort and filter controls, loaded on demand.
 #[leptos::lazy]
-fn gallery_tools(items: Vec<ItemSummary>) -> AnyView {
+fn gallery_tools(items: Vec<Sortable>) -> AnyView {
     view! { <GalleryTools items /> }.into_any()
 }
 
@@ -123,7 +139,7 @@ fn grid_after(field: &web_sys::Element) -> Option<web_sys::Element> {
 }
 
 #[component]
-fn GalleryTools(items: Vec<ItemSummary>) -> impl IntoView {
+fn GalleryTools(items: Vec<Sortable>) -> impl IntoView {
     let field = NodeRef::<leptos::html::Div>::new();
     let sort = RwSignal::new(Sort::Featured);
     let available_only = RwSignal::new(false);
@@ -163,26 +179,16 @@ fn GalleryTools(items: Vec<ItemSummary>) -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use vitrine_protocol::{Currency, ImageRef, ItemId, Money};
+    use vitrine_protocol::Currency;
 
     use super::*;
 
-    fn item(id: i64, price: i64, stock: u32) -> ItemSummary {
-        ItemSummary {
-            id: ItemId::try_from(id).unwrap(),
-            title: format!("#{id}"),
-            artist: "A".into(),
-            price: Money { amount_minor: price, currency: Currency::EUR },
-            stock,
-            thumb: ImageRef { url: "/x.jpg".into(), width: 1, height: 1 },
-            alt: String::new(),
-            description: String::new(),
-            picture: None,
-            drop: None,
-        }
+    fn item(id: i64, price: i64, stock: u32) -> Sortable {
+        let id = ItemId::try_from(id).unwrap();
+        Sortable { id, price: Money { amount_minor: price, currency: Currency::EUR }, stock }
     }
 
-    fn ids(items: &[ItemSummary]) -> Vec<i64> {
+    fn ids(items: &[Sortable]) -> Vec<i64> {
         items.iter().map(|i| i.id.get()).collect()
     }
 

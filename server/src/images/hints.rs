@@ -60,6 +60,13 @@ impl Hints {
     }
 }
 
+/// Whether a request asked to save data (`Save-Data: on`, or an `ECT` of 2G): a page is then
+/// drawn with the lite image variants.
+pub fn asks_to_save_data(headers: &axum::http::HeaderMap) -> bool {
+    let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    Hints::parse(None, None, None, value("save-data"), value("ect"), None).constrained()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Choice {
     pub width: u32,
@@ -171,5 +178,20 @@ mod tests {
         let mut p = picture();
         p.widths.clear();
         assert_eq!(choose(&Hints::default(), &p), None);
+    }
+
+    #[test]
+    fn a_page_request_saving_data_asks_for_lite_pictures() {
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut h = axum::http::HeaderMap::new();
+            for (name, value) in pairs {
+                h.insert(*name, axum::http::HeaderValue::from_static(value));
+            }
+            h
+        };
+        assert!(asks_to_save_data(&headers(&[("save-data", "on")])));
+        assert!(asks_to_save_data(&headers(&[("ect", "2g")])));
+        assert!(!asks_to_save_data(&headers(&[("save-data", "off"), ("ect", "4g")])));
+        assert!(!asks_to_save_data(&headers(&[])));
     }
 }

@@ -15,6 +15,7 @@ use axum::routing::get;
 use axum::Router;
 use serde::Serialize;
 use vitrine_app::preload::Answer;
+use vitrine_app::ssr::Drawn;
 use vitrine_protocol::{paths, ItemId, Slug};
 
 use super::catalog;
@@ -27,6 +28,9 @@ pub struct Pages {
     dist: PathBuf,
     renderer: Renderer,
 }
+
+/// A page differs by encoding, and by whether the request asked to save data.
+const PAGE_VARY: &str = "accept-encoding, save-data, ect";
 
 impl Pages {
     pub fn new(dist: PathBuf) -> Arc<Pages> {
@@ -132,11 +136,16 @@ impl Pages {
         // Only pages that exist are kept: a flood of made-up paths must not push the
         // galleries out of the cache.
         let keep = keep && status == StatusCode::OK;
-        let page = self.renderer.page(&shell, path, answer, keep);
+        // A framed storefront runs the whole app, which draws its first view from the answer.
+        let drawn = Drawn {
+            for_app: root_class.is_some(),
+            lite: crate::images::hints::asks_to_save_data(request),
+        };
+        let page = self.renderer.page(&shell, path, answer, drawn, keep);
         let mut headers = HeaderMap::new();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        headers.insert(header::VARY, HeaderValue::from_static(PAGE_VARY));
         // The page's image requests carry DPR, slot width and Save-Data (as the shell asks).
         headers.insert(
             header::HeaderName::from_static("accept-ch"),

@@ -35,8 +35,17 @@ fn embedded(html: &str) -> Option<(String, String, String)> {
     Some((attr("data-api")?, attr("data-status")?, body.replace("\\u003c", "<")))
 }
 
+/// The props the server wrote for the island named `name` (`data-props`, HTML-escaped JSON).
+fn island_props(html: &str, name: &str) -> Option<serde_json::Value> {
+    let (_, rest) = html.split_once(&format!(r#"<leptos-island data-component="{name}_"#))?;
+    let (_, rest) = rest.split_once(r#"data-props=""#)?;
+    let (props, _) = rest.split_once('"')?;
+    let json = props.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">");
+    serde_json::from_str(&json.replace("&amp;", "&")).ok()
+}
+
 #[tokio::test]
-async fn storefront_pages_arrive_drawn_with_the_answer_the_app_would_fetch() {
+async fn storefront_pages_arrive_drawn_from_the_answer_the_app_would_fetch() {
     let app = spawn_app().await;
     let api = app.get("/api/v1/collections").await.text().await.unwrap();
     let collections: Vec<Collection> = serde_json::from_str(&api).unwrap();
@@ -46,8 +55,10 @@ async fn storefront_pages_arrive_drawn_with_the_answer_the_app_would_fetch() {
     for c in &collections {
         assert!(html.contains(&format!(r#"href="/c/{}""#, c.slug)), "{}", c.slug);
     }
-    let want = ("/api/v1/collections".to_owned(), "ok".to_owned(), api);
-    assert_eq!(embedded(&html), Some(want), "the same bytes as the API");
+    // A page the server drew runs only its islands: the status bar is one, and no data is
+    // carried for an app that does not run there.
+    assert!(html.contains(r#"<leptos-island data-component="StatusBar_"#), "{html}");
+    assert_eq!(embedded(&html), None, "islands need no data");
 
     let api = app.get("/api/v1/collections/tidal-glass").await.text().await.unwrap();
     let detail: CollectionDetail = serde_json::from_str(&api).unwrap();
@@ -59,16 +70,21 @@ async fn storefront_pages_arrive_drawn_with_the_answer_the_app_would_fetch() {
         assert!(html.contains(&format!(r#"<li data-item="{}">"#, item.id)), "{}", item.id);
         assert!(html.contains(&format!(r#"href="/i/{}""#, item.id)), "{}", item.id);
     }
-    assert_eq!(embedded(&html).unwrap().2, api);
+    // The sort is an island, given what it sorts by and nothing more.
+    let sortable = island_props(&html, "GalleryControls").unwrap();
+    let ids: Vec<_> = sortable["items"].as_array().unwrap().iter().map(|i| &i["id"]).collect();
+    assert_eq!(ids.len(), detail.items.len());
+    assert_eq!(sortable["items"][0].as_object().unwrap().len(), 3, "id, price, stock");
     assert!(!html.contains("aria-busy"), "no loading skeleton");
     assert!(!html.contains(" style="), "the policy refuses style attributes");
 
+    let api = app.get("/api/v1/items/101").await.text().await.unwrap();
+    let item: vitrine_protocol::Item = serde_json::from_str(&api).unwrap();
     let (status, html) = page(&app, "/i/101").await;
     assert_eq!(status, StatusCode::OK);
-    let (endpoint, ok, body) = embedded(&html).unwrap();
-    assert_eq!((endpoint.as_str(), ok.as_str()), ("/api/v1/items/101", "ok"));
-    let item: vitrine_protocol::Item = serde_json::from_str(&body).unwrap();
-    assert!(item.quote.is_some(), "the page can be bought from at once");
+    let buy = island_props(&html, "BuyArea").unwrap();
+    assert_eq!(buy["item"], 101);
+    assert!(buy["quote"]["signature"].is_string(), "the page can be bought from at once: {buy}");
     assert!(html.contains(&format!("<title>{} · Vitrine</title>", item.summary.title)));
     assert!(html.contains(&format!(r#"href="/c/{}""#, item.collection)), "breadcrumb");
 }
@@ -90,10 +106,9 @@ async fn what_is_not_there_is_a_404_page_with_a_way_home() {
         assert!(html.contains(says), "{path}: {html}");
         assert!(html.contains(r#"href="/" class="btn btn-secondary""#), "{path}: a way home");
     }
+    // Drawn from the API's refusal, which islands do not need.
     let (_, html) = page(&app, "/c/no-such-collection").await;
-    let (_, ok, body) = embedded(&html).unwrap();
-    assert_eq!(ok, "error");
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["code"], "not_found");
+    assert_eq!(embedded(&html), None);
     // Only GET: the page routes answer other methods in the one error shape.
     let res = app.client.post(app.url("/c/tidal-glass")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
@@ -117,6 +132,8 @@ async fn a_page_is_compressed_validated_and_redrawn_when_the_catalog_changes() {
     };
     let plain = get("identity").await.unwrap();
     let etag = plain.headers()[ETAG].clone();
+    // A page is drawn with lite pictures for a request saving data: caches must tell them apart.
+    assert_eq!(plain.headers()["vary"], "accept-encoding, save-data, ect");
     assert_eq!(plain.headers()["accept-ch"], vitrine_server::images::hints::ACCEPT_CH);
     assert_eq!(plain.headers()["cache-control"], "no-cache");
     let plain = plain.bytes().await.unwrap();
@@ -146,6 +163,8 @@ async fn a_page_is_compressed_validated_and_redrawn_when_the_catalog_changes() {
     let (_, html) = page(&app, "/c/tidal-glass").await;
     assert!(!html.contains("<img src=x"), "markup in a title is text: {html}");
     assert!(html.contains("&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"), "{html}");
+    let (_, html) = page(&app, "/embed/tidal-glass").await;
+    assert!(!html.contains("<img src=x"), "markup in a title is text: {html}");
     let (_, _, body) = embedded(&html).unwrap();
     let detail: CollectionDetail = serde_json::from_str(&body).unwrap();
     assert!(detail.items.iter().any(|i| i.title == title), "the data survives whole");
