@@ -5,28 +5,12 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use sha2::{Digest, Sha256};
-use xshell::{cmd, Shell};
+use xshell::Shell;
 
-use crate::{cache, icons, project_root, tools};
-
-pub(crate) const WASM_PROFILE: &str = "wasm-release";
-pub(crate) const TARGET: &str = "wasm32-unknown-unknown";
-/// The features our wasm uses; Rust's wasm32 target emits them and every supported browser has
-/// them, so wasm-opt may keep them.
-const WASM_FEATURES: [&str; 6] = [
-    "--enable-bulk-memory",
-    "--enable-nontrapping-float-to-int",
-    "--enable-sign-ext",
-    "--enable-mutable-globals",
-    "--enable-reference-types",
-    "--enable-multivalue",
-];
-
-/// What `split_app` does, in the key of its cached output: a change to the steps must not
-/// reuse what the old steps made from the same module.
-const SPLIT_STEPS: &str = "wasm-split; unloaded split exports dropped; wasm-bindgen; wasm-opt";
+use crate::wasm::{cargo_wasm, cargo_wasm_bin, split_app, tool_versions, SPLIT_STEPS};
+use crate::{cache, icons, project_root, wasm};
 
 /// What a build produced, for the caller (bench reads the app's first-load files).
 pub struct Dist {
@@ -119,8 +103,8 @@ pub fn build_release(sh: &Shell, out: &str, release: Option<&str>) -> Result<Dis
     std::fs::write(&sw_linked, &linked)?;
     let sw_key = cache::key("sw", &[&linked, tool_versions.as_bytes()]);
     cache::folder(&sw_key, &sw_out, |made| {
-        bindgen(sh, &sw_linked, made, "no-modules", "vitrine_sw")?;
-        optimise(sh, &made.join("vitrine_sw_bg.wasm"))
+        wasm::bindgen(sh, &sw_linked, made, "no-modules", "vitrine_sw")?;
+        wasm::optimise(sh, &made.join("vitrine_sw_bg.wasm"))
     })?;
     // The worker's own files are cached by the worker itself, not listed in its manifest.
     let sw_glue = write_hashed(&dir, "sw-glue.js", &std::fs::read(sw_out.join("vitrine_sw.js"))?)?;
@@ -207,95 +191,6 @@ fn write_hashed(dir: &Path, logical: &str, bytes: &[u8]) -> Result<String> {
 /// Replace every `{{name}}` in a template with the asset's URL.
 fn fill(template: &str, assets: &BTreeMap<String, String>) -> String {
     assets.iter().fold(template.to_owned(), |t, (k, v)| t.replace(&format!("{{{{{k}}}}}"), v))
-}
-
-/// Build one binary of `package` for the browser, with `features` (comma-separated).
-fn cargo_wasm_bin(sh: &Shell, package: &str, bin: &str, features: &str) -> Result<PathBuf> {
-    cmd!(
-        sh,
-        "cargo build --package {package} --bin {bin} --features {features} --target {TARGET} --profile {WASM_PROFILE}"
-    )
-    .run()?;
-    Ok(project_root().join("target").join(TARGET).join(WASM_PROFILE))
-}
-
-/// Build `package` for the browser, with `features` (comma-separated, may be empty).
-fn cargo_wasm(sh: &Shell, package: &str, features: &str, env: &[(&str, &Path)]) -> Result<PathBuf> {
-    let _env: Vec<_> = env.iter().map(|(k, v)| sh.push_env(k, v)).collect();
-    let features = if features.is_empty() { vec![] } else { vec!["--features", features] };
-    cmd!(
-        sh,
-        "cargo build --package {package} {features...} --target {TARGET} --profile {WASM_PROFILE}"
-    )
-    .run()?;
-    Ok(project_root().join("target").join(TARGET).join(WASM_PROFILE))
-}
-
-pub(crate) fn bindgen(sh: &Shell, wasm: &Path, out: &Path, target: &str, name: &str) -> Result<()> {
-    if out.exists() {
-        std::fs::remove_dir_all(out)?;
-    }
-    cmd!(
-        sh,
-        "wasm-bindgen {wasm} --out-dir {out} --target {target} --out-name {name} --no-typescript"
-    )
-    .run()
-    .with_context(|| format!("wasm-bindgen {}", wasm.display()))
-}
-
-/// Split one of the app's linked modules at its `#[lazy]` points, bind the main part as
-/// `{name}.js` and `{name}_bg.wasm`, optimise every part, and leave glue, loader, chunks and
-/// snippets together in `out`.
-fn split_app(sh: &Shell, wasm: &Path, split_dir: &Path, out: &Path, name: &str) -> Result<()> {
-    if split_dir.exists() {
-        std::fs::remove_dir_all(split_dir)?;
-    }
-    std::fs::create_dir_all(split_dir)?;
-    let input = std::fs::read(wasm)?;
-    let main = split_dir.join("main.wasm");
-    let mut opts = wasm_split_cli_support::Options::new(&input);
-    opts.output_dir = split_dir;
-    opts.main_out_path = &main;
-    let main_module = format!("./{name}.js");
-    opts.main_module = &main_module;
-    opts.link_name = "./__wasm_split.js";
-    let split = wasm_split_cli_support::transform(opts)
-        .map_err(|e| anyhow::anyhow!("splitting {name}'s wasm: {e:?}"))?;
-    let main_module = crate::link_sections::without_unloaded_splits(&std::fs::read(&main)?)?;
-    std::fs::write(&main, main_module)?;
-    if out.exists() {
-        std::fs::remove_dir_all(out)?;
-    }
-    cmd!(sh, "wasm-bindgen {main} --out-dir {out} --target web --out-name {name} --no-typescript --keep-lld-exports")
-        .run()
-        .with_context(|| format!("wasm-bindgen ({name})"))?;
-    optimise(sh, &out.join(format!("{name}_bg.wasm")))?;
-    std::fs::copy(split_dir.join("__wasm_split.js"), out.join("__wasm_split.js"))?;
-    for part in &split.split_modules {
-        let name = part.file_name().context("a split module has no file name")?;
-        let dest = out.join(name);
-        std::fs::copy(part, &dest)?;
-        optimise(sh, &dest)?;
-    }
-    Ok(())
-}
-
-/// What the cached steps' outputs depend on besides their input: the binding and optimising
-/// tools' versions and the flags they are run with.
-fn tool_versions(sh: &Shell) -> Result<String> {
-    let wasm_opt = tools::wasm_opt();
-    let bindgen = cmd!(sh, "wasm-bindgen --version").quiet().read()?;
-    let opt = cmd!(sh, "{wasm_opt} --version").quiet().read()?;
-    Ok(format!("{bindgen}\n{opt}\n-Oz --strip-debug --strip-producers {}", WASM_FEATURES.join(" ")))
-}
-
-pub(crate) fn optimise(sh: &Shell, wasm: &Path) -> Result<()> {
-    let wasm_opt = tools::wasm_opt();
-    let tmp = wasm.with_extension("opt.wasm");
-    cmd!(sh, "{wasm_opt} -Oz --strip-debug --strip-producers {WASM_FEATURES...} {wasm} -o {tmp}")
-        .run()?;
-    std::fs::rename(tmp, wasm)?;
-    Ok(())
 }
 
 fn walk(dir: &Path) -> Result<Vec<PathBuf>> {

@@ -34,10 +34,15 @@ fn write_leb(mut value: usize, out: &mut Vec<u8>) {
     }
 }
 
-/// The module without the exports of split points wasm-split left in it (named
-/// `__wasm_split_00…`): after splitting, a main module only keeps those no import loads.
-pub fn without_unloaded_splits(wasm: &[u8]) -> Result<Vec<u8>> {
-    const EXPORTS: u8 = 7;
+/// What to do with one section of a module (`rewrite`).
+enum Section {
+    Keep,
+    Drop,
+    Replace(Vec<u8>),
+}
+
+/// The module with each section as `each(id, body)` says, the others' bytes as they were.
+fn rewrite(wasm: &[u8], mut each: impl FnMut(u8, &[u8]) -> Result<Section>) -> Result<Vec<u8>> {
     let header = wasm.get(..8).context("not a wasm module")?;
     let mut out = header.to_vec();
     let mut at = 8;
@@ -47,60 +52,60 @@ pub fn without_unloaded_splits(wasm: &[u8]) -> Result<Vec<u8>> {
         at += 1;
         let size = leb(wasm, &mut at)?;
         let end = at.checked_add(size).filter(|&e| e <= wasm.len()).context("bad section")?;
-        if id != EXPORTS {
-            out.extend_from_slice(&wasm[start..end]);
-            at = end;
-            continue;
+        match each(id, &wasm[at..end])? {
+            Section::Keep => out.extend_from_slice(&wasm[start..end]),
+            Section::Drop => {}
+            Section::Replace(body) => {
+                out.push(id);
+                write_leb(body.len(), &mut out);
+                out.extend_from_slice(&body);
+            }
         }
-        let count = leb(wasm, &mut at)?;
-        let mut kept = Vec::new();
-        let mut kept_count = 0;
+        at = end;
+    }
+    Ok(out)
+}
+
+/// The module without the exports of split points wasm-split left in it (named
+/// `__wasm_split_00…`): after splitting, a main module only keeps those no import loads.
+pub fn without_unloaded_splits(wasm: &[u8]) -> Result<Vec<u8>> {
+    const EXPORTS: u8 = 7;
+    rewrite(wasm, |id, section| {
+        if id != EXPORTS {
+            return Ok(Section::Keep);
+        }
+        let mut at = 0;
+        let count = leb(section, &mut at)?;
+        let (mut kept, mut kept_count) = (Vec::new(), 0);
         for _ in 0..count {
             let entry = at;
-            let len = leb(wasm, &mut at)?;
-            let name = wasm.get(at..at + len).context("truncated export name")?;
+            let len = leb(section, &mut at)?;
+            let name = section.get(at..at + len).context("truncated export name")?;
             at += len + 1; // the name, then the kind
-            leb(wasm, &mut at)?; // the index
+            leb(section, &mut at)?; // the index
             if !name.starts_with(b"__wasm_split_00") {
-                kept.extend_from_slice(wasm.get(entry..at).context("truncated export")?);
+                kept.extend_from_slice(section.get(entry..at).context("truncated export")?);
                 kept_count += 1;
             }
         }
         let mut body = Vec::new();
         write_leb(kept_count, &mut body);
         body.extend_from_slice(&kept);
-        out.push(EXPORTS);
-        write_leb(body.len(), &mut out);
-        out.extend_from_slice(&body);
-        at = end;
-    }
-    Ok(out)
+        Ok(Section::Replace(body))
+    })
 }
 
 /// The module without its `linking` and `reloc.*` custom sections.
 pub fn without(wasm: &[u8]) -> Result<Vec<u8>> {
-    let header = wasm.get(..8).context("not a wasm module")?;
-    let mut out = header.to_vec();
-    let mut at = 8;
-    while at < wasm.len() {
-        let start = at;
-        let id = wasm[at];
-        at += 1;
-        let size = leb(wasm, &mut at)?;
-        let body = at;
-        let end = body.checked_add(size).filter(|&e| e <= wasm.len()).context("bad section")?;
+    rewrite(wasm, |id, section| {
         let is_link = id == 0 && {
-            let mut p = body;
-            let len = leb(wasm, &mut p)?;
-            let name = wasm.get(p..p + len).unwrap_or_default();
+            let mut at = 0;
+            let len = leb(section, &mut at)?;
+            let name = section.get(at..at + len).unwrap_or_default();
             name == b"linking" || name.starts_with(b"reloc.")
         };
-        if !is_link {
-            out.extend_from_slice(&wasm[start..end]);
-        }
-        at = end;
-    }
-    Ok(out)
+        Ok(if is_link { Section::Drop } else { Section::Keep })
+    })
 }
 
 #[cfg(test)]
@@ -132,6 +137,29 @@ mod tests {
         let out = without_unloaded_splits(&module(&["main", split, "panicForTest"]))?;
         assert_eq!(out, module(&["main", "panicForTest"]));
         assert_eq!(without_unloaded_splits(&module(&["main"]))?, module(&["main"]));
+        Ok(())
+    }
+
+    #[test]
+    fn the_linkers_sections_go_and_the_rest_stays_byte_for_byte() -> Result<()> {
+        let custom = |name: &str| {
+            let mut body = Vec::new();
+            write_leb(name.len(), &mut body);
+            body.extend_from_slice(name.as_bytes());
+            body.extend_from_slice(&[1, 2, 3]);
+            let mut section = vec![0];
+            write_leb(body.len(), &mut section);
+            section.extend_from_slice(&body);
+            section
+        };
+        let plain = module(&["main"]);
+        let mut linked = plain.clone();
+        linked.extend(custom("linking"));
+        linked.extend(custom("reloc.CODE"));
+        let mut named = plain.clone();
+        named.extend(custom("producers"));
+        assert_eq!(without(&linked)?, plain);
+        assert_eq!(without(&named)?, named);
         Ok(())
     }
 }

@@ -8,6 +8,7 @@ mod icons;
 mod link_sections;
 mod renderer;
 mod tools;
+mod wasm;
 
 use std::path::{Path, PathBuf};
 

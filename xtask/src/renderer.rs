@@ -7,8 +7,9 @@ use std::path::Path;
 use anyhow::Result;
 use xshell::{cmd, Shell};
 
-use crate::dist::{self, TARGET, WASM_PROFILE};
+use crate::dist;
 use crate::project_root;
+use crate::wasm::{self, TARGET, WASM_PROFILE};
 
 pub fn report(sh: &Shell, built: &dist::Dist) -> Result<String> {
     cmd!(
@@ -25,8 +26,8 @@ pub fn report(sh: &Shell, built: &dist::Dist) -> Result<String> {
         crate::link_sections::without(&std::fs::read(linked.join("vitrine-render.wasm"))?)?,
     )?;
     let out = staging.join("bound");
-    dist::bindgen(sh, &wasm, &out, "no-modules", "vitrine_render")?;
-    dist::optimise(sh, &out.join("vitrine_render_bg.wasm"))?;
+    wasm::bindgen(sh, &wasm, &out, "no-modules", "vitrine_render")?;
+    wasm::optimise(sh, &out.join("vitrine_render_bg.wasm"))?;
 
     let mut report = String::from("| module | raw | brotli |\n|---|---|---|\n");
     let mut row = |name: &str, path: &Path| -> Result<()> {
