@@ -35,14 +35,12 @@ pub fn start() {
     }
 }
 
-#[cfg(not(feature = "hydrate"))]
-pub fn start() {}
-
 #[component]
 pub fn App() -> impl IntoView {
     #[cfg(feature = "hydrate")]
     crate::preload::provide(crate::preload::from_document());
     shared::provide();
+    crate::embed::start();
     view! {
         <Router>
             <header class="site">

@@ -34,8 +34,10 @@ mod worker;
 /// before any check has run.
 pub(crate) const IN_BROWSER: bool = cfg!(feature = "hydrate");
 
+#[cfg(all(feature = "app", feature = "hydrate"))]
+pub use app::start;
 #[cfg(feature = "app")]
-pub use app::{start, App};
+pub use app::App;
 
 /// Start a page the server drew: its content is the server's and stays as it is; only its
 /// islands run, each hydrated by `boot.js` with its own export once this has returned. What
@@ -49,6 +51,3 @@ pub fn start_islands() {
     provide_context(routes::PageLoads);
     placeholder::paint_previews();
 }
-
-#[cfg(not(feature = "hydrate"))]
-pub fn start_islands() {}

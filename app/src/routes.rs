@@ -39,15 +39,24 @@ pub struct PageLoads;
 
 /// Go to a path: by the app's router inside the app, by loading the page from an island.
 /// Called where a view is made (it reads the context then), used later.
+#[cfg(feature = "app")]
 pub fn navigator() -> impl Fn(&str) + Clone + 'static {
     use leptos::prelude::use_context;
     let router = use_context::<PageLoads>().is_none().then(leptos_router::hooks::use_navigate);
     move |path: &str| match &router {
         Some(navigate) => navigate(path, Default::default()),
-        None => {
-            let _ = leptos::prelude::window().location().assign(path);
-        }
+        None => load(path),
     }
+}
+
+/// The islands' module has no router.
+#[cfg(not(feature = "app"))]
+pub fn navigator() -> impl Fn(&str) + Clone + 'static {
+    load
+}
+
+fn load(path: &str) {
+    let _ = leptos::prelude::window().location().assign(path);
 }
 
 /// Document title for a page: the page first, so tabs and screen readers lead with it.

@@ -1,8 +1,8 @@
 //! The storefront rendered to HTML on the server, with the same components the page runs.
-//! The server supplies the URL and the API answer the page reads (`preload`); nothing here
-//! does I/O. What only the browser can do (the worker, the health checks, lazily loaded parts
-//! like the Buy form and the gallery's sort) is left for the page, which draws its first view
-//! from the same answer.
+//! The server supplies the URL and the API answer the page reads; nothing here does I/O. What
+//! only the browser can do (the worker, the health checks, lazily loaded parts like the Buy
+//! form and the gallery's sort) is left for the page's islands, or for the whole app where it
+//! runs (a framed storefront draws its first view from the embedded answer, `preload`).
 
 use leptos::prelude::*;
 use leptos_router::location::RequestUrl;
@@ -32,7 +32,7 @@ pub fn document(shell: &str, path: &str, answer: Option<Answer>, drawn: Drawn) -
     let data = data.unwrap_or_default();
     let Page { title, body } = render(path, answer, drawn.lite);
     let root = format!(r#"<div id="app">{body}</div>{data}"#);
-    let shell = without_app_preload(shell);
+    let shell = if drawn.for_app { shell.to_owned() } else { without_app_preload(shell) };
     shell.replacen(TITLE, &format!("<title>{}</title>", escape(&title)), 1).replacen(ROOT, &root, 1)
 }
 

@@ -1,8 +1,8 @@
 //! Storefront pages as HTML: the app's own components rendered here (`vitrine_app::ssr`) into
-//! the built shell (`dist/index.html`), with the API answer they were drawn from embedded for the
-//! page's first draw (`vitrine_app::preload`). A page is kept by what it was drawn from (shell,
-//! path and answer, hashed), so a gallery is rendered and compressed once per change of its
-//! catalog, not once per visit.
+//! the built shell (`dist/index.html`), with the API answer they were drawn from embedded where
+//! the whole app runs (a framed storefront; `vitrine_app::preload`). A page is kept by what it
+//! was drawn from (shell, path, answer and `ssr::Drawn`, hashed), so a gallery is rendered and
+//! compressed once per change of its catalog, not once per visit.
 
 use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -75,6 +75,19 @@ test("browse, lose the server, and deep links still render offline", async () =>
   assert.equal(await offline.title(), "Not available offline · Vitrine");
   await status(offline, "Offline: showing saved copies").waitFor();
 
+  // With no network at all, a kept page says so as soon as its islands run (the device knows
+  // before any check has answered).
+  await ctx.browser.context.setOffline(true);
+  try {
+    const dark = await ctx.browser.context.newPage();
+    await dark.goto(`${ctx.server.base}/`);
+    await heading(dark, "Collections").waitFor();
+    await status(dark, "Offline: showing saved copies").waitFor();
+    await dark.close();
+  } finally {
+    await ctx.browser.context.setOffline(false);
+  }
+
   // Search works offline over the whole saved catalog, collections never opened included.
   await offline.goto(`${ctx.server.base}/search`);
   await heading(offline, "Search").waitFor();

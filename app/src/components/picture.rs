@@ -67,8 +67,9 @@ pub fn ResponsiveImage(
     // is set through the CSSOM, which the Content-Security-Policy allows (a `style` attribute
     // in the server's HTML would need 'unsafe-inline'); on a page the server drew, outside its
     // islands, `placeholder::paint_previews` sets it from `data-thumbhash`. The server draws
-    // every visitor the usual variants; a Save-Data visitor's page then switches to the lite
-    // ones (hydration keeps the server's attributes as they are).
+    // the lite variants for a request saving data (`Save-Data`, 2G `ECT`); a hydrated picture
+    // whose page finds a 2G link the request did not say switches to them here (hydration
+    // keeps the server's attributes as they are).
     let preview = placeholder::data_url(&p.placeholder).map(|url| format!("url({url})"));
     let thumbhash = p.placeholder.clone();
     let lite_sets = lite.then(|| (webp.clone(), jpeg.clone(), src.clone()));

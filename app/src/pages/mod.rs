@@ -1,7 +1,7 @@
 //! One file per route.
 
 /// Leptos' `#[lazy_route]` preloads the route's split-off part on every wasm32 build, but only
-/// the page's build (`csr`) is split: the worker's renderer (wasm32 with `ssr`) renders every
+/// the page's build (`hydrate`) is split: the worker's renderer (wasm32 with `ssr`) renders every
 /// route in one module and needs a no-op in the preload's place (leptos_router_macro 0.8 says
 /// as much in its generated code).
 macro_rules! unsplit_preload {

@@ -1,8 +1,9 @@
 //! The storefront's pages as HTML (`render`): `/`, `/c/{slug}` and `/i/{id}` answer with the
 //! page drawn, so it shows before any script has run, and a path that is no page answers 404
 //! with the app's "not found" page. The pages only the browser draws get the app's shell
-//! (`static_files`). Each page embeds the very answer of the API endpoint it reads, which the
-//! app draws its first view from.
+//! (`static_files`). Each page is drawn from the very answer of the API endpoint it reads; its
+//! islands carry what they need as props (a framed storefront, which runs the whole app, also
+//! embeds the answer).
 
 use std::path::PathBuf;
 use std::sync::Arc;
