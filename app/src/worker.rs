@@ -50,7 +50,12 @@ pub fn provide(connectivity: Connectivity) {
         match notice {
             Some(WorkerNotice::ReceiptChanged { id }) => {
                 events.receipts_changed.update(|n| *n += 1);
+                // Only the whole app runs framed (embed mode): the islands' module leaves out
+                // reading receipts, and with it every reply's parser.
+                #[cfg(feature = "app")]
                 crate::embed::receipt_changed(id);
+                #[cfg(not(feature = "app"))]
+                let _ = id;
             }
             Some(WorkerNotice::OfflineReady) => connectivity.offline_ready.set(true),
             None => {}
@@ -235,13 +240,36 @@ pub async fn kiosk(
     }
 }
 
-/// Whether the worker has saved everything the storefront needs offline.
+/// Whether the worker has saved everything the storefront needs offline. Every page asks, so
+/// the request is written out and only its reply is parsed: `ask` would bring the serializer of
+/// every request and the parser of every reply into the first load (tests check both against
+/// serde).
 pub async fn offline_ready() -> bool {
-    matches!(ask(&PageRequest::OfflineReady).await, Ok(WorkerReply::OfflineReady { ready: true }))
+    let Ok(answer) = ask_text(OFFLINE_READY_REQUEST.to_owned()).await else { return false };
+    matches!(serde_json::from_str(&answer), Ok(ReadyReply::OfflineReady { ready: true }))
+}
+
+/// `PageRequest::OfflineReady` as JSON.
+const OFFLINE_READY_REQUEST: &str = r#""offline_ready""#;
+
+/// The one `WorkerReply` that `offline_ready` reads; any other fails to parse.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ReadyReply {
+    OfflineReady { ready: bool },
 }
 
 /// One request, one reply. Fails in words fit for the buyer.
 async fn ask(request: &PageRequest) -> Result<WorkerReply, String> {
+    let text =
+        serde_json::to_string(request).map_err(|_| "the request cannot be sent".to_owned())?;
+    let answer = ask_text(text).await?;
+    // serde_json's message is not shown: formatting it costs the first load kilobytes.
+    serde_json::from_str(&answer).map_err(|_| "unexpected answer from the worker".to_owned())
+}
+
+/// Send one request's JSON over its own channel; the reply's JSON.
+async fn ask_text(text: String) -> Result<String, String> {
     const NO_WORKER: &str =
         "Purchases need this site's offline helper (a service worker), which this browser has not started.";
     let container = container().ok_or(NO_WORKER)?;
@@ -257,17 +285,13 @@ async fn ask(request: &PageRequest) -> Result<WorkerReply, String> {
         });
         port.set_onmessage(Some(on_reply.unchecked_ref()));
     });
-    let text =
-        serde_json::to_string(request).map_err(|_| "the request cannot be sent".to_owned())?;
     worker
         .post_message_with_transferable(&JsValue::from_str(&text), &Array::of1(&channel.port2()))
         .map_err(|_| NO_WORKER)?;
     let answer = within(reply)
         .await
         .map_err(|_| "The offline helper did not answer in time; try again.".to_owned())?;
-    let answer = answer.as_string().unwrap_or_default();
-    // serde_json's message is not shown: formatting it costs the first load kilobytes.
-    serde_json::from_str(&answer).map_err(|_| "unexpected answer from the worker".to_owned())
+    Ok(answer.as_string().unwrap_or_default())
 }
 
 /// `promise`, or an error after `ANSWER_WITHIN_MS`.
@@ -306,5 +330,18 @@ mod tests {
             let serde = serde_json::to_string(&PageRequest::Replay { force }).unwrap();
             assert_eq!(replay_message(force), serde);
         }
+    }
+
+    #[test]
+    fn the_offline_ready_request_and_reply_are_what_serde_writes() {
+        let request = serde_json::to_string(&PageRequest::OfflineReady).unwrap();
+        assert_eq!(OFFLINE_READY_REQUEST, request);
+        for ready in [true, false] {
+            let reply = serde_json::to_string(&WorkerReply::OfflineReady { ready }).unwrap();
+            let parsed: ReadyReply = serde_json::from_str(&reply).unwrap();
+            assert!(matches!(parsed, ReadyReply::OfflineReady { ready: r } if r == ready));
+        }
+        let other = serde_json::to_string(&WorkerReply::Done).unwrap();
+        assert!(serde_json::from_str::<ReadyReply>(&other).is_err());
     }
 }

@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { useStorefront, launchBrowser, heading } from "./support.mjs";
+import { until } from "./shop.mjs";
 
 const ctx = useStorefront();
 
@@ -64,14 +65,18 @@ test("the gallery shows before its islands run; they hydrate in place, without a
   await heading(page, "Tidal Glass").waitFor();
   const drawn = await works(page).count();
   assert.ok(drawn > 0);
-  // Sorting is the app's: it is not there until the app runs.
+  // The sort is drawn by the server too; a choice made before its island runs is applied when
+  // it does.
   const sort = page.getByRole("combobox", { name: "Sort by" });
-  assert.equal(await sort.count(), 0);
+  const firstWork = () => works(page).first().textContent();
+  const featured = await firstWork();
+  await sort.selectOption({ label: "Price: high to low" });
+  assert.equal(await firstWork(), featured, "nothing runs the sort yet");
   // The server's own elements, to find again once the app runs.
   await page.evaluate(() => { window.serverDrawn = [document.querySelector("h1"), document.querySelector("ul.grid a")]; });
 
   await release();
-  await sort.waitFor();
+  await until(async () => (await firstWork()) !== featured, "the island to apply the sort chosen before it ran");
   assert.equal(await works(page).count(), drawn, "the same works, drawn once");
   assert.deepEqual(
     await page.evaluate(() => window.serverDrawn.map((e) => e.isConnected)),

@@ -97,9 +97,8 @@ fn show_in_order(list: &web_sys::Element, order: &[Sortable]) {
     }
 }
 
-/// A collection's works, image first. The grid is drawn at once; its sort and filter controls
-/// arrive as a lazy part (they cost ~8 KB of wasm, measured, which the first load does not
-/// pay) into a box kept for them, so nothing shifts when they come.
+/// A collection's works, image first. The grid and its sort and filter controls are drawn at
+/// once; only the controls run (an island).
 #[component]
 pub fn Gallery(items: Vec<ItemSummary>, #[prop(into)] label: String) -> impl IntoView {
     let all = items.iter().map(Sortable::from).collect();
@@ -118,18 +117,12 @@ pub fn Gallery(items: Vec<ItemSummary>, #[prop(into)] label: String) -> impl Int
     }
 }
 
-/// The sort and filter controls' place: an island (a page the server drew runs it alone),
-/// whose controls are a lazily loaded part.
+/// The sort and filter controls: an island (a page the server drew runs it alone). They were a
+/// lazily loaded part, fetched as soon as the island ran: drawn by the server and run here, the
+/// first load is smaller than the island's loader and the part together (measured, BENCHMARKS.md).
 #[island]
 fn GalleryControls(items: Vec<Sortable>) -> impl IntoView {
-    let tools = Suspend::new(async move { gallery_tools(items).await });
-    view! { <Suspense fallback=|| ()>{tools}</Suspense> }
-}
-
-/// The sort and filter controls, loaded on demand.
-#[leptos::lazy]
-fn gallery_tools(items: Vec<Sortable>) -> AnyView {
-    view! { <GalleryTools items /> }.into_any()
+    view! { <GalleryTools items /> }
 }
 
 /// The grid the controls arrange: the list after their box (`Gallery`), found in the
@@ -155,16 +148,19 @@ fn GalleryTools(items: Vec<Sortable>) -> impl IntoView {
         1 => "1 work".to_owned(),
         n => format!("{n} works"),
     };
-    let on_sort = move |ev: leptos::ev::Event| {
-        let value = event_target_value(&ev);
+    let choose = move |value: String| {
         if let Some((s, _, _)) = SORTS.iter().find(|(_, key, _)| *key == value) {
             sort.set(*s);
         }
     };
+    // A sort chosen on the server's drawing before the island ran is applied when it does.
+    let select = NodeRef::<leptos::html::Select>::new();
+    select.on_load(move |select| choose(select.value()));
     view! {
         <div class="field" node_ref=field>
             <label for="gallery-sort">"Sort by"</label>
-            <select id="gallery-sort" class="select" on:change=on_sort>
+            <select id="gallery-sort" class="select" node_ref=select
+                on:change=move |ev| choose(event_target_value(&ev))>
                 {SORTS.iter().map(|(_, key, text)| view! { <option value=*key>{*text}</option> }).collect_view()}
             </select>
         </div>

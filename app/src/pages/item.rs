@@ -97,10 +97,13 @@ pub fn summary(item: &Item) -> String {
 fn ItemDetail(item: Item) -> impl IntoView {
     let sentence = summary(&item);
     let s = item.summary;
-    // The form is a lazily loaded wasm split: it arrives after the page, not with it.
-    let buy = item.quote.map(|quote| {
+    // The form is a lazily loaded wasm split, fetched by the first press of Buy. The quote
+    // goes to it as the JSON the server signed.
+    let buy = item.quote.and_then(|quote| {
         let (id, title, stock, drop) = (s.id, s.title.clone(), s.stock, s.drop.clone());
-        view! { <BuyArea item=id title quote stock drop /> }
+        let price = quote.body.price;
+        let quote = serde_json::to_string(&quote).ok()?;
+        Some(view! { <BuyArea item=id title quote price stock drop /> })
     });
     // In a drop, the drop's price and where it is (counting down on the server's clock).
     let price = s.drop.as_ref().map_or(s.price, |d| d.price);

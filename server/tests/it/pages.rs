@@ -84,7 +84,14 @@ async fn storefront_pages_arrive_drawn_from_the_answer_the_app_would_fetch() {
     assert_eq!(status, StatusCode::OK);
     let buy = island_props(&html, "BuyArea").unwrap();
     assert_eq!(buy["item"], 101);
-    assert!(buy["quote"]["signature"].is_string(), "the page can be bought from at once: {buy}");
+    // The signed quote goes as its JSON, which only the Buy sheet's part parses.
+    let quote: vitrine_protocol::signing::Signed<vitrine_protocol::Quote> =
+        serde_json::from_str(buy["quote"].as_str().unwrap()).unwrap();
+    assert_eq!(Some(&quote), item.quote.as_ref(), "the page can be bought from at once: {buy}");
+    assert_eq!(buy["price"], serde_json::to_value(quote.body.price).unwrap());
+    // The bar is drawn, not usable until its island runs (a press before would be lost).
+    assert!(html.contains(&format!("Buy · {}</button>", quote.body.price)), "{html}");
+    assert!(!html.contains("<dialog"), "the sheet is a part loaded by the first press");
     assert!(html.contains(&format!("<title>{} · Vitrine</title>", item.summary.title)));
     assert!(html.contains(&format!(r#"href="/c/{}""#, item.collection)), "breadcrumb");
 }
