@@ -26,14 +26,22 @@ thread_local! {
     static COMPLETING: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Whether a page needs `url` to start: the shell, its scripts and style, and the main wasm of
-/// the app and of the islands (a page the server drew runs those). Left for `complete`: their
-/// lazily loaded wasm parts (the split chunks beside them, xtask's `split_app`), the icons and the web app manifest (for installing
-/// the shop to a home screen, not for a page), and `embed.js` (run by merchants' sites, never
-/// by a page of ours).
+/// Whether a page needs `url` to start: the shell, the islands' module (which every page the
+/// server drew runs), the scripts and the style. Left for `complete`:
+/// - the whole app's module (`/assets/app-…/`: the shell's, run offline for a page never
+///   kept, and by the pages only the browser draws, which loaded it themselves when open);
+/// - the lazily loaded wasm parts (the split chunks beside each module, xtask's `split_app`);
+/// - the icons and the web app manifest (for installing the shop to a home screen);
+/// - `embed.js` (run by merchants' sites, never by a page of ours).
+///
+/// The app's module is three quarters of the build's bytes: waiting for it held the first
+/// visit's control back (BENCHMARKS.md).
 fn needed_to_start(url: &str) -> bool {
+    if url.starts_with("/assets/app-") {
+        return false;
+    }
     match url.rsplit_once('.').map(|(_, ext)| ext) {
-        Some("wasm") => url.ends_with("/app_bg.wasm") || url.ends_with("/islands_bg.wasm"),
+        Some("wasm") => url.ends_with("/islands_bg.wasm"),
         Some("js") => url != "/embed.js",
         Some("css" | "html") => true,
         _ => false,
@@ -200,9 +208,12 @@ mod tests {
     #[test]
     fn a_first_install_leaves_what_no_page_needs_to_start_for_later() {
         assert!(needed_to_start("/index.html"));
-        assert!(needed_to_start("/assets/app-12ab/app.js"));
-        assert!(needed_to_start("/assets/app-12ab/__wasm_split.js"));
-        assert!(needed_to_start("/assets/app-12ab/app_bg.wasm"));
+        assert!(!needed_to_start("/assets/app-12ab/app.js"));
+        assert!(!needed_to_start("/assets/app-12ab/__wasm_split.js"));
+        assert!(!needed_to_start("/assets/app-12ab/app_bg.wasm"));
+        assert!(needed_to_start("/assets/islands-56ef/islands.js"));
+        assert!(needed_to_start("/assets/islands-56ef/__wasm_split.js"));
+        assert!(needed_to_start("/assets/boot-9a8b.js"));
         assert!(needed_to_start("/assets/islands-56ef/islands_bg.wasm"));
         assert!(!needed_to_start("/assets/islands-56ef/chunk_3.wasm"));
         assert!(needed_to_start("/assets/style-34cd.css"));

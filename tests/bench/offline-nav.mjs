@@ -46,7 +46,14 @@ async function sample(base, saved) {
     await cold.getByRole("heading", { level: 1 }).waitFor();
     const offline = await cold.evaluate(async () => {
       const nav = performance.getEntriesByType("navigation")[0];
-      const fcp = performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? NaN;
+      // Paint entries are reported after the frame is presented, which may be after the
+      // heading is found: wait for it rather than read it now.
+      const fcp = await new Promise((resolve) => {
+        new PerformanceObserver((list) => {
+          const entry = list.getEntriesByName("first-contentful-paint")[0];
+          if (entry) resolve(entry.startTime);
+        }).observe({ type: "paint", buffered: true });
+      });
       const lcp = await new Promise((resolve) => {
         new PerformanceObserver((list) => resolve(list.getEntries().at(-1).startTime))
           .observe({ type: "largest-contentful-paint", buffered: true });
