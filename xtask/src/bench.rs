@@ -181,8 +181,8 @@ fn first_load(report: &mut String, built: &dist::Dist) -> Result<()> {
     let buyable = parts_with_chunks(built, "islands", &["buy_form"])?;
     writeln!(
         report,
-        "An item page (`/i/{{id}}`) drawn by the server also fetches the Buy form's part and the \
-         chunks it needs, once its islands run: **{} B** brotli (**{} B** in all).\n",
+        "The first press of Buy on an item page (`/i/{{id}}`) fetches the Buy sheet's part and \
+         the chunks it needs: **{} B** brotli (**{} B** with the first load).\n",
         buyable.1,
         islands.1 + buyable.1
     )?;
