@@ -28,6 +28,12 @@ pub fn start() {
     let root = leptos::prelude::document().get_element_by_id("app");
     match root.and_then(|r| r.dyn_into::<web_sys::HtmlElement>().ok()) {
         Some(root) => {
+            // A keyboard user may be on a link of the framed page the server drew: put them
+            // on its like in the new drawing, once drawn, as if nothing had been redrawn.
+            if let Some(place) = focus::remember(&root) {
+                let root = root.clone();
+                crate::components::restore_focus_with(move || focus::restore(&root, place));
+            }
             root.set_inner_html("");
             leptos::mount::mount_to(root, App).forget();
         }
@@ -74,5 +80,46 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// Keeping a keyboard user's place across the app's redrawing of a page (`start`). The page is
+/// drawn from the same answer, so the focused element has a like in the new drawing: the same
+/// tag and `href` (or `id`), at the same place among those alike. The page's heading restores
+/// it when it appears, where it would otherwise take focus itself.
+#[cfg(feature = "hydrate")]
+mod focus {
+    use wasm_bindgen::JsCast;
+    use web_sys::{Element, HtmlElement};
+
+    pub struct Place {
+        tag: String,
+        key: String,
+        nth: usize,
+    }
+
+    fn key(element: &Element) -> String {
+        element.get_attribute("href").or_else(|| element.get_attribute("id")).unwrap_or_default()
+    }
+
+    fn alike(root: &HtmlElement, tag: &str, key: &str) -> Vec<Element> {
+        let all = root.get_elements_by_tag_name(tag);
+        (0..all.length()).filter_map(|i| all.item(i)).filter(|e| self::key(e) == key).collect()
+    }
+
+    pub fn remember(root: &HtmlElement) -> Option<Place> {
+        let focused = leptos::prelude::document().active_element()?;
+        if !root.contains(Some(&focused)) {
+            return None;
+        }
+        let (tag, key) = (focused.tag_name(), key(&focused));
+        let nth = alike(root, &tag, &key).iter().position(|e| *e == focused)?;
+        Some(Place { tag, key, nth })
+    }
+
+    /// Focus the like of `place`; whether there was one.
+    pub fn restore(root: &HtmlElement, place: Place) -> bool {
+        let like = alike(root, &place.tag, &place.key).into_iter().nth(place.nth);
+        like.and_then(|e| e.dyn_into::<HtmlElement>().ok()).is_some_and(|like| like.focus().is_ok())
     }
 }

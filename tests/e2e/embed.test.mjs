@@ -68,6 +68,37 @@ test("the snippet frames the collection, sized to it, with the header hidden in 
   await page.close();
 });
 
+test("a keyboard user who tabbed into the frame before its app ran keeps their place", async () => {
+  await sites();
+  // No worker, so that holding the wasm holds the frame's app (a worker's answers bypass routes).
+  const browser = await launchBrowser({ thirdPartyStorage: true, serviceWorkers: "block" });
+  try {
+    const page = await browser.context.newPage();
+    const held = [];
+    let released = false;
+    await page.route("**/*.wasm", (route) => (released ? route.continue() : held.push(route)));
+    await page.goto(`${allowed}/?lite`);
+    const frame = page.frameLocator("iframe[title='Shop']");
+    const works = frame.getByRole("list", { name: "Works in this collection" }).getByRole("link");
+    await works.nth(1).waitFor();
+    const second = (await works.nth(1).textContent()).trim();
+    const framed = page.frames().find((f) => f.url().includes("/embed/"));
+    const focused = () => framed.evaluate(() => document.activeElement?.textContent?.trim() ?? "");
+    for (let i = 0; i < 40 && (await focused()) !== second; i++) await page.keyboard.press("Tab");
+    assert.equal(await focused(), second);
+    await framed.evaluate(() => { window.drawnFocus = document.activeElement; });
+
+    released = true;
+    for (const route of held.splice(0)) await route.continue();
+    await until(() => framed.evaluate(() => !window.drawnFocus.isConnected), "the app to draw the frame anew");
+    assert.equal(await focused(), second, "the same work's link has focus in the new drawing");
+    await page.keyboard.press("Enter");
+    await frame.getByRole("heading", { level: 1, name: second }).waitFor();
+  } finally {
+    await browser.close();
+  }
+});
+
 test("a purchase in the frame reaches the host page as events with the receipt number only", async () => {
   await sites();
   const page = await shop.browser.context.newPage();

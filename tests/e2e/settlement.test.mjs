@@ -25,6 +25,8 @@ test("a wallet that is no address is refused in the form, by keyboard, and nothi
   await wallet.press("Enter");
   const summary = page.getByRole("alert").filter({ hasText: "There is a problem" });
   await summary.waitFor();
+  // The summary takes focus on the next frame, as GOV.UK's does; then the buyer follows its link.
+  await until(() => summary.evaluate((el) => el === document.activeElement), "the summary to take focus");
   const link = summary.getByRole("link", { name: /^Enter a wallet address/ });
   await link.focus();
   await page.keyboard.press("Enter");

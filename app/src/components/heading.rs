@@ -1,7 +1,22 @@
+use std::cell::RefCell;
+
 use leptos::html;
 use leptos::prelude::*;
 
 use crate::routes;
+
+type Restore = Box<dyn FnOnce() -> bool>;
+
+thread_local! {
+    static INSTEAD: RefCell<Option<Restore>> = const { RefCell::new(None) };
+}
+
+/// The next heading to appear runs `restore` instead of taking focus, and takes it only if
+/// `restore` put it nowhere: the app draws a page anew (`app::start`) and puts a keyboard user
+/// back on the element they were on, once the page it draws is there.
+pub fn restore_focus_with(restore: impl FnOnce() -> bool + 'static) {
+    INSTEAD.with(|i| *i.borrow_mut() = Some(Box::new(restore)));
+}
 
 /// The page's one `<h1>`. It sets the document title and takes focus when it appears, so a
 /// screen reader announces the new page after every client-side navigation.
@@ -14,10 +29,13 @@ pub fn PageHeading(#[prop(into)] text: String) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(h1) = node.get() {
             document().set_title(&title);
+            let instead = INSTEAD.with(|i| i.borrow_mut().take());
             // Suspense builds the view before attaching it, and a detached element cannot take
             // focus: wait one frame until it is in the document.
             request_animation_frame(move || {
-                let _ = h1.focus();
+                if !instead.is_some_and(|restore| restore()) {
+                    let _ = h1.focus();
+                }
             });
         }
     });
