@@ -14,6 +14,7 @@ thread_local! {
 /// The next heading to appear runs `restore` instead of taking focus, and takes it only if
 /// `restore` put it nowhere: the app draws a page anew (`app::start`) and puts a keyboard user
 /// back on the element they were on, once the page it draws is there.
+#[cfg(feature = "hydrate")]
 pub fn restore_focus_with(restore: impl FnOnce() -> bool + 'static) {
     INSTEAD.with(|i| *i.borrow_mut() = Some(Box::new(restore)));
 }

@@ -17,7 +17,9 @@ mod work_picture;
 pub use buy_form::{BuyArea, CARDS};
 pub use drop_status::DropStatus;
 pub use gallery::Gallery;
-pub use heading::{restore_focus_with, PageHeading};
+#[cfg(feature = "hydrate")]
+pub use heading::restore_focus_with;
+pub use heading::PageHeading;
 pub use item_card::ItemCard;
 pub use item_picture::ItemPicture;
 pub use picture::{Layout, ResponsiveImage};
