@@ -1,8 +1,8 @@
 // Starts the page's wasm. A file rather than an inline script, so the Content-Security-Policy
 // can allow scripts from this origin only.
 //
-// A page the server drew runs only its islands (the status bar, countdowns, the Buy form, the
-// work's picture, the gallery's sort): a small wasm of its own, which hydrates each
+// A page the server drew runs only its islands (the status bar, countdowns, the Buy bar, the
+// work's picture, the gallery's sort and filter): a small wasm of its own, which hydrates each
 // `<leptos-island>` and leaves the rest of the page as the server drew it; its links load
 // pages. The empty shell (a page only the browser draws, or a page never kept that the worker
 // answers with it offline) runs the whole app, which draws every page and routes in the page.
@@ -37,10 +37,35 @@ async function start() {
     const islands = await import("{{islands.js}}");
     await islands.default({ module_or_path: "{{islands.wasm}}" });
     hydrateIslands(islands);
+    if (document.querySelector('leptos-island[data-component^="BuyArea"]')) fetchWhenIdle("{{islands.buy_form}}");
   } else {
     const app = await import("{{app.js}}");
     await app.default({ module_or_path: "{{app.wasm}}" });
   }
+}
+
+/** Fetch these files (comma-separated URLs) into the browser's cache once the page is idle,
+ * without compiling them: the Buy sheet's part loads on the first press, which may come
+ * offline, before the worker has saved it. */
+function fetchWhenIdle(urls) {
+  const idle = globalThis.requestIdleCallback ?? ((f) => setTimeout(f, 200));
+  idle(() => {
+    for (const url of urls.split(",").filter(Boolean)) {
+      fetch(url, { priority: "low" }).then((r) => r.arrayBuffer()).catch(() => {});
+    }
+  });
+}
+
+/** What a page that cannot start says, where it would otherwise stay blank: offline, before
+ * this device has saved the whole app (the status bar says "Available offline" once it has). */
+function cannotStart() {
+  const root = document.getElementById("app");
+  // A drawn page stays readable without its islands; a panic has drawn its own page (crash.rs).
+  if (!root || (drawn && islandsOnly) || document.getElementById("crash")) return;
+  const note = document.createElement("main");
+  note.id = "main";
+  note.innerHTML = '<h1 tabindex="-1">This page could not load</h1><p class="note">You may be offline, and this device has not saved the shop yet. Purchases already made are kept on this device and will still be sent. <a class="link" href="">Try again</a> once you are back online.</p>';
+  root.replaceChildren(note);
 }
 
 // A page the server drew is readable and its links work already: its first screen's pictures
@@ -52,5 +77,6 @@ async function start() {
 const registerWorker = () => navigator.serviceWorker?.register("/sw.js").catch(() => {});
 if (document.readyState === "complete") registerWorker();
 else addEventListener("load", registerWorker, { once: true });
-if (drawn && document.readyState !== "complete") addEventListener("load", start, { once: true });
-else start();
+const run = () => start().catch(cannotStart);
+if (drawn && document.readyState !== "complete") addEventListener("load", run, { once: true });
+else run();

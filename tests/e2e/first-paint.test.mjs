@@ -121,6 +121,29 @@ test("a keyboard user who tabbed into the page before the app arrived keeps thei
   await page.close();
 });
 
+test("a work's Buy sheet is ready once the page is idle: it opens offline, even with no worker", async () => {
+  // No worker to answer offline: only what the page fetched itself is there.
+  const browser = await launchBrowser({ serviceWorkers: "block" });
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(`${ctx.server.base}/i/101`);
+    const buy = page.getByRole("button", { name: /^Buy · / });
+    await buy.waitFor();
+    // The files boot.js fetches while the page is idle: the Buy sheet's part and its chunks.
+    const boot = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => e.name)
+      .find((n) => /\/boot-[0-9a-f]+\.js$/.test(n)));
+    const files = (await (await fetch(boot)).text()).match(/fetchWhenIdle\("([^"]*)"\)/)[1].split(",");
+    assert.ok(files.length >= 1 && files.every((f) => /\/assets\/islands-[0-9a-f]+\/(split_buy_form_|chunk_)\w*\.wasm$/.test(f)), files.join());
+    await until(() => page.evaluate((files) => files.every((f) => performance.getEntriesByType("resource")
+      .some((e) => new URL(e.name).pathname === f && e.responseEnd > 0)), files), "the sheet's files to be fetched while idle");
+    await browser.context.setOffline(true);
+    await buy.click();
+    await page.getByRole("dialog", { name: "Buy this work" }).waitFor();
+  } finally {
+    await browser.close();
+  }
+});
+
 /** Make the running app panic, as a bug in any view would (`crash.rs` exports the trigger). */
 async function panicTheApp(page) {
   await page.evaluate(async () => {

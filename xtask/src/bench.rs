@@ -237,26 +237,8 @@ fn parts_with_chunks(built: &dist::Dist, module: &str, names: &[&str]) -> Result
     let Some(glue) = built.assets.get(&format!("{module}.js")) else { return Ok((0, 0)) };
     let folder = built.dir.join(glue.trim_start_matches('/'));
     let folder = folder.parent().context("module folder")?;
-    let loader = std::fs::read_to_string(folder.join("__wasm_split.js"))?;
-    let mut files: Vec<String> = std::fs::read_dir(folder)?
-        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
-        .filter(|n| {
-            names.iter().any(|name| n.starts_with(&format!("split_{name}"))) && n.ends_with(".wasm")
-        })
-        .collect();
-    let mut users = "";
-    for line in loader.lines() {
-        if let Some(list) = line.trim().strip_prefix("/*") {
-            users = list;
-        } else if let Some(rest) = line.trim().strip_prefix("const __chunk_") {
-            let number: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            if names.iter().any(|name| users.contains(name)) && !number.is_empty() {
-                files.push(format!("chunk_{number}.wasm"));
-            }
-        }
-    }
     let mut total = (0, 0);
-    for file in files {
+    for file in crate::wasm::part_files(folder, names)? {
         let path = folder.join(&file);
         total.0 += std::fs::metadata(&path)?.len();
         total.1 += std::fs::metadata(format!("{}.br", path.display()))?.len();

@@ -62,6 +62,16 @@ pub fn build_release(sh: &Shell, out: &str, release: Option<&str>) -> Result<Dis
         let (js, bg) = (format!("{name}.js"), format!("{name}_bg.wasm"));
         out.hashed_folder(name, &made_into, &[(&js, &js), (&format!("{name}.wasm"), &bg)])?;
     }
+    // The Buy sheet's files, which `boot.js` fetches while an item page is idle so that a
+    // press offline finds them (comma-separated URLs).
+    if let Some(glue) = out.assets.get("islands.js").cloned() {
+        let folder_url = glue.trim_end_matches("islands.js");
+        let urls: Vec<String> = wasm::part_files(&staging.join("islands"), &["buy_form"])?
+            .iter()
+            .map(|file| format!("{folder_url}{file}"))
+            .collect();
+        out.assets.insert("islands.buy_form".to_owned(), urls.join(","));
+    }
     out.hashed("style.css", &stylesheet(&root)?)?;
     let boot = fill(&std::fs::read_to_string(root.join("public/boot.js"))?, &out.assets);
     out.hashed("boot.js", boot.as_bytes())?;

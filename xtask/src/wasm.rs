@@ -129,3 +129,29 @@ pub(crate) fn optimise(sh: &Shell, wasm: &Path) -> Result<()> {
     std::fs::rename(tmp, wasm)?;
     Ok(())
 }
+
+/// The files a module's lazily loaded parts `names` need, in its folder `folder` (as
+/// `split_app` left it): each part's own file and the shared chunks the split loader fetches
+/// with it (read from `__wasm_split.js`, whose comment before each chunk names its users).
+pub(crate) fn part_files(folder: &Path, names: &[&str]) -> Result<Vec<String>> {
+    let loader = std::fs::read_to_string(folder.join("__wasm_split.js"))?;
+    let mut files: Vec<String> = std::fs::read_dir(folder)?
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| {
+            names.iter().any(|name| n.starts_with(&format!("split_{name}"))) && n.ends_with(".wasm")
+        })
+        .collect();
+    let mut users = "";
+    for line in loader.lines() {
+        if let Some(list) = line.trim().strip_prefix("/*") {
+            users = list;
+        } else if let Some(rest) = line.trim().strip_prefix("const __chunk_") {
+            let number: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            if names.iter().any(|name| users.contains(name)) && !number.is_empty() {
+                files.push(format!("chunk_{number}.wasm"));
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}

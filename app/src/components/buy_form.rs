@@ -4,7 +4,7 @@ use vitrine_protocol::acceptance::MAX_QUANTITY;
 use vitrine_protocol::device::Purchase;
 use vitrine_protocol::drops::{DropInfo, Phase};
 use vitrine_protocol::signing::Signed;
-use vitrine_protocol::{sandbox, Buyer, Currency, IntentId, ItemId, Money, Payment, Quote};
+use vitrine_protocol::{sandbox, Buyer, Currency, IntentId, ItemId, Payment, Quote};
 use web_sys::HtmlDialogElement;
 
 use crate::components::Stepper;
@@ -12,10 +12,12 @@ use crate::connectivity::use_connectivity;
 use crate::routes;
 use crate::server_clock::{device_now, use_server_clock};
 use crate::worker::{self, use_device_events, NotBought};
+pub use bar::BuyArea;
 use checks::{field_errors, wallet_error, FieldError, EMAIL, QUANTITY, WALLET};
 use methods::methods;
 pub use methods::CARDS;
 
+mod bar;
 mod checks;
 mod methods;
 mod waitlist;
@@ -29,105 +31,11 @@ fn new_purchase_id() -> Option<IntentId> {
     Some(IntentId::new_v7(millis.max(0.0) as u64, random))
 }
 
-/// A buyable work's sticky bar with its price and Buy: an island (a page the server drew runs
-/// it alone). The server draws the bar; the sheet with the form is a lazily loaded part,
-/// fetched by the first press, so the page's start neither downloads nor runs it (it was most
-/// of the item page's blocking time). A sold-out work's waitlist loads at once: it is its bar.
-///
-/// `quote` is the signed quote's JSON as the server wrote it: only the form's part parses it,
-/// so the first load carries no parser for it.
-#[island]
-pub fn BuyArea(
-    item: ItemId,
-    title: String,
-    quote: String,
-    price: Money,
-    stock: u32,
-    drop: Option<DropInfo>,
-) -> impl IntoView {
-    let sheet = NodeRef::<leptos::html::Dialog>::new();
-    let sold_out = drop.as_ref().map_or(stock, |d| stock.min(d.remaining)) == 0;
-    let wanted = RwSignal::new(sold_out);
-    let form = {
-        let drop = drop.clone();
-        move || {
-            let (title, quote, drop) = (title.clone(), quote.clone(), drop.clone());
-            wanted.get().then(|| {
-                Suspend::new(async move { buy_form(item, title, quote, stock, drop, sheet).await })
-            })
-        }
-    };
-    // Only a press draws the sheet: once drawn, it opens.
-    Effect::new(move |_| {
-        if let Some(dialog) = sheet.get() {
-            if !dialog.open() {
-                let _ = dialog.show_modal();
-            }
-        }
-    });
-    let bar = (!sold_out).then(|| buy_bar(price, drop, sheet, wanted));
-    view! {
-        <div class="buy-panel has-action-bar">
-            {bar}
-            <Suspense fallback=|| ()>{form}</Suspense>
-        </div>
-    }
-}
-
-/// "Buy · 12.00 EUR", or before a drop opens when it does (and not usable yet). Drawn as it is
-/// now, usable once this runs, and written by an effect: hydration keeps what the server wrote,
-/// which may be minutes old (a kept page), and a press before the island runs would be lost.
-fn buy_bar(
-    price: Money,
-    drop: Option<DropInfo>,
-    sheet: NodeRef<leptos::html::Dialog>,
-    wanted: RwSignal<bool>,
-) -> impl IntoView {
-    let clock = use_server_clock();
-    // Where the drop is, on the server's clock; `None` for a work not in a drop.
-    let phase = move || {
-        let now = clock.map_or_else(device_now, |c| c.now());
-        drop.as_ref().map(|d| d.phase(now))
-    };
-    let label = move |phase: Option<Phase>| match phase {
-        Some(p @ (Phase::Upcoming { .. } | Phase::Ended)) => p.to_string(),
-        _ => format!("Buy · {price}"),
-    };
-    let button = NodeRef::<leptos::html::Button>::new();
-    let now = Memo::new(move |_| phase());
-    Effect::new(move |_| {
-        let phase = now.get();
-        if let Some(button) = button.get() {
-            let opened = matches!(phase, None | Some(Phase::Live { .. } | Phase::SoldOut));
-            button.set_disabled(!opened);
-            let text = label(phase);
-            if button.text_content().as_deref() != Some(text.as_str()) {
-                button.set_text_content(Some(&text));
-            }
-        }
-    });
-    // The first press loads the sheet's part, which opens the sheet once it is drawn.
-    let press = move |_| {
-        if !wanted.get_untracked() {
-            wanted.set(true);
-        }
-        show(sheet, true);
-    };
-    view! {
-        <div class="action-bar">
-            <button type="button" class="btn btn-primary" aria-haspopup="dialog" disabled=true
-                node_ref=button on:click=press>
-                {label(now.get_untracked())}
-            </button>
-        </div>
-    }
-}
-
-/// The Buy sheet, loaded on demand by the first press; for a sold-out
+/// The Buy sheet, loaded and drawn by the first press; for a sold-out
 /// work, its waitlist instead. A work in a drop sells only in the drop's window, at most its
 /// per-buyer limit.
 #[leptos::lazy]
-fn buy_form(
+pub(super) fn buy_form(
     item: ItemId,
     title: String,
     quote: String,

@@ -97,8 +97,8 @@ pub fn summary(item: &Item) -> String {
 fn ItemDetail(item: Item) -> impl IntoView {
     let sentence = summary(&item);
     let s = item.summary;
-    // The form is a lazily loaded wasm split, fetched by the first press of Buy. The quote
-    // goes to it as the JSON the server signed.
+    // The form is a lazily loaded wasm split, loaded by the first press of Buy. The signed
+    // quote goes to it as JSON (its signature covers the quote's signing bytes, not the JSON).
     let buy = item.quote.and_then(|quote| {
         let (id, title, stock, drop) = (s.id, s.title.clone(), s.stock, s.drop.clone());
         let price = quote.body.price;

@@ -90,7 +90,9 @@ async fn storefront_pages_arrive_drawn_from_the_answer_the_app_would_fetch() {
     assert_eq!(Some(&quote), item.quote.as_ref(), "the page can be bought from at once: {buy}");
     assert_eq!(buy["price"], serde_json::to_value(quote.body.price).unwrap());
     // The bar is drawn, not usable until its island runs (a press before would be lost).
-    assert!(html.contains(&format!("Buy · {}</button>", quote.body.price)), "{html}");
+    let bar = html.find(&format!("Buy · {}</button>", quote.body.price)).expect("the Buy bar");
+    let button = &html[html[..bar].rfind("<button").expect("its button")..bar];
+    assert!(button.contains(" disabled"), "{button}");
     assert!(!html.contains("<dialog"), "the sheet is a part loaded by the first press");
     assert!(html.contains(&format!("<title>{} · Vitrine</title>", item.summary.title)));
     assert!(html.contains(&format!(r#"href="/c/{}""#, item.collection)), "breadcrumb");
