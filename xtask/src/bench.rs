@@ -181,8 +181,9 @@ fn first_load(report: &mut String, built: &dist::Dist) -> Result<()> {
     let buyable = parts_with_chunks(built, "islands", &["buy_form"])?;
     writeln!(
         report,
-        "The first press of Buy on an item page (`/i/{{id}}`) fetches the Buy sheet's part and \
-         the chunks it needs: **{} B** brotli (**{} B** with the first load).\n",
+        "The Buy sheet's part and the chunks it needs, which an item page (`/i/{{id}}`) fetches \
+         while idle and runs at the first press of Buy: **{} B** brotli (**{} B** with the first \
+         load).\n",
         buyable.1,
         islands.1 + buyable.1
     )?;
