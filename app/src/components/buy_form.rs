@@ -56,6 +56,12 @@ pub(super) fn buy_form(
     view! { <BuySheet item title quote stock drop sheet /> }.into_any()
 }
 
+/// Whether Buy is usable: a work not in a drop, or a drop that has opened (sold out, the worker
+/// says so in words).
+fn sells(phase: Option<Phase>) -> bool {
+    matches!(phase, None | Some(Phase::Live { .. } | Phase::SoldOut))
+}
+
 fn show(sheet: NodeRef<leptos::html::Dialog>, open: bool) {
     if let Some(dialog) = sheet.get_untracked() {
         let dialog: HtmlDialogElement = dialog;
@@ -126,7 +132,7 @@ fn BuySheet(
     // second.
     let opened = Memo::new({
         let phase = phase.clone();
-        move |_| matches!(phase(), None | Some(Phase::Live { .. } | Phase::SoldOut))
+        move |_| sells(phase())
     });
     // The worker checks the drop's times, the certificate, the quote and the offline limits,
     // and says why not.

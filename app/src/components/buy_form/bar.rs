@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use vitrine_protocol::drops::{DropInfo, Phase};
 use vitrine_protocol::{ItemId, Money};
 
-use super::{buy_form, show};
+use super::{buy_form, sells, show};
 use crate::server_clock::{device_now, use_server_clock};
 
 /// A buyable work's sticky bar with its price and Buy: an island (a page the server drew runs
@@ -39,21 +39,20 @@ pub fn BuyArea(
         }
     };
     // Only a press draws the sheet: once drawn, it opens.
-    // Said while the part loads after the first press: a slow link may take seconds.
-    let opening = RwSignal::new(false);
     Effect::new(move |_| {
         if let Some(dialog) = sheet.get() {
             if !dialog.open() {
                 let _ = dialog.show_modal();
             }
-            opening.set(false);
         }
     });
-    let bar = (!sold_out).then(|| buy_bar(price, drop, sheet, wanted, opening));
+    // Pressed, not drawn yet: said while the part loads (a slow link may take seconds).
+    let opening = move || !sold_out && wanted.get() && sheet.get().is_none();
+    let bar = (!sold_out).then(|| buy_bar(price, drop, sheet, wanted));
     view! {
         <div class="buy-panel has-action-bar">
             {bar}
-            <p role="status" class="note opening">{move || opening.get().then_some("Opening the form…")}</p>
+            <p role="status" class="note opening">{move || opening().then_some("Opening the form…")}</p>
             <Suspense fallback=|| ()>{form}</Suspense>
         </div>
     }
@@ -67,7 +66,6 @@ fn buy_bar(
     drop: Option<DropInfo>,
     sheet: NodeRef<leptos::html::Dialog>,
     wanted: RwSignal<bool>,
-    opening: RwSignal<bool>,
 ) -> impl IntoView {
     let clock = use_server_clock();
     // Where the drop is, on the server's clock; `None` for a work not in a drop.
@@ -84,8 +82,7 @@ fn buy_bar(
     Effect::new(move |_| {
         let phase = now.get();
         if let Some(button) = button.get() {
-            let opened = matches!(phase, None | Some(Phase::Live { .. } | Phase::SoldOut));
-            button.set_disabled(!opened);
+            button.set_disabled(!sells(phase));
             let text = label(phase);
             if button.text_content().as_deref() != Some(text.as_str()) {
                 button.set_text_content(Some(&text));
@@ -96,7 +93,6 @@ fn buy_bar(
     let press = move |_| {
         if !wanted.get_untracked() {
             wanted.set(true);
-            opening.set(true);
         }
         show(sheet, true);
     };
