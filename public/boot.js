@@ -68,15 +68,14 @@ function cannotStart() {
   root.replaceChildren(note);
 }
 
+// The worker is registered by the page itself, in a line of its own (index.html; the
+// Content-Security-Policy allows it by its hash): as early as a static site registers its
+// worker, not once this module runs, or at `load` (the first visit came under control about
+// 100 ms later). The wasm registers too (it watches for updates); registering twice is one
+// registration.
 // A page the server drew is readable and its links work already: its first screen's pictures
 // load before the wasm competes with them for the network (on a slow phone link the wasm
 // fetched early doubled the largest paint; BENCHMARKS.md). The shell starts at once.
-// The worker is registered at `load`, not when the wasm gets to it (about 100 ms later on a
-// fast machine): the page is under its control that much sooner. The wasm registers too (it
-// watches for updates); registering twice is one registration.
-const registerWorker = () => navigator.serviceWorker?.register("/sw.js").catch(() => {});
-if (document.readyState === "complete") registerWorker();
-else addEventListener("load", registerWorker, { once: true });
 const run = () => start().catch(cannotStart);
 if (drawn && document.readyState !== "complete") addEventListener("load", run, { once: true });
 else run();

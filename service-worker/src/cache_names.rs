@@ -52,6 +52,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_shim_caches_a_first_install_under_the_precache_s_name() {
+        let shim = include_str!("../../public/sw.js");
+        assert!(shim.contains(r#"const PRECACHE = "vitrine-{{version}}-precache";"#));
+        assert_eq!(CacheKind::Precache.name(), format!("vitrine-{VERSION}-precache"));
+    }
+
+    #[test]
     fn only_other_vitrine_versions_are_outdated() {
         assert!(!is_outdated(&CacheKind::Api.name()));
         assert!(!is_outdated(&CacheKind::Precache.name()));

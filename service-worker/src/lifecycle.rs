@@ -1,10 +1,10 @@
 //! Install: precache the build and warm the catalog. Activate: drop old versions, take control.
 //!
-//! A first install takes control as soon as what a page needs to start is in
-//! (`needed_to_start`): the rest of the build and the catalog follow right after (`complete`),
-//! and the page says "Available offline" only once they are (`PageRequest::OfflineReady`,
-//! `WorkerNotice::OfflineReady`). An update, which the buyer activates when they choose,
-//! precaches everything before it is installed, as before.
+//! A first install takes control at once: the shim (`public/sw.js`) leaves requests to the
+//! network until this wasm is ready, then `on_activate` saves the whole build, the catalog and
+//! the pages open (`complete`), and the page says "Available offline" only once it has
+//! (`PageRequest::OfflineReady`, `WorkerNotice::OfflineReady`). An update, which the buyer
+//! activates when they choose, precaches everything before it is installed.
 
 use std::cell::Cell;
 
@@ -26,55 +26,24 @@ thread_local! {
     static COMPLETING: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Whether a page needs `url` to start: the shell, the islands' module (which every page the
-/// server drew runs), the scripts and the style. Left for `complete`:
-/// - the whole app's module (`/assets/app-…/`: the shell's, run offline for a page never
-///   kept, and by the pages only the browser draws, which loaded it themselves when open);
-/// - the lazily loaded wasm parts (the split chunks beside each module, xtask's `split_app`);
-/// - the icons and the web app manifest (for installing the shop to a home screen);
-/// - `embed.js` (run by merchants' sites, never by a page of ours).
-///
-/// The app's module is three quarters of the build's bytes: waiting for it held the first
-/// visit's control back (BENCHMARKS.md).
-fn needed_to_start(url: &str) -> bool {
-    if url.starts_with("/assets/app-") {
-        return false;
-    }
-    match url.rsplit_once('.').map(|(_, ext)| ext) {
-        Some("wasm") => url.ends_with("/islands_bg.wasm"),
-        Some("js") => url != "/embed.js",
-        Some("css" | "html") => true,
-        _ => false,
-    }
-}
-
-/// Precache the manifest entries a page needs plus the worker's own files (`own_urls`, passed
-/// by the shim), so the worker and the app both start with no network; on an update, every
-/// entry and the catalog too. Fails as a whole if any entry fails, leaving the previous
-/// version in charge.
+/// An update: precache every manifest entry plus the worker's own files (`own_urls`, passed
+/// by the shim), so the worker and the app both start with no network, and the catalog. Fails
+/// as a whole if any entry fails, leaving the previous version in charge. (A first install
+/// caches nothing before it takes control: `complete` saves it all.)
 #[wasm_bindgen]
 pub fn on_install(own_urls: Array) -> Promise {
     future_to_promise(async move {
-        let first = js::scope().registration().active().is_none();
         let precache = async move {
             let cache = js::open(CacheKind::Precache).await?;
-            let urls: Array = PRECACHE
-                .iter()
-                .filter(|(url, _)| !first || needed_to_start(url))
-                .map(|(url, _)| JsValue::from_str(url))
-                .collect();
+            let urls: Array = PRECACHE.iter().map(|(url, _)| JsValue::from_str(url)).collect();
             for url in own_urls.iter() {
                 urls.push(&url);
             }
             js::wait(cache.add_all_with_str_sequence(&urls)).await.map(drop)
         };
-        if first {
-            precache.await?;
-        } else {
-            let tasks: [js::Task; 2] = [Box::pin(precache), Box::pin(warm())];
-            js::all(tasks).await?;
-            mark_complete().await?;
-        }
+        let tasks: [js::Task; 2] = [Box::pin(precache), Box::pin(warm())];
+        js::all(tasks).await?;
+        mark_complete().await?;
         Ok(JsValue::UNDEFINED)
     })
 }
@@ -199,28 +168,4 @@ async fn missing() -> Result<Array, JsValue> {
         .filter(|(url, _)| !kept.contains(*url))
         .map(|(url, _)| JsValue::from_str(url))
         .collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::needed_to_start;
-
-    #[test]
-    fn a_first_install_leaves_what_no_page_needs_to_start_for_later() {
-        assert!(needed_to_start("/index.html"));
-        assert!(!needed_to_start("/assets/app-12ab/app.js"));
-        assert!(!needed_to_start("/assets/app-12ab/__wasm_split.js"));
-        assert!(!needed_to_start("/assets/app-12ab/app_bg.wasm"));
-        assert!(needed_to_start("/assets/islands-56ef/islands.js"));
-        assert!(needed_to_start("/assets/islands-56ef/__wasm_split.js"));
-        assert!(needed_to_start("/assets/boot-9a8b.js"));
-        assert!(needed_to_start("/assets/islands-56ef/islands_bg.wasm"));
-        assert!(!needed_to_start("/assets/islands-56ef/chunk_3.wasm"));
-        assert!(needed_to_start("/assets/style-34cd.css"));
-        assert!(!needed_to_start("/assets/app-12ab/chunk_15.wasm"));
-        assert!(!needed_to_start("/assets/app-12ab/split_buy_form.wasm"));
-        assert!(!needed_to_start("/assets/icon-192-56ef.png"));
-        assert!(!needed_to_start("/manifest.webmanifest"));
-        assert!(!needed_to_start("/embed.js"));
-    }
 }

@@ -17,6 +17,7 @@ const dist = process.env.VITRINE_DIST;
 function staticCopy(html) {
   return html
     .replace(/<script type="module"[^>]*><\/script>/g, "")
+    .replace(/<script>navigator\.serviceWorker[^<]*<\/script>/, "")
     .replace(/<link rel="modulepreload"[^>]*>/g, "")
     .replace(/<link rel="preload"[^>]*as="fetch"[^>]*>/g, "")
     .replace(/<script id="vitrine-data"[^>]*>[\s\S]*?<\/script>/, "")

@@ -189,15 +189,17 @@ fn first_load(report: &mut String, built: &dist::Dist) -> Result<()> {
     )?;
     lazy_parts(report, built, "islands")?;
     lazy_parts(report, built, "app")?;
-    writeln!(report, "Service worker, fetched after the page is interactive:\n")?;
+    writeln!(
+        report,
+        "Service worker: its script (with its glue) is registered as the page is parsed; a first \
+         visit fetches its wasm once the page has started:\n"
+    )?;
     writeln!(report, "| file | raw | brotli |\n|---|---|---|")?;
-    for key in ["sw-glue.js", "sw.wasm"] {
-        if let Some(url) = built.assets.get(key) {
-            let path = built.dir.join(url.trim_start_matches('/'));
-            let raw = std::fs::metadata(&path)?.len();
-            let br = std::fs::metadata(format!("{}.br", path.display()))?.len();
-            writeln!(report, "| `{url}` | {raw} | {br} |")?;
-        }
+    for url in ["/sw.js"].into_iter().chain(built.assets.get("sw.wasm").map(String::as_str)) {
+        let path = built.dir.join(url.trim_start_matches('/'));
+        let raw = std::fs::metadata(&path)?.len();
+        let br = std::fs::metadata(format!("{}.br", path.display()))?.len();
+        writeln!(report, "| `{url}` | {raw} | {br} |")?;
     }
     writeln!(report)?;
     Ok(())

@@ -20,6 +20,30 @@ async fn every_response_carries_the_security_headers() {
 }
 
 #[tokio::test]
+async fn the_shell_s_inline_script_is_allowed_by_its_hash_and_no_other() {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    // The built shell's template: every page the server draws, and the shell, carry its head
+    // and body around the page.
+    let shell = include_str!("../../../public/index.html");
+    let inline: Vec<&str> = shell
+        .split("<script>")
+        .skip(1)
+        .map(|rest| rest.split("</script>").next().unwrap_or_default())
+        .collect();
+    assert_eq!(inline.len(), 1, "{shell}");
+    let app = spawn_app().await;
+    let res = app.get("/c/tidal-glass").await;
+    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(inline[0]));
+    assert!(
+        csp.contains(&format!("script-src 'self' 'wasm-unsafe-eval' 'sha256-{hash}';")),
+        "{csp}"
+    );
+    assert_eq!(csp.matches("'sha256-").count(), 1, "{csp}");
+}
+
+#[tokio::test]
 async fn frame_ancestors_is_configurable() {
     let app = spawn_app_configured(|c| c.frame_ancestors = "https://shop.example".into()).await;
     let res = app.get("/").await;
