@@ -37,10 +37,11 @@ self.addEventListener("activate", (e) => {
 });
 self.addEventListener("fetch", (e) => {
   if (sw) {
-    if (sw.handles(e.request)) e.respondWith(sw.on_fetch(e));
+    const answer = sw.on_fetch(e); // undefined: left to the network
+    if (answer) e.respondWith(answer);
   } else if (!first) {
     // A worker started for this request: it waits for the wasm, which reads the cache.
-    e.respondWith(ready().then((sw) => (sw.handles(e.request) ? sw.on_fetch(e) : fetch(e.request))));
+    e.respondWith(ready().then((sw) => sw.on_fetch(e) ?? fetch(e.request)));
   }
 });
 // Offline checkout: pages ask by message; Background Sync and every worker start replay the outbox.

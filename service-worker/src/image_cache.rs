@@ -173,12 +173,11 @@ async fn images() -> Result<Cache, JsValue> {
     Ok(cache)
 }
 
-pub async fn respond(request: &Request) -> Result<Response, JsValue> {
+pub async fn respond(request: &Request, url: &str) -> Result<Response, JsValue> {
     let cache = images().await?;
-    let url = request.url();
-    if let Some(hit) = js::lookup_url(&cache, &url).await? {
+    if let Some(hit) = js::lookup_url(&cache, url).await? {
         count(|c| c.hits += 1);
-        LRU.with(|l| l.borrow_mut().as_mut().map(|l| l.touch(&url)));
+        LRU.with(|l| l.borrow_mut().as_mut().map(|l| l.touch(url)));
         return Ok(hit);
     }
     count(|c| c.misses += 1);
@@ -191,7 +190,7 @@ pub async fn respond(request: &Request) -> Result<Response, JsValue> {
             }
             Ok(response)
         }
-        Err(_) => offline(&cache, &url).await,
+        Err(_) => offline(&cache, url).await,
     }
 }
 

@@ -4,46 +4,50 @@ use js_sys::Promise;
 use vitrine_protocol::ErrorCode;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
-use web_sys::{FetchEvent, Request, RequestMode, Response, Url};
+use web_sys::{FetchEvent, Request, RequestMode, Response};
 
 use crate::cache_names::CacheKind;
 use crate::js;
-use crate::routing::{route, RequestShape, Strategy};
+use crate::routing::{route, split_url, RequestShape, Strategy};
 
-/// Whether the worker wants this request. The shim calls this synchronously, and only calls
-/// `respondWith` when it is true, so passthrough requests never wait on wasm.
+/// Answer a request the worker wants, or `undefined` for one it leaves to the network: the
+/// shim then never calls `respondWith`, so those never wait on wasm. One call per request
+/// (it routed once to say whether, once more to answer; BENCHMARKS.md, cached fetches).
 #[wasm_bindgen]
-pub fn handles(request: &Request) -> bool {
-    strategy_for(request) != Strategy::Passthrough
-}
-
-/// Answer a request that `handles` accepted.
-#[wasm_bindgen]
-pub fn on_fetch(event: FetchEvent) -> Promise {
-    future_to_promise(async move {
-        let request = event.request();
-        let response = match strategy_for(&request) {
+pub fn on_fetch(event: FetchEvent) -> Option<Promise> {
+    let request = event.request();
+    let url = request.url();
+    let strategy = strategy_for(&request, &url);
+    if strategy == Strategy::Passthrough {
+        return None;
+    }
+    Some(future_to_promise(async move {
+        let response = match strategy {
             Strategy::AppShell => app_shell(&request).await?,
             Strategy::Page(freshness) => crate::pages::respond(&event, request, freshness).await?,
             Strategy::CacheFirst(kind) => cache_first(&request, kind).await?,
-            Strategy::Image => crate::image_cache::respond(&request).await?,
+            Strategy::Image => crate::image_cache::respond(&request, &url).await?,
             Strategy::StaleWhileRevalidate(kind) => {
                 stale_while_revalidate(&event, request, kind).await?
             }
             Strategy::Passthrough => js::fetch(&request).await?,
         };
         Ok(response.into())
-    })
+    }))
 }
 
-fn strategy_for(request: &Request) -> Strategy {
-    let Ok(url) = Url::new(&request.url()) else { return Strategy::Passthrough };
-    let own_origin = js::scope().location().origin();
+thread_local! {
+    /// This worker's origin, which never changes while it runs.
+    static OWN_ORIGIN: String = js::scope().location().origin();
+}
+
+fn strategy_for(request: &Request, url: &str) -> Strategy {
+    let Some((origin, path)) = split_url(url) else { return Strategy::Passthrough };
     route(&RequestShape {
         method: &request.method(),
-        same_origin: url.origin() == own_origin,
+        same_origin: OWN_ORIGIN.with(|own| own == origin),
         navigate: request.mode() == RequestMode::Navigate,
-        path: &url.pathname(),
+        path,
     })
 }
 
