@@ -5,7 +5,7 @@
 // focus; the rest stays the server's, and its links load pages.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { useStorefront, launchBrowser, heading } from "./support.mjs";
+import { useStorefront, launchBrowser, heading, status } from "./support.mjs";
 import { until } from "./shop.mjs";
 
 const ctx = useStorefront();
@@ -139,6 +139,38 @@ test("a work's Buy sheet is ready once the page is idle: it opens offline, even 
     await browser.context.setOffline(true);
     await buy.click();
     await page.getByRole("dialog", { name: "Buy this work" }).waitFor();
+  } finally {
+    await browser.close();
+  }
+});
+
+test("a first visit is under the worker's control before its wasm arrives; pages load meanwhile, and it saves the shop once it has", async () => {
+  const browser = await launchBrowser();
+  try {
+    const { context } = browser;
+    // The worker's own wasm, held: the worker's requests go through the context's routes.
+    const held = [];
+    let released = false;
+    await context.route(/\/assets\/sw-[0-9a-f]+\.wasm$/, (route) => (released ? route.continue() : held.push(route)));
+    const page = await context.newPage();
+    await page.goto(`${ctx.server.base}/c/tidal-glass`);
+    await heading(page, "Tidal Glass").waitFor();
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await until(() => held.length > 0, "the worker to ask for its wasm");
+    // Under control, with no wasm to answer: a link still loads its page, from the network.
+    await works(page).first().click();
+    await page.getByRole("navigation", { name: "Breadcrumb" }).waitFor();
+    assert.equal(await status(page, "Available offline").count(), 0, "nothing is saved yet");
+
+    released = true;
+    for (const route of held.splice(0)) await route.continue();
+    await status(page, "Available offline").waitFor();
+    // Offline, a new tab gets the gallery from the worker, from what it saved once its wasm ran.
+    await context.setOffline(true);
+    const offline = await context.newPage();
+    const kept = await offline.goto(`${ctx.server.base}/c/tidal-glass`);
+    assert.ok(kept.fromServiceWorker());
+    await heading(offline, "Tidal Glass").waitFor();
   } finally {
     await browser.close();
   }
