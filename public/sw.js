@@ -9,15 +9,18 @@ const PRECACHE = "vitrine-{{version}}-precache";
 const first = !self.registration.active;
 let sw = null;
 let loading = null;
-/** The wasm, started once. Fetched from the network (a first install), it is saved before the
- * worker counts as ready, so the next start finds it offline. */
+/** The wasm, started once (tried again on the next call if it failed). Fetched from the
+ * network (a first install), it is saved before the worker counts as ready, so the next start
+ * finds it offline; `complete` checks it is there too. */
 const ready = () => (loading ??= caches.match(WASM)
   .then((hit) => hit || fetch(WASM).then(async (response) => {
-    if (response.ok) await (await caches.open(PRECACHE)).put(WASM, response.clone());
+    if (!response.ok) throw new Error(`the worker's wasm: ${response.status}`);
+    await (await caches.open(PRECACHE)).put(WASM, response.clone());
     return response;
   }))
   .then((wasm) => wasm_bindgen({ module_or_path: wasm }))
-  .then(() => { sw = wasm_bindgen; return sw; }));
+  .then(() => { wasm_bindgen.own_files([WASM]); sw = wasm_bindgen; return sw; })
+  .catch((error) => { loading = null; throw error; }));
 // A first install takes control at once, and until its wasm is ready it leaves requests to
 // the network, as if absent. Its wasm, then saving the release (`lifecycle::complete`, from
 // `on_activate`), waits until the page has started (its first message; or 2 s): on the page's
@@ -25,28 +28,39 @@ const ready = () => (loading ??= caches.match(WASM)
 // "Available offline" once all is saved. An update is all the wasm's: it precaches first.
 let pageStarted;
 const started = new Promise((resolve) => { pageStarted = resolve; });
+let activated = false;
+let activation = null;
+/** A first install's activation, once its wasm runs: `on_activate` first (it starts saving
+ * the release; `on_start` then finds that under way). Tried again by the page's next message
+ * if it failed. */
+const activateLate = () => (activation ??= ready()
+  .then((sw) => sw.on_activate().then(() => sw.on_start()))
+  .catch((error) => { activation = null; console.warn("vitrine: activation", error); }));
 self.addEventListener("install", (e) => {
-  if (!first) e.waitUntil(ready().then((sw) => sw.on_install([WASM])));
+  if (!first) e.waitUntil(ready().then((sw) => sw.on_install()));
 });
 self.addEventListener("activate", (e) => {
   if (!first) return e.waitUntil(ready().then((sw) => sw.on_activate()));
+  activated = true;
   e.waitUntil(self.clients.claim());
   setTimeout(pageStarted, 2000);
-  started.then(ready).then((sw) => Promise.all([sw.on_start(), sw.on_activate()]))
-    .catch((error) => console.warn("vitrine: activation", error));
+  started.then(activateLate);
 });
 self.addEventListener("fetch", (e) => {
   if (sw) {
     const answer = sw.on_fetch(e); // undefined: left to the network
     if (answer) e.respondWith(answer);
   } else if (!first) {
-    // A worker started for this request: it waits for the wasm, which reads the cache.
-    e.respondWith(ready().then((sw) => sw.on_fetch(e) ?? fetch(e.request)));
+    // A worker started for this request: it waits for the wasm, which reads the cache. A wasm
+    // that cannot start leaves the network in charge rather than every request failing.
+    const network = () => fetch(e.request);
+    e.respondWith(ready().then((sw) => sw.on_fetch(e) ?? network(), network));
   }
 });
 // Offline checkout: pages ask by message; Background Sync and every worker start replay the outbox.
 self.addEventListener("message", (e) => {
   pageStarted();
+  if (first && activated) started.then(activateLate);
   e.waitUntil(ready().then((sw) => sw.on_message(e)));
 });
 self.addEventListener("sync", (e) => e.waitUntil(ready().then((sw) => sw.on_sync(e.tag))));

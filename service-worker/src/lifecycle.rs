@@ -6,7 +6,7 @@
 //! (`PageRequest::OfflineReady`, `WorkerNotice::OfflineReady`). An update, which the buyer
 //! activates when they choose, precaches everything before it is installed.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
@@ -24,21 +24,33 @@ const COMPLETE: &str = "/.vitrine-precache-complete";
 thread_local! {
     /// `complete` is running in this worker.
     static COMPLETING: Cell<bool> = const { Cell::new(false) };
+    /// The worker's own files (its wasm), which the manifest cannot list: their names are
+    /// hashes of what is built from it. The shim tells them (`own_files`).
+    static OWN_FILES: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
-/// An update: precache every manifest entry plus the worker's own files (`own_urls`, passed
-/// by the shim), so the worker and the app both start with no network, and the catalog. Fails
-/// as a whole if any entry fails, leaving the previous version in charge. (A first install
-/// caches nothing before it takes control: `complete` saves it all.)
+/// The worker's own files, saved with the build so that it starts with no network.
 #[wasm_bindgen]
-pub fn on_install(own_urls: Array) -> Promise {
+pub fn own_files(urls: Vec<String>) {
+    OWN_FILES.with(|own| *own.borrow_mut() = urls);
+}
+
+/// Every file this version's precache holds: the manifest's and the worker's own.
+fn all_files() -> Vec<String> {
+    let own = OWN_FILES.with(|own| own.borrow().clone());
+    PRECACHE.iter().map(|(url, _)| (*url).to_owned()).chain(own).collect()
+}
+
+/// An update: precache every file (`all_files`), so the worker and the app both start with no
+/// network, and the catalog. Fails as a whole if any entry fails, leaving the previous version
+/// in charge. (A first install caches nothing before it takes control: `complete` saves it
+/// all.)
+#[wasm_bindgen]
+pub fn on_install() -> Promise {
     future_to_promise(async move {
         let precache = async move {
             let cache = js::open(CacheKind::Precache).await?;
-            let urls: Array = PRECACHE.iter().map(|(url, _)| JsValue::from_str(url)).collect();
-            for url in own_urls.iter() {
-                urls.push(&url);
-            }
+            let urls: Array = all_files().iter().map(|url| JsValue::from_str(url)).collect();
             js::wait(cache.add_all_with_str_sequence(&urls)).await.map(drop)
         };
         let tasks: [js::Task; 2] = [Box::pin(precache), Box::pin(warm())];
@@ -57,16 +69,19 @@ async fn warm() -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Delete caches of other versions (keeping their still-valid images), control open pages at
-/// once so a first visit is already offline-capable, then save what a first install left out.
+/// Delete caches of other versions (keeping their still-valid images), control open pages,
+/// then save what a first install left out. A first install runs this once its wasm has
+/// started, after it took control (`public/sw.js`): by then a newer release may be on its way,
+/// whose caches are not this one's to delete.
 #[wasm_bindgen]
 pub fn on_activate() -> Promise {
     future_to_promise(async move {
         let scope = js::scope();
         let caches = scope.caches()?;
         let names: Array = js::wait(caches.keys()).await?.into();
+        let newest = is_newest(&scope);
         for name in names.iter().filter_map(|n| n.as_string()) {
-            if cache_names::is_outdated(&name) {
+            if newest && cache_names::is_outdated(&name) {
                 if name.ends_with("-media") {
                     let old: web_sys::Cache = js::wait(caches.open(&name)).await?.dyn_into()?;
                     if let Err(error) = crate::image_cache::adopt(&old).await {
@@ -85,6 +100,21 @@ pub fn on_activate() -> Promise {
         });
         Ok(JsValue::UNDEFINED)
     })
+}
+
+/// Whether no newer release of the worker is installing, waiting or active.
+fn is_newest(scope: &web_sys::ServiceWorkerGlobalScope) -> bool {
+    let registration = scope.registration();
+    if registration.installing().is_some() || registration.waiting().is_some() {
+        return false;
+    }
+    // `self.serviceWorker` (not in every browser yet): this worker, to compare with the
+    // active one.
+    let me = js_sys::Reflect::get(scope, &"serviceWorker".into()).unwrap_or(JsValue::UNDEFINED);
+    match registration.active() {
+        Some(active) if !me.is_undefined() => js_sys::Object::is(&me, &active),
+        _ => true,
+    }
 }
 
 /// Save the build files this version's precache lacks, with the catalog and the pages open
@@ -154,7 +184,7 @@ async fn mark_complete() -> Result<(), JsValue> {
     js::put_url(&cache, COMPLETE, &web_sys::Response::new()?).await
 }
 
-/// The manifest's URLs not in this version's precache.
+/// The files (`all_files`) not in this version's precache.
 async fn missing() -> Result<Array, JsValue> {
     let cache = js::open(CacheKind::Precache).await?;
     let kept: Array = js::wait(cache.keys()).await?.into();
@@ -163,9 +193,9 @@ async fn missing() -> Result<Array, JsValue> {
         .filter_map(|r| r.dyn_into::<web_sys::Request>().ok())
         .filter_map(|r| web_sys::Url::new(&r.url()).ok().map(|u| u.pathname()))
         .collect();
-    Ok(PRECACHE
+    Ok(all_files()
         .iter()
-        .filter(|(url, _)| !kept.contains(*url))
-        .map(|(url, _)| JsValue::from_str(url))
+        .filter(|url| !kept.contains(*url))
+        .map(|url| JsValue::from_str(url))
         .collect())
 }

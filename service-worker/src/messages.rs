@@ -120,7 +120,8 @@ pub fn on_sync(tag: String) -> Promise {
     })
 }
 
-/// Every worker start (Firefox and Safari have no Background Sync, so this is their chance).
+/// Every worker start (Firefox and Safari have no Background Sync, so this is their chance);
+/// a first install's once its wasm has started, after `on_activate` (`public/sw.js`).
 #[wasm_bindgen]
 pub fn on_start() -> Promise {
     future_to_promise(async move {

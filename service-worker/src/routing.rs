@@ -34,13 +34,13 @@ pub enum Freshness {
 }
 
 /// The origin and path of an absolute URL as the browser writes it (`Request.url`: already
-/// parsed and normalized, no fragment); `None` if it is not one. Read from the string, where
-/// a `URL` object cost two trips into JS on every request.
+/// parsed and normalized, its fragment kept); `None` if it is not one. Read from the string,
+/// where a `URL` object cost two trips into JS on every request.
 pub fn split_url(url: &str) -> Option<(&str, &str)> {
     let authority = url.find("://")? + 3;
-    let path_at = url[authority..].find(['/', '?']).map_or(url.len(), |i| authority + i);
+    let path_at = url[authority..].find(['/', '?', '#']).map_or(url.len(), |i| authority + i);
     let rest = &url[path_at..];
-    let path = &rest[..rest.find('?').unwrap_or(rest.len())];
+    let path = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
     Some((&url[..path_at], if path.is_empty() { "/" } else { path }))
 }
 
@@ -119,6 +119,13 @@ mod tests {
         assert_eq!(split("https://shop.example"), Some(("https://shop.example", "/")));
         assert_eq!(split("https://shop.example?q=1"), Some(("https://shop.example", "/")));
         assert_eq!(split("https://shop.example/a%20b/"), Some(("https://shop.example", "/a%20b/")));
+        assert_eq!(
+            split("https://shop.example/receipts#r-1"),
+            Some(("https://shop.example", "/receipts"))
+        );
+        assert_eq!(split("https://shop.example/c/x#a?b"), Some(("https://shop.example", "/c/x")));
+        assert_eq!(split("https://shop.example#top"), Some(("https://shop.example", "/")));
+        assert_eq!(split("http://[::1]:8080/i/1"), Some(("http://[::1]:8080", "/i/1")));
         // Credentials are part of what comes before the path: never this worker's origin.
         assert_eq!(split("https://u:p@shop.example/x"), Some(("https://u:p@shop.example", "/x")));
         assert_eq!(split("data:image/png;base64,AAAA"), None);

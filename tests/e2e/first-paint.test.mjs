@@ -165,8 +165,12 @@ test("a first visit is under the worker's control before its wasm arrives; pages
     released = true;
     for (const route of held.splice(0)) await route.continue();
     await status(page, "Available offline").waitFor();
-    // Offline, a new tab gets the gallery from the worker, from what it saved once its wasm ran.
+    // Offline, with the worker stopped: it starts again from what it saved (its own wasm
+    // too), and a new tab gets the gallery from it.
     await context.setOffline(true);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("ServiceWorker.enable");
+    await cdp.send("ServiceWorker.stopAllWorkers");
     const offline = await context.newPage();
     const kept = await offline.goto(`${ctx.server.base}/c/tidal-glass`);
     assert.ok(kept.fromServiceWorker());
