@@ -64,4 +64,9 @@ self.addEventListener("message", (e) => {
   e.waitUntil(ready().then((sw) => sw.on_message(e)));
 });
 self.addEventListener("sync", (e) => e.waitUntil(ready().then((sw) => sw.on_sync(e.tag))));
-if (!first) ready().then((sw) => sw.on_start()).catch(() => {});
+// Any other start: the request that woke the worker goes first; replaying the outbox and
+// completing the saved release follow a second later (on its heels they slowed an offline
+// page's first paint: BENCHMARKS.md, issue 15). Background Sync and messages do not wait.
+if (!first) {
+  ready().then((sw) => setTimeout(() => sw.on_start().catch(() => {}), 1000)).catch(() => {});
+}

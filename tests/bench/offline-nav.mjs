@@ -1,6 +1,6 @@
 // `cargo xtask bench` (the worker, first visit and offline): side by side in one run with the
-// static Workbox peer at its best (static-peer.mjs), each sample in a fresh Chromium profile,
-// sides alternating:
+// static Workbox peer at its best (static-peer.mjs; its worker registered in either of two
+// places), each sample in a fresh Chromium profile, sides alternating:
 // - first visit → the page controlled by its worker (`controllerchange`, ms after the
 //   navigation began): install (vitrine also keeps the catalog, the shop's keys and the home
 //   page) and activation;
@@ -69,11 +69,15 @@ async function sample(base, saved) {
 
 const db = freshDatabase();
 const server = await startServer({ db: db.db });
+// The peer registers its worker at the end of the body, or where ours does (top of the head):
+// both are measured, and each ratio is against the better of the two.
 const peer = await workboxSite(server.base, [PATH]);
+const early = await workboxSite(server.base, [PATH], { registerInHead: true });
 const out = [];
 try {
   const sides = { vitrine: { base: server.base, saved: "Available offline", runs: [] },
-    "static Workbox": { base: peer.base, saved: null, runs: [] } };
+    "static Workbox (registers at the end of the body)": { base: peer.base, saved: null, runs: [] },
+    "static Workbox (registers in the head)": { base: early.base, saved: null, runs: [] } };
   for (let i = 0; i < SAMPLES; i++) {
     for (const side of Object.values(sides)) side.runs.push(await sample(side.base, side.saved));
   }
@@ -93,12 +97,14 @@ try {
       `${m[name].fcp.toFixed(0)} ms | ${m[name].lcp.toFixed(0)} ms | ` +
       `${runs.filter((r) => r.viaWorker).length} of ${runs.length} |`);
   }
-  const ratio = (k) => (m.vitrine[k] / m["static Workbox"][k]).toFixed(2);
+  const peers = Object.keys(m).filter((name) => name !== "vitrine");
+  const ratio = (k) => (m.vitrine[k] / Math.min(...peers.map((name) => m[name][k]))).toFixed(2);
   out.push("");
-  out.push(`Ratios vitrine / peer (medians): controlled **${ratio("controlled")}×** (goal ≤ 1.0×); ` +
-    `offline cold FCP **${ratio("fcp")}×**, LCP **${ratio("lcp")}×** (goal ≤ 1.0×).`);
+  out.push(`Ratios vitrine / the peer's better side (medians): controlled **${ratio("controlled")}×** ` +
+    `(goal ≤ 1.0×); offline cold FCP **${ratio("fcp")}×**, LCP **${ratio("lcp")}×** (goal ≤ 1.0×).`);
 } finally {
   peer.close();
+  early.close();
   await server.kill();
   db.cleanup();
 }

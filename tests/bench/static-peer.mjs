@@ -13,27 +13,35 @@ const here = fileURLToPath(new URL(".", import.meta.url));
 const media = process.env.VITRINE_MEDIA;
 const dist = process.env.VITRINE_DIST;
 
-/** Our rendered page with every script out: what a static site would send. */
-function staticCopy(html) {
-  return html
+/** Our rendered page with every script out: what a static site would send. Its worker
+ * (Workbox's `/sw.js`) is registered by an inline line at the end of the body, or with
+ * `head`, by ours, where ours is, at the top of the head: earlier under control, and a later
+ * largest paint for a work's page (BENCHMARKS.md, issue 15): each bench takes the peer's best
+ * for what it measures. */
+function staticCopy(html, head) {
+  const registers = /<script>navigator\.serviceWorker[^<]*<\/script>/;
+  if (!registers.test(html)) throw new Error("the page no longer registers its worker inline");
+  const page = html
     .replace(/<script type="module"[^>]*><\/script>/g, "")
-    .replace(/<script>navigator\.serviceWorker[^<]*<\/script>/, "")
     .replace(/<link rel="modulepreload"[^>]*>/g, "")
     .replace(/<link rel="preload"[^>]*as="fetch"[^>]*>/g, "")
-    .replace(/<script id="vitrine-data"[^>]*>[\s\S]*?<\/script>/, "")
+    .replace(/<script id="vitrine-data"[^>]*>[\s\S]*?<\/script>/, "");
+  if (head) return page;
+  return page.replace(registers, "")
     .replace("</body>", `<script>navigator.serviceWorker.register("/sw.js")</script></body>`);
 }
 
 /** The peer: `paths` of our server as a static site, Workbox 7 precaching them, CacheFirst for
- * images and files. */
-export async function workboxSite(base, paths) {
+ * images and files; its worker registered at the end of the body, or with `registerInHead`
+ * where ours is. */
+export async function workboxSite(base, paths, { registerInHead = false } = {}) {
   const { generateSW } = await import(join(here, "node_modules/workbox-build/build/index.js"));
   const dir = mkdtempSync(join(tmpdir(), "vitrine-static-"));
   for (const path of paths) {
     const html = await (await fetch(`${base}${path}`, { headers: { "accept-encoding": "identity" } })).text();
     const file = join(dir, path, "index.html");
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, staticCopy(html));
+    writeFileSync(file, staticCopy(html, registerInHead));
   }
   await generateSW({
     globDirectory: dir, globPatterns: ["**/*.html"], swDest: join(dir, "sw.js"),
