@@ -191,7 +191,7 @@ async fn missing() -> Result<Array, JsValue> {
     let kept: std::collections::HashSet<String> = kept
         .iter()
         .filter_map(|r| r.dyn_into::<web_sys::Request>().ok())
-        .filter_map(|r| web_sys::Url::new(&r.url()).ok().map(|u| u.pathname()))
+        .filter_map(|r| crate::routing::split_url(&r.url()).map(|(_, path)| path.to_owned()))
         .collect();
     Ok(all_files()
         .iter()
