@@ -2,9 +2,9 @@
 // can allow scripts from this origin only.
 //
 // A page the server drew runs only its islands (the status bar, countdowns, the Buy bar, the
-// work's picture, the gallery's sort and filter): a small wasm of its own, which hydrates each
-// `<leptos-island>` and leaves the rest of the page as the server drew it; its links load
-// pages. The empty shell (a page only the browser draws, or a page never kept that the worker
+// work's picture, the gallery's sort and filter): a small wasm of its own, one build for a
+// work's page and one for every other page, which hydrates each `<leptos-island>` and leaves
+// the rest of the page as the server drew it; its links load pages. The empty shell (a page only the browser draws, or a page never kept that the worker
 // answers with it offline) runs the whole app, which draws every page and routes in the page.
 // So does a storefront framed on a merchant's site (`/embed/…`): a page loaded in the frame
 // would need that merchant's `frame-ancestors`, which only the framed page carries, so the
@@ -34,10 +34,13 @@ function hydrateIslands(islands) {
 
 async function start() {
   if (islandsOnly) {
-    const islands = await import("{{islands.js}}");
-    await islands.default({ module_or_path: "{{islands.wasm}}" });
+    // A work's page says so (`data-islands="item"`): its build has the Buy bar and the work's
+    // picture; every other page's has a gallery's controls. Neither carries the other's.
+    const forWork = document.querySelector('[data-islands="item"]');
+    const islands = await import(forWork ? "{{item.js}}" : "{{islands.js}}");
+    await islands.default({ module_or_path: forWork ? "{{item.wasm}}" : "{{islands.wasm}}" });
     hydrateIslands(islands);
-    if (document.querySelector('leptos-island[data-component^="BuyArea"]')) fetchWhenIdle("{{islands.buy_form}}");
+    if (document.querySelector('leptos-island[data-component^="BuyArea"]')) fetchWhenIdle("{{item.buy_form}}");
   } else {
     const app = await import("{{app.js}}");
     await app.default({ module_or_path: "{{app.wasm}}" });

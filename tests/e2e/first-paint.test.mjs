@@ -89,8 +89,18 @@ test("the gallery shows before its islands run; they hydrate in place, without a
   assert.deepEqual(asked, [], "the first view came from the answer in the page");
   // The islands run: sorting works, and a work's link opens its page.
   await sort.selectOption({ label: "Price: low to high" });
+  assert.deepEqual(await islandBuilds(page), ["islands"], "a gallery loads the build with its controls only");
   await works(page).first().click();
   await page.getByRole("navigation", { name: "Breadcrumb" }).waitFor();
+  // A work's page loads the other build, with its Buy bar and picture: both run (the server
+  // draws Buy disabled; its island enables it, in the same pass as the picture's).
+  const buy = page.getByRole("button", { name: /^Buy · / });
+  await until(() => buy.isEnabled(), "the work's islands to run");
+  await page.getByRole("button", { name: "View full size" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
+  await buy.click();
+  await page.getByRole("dialog").getByText(/^Total /).waitFor();
+  assert.deepEqual(await islandBuilds(page), ["item"], "a work's page loads the build with its Buy bar only");
   assert.deepEqual(heard, []);
   await page.close();
 });
@@ -133,7 +143,7 @@ test("a work's Buy sheet is ready once the page is idle: it opens offline, even 
     const boot = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => e.name)
       .find((n) => /\/boot-[0-9a-f]+\.js$/.test(n)));
     const files = (await (await fetch(boot)).text()).match(/fetchWhenIdle\("([^"]*)"\)/)[1].split(",");
-    assert.ok(files.length >= 1 && files.every((f) => /\/assets\/islands-[0-9a-f]+\/(split_buy_form_|chunk_)\w*\.wasm$/.test(f)), files.join());
+    assert.ok(files.length >= 1 && files.every((f) => /\/assets\/item-[0-9a-f]+\/(split_buy_form_|chunk_)\w*\.wasm$/.test(f)), files.join());
     await until(() => page.evaluate((files) => files.every((f) => performance.getEntriesByType("resource")
       .some((e) => new URL(e.name).pathname === f && e.responseEnd > 0)), files), "the sheet's files to be fetched while idle");
     await browser.context.setOffline(true);
@@ -180,11 +190,17 @@ test("a first visit is under the worker's control before its wasm arrives; pages
   }
 });
 
+/** The islands' builds `page` loaded (`islands` for most pages, `item` for a work's): each
+ * module's glue is its build's name. */
+const islandBuilds = (page) => page.evaluate(() => performance.getEntriesByType("resource")
+  .map((e) => new URL(e.name).pathname.match(/\/assets\/[a-z]+-[0-9a-f]+\/(islands|item)\.js$/)?.[1])
+  .filter(Boolean));
+
 /** Make the running app panic, as a bug in any view would (`crash.rs` exports the trigger). */
 async function panicTheApp(page) {
   await page.evaluate(async () => {
     const url = performance.getEntriesByType("resource").map((e) => e.name)
-      .find((n) => n.endsWith("/app.js") || n.endsWith("/islands.js")); // the whole app, or a drawn page's islands
+      .find((n) => /\/(app|islands|item)\.js$/.test(n)); // the whole app, or a drawn page's islands
     const app = await import(url); // the module already running: the same instance
     try { app.panicForTest(); } catch { /* the wasm traps after the hook has run */ }
   });

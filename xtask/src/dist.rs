@@ -44,11 +44,14 @@ pub fn build_release(sh: &Shell, out: &str, release: Option<&str>) -> Result<Dis
     // Splitting, binding and optimising take most of a build: done once per input, so a
     // build with nothing changed only copies (`cache`).
     let tool_versions = tool_versions(sh)?;
-    // The app's two modules: the whole app (for the shell), and the islands a page the server
-    // drew runs (`app/src/bin/islands.rs`), built without the router and the pages.
-    for (name, binary, features) in
-        [("app", "vitrine-app", "hydrate,app"), ("islands", "vitrine-islands", "hydrate")]
-    {
+    // The app's modules: the whole app (for the shell), and the islands a page the server drew
+    // runs (`app/src/bin/islands.rs`), built without the router and the pages: once for a
+    // work's page (`item`) and once for every other page (`islands`), each with only its own.
+    for (name, binary, features) in [
+        ("app", "vitrine-app", "hydrate,app"),
+        ("islands", "vitrine-islands", "hydrate"),
+        ("item", "vitrine-islands", "hydrate,item-page"),
+    ] {
         let wasm =
             cargo_wasm_bin(sh, "vitrine-app", binary, features)?.join(format!("{binary}.wasm"));
         let made_into = staging.join(name);
@@ -64,13 +67,13 @@ pub fn build_release(sh: &Shell, out: &str, release: Option<&str>) -> Result<Dis
     }
     // The Buy sheet's files, which `boot.js` fetches while an item page is idle so that a
     // press offline finds them (comma-separated URLs).
-    if let Some(glue) = out.assets.get("islands.js").cloned() {
-        let folder_url = glue.trim_end_matches("islands.js");
-        let urls: Vec<String> = wasm::part_files(&staging.join("islands"), &["buy_form"])?
+    if let Some(glue) = out.assets.get("item.js").cloned() {
+        let folder_url = glue.trim_end_matches("item.js");
+        let urls: Vec<String> = wasm::part_files(&staging.join("item"), &["buy_form"])?
             .iter()
             .map(|file| format!("{folder_url}{file}"))
             .collect();
-        out.assets.insert("islands.buy_form".to_owned(), urls.join(","));
+        out.assets.insert("item.buy_form".to_owned(), urls.join(","));
     }
     out.hashed("style.css", &stylesheet(&root)?)?;
     let boot = fill(&std::fs::read_to_string(root.join("public/boot.js"))?, &out.assets);

@@ -12,11 +12,14 @@ use crate::connectivity::use_connectivity;
 use crate::routes;
 use crate::server_clock::{device_now, use_server_clock};
 use crate::worker::{self, use_device_events, NotBought};
+#[cfg(any(feature = "app", feature = "item-page"))]
 pub use bar::BuyArea;
 use checks::{field_errors, wallet_error, FieldError, EMAIL, QUANTITY, WALLET};
 use methods::methods;
 pub use methods::CARDS;
 
+// The bar is an island of a work's page only (`item-page`; `components`).
+#[cfg(any(feature = "app", feature = "item-page"))]
 mod bar;
 mod checks;
 mod methods;
@@ -34,6 +37,7 @@ fn new_purchase_id() -> Option<IntentId> {
 /// The Buy sheet, loaded and drawn by the first press; for a sold-out
 /// work, its waitlist instead. A work in a drop sells only in the drop's window, at most its
 /// per-buyer limit.
+#[cfg(any(feature = "app", feature = "item-page"))]
 #[leptos::lazy]
 pub(super) fn buy_form(
     item: ItemId,

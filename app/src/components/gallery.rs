@@ -99,6 +99,7 @@ fn show_in_order(list: &web_sys::Element, order: &[Sortable]) {
 
 /// A collection's works, image first. The grid and its sort and filter controls are drawn at
 /// once; only the controls run (an island).
+#[cfg(any(feature = "app", not(feature = "item-page")))]
 #[component]
 pub fn Gallery(items: Vec<ItemSummary>, #[prop(into)] label: String) -> impl IntoView {
     let all = items.iter().map(Sortable::from).collect();
@@ -120,6 +121,8 @@ pub fn Gallery(items: Vec<ItemSummary>, #[prop(into)] label: String) -> impl Int
 /// The sort and filter controls: an island (a page the server drew runs it alone). They were a
 /// lazily loaded part, fetched as soon as the island ran: drawn by the server and run here, the
 /// first load is smaller than the island's loader and the part together (measured, BENCHMARKS.md).
+// Not in the item page's islands build (`item-page`): no work's page has them.
+#[cfg(any(feature = "app", not(feature = "item-page")))]
 #[island]
 fn GalleryControls(items: Vec<Sortable>) -> impl IntoView {
     view! { <GalleryTools items /> }

@@ -1,4 +1,9 @@
 //! Small reusable views.
+//!
+//! A page the server drew loads one of two islands' builds (`vitrine-islands`): a work's page
+//! (feature `item-page`: the Buy bar, the work's picture and the parts they load) or any other
+//! page (a gallery's controls). The islands only one of them hydrates are compiled only into
+//! it, so neither first load carries the other's (BENCHMARKS.md); the whole app has them all.
 
 mod buy_form;
 mod drop_status;
@@ -12,10 +17,15 @@ mod search_form;
 mod status_bar;
 mod stepper;
 mod viewer;
+// An island of a work's page only (`item-page`).
+#[cfg(any(feature = "app", feature = "item-page"))]
 mod work_picture;
 
-pub use buy_form::{BuyArea, CARDS};
+#[cfg(any(feature = "app", feature = "item-page"))]
+pub use buy_form::BuyArea;
+pub use buy_form::CARDS;
 pub use drop_status::DropStatus;
+#[cfg(any(feature = "app", not(feature = "item-page")))]
 pub use gallery::Gallery;
 #[cfg(feature = "hydrate")]
 pub use heading::restore_focus_with;
@@ -27,5 +37,7 @@ pub use problem::Problem;
 pub use search_form::SearchForm;
 pub use status_bar::StatusBar;
 pub use stepper::Stepper;
+#[cfg(any(feature = "app", feature = "item-page"))]
 pub use viewer::open_viewer;
+#[cfg(any(feature = "app", feature = "item-page"))]
 pub use work_picture::WorkPicture;

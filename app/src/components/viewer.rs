@@ -22,6 +22,7 @@ use crate::placeholder;
 /// Open the viewer for `picture`, loaded on demand. It mounts itself at the end of `<body>`
 /// and unmounts when closed, so the item page holds no view type of it: every generic
 /// instantiation (the costly part of a Leptos view in wasm) stays in this part.
+#[cfg(any(feature = "app", feature = "item-page"))]
 #[leptos::lazy]
 pub fn open_viewer(picture: Picture, alt: String, title: String) {
     let Some(body) = document().body() else { return };
