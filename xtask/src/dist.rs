@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use xshell::Shell;
 
 use crate::wasm::{cargo_wasm, cargo_wasm_bin, split_app, tool_versions, SPLIT_STEPS};
-use crate::{cache, icons, project_root, wasm};
+use crate::{cache, icons, minify, project_root, wasm};
 
 /// What a build produced, for the caller (bench reads the app's first-load files).
 pub struct Dist {
@@ -77,7 +77,7 @@ pub fn build_release(sh: &Shell, out: &str, release: Option<&str>) -> Result<Dis
     }
     out.hashed("style.css", &stylesheet(&root)?)?;
     let boot = fill(&std::fs::read_to_string(root.join("public/boot.js"))?, &out.assets);
-    out.hashed("boot.js", boot.as_bytes())?;
+    out.hashed("boot.js", minify::script(sh, &boot, minify::Kind::Module)?.as_bytes())?;
     for icon in icons::ICONS {
         out.hashed(icon.name, &icons::png(&icon)?)?;
     }
@@ -128,7 +128,8 @@ pub fn build_release(sh: &Shell, out: &str, release: Option<&str>) -> Result<Dis
     out.assets.insert("version".into(), version);
     let shim = fill(&std::fs::read_to_string(root.join("public/sw.js"))?, &out.assets);
     let glue = std::fs::read_to_string(sw_out.join("vitrine_sw.js"))?;
-    std::fs::write(dir.join("sw.js"), format!("{glue}\n{shim}"))?;
+    let sw = minify::script(sh, &format!("{glue}\n{shim}"), minify::Kind::Classic)?;
+    std::fs::write(dir.join("sw.js"), sw)?;
 
     precompress_all(&dir)?;
     println!("dist written to {}", dir.display());

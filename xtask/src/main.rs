@@ -6,6 +6,7 @@ mod cache;
 mod dist;
 mod icons;
 mod link_sections;
+mod minify;
 mod renderer;
 mod tools;
 mod wasm;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use xshell::{cmd, Shell};
 
-use crate::{project_root, tools};
+use crate::{minify, project_root, tools};
 
 pub(crate) const WASM_PROFILE: &str = "wasm-release";
 pub(crate) const TARGET: &str = "wasm32-unknown-unknown";
@@ -23,7 +23,7 @@ const WASM_FEATURES: [&str; 6] = [
 /// What `split_app` does, in the key of its cached output: a change to the steps must not
 /// reuse what the old steps made from the same module.
 pub(crate) const SPLIT_STEPS: &str =
-    "wasm-split; unloaded split exports dropped; wasm-bindgen; wasm-opt";
+    "wasm-split; unloaded split exports dropped; wasm-bindgen; wasm-opt; glue minified";
 
 /// Build one binary of `package` for the browser, with `features` (comma-separated).
 pub(crate) fn cargo_wasm_bin(
@@ -103,6 +103,9 @@ pub(crate) fn split_app(
         .with_context(|| format!("wasm-bindgen ({name})"))?;
     optimise(sh, &out.join(format!("{name}_bg.wasm")))?;
     std::fs::copy(split_dir.join("__wasm_split.js"), out.join("__wasm_split.js"))?;
+    // The split loader stays as written: `part_files` reads which part needs which chunk from
+    // its comments (and it is under 1 KB).
+    minify::file(sh, &out.join(format!("{name}.js")), minify::Kind::Module)?;
     for part in &split.split_modules {
         let name = part.file_name().context("a split module has no file name")?;
         let dest = out.join(name);
@@ -118,7 +121,11 @@ pub(crate) fn tool_versions(sh: &Shell) -> Result<String> {
     let wasm_opt = tools::wasm_opt();
     let bindgen = cmd!(sh, "wasm-bindgen --version").quiet().read()?;
     let opt = cmd!(sh, "{wasm_opt} --version").quiet().read()?;
-    Ok(format!("{bindgen}\n{opt}\n-Oz --strip-debug --strip-producers {}", WASM_FEATURES.join(" ")))
+    let terser = minify::tool().unwrap_or_default();
+    Ok(format!(
+        "{bindgen}\n{opt}\n-Oz --strip-debug --strip-producers {}\n{terser}",
+        WASM_FEATURES.join(" ")
+    ))
 }
 
 pub(crate) fn optimise(sh: &Shell, wasm: &Path) -> Result<()> {
