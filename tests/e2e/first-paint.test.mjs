@@ -143,13 +143,36 @@ test("a work's Buy sheet is ready once the page is idle: it opens offline, even 
     const boot = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => e.name)
       .find((n) => /\/boot-[0-9a-f]+\.js$/.test(n)));
     // (boot.js is minified: its list of the sheet's files is found by their names.)
-    const files = (await (await fetch(boot)).text()).match(/\/assets\/item-[0-9a-f]+\/(split_buy_form_|chunk_)\w*\.wasm/g) ?? [];
-    assert.ok(files.some((f) => f.includes("/split_buy_form_")), files.join());
+    const files = (await (await fetch(boot)).text()).match(/\/assets\/item-[0-9a-f]+\/(split_buy_form|chunk_)\w*\.wasm/g) ?? [];
+    assert.ok(files.some((f) => f.includes("/split_buy_form")), files.join());
     await until(() => page.evaluate((files) => files.every((f) => performance.getEntriesByType("resource")
       .some((e) => new URL(e.name).pathname === f && e.responseEnd > 0)), files), "the sheet's files to be fetched while idle");
     await browser.context.setOffline(true);
     await buy.click();
     await page.getByRole("dialog", { name: "Buy this work" }).waitFor();
+  } finally {
+    await browser.close();
+  }
+});
+
+test("a press of Buy whose form cannot load says so, and the next press opens it", async () => {
+  // No worker, and the sheet's part refused: as on a failing network before the page had it.
+  const browser = await launchBrowser({ serviceWorkers: "block" });
+  try {
+    const page = await browser.context.newPage();
+    let refuse = true;
+    await page.route("**/split_buy_form*.wasm", (route) => (refuse ? route.abort() : route.continue()));
+    await page.goto(`${ctx.server.base}/i/101`);
+    const buy = page.getByRole("button", { name: /^Buy · / });
+    await until(() => buy.isEnabled(), "the Buy bar's island to run");
+    await buy.click();
+    await page.getByRole("status").filter({ hasText: "The form could not load: you may be offline. Press Buy to try again." }).waitFor();
+    assert.equal(await page.getByRole("alert").filter({ hasText: "This page stopped working." }).count(), 0,
+      "the page keeps working: a failed load is not a crash");
+    refuse = false;
+    await buy.click();
+    await page.getByRole("dialog", { name: "Buy this work" }).waitFor();
+    assert.equal(await page.getByRole("status").filter({ hasText: "could not load" }).count(), 0, "the notice is gone");
   } finally {
     await browser.close();
   }

@@ -7,7 +7,7 @@ use vitrine_protocol::signing::Signed;
 use vitrine_protocol::{sandbox, Buyer, Currency, IntentId, ItemId, Payment, Quote};
 use web_sys::HtmlDialogElement;
 
-use crate::components::Stepper;
+use crate::components::{NotLoaded, Stepper};
 use crate::connectivity::use_connectivity;
 use crate::routes;
 use crate::server_clock::{device_now, use_server_clock};
@@ -34,30 +34,49 @@ fn new_purchase_id() -> Option<IntentId> {
     Some(IntentId::new_v7(millis.max(0.0) as u64, random))
 }
 
-/// The Buy sheet, loaded and drawn by the first press; for a sold-out
-/// work, its waitlist instead. A work in a drop sells only in the drop's window, at most its
-/// per-buyer limit.
+/// The Buy sheet, loaded and drawn by the first press; for a sold-out work, its waitlist
+/// instead. In the page, a lazily loaded part (`buy_form`).
 #[cfg(any(feature = "app", feature = "item-page"))]
-#[leptos::lazy]
-pub(super) fn buy_form(
+pub(super) async fn load_buy_form(
     item: ItemId,
     title: String,
     quote: String,
     stock: u32,
     drop: Option<DropInfo>,
     sheet: NodeRef<leptos::html::Dialog>,
-) -> AnyView {
+) -> Result<AnyView, NotLoaded> {
+    #[cfg(feature = "hydrate")]
+    return buy_form(item, title, quote, stock, drop, sheet).await;
+    #[cfg(not(feature = "hydrate"))]
+    buy_form(item, title, quote, stock, drop, sheet)
+}
+
+/// A work in a drop sells only in the drop's window, at most its per-buyer limit. A press whose
+/// part cannot load says so and can be repeated (`NotLoaded`).
+#[cfg(any(feature = "app", feature = "item-page"))]
+#[cfg_attr(
+    feature = "hydrate",
+    leptos::wasm_split::wasm_split(buy_form, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn buy_form(
+    item: ItemId,
+    title: String,
+    quote: String,
+    stock: u32,
+    drop: Option<DropInfo>,
+    sheet: NodeRef<leptos::html::Dialog>,
+) -> Result<AnyView, NotLoaded> {
     let stock = drop.as_ref().map_or(stock, |d| stock.min(d.remaining));
     if stock == 0 {
-        return view! { <waitlist::Waitlist item title /> }.into_any();
+        return Ok(view! { <waitlist::Waitlist item title /> }.into_any());
     }
     let Ok(quote) = serde_json::from_str::<Signed<Quote>>(&quote) else {
-        return view! {
+        return Ok(view! {
             <p class="note" role="alert">"This work's price could not be read. Reload the page to buy it."</p>
         }
-        .into_any();
+        .into_any());
     };
-    view! { <BuySheet item title quote stock drop sheet /> }.into_any()
+    Ok(view! { <BuySheet item title quote stock drop sheet /> }.into_any())
 }
 
 /// Whether Buy is usable: a work not in a drop, or a drop that has opened (sold out, the worker

@@ -41,3 +41,16 @@ pub use stepper::Stepper;
 pub use viewer::open_viewer;
 #[cfg(any(feature = "app", feature = "item-page"))]
 pub use work_picture::WorkPicture;
+
+/// A lazily loaded part (the Buy sheet, the viewer) that could not be loaded: offline before the
+/// page had fetched it, or a failing network. Said to the visitor, who may press again; a failed
+/// load is not kept, so the next call loads it again. Such parts are split with wasm-split's
+/// `fallible`, not `#[leptos::lazy]`, whose failed load panics and so ends the page's wasm.
+pub(crate) struct NotLoaded;
+
+#[cfg(feature = "hydrate")]
+impl From<leptos::wasm_split::SplitLoaderError> for NotLoaded {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        NotLoaded
+    }
+}

@@ -17,15 +17,19 @@ use vitrine_protocol::{ImageFormat, Picture};
 use web_sys::HtmlDialogElement;
 
 use super::picture::Layout;
+use super::NotLoaded;
 use crate::placeholder;
 
 /// Open the viewer for `picture`, loaded on demand. It mounts itself at the end of `<body>`
 /// and unmounts when closed, so the item page holds no view type of it: every generic
 /// instantiation (the costly part of a Leptos view in wasm) stays in this part.
 #[cfg(any(feature = "app", feature = "item-page"))]
-#[leptos::lazy]
-pub fn open_viewer(picture: Picture, alt: String, title: String) {
-    let Some(body) = document().body() else { return };
+#[cfg_attr(
+    feature = "hydrate",
+    leptos::wasm_split::wasm_split(open_viewer, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+pub fn open_viewer(picture: Picture, alt: String, title: String) -> Result<(), NotLoaded> {
+    let Some(body) = document().body() else { return Ok(()) };
     // Type-erased: the handle's type names the view, whose close handler holds the handle.
     let handle: Rc<RefCell<Option<Box<dyn std::any::Any>>>> = Rc::default();
     let on_closed = {
@@ -38,6 +42,7 @@ pub fn open_viewer(picture: Picture, alt: String, title: String) {
     };
     let mounted = mount_to(body, move || view! { <Viewer picture alt title on_closed /> });
     *handle.borrow_mut() = Some(Box::new(mounted));
+    Ok(())
 }
 
 /// Centre the frame's scroll position: after zooming in, the middle of the work is in view

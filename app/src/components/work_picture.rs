@@ -16,9 +16,20 @@ pub fn WorkPicture(
 ) -> impl IntoView {
     let zoomable = picture.clone().map(|p| (p, alt.clone(), title));
     let can_zoom = zoomable.is_some();
+    // The viewer's part could not be loaded: said under the button, which tries again.
+    let failed = RwSignal::new(false);
     let open = move || {
         if let Some((p, alt, title)) = zoomable.clone() {
-            leptos::task::spawn_local(open_viewer(p, alt, title));
+            failed.set(false);
+            leptos::task::spawn_local(async move {
+                #[cfg(feature = "hydrate")]
+                let opened = open_viewer(p, alt, title).await;
+                #[cfg(not(feature = "hydrate"))]
+                let opened = open_viewer(p, alt, title);
+                if opened.is_err() {
+                    failed.set(true);
+                }
+            });
         }
     };
     let open_too = open.clone();
@@ -40,7 +51,12 @@ pub fn WorkPicture(
             <div class="zoomable" class:can-zoom=can_zoom on:click=move |_| open()>
                 <ResponsiveImage picture fallback=thumb alt layout=Layout::Hero eager=true />
             </div>
-            <figcaption>{caption}</figcaption>
+            <figcaption>
+                {caption}
+                <span role="status" class="note">
+                    {move || failed.get().then_some(" The full-size view could not load: you may be offline.")}
+                </span>
+            </figcaption>
         </figure>
     }
 }

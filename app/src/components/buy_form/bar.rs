@@ -1,11 +1,13 @@
 //! The sticky bar with a work's price and Buy: the island a page the server drew runs for a
-//! buyable work. The sheet it opens is `super::buy_form`, a lazily loaded part.
+//! buyable work. The sheet it opens is `super::buy_form`, a lazily loaded part; a press whose
+//! part cannot load (offline before the page fetched it) says so, and the next press retries.
 
 use leptos::prelude::*;
 use vitrine_protocol::drops::{DropInfo, Phase};
 use vitrine_protocol::{ItemId, Money};
 
-use super::{buy_form, sells, show};
+use super::{load_buy_form, sells, show};
+use crate::components::NotLoaded;
 use crate::server_clock::{device_now, use_server_clock};
 
 /// A buyable work's sticky bar with its price and Buy: an island (a page the server drew runs
@@ -29,12 +31,21 @@ pub fn BuyArea(
     let sheet = NodeRef::<leptos::html::Dialog>::new();
     let sold_out = drop.as_ref().map_or(stock, |d| stock.min(d.remaining)) == 0;
     let wanted = RwSignal::new(sold_out);
+    // The part could not be loaded: said, and the next press loads it again.
+    let failed = RwSignal::new(false);
     let form = {
         let drop = drop.clone();
         move || {
             let (title, quote, drop) = (title.clone(), quote.clone(), drop.clone());
             wanted.get().then(|| {
-                Suspend::new(async move { buy_form(item, title, quote, stock, drop, sheet).await })
+                Suspend::new(async move {
+                    let loaded = load_buy_form(item, title, quote, stock, drop, sheet).await;
+                    let shown = loaded.map_err(|NotLoaded| {
+                        failed.set(true);
+                        wanted.set(false);
+                    });
+                    shown.ok()
+                })
             })
         }
     };
@@ -48,11 +59,20 @@ pub fn BuyArea(
     });
     // Pressed, not drawn yet: said while the part loads (a slow link may take seconds).
     let opening = move || !sold_out && wanted.get() && sheet.get().is_none();
-    let bar = (!sold_out).then(|| buy_bar(price, drop, sheet, wanted));
+    let said = move || match (failed.get(), sold_out) {
+        (true, false) => {
+            Some("The form could not load: you may be offline. Press Buy to try again.")
+        }
+        (true, true) => {
+            Some("The waitlist could not load: you may be offline. Reload the page to try again.")
+        }
+        (false, _) => opening().then_some("Opening the form…"),
+    };
+    let bar = (!sold_out).then(|| buy_bar(price, drop, sheet, wanted, failed));
     view! {
         <div class="buy-panel has-action-bar">
             {bar}
-            <p role="status" class="note opening">{move || opening().then_some("Opening the form…")}</p>
+            <p role="status" class="note opening">{said}</p>
             <Suspense fallback=|| ()>{form}</Suspense>
         </div>
     }
@@ -66,6 +86,7 @@ fn buy_bar(
     drop: Option<DropInfo>,
     sheet: NodeRef<leptos::html::Dialog>,
     wanted: RwSignal<bool>,
+    failed: RwSignal<bool>,
 ) -> impl IntoView {
     let clock = use_server_clock();
     // Where the drop is, on the server's clock; `None` for a work not in a drop.
@@ -91,6 +112,9 @@ fn buy_bar(
     });
     // The first press loads and draws the sheet, which opens once drawn.
     let press = move |_| {
+        if failed.get_untracked() {
+            failed.set(false);
+        }
         if !wanted.get_untracked() {
             wanted.set(true);
         }
