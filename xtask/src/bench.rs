@@ -219,7 +219,7 @@ fn lazy_parts(report: &mut String, built: &dist::Dist, module: &str) -> Result<(
     let Some(glue) = built.assets.get(&format!("{module}.js")) else { return Ok(()) };
     let folder = built.dir.join(glue.trim_start_matches('/'));
     let folder = folder.parent().context("module folder")?;
-    writeln!(report, "Loaded on demand by `{module}` (wasm split at `#[lazy]` points):\n")?;
+    writeln!(report, "Loaded on demand by `{module}` (wasm split at its lazy points):\n")?;
     writeln!(report, "| file | raw | brotli |\n|---|---|---|")?;
     let mut total = (0, 0);
     let mut names: Vec<_> = std::fs::read_dir(folder)?
