@@ -60,11 +60,18 @@ function fetchWhenIdle(urls) {
 }
 
 /** What a page that cannot start says, where it would otherwise stay blank: offline, before
- * this device has saved the whole app (the status bar says "Available offline" once it has). */
+ * this device has saved the whole app (the status bar says "Available offline" once it has).
+ * A drawn page stays readable without its islands; a work's Buy, drawn disabled until its
+ * island runs, says why it stays so. */
 function cannotStart() {
   const root = document.getElementById("app");
-  // A drawn page stays readable without its islands; a panic has drawn its own page (crash.rs).
-  if (!root || (drawn && islandsOnly) || document.getElementById("crash")) return;
+  // A panic has drawn its own page (crash.rs).
+  if (!root || document.getElementById("crash")) return;
+  if (drawn && islandsOnly) {
+    const buying = document.querySelector('leptos-island[data-component^="BuyArea"] [role="status"]');
+    if (buying) buying.textContent = "Buying needs this page's script, which could not load: you may be offline. Reload the page to try again.";
+    return;
+  }
   const note = document.createElement("main");
   note.id = "main";
   note.innerHTML = '<h1 tabindex="-1">This page could not load</h1><p class="note">You may be offline, and this device has not saved the shop yet. Purchases already made are kept on this device and will still be sent. <a class="link" href="">Try again</a> once you are back online.</p>';

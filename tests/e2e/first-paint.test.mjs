@@ -178,6 +178,21 @@ test("a press of Buy whose form cannot load says so, and the next press opens it
   }
 });
 
+test("a work's page whose islands cannot load says why Buy stays disabled", async () => {
+  // No worker, and the page's wasm refused: as offline before this device had saved it.
+  const browser = await launchBrowser({ serviceWorkers: "block" });
+  try {
+    const page = await browser.context.newPage();
+    await page.route("**/*.wasm", (route) => route.abort());
+    await page.goto(`${ctx.server.base}/i/101`);
+    await page.getByRole("heading", { level: 1 }).waitFor();
+    await page.getByRole("status").filter({ hasText: "Buying needs this page's script, which could not load" }).waitFor();
+    assert.equal(await page.getByRole("button", { name: /^Buy · / }).isDisabled(), true);
+  } finally {
+    await browser.close();
+  }
+});
+
 test("a first visit is under the worker's control before its wasm arrives; pages load meanwhile, and it saves the shop once it has", async () => {
   const browser = await launchBrowser();
   try {
