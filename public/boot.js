@@ -25,7 +25,9 @@ function hydrateIslands(islands) {
   for (const island of document.querySelectorAll("leptos-island")) {
     if (island.parentElement?.closest("leptos-island")) continue;
     const hydrate = islands[island.dataset.component];
-    if (typeof hydrate !== "function") continue;
+    // A build without this island (its gating in app/src/components/ and `forWork` below
+    // disagree): said, so a browser test's console check fails.
+    if (typeof hydrate !== "function") { console.error("no island export", island.dataset.component); continue; }
     try {
       Promise.resolve(hydrate(island)).catch(() => {});
     } catch { /* the panic hook has drawn the crash notice */ }
@@ -34,9 +36,10 @@ function hydrateIslands(islands) {
 
 async function start() {
   if (islandsOnly) {
-    // A work's page says so (`data-islands="item"`): its build has the Buy bar and the work's
-    // picture; every other page's has a gallery's controls. Neither carries the other's.
-    const forWork = document.querySelector('[data-islands="item"]');
+    // A page with a work's islands (the Buy bar, the work's picture) loads the build that has
+    // them (`item-page`); every other page the one with a gallery's controls. Neither carries
+    // the other's (app/src/components/mod.rs).
+    const forWork = document.querySelector('leptos-island[data-component^="BuyArea"], leptos-island[data-component^="WorkPicture"]');
     const islands = await import(forWork ? "{{item.js}}" : "{{islands.js}}");
     await islands.default({ module_or_path: forWork ? "{{item.wasm}}" : "{{islands.wasm}}" });
     hydrateIslands(islands);
@@ -69,7 +72,7 @@ function cannotStart() {
   if (!root || document.getElementById("crash")) return;
   if (drawn && islandsOnly) {
     const buying = document.querySelector('leptos-island[data-component^="BuyArea"] [role="status"]');
-    if (buying) buying.textContent = "Buying needs this page's script, which could not load: you may be offline. Reload the page to try again.";
+    if (buying) buying.textContent = "This page's script could not load, so buying and the waitlist do not work yet: you may be offline. Reload the page to try again.";
     return;
   }
   const note = document.createElement("main");

@@ -132,8 +132,8 @@ fn images(sh: &Shell, report: &mut String) -> Result<()> {
 }
 
 /// One of the app's modules as a page first loads it, in a table: `extra` (the shell), the
-/// boot script, the module's glue and split loader (the glue imports it), its main wasm, the
-/// style sheet. Its (raw, brotli) total.
+/// boot script, the module's glue and split loader (when the glue imports it: a module with
+/// no lazy part does not), its main wasm, the style sheet. Its (raw, brotli) total.
 fn module_files(
     report: &mut String,
     built: &dist::Dist,
@@ -142,7 +142,14 @@ fn module_files(
 ) -> Result<(u64, u64)> {
     writeln!(report, "| file | raw | brotli |\n|---|---|---|")?;
     let glue = built.assets.get(&format!("{name}.js")).cloned();
-    let loader = glue.as_ref().map(|a| a.replace(&format!("{name}.js"), "__wasm_split.js"));
+    let imports_loader = |url: &String| {
+        let path = built.dir.join(url.trim_start_matches('/'));
+        std::fs::read_to_string(path).is_ok_and(|glue| glue.contains("__wasm_split.js"))
+    };
+    let loader = glue
+        .as_ref()
+        .filter(|url| imports_loader(url))
+        .map(|a| a.replace(&format!("{name}.js"), "__wasm_split.js"));
     let files = extra
         .iter()
         .map(|s| (*s).to_owned())
@@ -214,7 +221,8 @@ fn first_load(report: &mut String, built: &dist::Dist) -> Result<()> {
     Ok(())
 }
 
-/// The app's lazily loaded parts (checkout: Buy form, receipts), fetched on first use.
+/// A module's lazily loaded parts (the whole app's routes; a work's page's Buy sheet and
+/// viewer), fetched on first use.
 fn lazy_parts(report: &mut String, built: &dist::Dist, module: &str) -> Result<()> {
     let Some(glue) = built.assets.get(&format!("{module}.js")) else { return Ok(()) };
     let folder = built.dir.join(glue.trim_start_matches('/'));

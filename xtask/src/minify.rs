@@ -17,18 +17,25 @@ pub(crate) enum Kind {
     Classic,
 }
 
+/// terser's flags, for every script (a module's also get `--module`).
+const FLAGS: [&str; 2] = ["--compress", "--mangle"];
+
 /// The flags and the installed terser's version, for the keys of cached steps; `None` without
 /// terser (no minifying).
 pub(crate) fn tool() -> Option<String> {
     let package = project_root().join("node_modules/terser/package.json");
     let package: serde_json::Value = serde_json::from_slice(&std::fs::read(package).ok()?).ok()?;
     let version = package.get("version")?.as_str()?;
-    Some(format!("terser {version} --compress --mangle"))
+    Some(format!("terser {version} {}", FLAGS.join(" ")))
 }
 
 /// `source`, minified (cached by its bytes and terser's version).
 pub(crate) fn script(sh: &Shell, source: &str, kind: Kind) -> Result<String> {
-    let Some(tool) = tool() else { return Ok(source.to_owned()) };
+    let Some(tool) = tool() else {
+        static SAID: std::sync::Once = std::sync::Once::new();
+        SAID.call_once(|| eprintln!("no npm terser: scripts are served unminified (larger)"));
+        return Ok(source.to_owned());
+    };
     let module = match kind {
         Kind::Module => "module",
         Kind::Classic => "classic",
@@ -40,8 +47,7 @@ pub(crate) fn script(sh: &Shell, source: &str, kind: Kind) -> Result<String> {
             Kind::Module => &["--module"],
             Kind::Classic => &[],
         };
-        let out =
-            cmd!(sh, "{terser} {flags...} --compress --mangle").stdin(source).quiet().read()?;
+        let out = cmd!(sh, "{terser} {flags...} {FLAGS...}").stdin(source).quiet().read()?;
         Ok(out.into_bytes())
     })?;
     Ok(String::from_utf8(made)?)

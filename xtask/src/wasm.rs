@@ -69,7 +69,7 @@ pub(crate) fn bindgen(sh: &Shell, wasm: &Path, out: &Path, target: &str, name: &
     .with_context(|| format!("wasm-bindgen {}", wasm.display()))
 }
 
-/// Split one of the app's linked modules at its `#[lazy]` points, bind the main part as
+/// Split one of the app's linked modules at its lazy points (`#[lazy_route]`, `wasm_split`), bind the main part as
 /// `{name}.js` and `{name}_bg.wasm`, optimise every part, and leave glue, loader, chunks and
 /// snippets together in `out`.
 pub(crate) fn split_app(

@@ -46,9 +46,10 @@ pub(super) async fn load_buy_form(
     sheet: NodeRef<leptos::html::Dialog>,
 ) -> Result<AnyView, NotLoaded> {
     #[cfg(feature = "hydrate")]
-    return buy_form(item, title, quote, stock, drop, sheet).await;
+    let loaded = buy_form(item, title, quote, stock, drop, sheet).await;
     #[cfg(not(feature = "hydrate"))]
-    buy_form(item, title, quote, stock, drop, sheet)
+    let loaded = buy_form(item, title, quote, stock, drop, sheet);
+    loaded
 }
 
 /// A work in a drop sells only in the drop's window, at most its per-buyer limit. A press whose

@@ -51,12 +51,11 @@ pub fn WorkPicture(
             <div class="zoomable" class:can-zoom=can_zoom on:click=move |_| open()>
                 <ResponsiveImage picture fallback=thumb alt layout=Layout::Hero eager=true />
             </div>
-            <figcaption>
-                {caption}
-                <span role="status" class="note">
-                    {move || failed.get().then_some(" The full-size view could not load: you may be offline.")}
-                </span>
-            </figcaption>
+            <figcaption>{caption}</figcaption>
         </figure>
+        // After the figure, not in its caption: the caption names the figure.
+        <p role="status" class="note">
+            {move || failed.get().then_some("The full-size view could not load: you may be offline. Try again, or reload the page.")}
+        </p>
     }
 }

@@ -111,9 +111,8 @@ fn ItemDetail(item: Item) -> impl IntoView {
     let cannot_buy = buy
         .is_none()
         .then(|| view! { <p class="note">"This work cannot be bought right now."</p> });
-    // `data-islands`: this page runs the islands' build for a work's page (`boot.js`).
     view! {
-        <article class="item" data-islands="item">
+        <article class="item">
             <nav aria-label="Breadcrumb">
                 <A href=routes::collection(&item.collection) attr:class="link">{item.collection_title}</A>
             </nav>

@@ -59,14 +59,16 @@ pub fn BuyArea(
     });
     // Pressed, not drawn yet: said while the part loads (a slow link may take seconds).
     let opening = move || !sold_out && wanted.get() && sheet.get().is_none();
-    let said = move || match (failed.get(), sold_out) {
+    let said = move || {
+        match (failed.get(), sold_out) {
         (true, false) => {
-            Some("The form could not load: you may be offline. Press Buy to try again.")
+            Some("The form could not load: you may be offline. Press Buy to try again, or reload the page.")
         }
         (true, true) => {
             Some("The waitlist could not load: you may be offline. Reload the page to try again.")
         }
         (false, _) => opening().then_some("Opening the form…"),
+    }
     };
     let bar = (!sold_out).then(|| buy_bar(price, drop, sheet, wanted, failed));
     view! {
