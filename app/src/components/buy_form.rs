@@ -35,31 +35,15 @@ fn new_purchase_id() -> Option<IntentId> {
 }
 
 /// The Buy sheet, loaded and drawn by the first press; for a sold-out work, its waitlist
-/// instead. In the page, a lazily loaded part (`buy_form`).
-#[cfg(any(feature = "app", feature = "item-page"))]
-pub(super) async fn load_buy_form(
-    item: ItemId,
-    title: String,
-    quote: String,
-    stock: u32,
-    drop: Option<DropInfo>,
-    sheet: NodeRef<leptos::html::Dialog>,
-) -> Result<AnyView, NotLoaded> {
-    #[cfg(feature = "hydrate")]
-    let loaded = buy_form(item, title, quote, stock, drop, sheet).await;
-    #[cfg(not(feature = "hydrate"))]
-    let loaded = buy_form(item, title, quote, stock, drop, sheet);
-    loaded
-}
-
-/// A work in a drop sells only in the drop's window, at most its per-buyer limit. A press whose
-/// part cannot load says so and can be repeated (`NotLoaded`).
+/// instead. In the page, a lazily loaded part, so an `async` call there (a plain one on the
+/// server); a press whose part cannot load says so and can be repeated (`NotLoaded`). A work in
+/// a drop sells only in the drop's window, at most its per-buyer limit.
 #[cfg(any(feature = "app", feature = "item-page"))]
 #[cfg_attr(
     feature = "hydrate",
     leptos::wasm_split::wasm_split(buy_form, wasm_split_path = ::leptos::wasm_split, fallible)
 )]
-fn buy_form(
+pub(super) fn buy_form(
     item: ItemId,
     title: String,
     quote: String,

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use vitrine_protocol::drops::{DropInfo, Phase};
 use vitrine_protocol::{ItemId, Money};
 
-use super::{load_buy_form, sells, show};
+use super::{buy_form, sells, show};
 use crate::components::NotLoaded;
 use crate::server_clock::{device_now, use_server_clock};
 
@@ -39,7 +39,10 @@ pub fn BuyArea(
             let (title, quote, drop) = (title.clone(), quote.clone(), drop.clone());
             wanted.get().then(|| {
                 Suspend::new(async move {
-                    let loaded = load_buy_form(item, title, quote, stock, drop, sheet).await;
+                    #[cfg(feature = "hydrate")]
+                    let loaded = buy_form(item, title, quote, stock, drop, sheet).await;
+                    #[cfg(not(feature = "hydrate"))]
+                    let loaded = buy_form(item, title, quote, stock, drop, sheet);
                     let shown = loaded.map_err(|NotLoaded| {
                         failed.set(true);
                         wanted.set(false);
