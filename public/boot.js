@@ -4,13 +4,15 @@
 // A page the server drew runs only its islands (the status bar, countdowns, the Buy bar, the
 // work's picture, the gallery's sort and filter): a small wasm of its own, one build for a
 // work's page and one for every other page, which hydrates each `<leptos-island>` and leaves
-// the rest of the page as the server drew it; its links load pages. The empty shell (a page only the browser draws, or a page never kept that the worker
-// answers with it offline) runs the whole app, which draws every page and routes in the page.
+// the rest of the page as the server drew it; its links load pages. The empty shell (a page
+// only the browser draws, or a page never kept that the worker answers with it offline) runs the whole app, which draws every page and routes in the page.
 // So does a storefront framed on a merchant's site (`/embed/…`): a page loaded in the frame
 // would need that merchant's `frame-ancestors`, which only the framed page carries, so the
 // frame's pages are drawn by the app in that one document.
 const drawn = document.getElementById("app")?.hasChildNodes();
 const islandsOnly = drawn && !document.documentElement.classList.contains("embedded");
+/** A work's Buy bar (`BuyArea`), where the page has one. */
+const BUY_AREA = 'leptos-island[data-component^="BuyArea"]';
 
 // What Leptos' hydration reads from the page: resources and errors the server resolved while
 // streaming, which it never does here. Leptos writes these in an inline script, which the
@@ -39,11 +41,11 @@ async function start() {
     // A page with a work's islands (the Buy bar, the work's picture) loads the build that has
     // them (`item-page`); every other page the one with a gallery's controls. Neither carries
     // the other's (app/src/components/mod.rs).
-    const forWork = document.querySelector('leptos-island[data-component^="BuyArea"], leptos-island[data-component^="WorkPicture"]');
+    const forWork = document.querySelector(`${BUY_AREA}, leptos-island[data-component^="WorkPicture"]`);
     const islands = await import(forWork ? "{{item.js}}" : "{{islands.js}}");
     await islands.default({ module_or_path: forWork ? "{{item.wasm}}" : "{{islands.wasm}}" });
     hydrateIslands(islands);
-    if (document.querySelector('leptos-island[data-component^="BuyArea"]')) fetchWhenIdle("{{item.buy_form}}");
+    if (document.querySelector(BUY_AREA)) fetchWhenIdle("{{item.buy_form}}");
   } else {
     const app = await import("{{app.js}}");
     await app.default({ module_or_path: "{{app.wasm}}" });
@@ -71,7 +73,7 @@ function cannotStart() {
   // A panic has drawn its own page (crash.rs).
   if (!root || document.getElementById("crash")) return;
   if (drawn && islandsOnly) {
-    const buying = document.querySelector('leptos-island[data-component^="BuyArea"] [role="status"]');
+    const buying = document.querySelector(`${BUY_AREA} [role="status"]`);
     if (buying) buying.textContent = "This page's script could not load, so buying and the waitlist do not work yet: you may be offline. Reload the page to try again.";
     return;
   }

@@ -13,6 +13,17 @@ const ctx = useStorefront();
 /** The gallery's works, as a visitor finds them: the links in the "Works in this collection" list. */
 const works = (page) => page.getByRole("list", { name: "Works in this collection" }).getByRole("link");
 
+/** Run `use` on a new page of a browser that allows no service worker: only what the page
+ * fetched itself is there offline, and a refused file stays refused. */
+async function withoutWorker(use) {
+  const browser = await launchBrowser({ serviceWorkers: "block" });
+  try {
+    await use(await browser.context.newPage());
+  } finally {
+    await browser.close();
+  }
+}
+
 /** Console warnings and errors, and uncaught exceptions, of `page`. */
 function complaints(page) {
   const heard = [];
@@ -133,9 +144,7 @@ test("a keyboard user who tabbed into the page before the app arrived keeps thei
 
 test("a work's Buy sheet is ready once the page is idle: it opens offline, even with no worker", async () => {
   // No worker to answer offline: only what the page fetched itself is there.
-  const browser = await launchBrowser({ serviceWorkers: "block" });
-  try {
-    const page = await browser.context.newPage();
+  await withoutWorker(async (page) => {
     await page.goto(`${ctx.server.base}/i/101`);
     const buy = page.getByRole("button", { name: /^Buy · / });
     await buy.waitFor();
@@ -147,19 +156,15 @@ test("a work's Buy sheet is ready once the page is idle: it opens offline, even 
     assert.ok(files.some((f) => f.includes("/split_buy_form")), files.join());
     await until(() => page.evaluate((files) => files.every((f) => performance.getEntriesByType("resource")
       .some((e) => new URL(e.name).pathname === f && e.responseEnd > 0)), files), "the sheet's files to be fetched while idle");
-    await browser.context.setOffline(true);
+    await page.context().setOffline(true);
     await buy.click();
     await page.getByRole("dialog", { name: "Buy this work" }).waitFor();
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test("a press of Buy whose form cannot load says so, and the next press opens it", async () => {
   // No worker, and the sheet's part refused: as on a failing network before the page had it.
-  const browser = await launchBrowser({ serviceWorkers: "block" });
-  try {
-    const page = await browser.context.newPage();
+  await withoutWorker(async (page) => {
     let refuse = true;
     await page.route("**/split_buy_form*.wasm", (route) => (refuse ? route.abort() : route.continue()));
     await page.goto(`${ctx.server.base}/i/101`);
@@ -173,28 +178,20 @@ test("a press of Buy whose form cannot load says so, and the next press opens it
     await buy.click();
     await page.getByRole("dialog", { name: "Buy this work" }).waitFor();
     assert.equal(await page.getByRole("status").filter({ hasText: "could not load" }).count(), 0, "the notice is gone");
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test("a sold-out work whose waitlist cannot load says so; the page keeps working", async () => {
-  const browser = await launchBrowser({ serviceWorkers: "block" });
-  try {
-    const page = await browser.context.newPage();
+  await withoutWorker(async (page) => {
     await page.route("**/split_buy_form*.wasm", (route) => route.abort());
     await page.goto(`${ctx.server.base}/i/105`);
     await page.getByRole("status").filter({ hasText: "The waitlist could not load: you may be offline. Reload the page to try again." }).waitFor();
     assert.equal(await page.getByRole("alert").filter({ hasText: "This page stopped working." }).count(), 0);
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test("a full-size view that cannot load says so, and the next press opens it", async () => {
-  const browser = await launchBrowser({ serviceWorkers: "block" });
-  try {
-    const page = await browser.context.newPage();
+  await withoutWorker(async (page) => {
     let refuse = true;
     await page.route("**/split_open_viewer*.wasm", (route) => (refuse ? route.abort() : route.continue()));
     await page.goto(`${ctx.server.base}/i/101`);
@@ -207,23 +204,17 @@ test("a full-size view that cannot load says so, and the next press opens it", a
     await view.click();
     await page.getByRole("dialog").getByRole("button", { name: "Close" }).waitFor();
     assert.equal(await page.getByRole("status").filter({ hasText: "could not load" }).count(), 0, "the notice is gone");
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test("a work's page whose islands cannot load says why Buy stays disabled", async () => {
   // No worker, and the page's wasm refused: as offline before this device had saved it.
-  const browser = await launchBrowser({ serviceWorkers: "block" });
-  try {
-    const page = await browser.context.newPage();
+  await withoutWorker(async (page) => {
     await page.route("**/*.wasm", (route) => route.abort());
     await page.goto(`${ctx.server.base}/i/101`);
     await page.getByRole("heading", { level: 1 }).waitFor();
     await page.getByRole("status").filter({ hasText: "This page's script could not load, so buying and the waitlist do not work yet" }).waitFor();
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test("a first visit is under the worker's control before its wasm arrives; pages load meanwhile, and it saves the shop once it has", async () => {

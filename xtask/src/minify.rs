@@ -36,17 +36,14 @@ pub(crate) fn script(sh: &Shell, source: &str, kind: Kind) -> Result<String> {
         SAID.call_once(|| eprintln!("no npm terser: scripts are served unminified (larger)"));
         return Ok(source.to_owned());
     };
-    let module = match kind {
-        Kind::Module => "module",
-        Kind::Classic => "classic",
+    let flags: &[&str] = match kind {
+        Kind::Module => &["--module"],
+        Kind::Classic => &[],
     };
-    let key = cache::key("terser", &[source.as_bytes(), tool.as_bytes(), module.as_bytes()]);
+    let key =
+        cache::key("terser", &[source.as_bytes(), tool.as_bytes(), flags.join(" ").as_bytes()]);
     let made = cache::bytes(&key, || {
         let terser = project_root().join("node_modules/.bin/terser");
-        let flags: &[&str] = match kind {
-            Kind::Module => &["--module"],
-            Kind::Classic => &[],
-        };
         let out = cmd!(sh, "{terser} {flags...} {FLAGS...}").stdin(source).quiet().read()?;
         Ok(out.into_bytes())
     })?;
