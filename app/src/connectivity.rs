@@ -185,8 +185,6 @@ pub fn activate_update() {
             return;
         };
         let Some(waiting) = registration.waiting() else { return };
-        if let Ok(text) = serde_json::to_string(&vitrine_protocol::device::PageRequest::Activate) {
-            let _ = waiting.post_message(&text.into());
-        }
+        let _ = waiting.post_message(&crate::worker::ACTIVATE_REQUEST.into());
     });
 }

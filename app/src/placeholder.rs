@@ -13,11 +13,17 @@ pub fn data_url(hash_b64: &str) -> Option<String> {
 
 /// Paint the ThumbHash preview behind every picture of a page the server drew, from the hash
 /// it wrote in `data-thumbhash` (a picture drawn in the browser gets it from its own view).
+///
+/// A part of its own, which the page loads as soon as it starts: the decoder (with its
+/// cosine) is a tenth of an islands' build, and a preview is a picture's backdrop, which the
+/// page never waits on. Not loaded (offline before the worker saved it, a failing network),
+/// the pictures have no backdrop, and nothing else changes.
 #[cfg(feature = "hydrate")]
-pub fn paint_previews() {
+#[leptos::wasm_split::wasm_split(paint_previews, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub fn paint_previews() -> Result<(), crate::components::NotLoaded> {
     use wasm_bindgen::JsCast;
     let Ok(images) = leptos::prelude::document().query_selector_all("img[data-thumbhash]") else {
-        return;
+        return Ok(());
     };
     for i in 0..images.length() {
         let Some(img) = images.item(i).and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
@@ -29,6 +35,7 @@ pub fn paint_previews() {
             let _ = img.style().set_property("background-image", &format!("url({url})"));
         }
     }
+    Ok(())
 }
 
 /// A 24-bit, bottom-up BMP (BITMAPINFOHEADER) of opaque RGBA pixels.

@@ -72,7 +72,10 @@ pub(crate) fn set_title(title: &str) {
 /// The page at `path` (a path with no query), drawn with `answer`; `lite`: with the lite image
 /// variants.
 pub fn render(path: &str, answer: Option<Answer>, lite: bool) -> Page {
-    let owner = Owner::new();
+    // Islands' mode: nothing is hydrated but the islands, and an island's children (drawn by
+    // the server, not hydrated) need the shared context to say so.
+    let context = hydration_context::SsrSharedContext::new_islands();
+    let owner = Owner::new_root(Some(std::sync::Arc::new(context)));
     let page = owner.with(|| {
         let title = StoredValue::new(crate::routes::title("Vitrine"));
         provide_context(Title(title));
@@ -89,7 +92,7 @@ pub fn render(path: &str, answer: Option<Answer>, lite: bool) -> Page {
 #[cfg(test)]
 mod tests {
     use vitrine_protocol::{
-        paths, Collection, CollectionDetail, Currency, ImageRef, ItemSummary, Money, Picture,
+        paths, Collection, CollectionDetail, Currency, ImageRef, Item, ItemSummary, Money, Picture,
     };
 
     use super::*;
@@ -116,8 +119,7 @@ mod tests {
         assert!(!html.contains("aria-busy"), "no skeleton: {html}");
     }
 
-    #[test]
-    fn a_gallery_shows_its_works() {
+    fn work() -> ItemSummary {
         let item = serde_json::json!({
             "id": 101, "title": "Neap", "artist": "Mara", "stock": 3,
             "price": Money { amount_minor: 2400, currency: Currency::EUR },
@@ -133,7 +135,12 @@ mod tests {
             lite: vec![320],
             placeholder: "KCsCDYBlh7OLeVhSdsiYQKqIn6r5".into(),
         });
-        let detail = CollectionDetail { collection: collection(), items: vec![item] };
+        item
+    }
+
+    #[test]
+    fn a_gallery_shows_its_works() {
+        let detail = CollectionDetail { collection: collection(), items: vec![work()] };
         let slug = "tidal-glass".parse().unwrap();
         let answer = Answer {
             api: paths::collection(&slug),
@@ -151,6 +158,47 @@ mod tests {
         let lite = render("/c/tidal-glass", Some(answer), true).body;
         assert!(lite.contains(r#"srcset="/media/v/101-0a1b2c3d4e/320-lite.webp 320w""#), "{lite}");
         assert!(!lite.contains("/640.webp"), "{lite}");
+        assert!(
+            !html.contains("data-lite"),
+            "only a work's picture carries its lite variants: {html}"
+        );
+    }
+
+    #[test]
+    fn a_works_picture_is_drawn_inside_its_island_with_its_lite_variants_beside() {
+        let item = Item {
+            summary: work(),
+            collection: "tidal-glass".parse().unwrap(),
+            collection_title: "Tidal Glass".into(),
+            edition_size: 5,
+            original: ImageRef { url: "/media/o.jpg".into(), width: 1200, height: 800 },
+            quote: None,
+        };
+        let answer = Answer {
+            api: "/api/v1/items/101".into(),
+            ok: true,
+            body: serde_json::to_string(&item).unwrap(),
+        };
+        let html = render("/i/101", Some(answer.clone()), false).body;
+        let island = html.find(r#"data-component="WorkPicture"#).expect("the picture's island");
+        let children =
+            html[island..].find("<leptos-children").expect("the picture as its children");
+        let picture = &html[island + children..];
+        assert!(picture.contains(r#"srcset="/media/v/101-0a1b2c3d4e/320.webp 320w"#), "{html}");
+        assert!(
+            picture.contains(r#"data-lite-srcset="/media/v/101-0a1b2c3d4e/320-lite.webp 320w""#),
+            "{html}"
+        );
+        assert!(
+            picture.contains(r#"data-lite-src="/media/v/101-0a1b2c3d4e/320-lite.jpg""#),
+            "{html}"
+        );
+        // Its viewer gets the picture as JSON, which only the viewer's part parses.
+        assert!(html.contains(r#"&quot;zoom&quot;:&quot;{\&quot;base\&quot;"#), "{html}");
+        // Drawn lite from the first byte, it has nothing to switch to.
+        let lite = render("/i/101", Some(answer), true).body;
+        assert!(!lite.contains("data-lite"), "{lite}");
+        assert!(lite.contains(r#"srcset="/media/v/101-0a1b2c3d4e/320-lite.webp 320w""#), "{lite}");
     }
 
     #[test]

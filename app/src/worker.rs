@@ -252,6 +252,10 @@ pub async fn offline_ready() -> bool {
 /// `PageRequest::OfflineReady` as JSON.
 const OFFLINE_READY_REQUEST: &str = r#""offline_ready""#;
 
+/// `PageRequest::Activate` as JSON, which the status bar's Reload sends to a waiting worker:
+/// written out, as serializing it would bring every request's serializer into the first load.
+pub const ACTIVATE_REQUEST: &str = r#""activate""#;
+
 /// The one `WorkerReply` that `offline_ready` reads; any other fails to parse.
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -343,5 +347,11 @@ mod tests {
         }
         let other = serde_json::to_string(&WorkerReply::Done).unwrap();
         assert!(serde_json::from_str::<ReadyReply>(&other).is_err());
+    }
+
+    #[test]
+    fn the_written_out_activate_request_is_what_serde_writes() {
+        let serde = serde_json::to_string(&PageRequest::Activate).unwrap();
+        assert_eq!(ACTIVATE_REQUEST, serde);
     }
 }

@@ -145,8 +145,12 @@ test("offline, a seen image shows and an unseen one shows the placeholder with i
   const placeholder = await loadedImage(offline, unseen);
   assert.match(placeholder.alt, /^A grid of square tiles .+ winding paths/, "the alt text is still there");
   assert.equal(await header(offline, placeholder.src), "placeholder");
-  // The ThumbHash preview is painted behind it.
-  assert.match(await unseen.evaluate((el) => el.style.backgroundImage), /^url\("data:image\/bmp;base64,/);
+  // The ThumbHash preview is painted behind it, by a part the page loads once it has started
+  // (from the worker's cache here).
+  await offline.waitForFunction(
+    (el) => el.style.backgroundImage.startsWith('url("data:image/bmp;base64,'),
+    await unseen.elementHandle(),
+  );
 
   const stats = await askWorker(offline, "image_stats");
   assert.ok(stats.image_stats.hits >= 2 && stats.image_stats.placeholders >= 1, JSON.stringify(stats));

@@ -34,34 +34,54 @@ fn new_purchase_id() -> Option<IntentId> {
     Some(IntentId::new_v7(millis.max(0.0) as u64, random))
 }
 
-/// The Buy sheet, loaded and drawn by the first press; for a sold-out work, its waitlist
-/// instead. In the page, a lazily loaded part, so an `async` call there (a plain one on the
-/// server); a press whose part cannot load says so and can be repeated (`NotLoaded`). A work in
-/// a drop sells only in the drop's window, at most its per-buyer limit.
-#[cfg(any(feature = "app", feature = "item-page"))]
-#[cfg_attr(
-    feature = "hydrate",
-    leptos::wasm_split::wasm_split(buy_form, wasm_split_path = ::leptos::wasm_split, fallible)
-)]
-pub(super) fn buy_form(
+/// What the Buy sheet's part needs to draw it: the island's owner (its context: connectivity,
+/// the server's clock, the device's events), the panel's place to draw into, and the work.
+pub(super) struct Form {
+    owner: Option<Owner>,
+    place: web_sys::HtmlElement,
     item: ItemId,
     title: String,
     quote: String,
     stock: u32,
     drop: Option<DropInfo>,
     sheet: NodeRef<leptos::html::Dialog>,
-) -> Result<AnyView, NotLoaded> {
+}
+
+/// The Buy sheet, loaded and drawn into the panel by the first press; for a sold-out work, its
+/// waitlist instead, in place of the server's. In the page, a lazily loaded part, so an `async`
+/// call there (a plain one elsewhere); a press whose part cannot load says so and can be
+/// repeated (`NotLoaded`). The part draws its view itself, so the island holds no view type of
+/// it: every generic instantiation (the costly part of a Leptos view in wasm) stays in the part.
+/// Dropping what it returns removes the drawing. A work in a drop sells only in the drop's
+/// window, at most its per-buyer limit.
+#[cfg(any(feature = "app", feature = "item-page"))]
+#[cfg_attr(
+    feature = "hydrate",
+    leptos::wasm_split::wasm_split(buy_form, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+pub(super) fn buy_form(form: Form) -> Result<Box<dyn std::any::Any>, NotLoaded> {
+    let Form { owner, place, item, title, quote, stock, drop, sheet } = form;
     let stock = drop.as_ref().map_or(stock, |d| stock.min(d.remaining));
-    if stock == 0 {
-        return Ok(view! { <waitlist::Waitlist item title /> }.into_any());
-    }
-    let Ok(quote) = serde_json::from_str::<Signed<Quote>>(&quote) else {
-        return Ok(view! {
-            <p class="note" role="alert">"This work's price could not be read. Reload the page to buy it."</p>
+    let view = move || {
+        if stock == 0 {
+            return view! { <waitlist::Waitlist item title /> }.into_any();
         }
-        .into_any());
+        let Ok(quote) = serde_json::from_str::<Signed<Quote>>(&quote) else {
+            return view! {
+                <p class="note" role="alert">"This work's price could not be read. Reload the page to buy it."</p>
+            }
+            .into_any();
+        };
+        view! { <BuySheet item title quote stock drop sheet /> }.into_any()
     };
-    Ok(view! { <BuySheet item title quote stock drop sheet /> }.into_any())
+    // The server drew a sold-out work's waitlist: drawn again here, where it runs.
+    place.set_inner_html("");
+    let mount = move || leptos::mount::mount_to(place, view);
+    let handle = match owner {
+        Some(owner) => owner.with(mount),
+        None => mount(),
+    };
+    Ok(Box::new(handle))
 }
 
 /// Whether Buy is usable: a work not in a drop, or a drop that has opened (sold out, the worker

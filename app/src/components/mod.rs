@@ -32,6 +32,8 @@ pub use heading::restore_focus_with;
 pub use heading::PageHeading;
 pub use item_card::ItemCard;
 pub use item_picture::ItemPicture;
+#[cfg(feature = "hydrate")]
+pub use picture::switch_to_lite;
 pub use picture::{Layout, ResponsiveImage};
 pub use problem::Problem;
 pub use search_form::SearchForm;
@@ -40,7 +42,7 @@ pub use stepper::Stepper;
 #[cfg(any(feature = "app", feature = "item-page"))]
 pub use viewer::open_viewer;
 #[cfg(any(feature = "app", feature = "item-page"))]
-pub use work_picture::WorkPicture;
+pub use work_picture::WorkFigure;
 
 /// A lazily loaded part (the Buy sheet, the viewer) that could not be loaded: offline before the
 /// page had fetched it, or a failing network. Said to the visitor, who may press again; a failed

@@ -59,42 +59,68 @@ pub fn ResponsiveImage(
     };
     let lite = connectivity::save_data() && !p.lite.is_empty();
     let widths = if lite { &p.lite } else { &p.widths };
-    let src_width = widths.iter().copied().find(|&w| w >= 480).or(widths.last().copied());
-    let src = src_width.map_or(fallback.url, |w| p.url(w, ImageFormat::Jpeg, lite));
+    let src = src_width(widths).map_or(fallback.url, |w| p.url(w, ImageFormat::Jpeg, lite));
     let (webp, jpeg) = (p.srcset(ImageFormat::Webp, lite), p.srcset(ImageFormat::Jpeg, lite));
-    let (source, img) = (NodeRef::<html::Source>::new(), NodeRef::<html::Img>::new());
-    // In the page only, once the element is there, drawn or hydrated. The ThumbHash preview
-    // is set through the CSSOM, which the Content-Security-Policy allows (a `style` attribute
-    // in the server's HTML would need 'unsafe-inline'); on a page the server drew, outside its
-    // islands, `placeholder::paint_previews` sets it from `data-thumbhash`. The server draws
-    // the lite variants for a request saving data (`Save-Data`, 2G `ECT`); a hydrated picture
-    // whose page finds a 2G link the request did not say switches to them here (hydration
-    // keeps the server's attributes as they are).
+    let img = NodeRef::<html::Img>::new();
+    // In the page only, once the element is there (a picture the server drew is not hydrated:
+    // `placeholder::paint_previews` paints its preview from `data-thumbhash`). The ThumbHash
+    // preview is set through the CSSOM, which the Content-Security-Policy allows (a `style`
+    // attribute in the server's HTML would need 'unsafe-inline').
     let preview = placeholder::data_url(&p.placeholder).map(|url| format!("url({url})"));
     let thumbhash = p.placeholder.clone();
-    let lite_sets = lite.then(|| (webp.clone(), jpeg.clone(), src.clone()));
     Effect::new(move |_| {
-        let Some(img) = img.get() else { return };
-        if let Some(preview) = &preview {
+        if let (Some(img), Some(preview)) = (img.get(), &preview) {
             let _ = web_sys::HtmlElement::style(&img).set_property("background-image", preview);
         }
-        if let Some((webp, jpeg, src)) = &lite_sets {
-            if img.srcset() != *jpeg {
-                if let Some(source) = source.get() {
-                    source.set_srcset(webp);
-                }
-                img.set_srcset(jpeg);
-                img.set_src(src);
-            }
-        }
     });
+    // The server draws the lite variants for a request saving data (`Save-Data`, 2G `ECT`).
+    // A work's picture drawn at full quality also carries its lite ones, for a page that finds
+    // a 2G link the request did not say (`switch_to_lite`).
+    let later = (matches!(layout, Layout::Hero) && !lite && !p.lite.is_empty()).then(|| {
+        let src = src_width(&p.lite).map(|w| p.url(w, ImageFormat::Jpeg, true));
+        (p.srcset(ImageFormat::Webp, true), p.srcset(ImageFormat::Jpeg, true), src)
+    });
+    let (lite_webp, lite_jpeg, lite_src) = match later {
+        Some((webp, jpeg, src)) => (Some(webp), Some(jpeg), src),
+        None => (None, None, None),
+    };
     view! {
         <picture>
-            <source type="image/webp" srcset=webp sizes=layout.sizes() node_ref=source />
+            <source type="image/webp" srcset=webp sizes=layout.sizes() data-lite-srcset=lite_webp />
             <img src=src srcset=jpeg sizes=layout.sizes() node_ref=img data-thumbhash=thumbhash
+                data-lite-srcset=lite_jpeg data-lite-src=lite_src
                 width=p.width height=p.height alt=alt class="pic"
                 loading=loading fetchpriority=fetchpriority decoding="async" />
         </picture>
     }
     .into_any()
+}
+
+/// The `src` of a browser that reads no `srcset`: the first width of at least 480 px.
+fn src_width(widths: &[u32]) -> Option<u32> {
+    widths.iter().copied().find(|&w| w >= 480).or(widths.last().copied())
+}
+
+/// On a page the server drew, which hydrates none of its pictures: a work's picture drawn at full
+/// quality switches to the lite variants the server wrote beside it (`data-lite-srcset`,
+/// `data-lite-src`) when the page finds a link saving data (2G, Save-Data) that its request did
+/// not say. The `<source>` comes before its `<img>`, so the browser picks again from both.
+#[cfg(feature = "hydrate")]
+pub fn switch_to_lite() {
+    use wasm_bindgen::JsCast;
+    if !connectivity::save_data() {
+        return;
+    }
+    let Ok(found) = document().query_selector_all("[data-lite-srcset]") else { return };
+    for i in 0..found.length() {
+        let Some(element) = found.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+        else {
+            continue;
+        };
+        for (from, to) in [("data-lite-srcset", "srcset"), ("data-lite-src", "src")] {
+            if let Some(value) = element.get_attribute(from) {
+                let _ = element.set_attribute(to, &value);
+            }
+        }
+    }
 }

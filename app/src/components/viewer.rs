@@ -20,7 +20,7 @@ use super::picture::Layout;
 use super::NotLoaded;
 use crate::placeholder;
 
-/// Open the viewer for `picture`, loaded on demand. It mounts itself at the end of `<body>`
+/// Open the viewer for `picture` (its JSON), loaded on demand. It mounts itself at the end of `<body>`
 /// and unmounts when closed, so the item page holds no view type of it: every generic
 /// instantiation (the costly part of a Leptos view in wasm) stays in this part.
 #[cfg(any(feature = "app", feature = "item-page"))]
@@ -28,7 +28,9 @@ use crate::placeholder;
     feature = "hydrate",
     leptos::wasm_split::wasm_split(open_viewer, wasm_split_path = ::leptos::wasm_split, fallible)
 )]
-pub fn open_viewer(picture: Picture, alt: String, title: String) -> Result<(), NotLoaded> {
+pub fn open_viewer(picture: String, alt: String, title: String) -> Result<(), NotLoaded> {
+    // The work's `Picture` as the server wrote it (`WorkPicture`): parsed here, in the part.
+    let picture: Picture = serde_json::from_str(&picture).map_err(|_| NotLoaded)?;
     let Some(body) = document().body() else { return Ok(()) };
     // Type-erased: the handle's type names the view, whose close handler holds the handle.
     let handle: Rc<RefCell<Option<Box<dyn std::any::Any>>>> = Rc::default();

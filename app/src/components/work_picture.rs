@@ -1,57 +1,76 @@
+use leptos::either::Either;
 use leptos::prelude::*;
 use vitrine_protocol::{ImageRef, Picture};
 
 use super::{open_viewer, Layout, ResponsiveImage};
 
-/// The work, large. Tapping it (or the button under it) opens the full-size view, a lazy part;
-/// without a picture pipeline's variants, the button is a link to the original. An island, for
-/// those two handlers.
-#[island]
-pub fn WorkPicture(
+/// The work, large, on its page. With a picture pipeline's variants, the island below, which
+/// zooms it; without, the thumbnail, and a link to the original under it.
+#[component]
+pub fn WorkFigure(
     picture: Option<Picture>,
     thumb: ImageRef,
     alt: String,
     title: String,
     original: ImageRef,
 ) -> impl IntoView {
-    let zoomable = picture.clone().map(|p| (p, alt.clone(), title));
-    let can_zoom = zoomable.is_some();
+    // Only the viewer's part parses the picture: the page's first load carries no parser for it.
+    let zoom = picture.as_ref().and_then(|p| serde_json::to_string(p).ok());
+    let image = {
+        let alt = alt.clone();
+        move || view! { <ResponsiveImage picture fallback=thumb alt layout=Layout::Hero eager=true /> }
+    };
+    match zoom {
+        Some(zoom) => Either::Left(view! { <WorkPicture zoom alt title>{image()}</WorkPicture> }),
+        None => {
+            let label = format!(
+                "View the full-size original ({} × {} JPEG)",
+                original.width, original.height
+            );
+            Either::Right(view! {
+                <figure>
+                    <div class="zoomable">{image()}</div>
+                    <figcaption><a class="link" href=original.url>{label}</a></figcaption>
+                </figure>
+            })
+        }
+    }
+}
+
+/// A work that can be viewed full size: tapping it (or the button under it) opens the viewer,
+/// a lazy part. An island, for those two handlers; the picture is its children, which the
+/// server draws and the page does not hydrate (a picture that finds a 2G link switches to its
+/// lite variants without it: `picture::switch_to_lite`), so the page's first load carries no
+/// picture view. `zoom` is the work's `Picture` as JSON, which only the viewer's part parses.
+#[island]
+pub fn WorkPicture(zoom: String, alt: String, title: String, children: Children) -> impl IntoView {
     // The viewer's part could not be loaded: said under the button, which tries again.
     let failed = RwSignal::new(false);
     let open = move || {
-        if let Some((p, alt, title)) = zoomable.clone() {
-            failed.set(false);
-            leptos::task::spawn_local(async move {
-                #[cfg(feature = "hydrate")]
-                let opened = open_viewer(p, alt, title).await;
-                #[cfg(not(feature = "hydrate"))]
-                let opened = open_viewer(p, alt, title);
-                if opened.is_err() {
-                    failed.set(true);
-                }
-            });
-        }
+        let (picture, alt, title) = (zoom.clone(), alt.clone(), title.clone());
+        failed.set(false);
+        leptos::task::spawn_local(async move {
+            #[cfg(feature = "hydrate")]
+            let opened = open_viewer(picture, alt, title).await;
+            #[cfg(not(feature = "hydrate"))]
+            let opened = open_viewer(picture, alt, title);
+            if opened.is_err() {
+                failed.set(true);
+            }
+        });
     };
     let open_too = open.clone();
-    let caption = if can_zoom {
-        view! {
-            <button type="button" class="link" aria-haspopup="dialog" on:click=move |_| open_too()>
-                "View full size"
-            </button>
-        }
-        .into_any()
-    } else {
-        let label =
-            format!("View the full-size original ({} × {} JPEG)", original.width, original.height);
-        view! { <a class="link" href=original.url>{label}</a> }.into_any()
-    };
     view! {
         <figure>
             // A pointer shortcut; keyboards and screen readers use the button below.
-            <div class="zoomable" class:can-zoom=can_zoom on:click=move |_| open()>
-                <ResponsiveImage picture fallback=thumb alt layout=Layout::Hero eager=true />
+            <div class="zoomable can-zoom" on:click=move |_| open()>
+                {children()}
             </div>
-            <figcaption>{caption}</figcaption>
+            <figcaption>
+                <button type="button" class="link" aria-haspopup="dialog" on:click=move |_| open_too()>
+                    "View full size"
+                </button>
+            </figcaption>
         </figure>
         // After the figure, not in its caption: the caption names the figure.
         <p role="status" class="note">

@@ -6,7 +6,7 @@ use vitrine_protocol::{paths, Item, ItemId};
 
 use super::loading;
 use crate::api::{self, FetchError};
-use crate::components::{BuyArea, DropStatus, PageHeading, Problem, WorkPicture};
+use crate::components::{BuyArea, DropStatus, PageHeading, Problem, WorkFigure};
 use crate::{preload, routes};
 
 /// `/i/{id}`, a lazy route: the page's code loads while `data` fetches the item, so neither
@@ -118,7 +118,7 @@ fn ItemDetail(item: Item) -> impl IntoView {
             </nav>
             // The work first; title, artist and edition follow; the price and Buy stay in
             // reach in the sticky bar.
-            <WorkPicture picture=s.picture thumb=s.thumb alt=s.alt title=s.title.clone()
+            <WorkFigure picture=s.picture thumb=s.thumb alt=s.alt title=s.title.clone()
                 original=item.original />
             <div class="item-info">
                 <PageHeading text=s.title.clone() />

@@ -6,16 +6,17 @@ use leptos::prelude::*;
 use vitrine_protocol::drops::{DropInfo, Phase};
 use vitrine_protocol::{ItemId, Money};
 
-use super::{buy_form, sells, show};
+use super::{buy_form, sells, show, Form};
 use crate::components::NotLoaded;
 use crate::server_clock::{device_now, use_server_clock};
 
 /// A buyable work's sticky bar with its price and Buy: an island (a page the server drew runs
 /// it alone). The server draws the bar; the sheet with the form is a lazily loaded part, loaded
-/// and drawn by the first press, so the page's start does not run it (it was most of the item
-/// page's blocking time). `boot.js` fetches its files while the page is idle (not compiling
-/// them), so a press offline finds them in the browser's cache. A sold-out work's waitlist
-/// loads at once: it is its bar.
+/// by the first press, which draws it into the panel itself, so the page's start does not run
+/// it (it was most of the item page's blocking time) and its first load carries none of its
+/// view. `boot.js` fetches its files while the page is idle (not compiling them), so a press
+/// offline finds them in the browser's cache. A sold-out work's waitlist is its bar: the
+/// server draws it, and the page loads its part at once and draws it again in its place.
 ///
 /// `quote` is the signed quote's JSON as the server wrote it: only the form's part parses it,
 /// so the first load carries no parser for it.
@@ -29,39 +30,67 @@ pub fn BuyArea(
     drop: Option<DropInfo>,
 ) -> impl IntoView {
     let sheet = NodeRef::<leptos::html::Dialog>::new();
+    // Where the part draws the sheet, or a sold-out work's waitlist.
+    let place = NodeRef::<leptos::html::Div>::new();
     let sold_out = drop.as_ref().map_or(stock, |d| stock.min(d.remaining)) == 0;
-    let wanted = RwSignal::new(sold_out);
+    // Pressed, and the part is loading (a slow link may take seconds).
+    let opening = RwSignal::new(false);
     // The part could not be loaded: said, and the next press loads it again.
     let failed = RwSignal::new(false);
-    let form = {
+    // Drawn by the server only: the page's first load carries no view of it (its part draws
+    // it again there).
+    #[cfg(not(feature = "hydrate"))]
+    let waitlist =
+        sold_out.then(|| view! { <super::waitlist::Waitlist item title=title.clone() /> });
+    #[cfg(feature = "hydrate")]
+    let waitlist = ();
+    let load = {
+        let owner = Owner::current();
         let drop = drop.clone();
+        // The part's drawing, kept while the island is: dropping it removes it.
+        let drawn = StoredValue::new_local(None::<Box<dyn std::any::Any>>);
         move || {
-            let (title, quote, drop) = (title.clone(), quote.clone(), drop.clone());
-            wanted.get().then(|| {
-                Suspend::new(async move {
-                    #[cfg(feature = "hydrate")]
-                    let loaded = buy_form(item, title, quote, stock, drop, sheet).await;
-                    #[cfg(not(feature = "hydrate"))]
-                    let loaded = buy_form(item, title, quote, stock, drop, sheet);
-                    let shown = loaded.map_err(|NotLoaded| {
+            if opening.get_untracked() || drawn.with_value(Option::is_some) {
+                return;
+            }
+            let Some(place) = place.get_untracked() else { return };
+            let (owner, title, quote, drop) =
+                (owner.clone(), title.clone(), quote.clone(), drop.clone());
+            opening.set(true);
+            failed.set(false);
+            leptos::task::spawn_local(async move {
+                let drawn_here = place.clone();
+                let form =
+                    Form { owner, place: place.into(), item, title, quote, stock, drop, sheet };
+                #[cfg(feature = "hydrate")]
+                let loaded = buy_form(form).await;
+                #[cfg(not(feature = "hydrate"))]
+                let loaded = buy_form(form);
+                match loaded {
+                    Ok(handle) => {
+                        drawn.set_value(Some(handle));
+                        show(sheet, true);
+                    }
+                    Err(NotLoaded) => {
+                        // A sold-out work's waitlist as the server drew it does nothing
+                        // without its part: only the notice stays.
+                        if sold_out {
+                            drawn_here.set_inner_html("");
+                        }
                         failed.set(true);
-                        wanted.set(false);
-                    });
-                    shown.ok()
-                })
-            })
+                    }
+                }
+                opening.set(false);
+            });
         }
     };
-    // Only a press draws the sheet: once drawn, it opens.
+    let load_now = load.clone();
+    // A sold-out work's waitlist is its bar: loaded at once.
     Effect::new(move |_| {
-        if let Some(dialog) = sheet.get() {
-            if !dialog.open() {
-                let _ = dialog.show_modal();
-            }
+        if sold_out && place.get().is_some() {
+            load_now();
         }
     });
-    // Pressed, not drawn yet: said while the part loads (a slow link may take seconds).
-    let opening = move || !sold_out && wanted.get() && sheet.get().is_none();
     let said = move || {
         match (failed.get(), sold_out) {
         (true, false) => {
@@ -70,15 +99,15 @@ pub fn BuyArea(
         (true, true) => {
             Some("The waitlist could not load: you may be offline. Reload the page to try again.")
         }
-        (false, _) => opening().then_some("Opening the form…"),
+        (false, _) => (opening.get() && !sold_out).then_some("Opening the form…"),
     }
     };
-    let bar = (!sold_out).then(|| buy_bar(price, drop, sheet, wanted, failed));
+    let bar = (!sold_out).then(|| buy_bar(price, drop, sheet, load));
     view! {
         <div class="buy-panel has-action-bar">
             {bar}
             <p role="status" class="note opening">{said}</p>
-            <Suspense fallback=|| ()>{form}</Suspense>
+            <div class="buy-place" node_ref=place>{waitlist}</div>
         </div>
     }
 }
@@ -90,8 +119,7 @@ fn buy_bar(
     price: Money,
     drop: Option<DropInfo>,
     sheet: NodeRef<leptos::html::Dialog>,
-    wanted: RwSignal<bool>,
-    failed: RwSignal<bool>,
+    load: impl Fn() + 'static,
 ) -> impl IntoView {
     let clock = use_server_clock();
     // Where the drop is, on the server's clock; `None` for a work not in a drop.
@@ -115,14 +143,9 @@ fn buy_bar(
             }
         }
     });
-    // The first press loads and draws the sheet, which opens once drawn.
+    // The first press loads and draws the sheet, which opens once drawn; later ones open it.
     let press = move |_| {
-        if failed.get_untracked() {
-            failed.set(false);
-        }
-        if !wanted.get_untracked() {
-            wanted.set(true);
-        }
+        load();
         show(sheet, true);
     };
     view! {
