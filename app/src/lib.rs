@@ -49,7 +49,6 @@ pub fn start_islands() {
     leptos::mount::hydrate_islands();
     shared::provide();
     provide_context(routes::PageLoads);
-    components::switch_to_lite();
     leptos::task::spawn_local(async {
         let _ = placeholder::paint_previews().await;
     });

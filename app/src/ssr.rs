@@ -158,14 +158,10 @@ mod tests {
         let lite = render("/c/tidal-glass", Some(answer), true).body;
         assert!(lite.contains(r#"srcset="/media/v/101-0a1b2c3d4e/320-lite.webp 320w""#), "{lite}");
         assert!(!lite.contains("/640.webp"), "{lite}");
-        assert!(
-            !html.contains("data-lite"),
-            "only a work's picture carries its lite variants: {html}"
-        );
     }
 
     #[test]
-    fn a_works_picture_is_drawn_inside_its_island_with_its_lite_variants_beside() {
+    fn a_works_picture_is_drawn_by_the_server_inside_its_island() {
         let item = Item {
             summary: work(),
             collection: "tidal-glass".parse().unwrap(),
@@ -179,26 +175,17 @@ mod tests {
             ok: true,
             body: serde_json::to_string(&item).unwrap(),
         };
-        let html = render("/i/101", Some(answer.clone()), false).body;
+        let html = render("/i/101", Some(answer), false).body;
         let island = html.find(r#"data-component="WorkPicture"#).expect("the picture's island");
-        let children =
-            html[island..].find("<leptos-children").expect("the picture as its children");
-        let picture = &html[island + children..];
-        assert!(picture.contains(r#"srcset="/media/v/101-0a1b2c3d4e/320.webp 320w"#), "{html}");
+        let children = &html[island..];
+        let start = children.find("<leptos-children").expect("the picture as its children");
+        let end = children.find("</leptos-children>").expect("the children's end");
         assert!(
-            picture.contains(r#"data-lite-srcset="/media/v/101-0a1b2c3d4e/320-lite.webp 320w""#),
-            "{html}"
-        );
-        assert!(
-            picture.contains(r#"data-lite-src="/media/v/101-0a1b2c3d4e/320-lite.jpg""#),
+            children[start..end].contains(r#"srcset="/media/v/101-0a1b2c3d4e/320.webp 320w"#),
             "{html}"
         );
         // Its viewer gets the picture as JSON, which only the viewer's part parses.
         assert!(html.contains(r#"&quot;zoom&quot;:&quot;{\&quot;base\&quot;"#), "{html}");
-        // Drawn lite from the first byte, it has nothing to switch to.
-        let lite = render("/i/101", Some(answer), true).body;
-        assert!(!lite.contains("data-lite"), "{lite}");
-        assert!(lite.contains(r#"srcset="/media/v/101-0a1b2c3d4e/320-lite.webp 320w""#), "{lite}");
     }
 
     #[test]

@@ -110,6 +110,9 @@ test("a purchase in the frame reaches the host page as events with the receipt n
   await frame.getByRole("status").filter({ hasText: "Available offline" }).waitFor({ timeout: 30_000 });
   const work = (await getJson(shop.server.base, "/api/v1/items/101")).body;
   await frame.getByRole("link", { name: new RegExp(work.title) }).first().click();
+  // The whole app draws the work's picture itself (an island's children are the server's).
+  await frame.getByRole("figure").getByRole("img", { name: work.alt, exact: true }).waitFor();
+  await frame.getByRole("button", { name: "View full size" }).waitFor();
   await frame.getByRole("button", { name: /^Buy · / }).click();
   await frame.getByRole("dialog").getByText(/^Total /).waitFor();
   await payButton(frame).click();

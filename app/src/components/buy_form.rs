@@ -1,8 +1,9 @@
 use leptos::prelude::*;
+use leptos::reactive::owner::WeakOwner;
 use leptos::task::spawn_local;
 use vitrine_protocol::acceptance::MAX_QUANTITY;
 use vitrine_protocol::device::Purchase;
-use vitrine_protocol::drops::{DropInfo, Phase};
+use vitrine_protocol::drops::{self, DropInfo, Phase};
 use vitrine_protocol::signing::Signed;
 use vitrine_protocol::{sandbox, Buyer, Currency, IntentId, ItemId, Payment, Quote};
 use web_sys::HtmlDialogElement;
@@ -35,9 +36,10 @@ fn new_purchase_id() -> Option<IntentId> {
 }
 
 /// What the Buy sheet's part needs to draw it: the island's owner (its context: connectivity,
-/// the server's clock, the device's events), the panel's place to draw into, and the work.
+/// the server's clock, the device's events, the frame), the panel's place to draw into, and
+/// the work.
 pub(super) struct Form {
-    owner: Option<Owner>,
+    owner: Option<WeakOwner>,
     place: web_sys::HtmlElement,
     item: ItemId,
     title: String,
@@ -48,7 +50,7 @@ pub(super) struct Form {
 }
 
 /// The Buy sheet, loaded and drawn into the panel by the first press; for a sold-out work, its
-/// waitlist instead, in place of the server's. In the page, a lazily loaded part, so an `async`
+/// waitlist instead. In the page, a lazily loaded part, so an `async`
 /// call there (a plain one elsewhere); a press whose part cannot load says so and can be
 /// repeated (`NotLoaded`). The part draws its view itself, so the island holds no view type of
 /// it: every generic instantiation (the costly part of a Leptos view in wasm) stays in the part.
@@ -61,7 +63,7 @@ pub(super) struct Form {
 )]
 pub(super) fn buy_form(form: Form) -> Result<Box<dyn std::any::Any>, NotLoaded> {
     let Form { owner, place, item, title, quote, stock, drop, sheet } = form;
-    let stock = drop.as_ref().map_or(stock, |d| stock.min(d.remaining));
+    let stock = drops::for_sale(stock, drop.as_ref());
     let view = move || {
         if stock == 0 {
             return view! { <waitlist::Waitlist item title /> }.into_any();
@@ -74,13 +76,11 @@ pub(super) fn buy_form(form: Form) -> Result<Box<dyn std::any::Any>, NotLoaded> 
         };
         view! { <BuySheet item title quote stock drop sheet /> }.into_any()
     };
-    // The server drew a sold-out work's waitlist: drawn again here, where it runs.
-    place.set_inner_html("");
-    let mount = move || leptos::mount::mount_to(place, view);
-    let handle = match owner {
-        Some(owner) => owner.with(mount),
-        None => mount(),
-    };
+    // Without the island's context, purchases would go out on the device's clock, and Pay
+    // would be offered in a frame that cannot store them: an island gone meanwhile draws
+    // nothing (and says nothing: it is gone).
+    let Some(owner) = owner.and_then(|o| o.upgrade()) else { return Err(NotLoaded) };
+    let handle = owner.with(move || leptos::mount::mount_to(place, view));
     Ok(Box::new(handle))
 }
 
@@ -91,7 +91,8 @@ fn sells(phase: Option<Phase>) -> bool {
 }
 
 fn show(sheet: NodeRef<leptos::html::Dialog>, open: bool) {
-    if let Some(dialog) = sheet.get_untracked() {
+    // `try_`: a press's load may end after its island has gone.
+    if let Some(dialog) = sheet.try_get_untracked().flatten() {
         let dialog: HtmlDialogElement = dialog;
         if open {
             let _ = dialog.show_modal();

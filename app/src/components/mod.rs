@@ -17,7 +17,7 @@ mod search_form;
 mod status_bar;
 mod stepper;
 mod viewer;
-// An island of a work's page only (`item-page`).
+// A work's picture, and its island, of a work's page only (`item-page`).
 #[cfg(any(feature = "app", feature = "item-page"))]
 mod work_picture;
 
@@ -32,8 +32,6 @@ pub use heading::restore_focus_with;
 pub use heading::PageHeading;
 pub use item_card::ItemCard;
 pub use item_picture::ItemPicture;
-#[cfg(feature = "hydrate")]
-pub use picture::switch_to_lite;
 pub use picture::{Layout, ResponsiveImage};
 pub use problem::Problem;
 pub use search_form::SearchForm;
@@ -44,8 +42,8 @@ pub use viewer::open_viewer;
 #[cfg(any(feature = "app", feature = "item-page"))]
 pub use work_picture::WorkFigure;
 
-/// A lazily loaded part (the Buy sheet, the viewer) that could not be loaded: offline before the
-/// page had fetched it, or a failing network. Said to the visitor, who may press again; a failed
+/// A lazily loaded part (the Buy sheet, the viewer, the previews' painter) that could not be
+/// loaded: offline before the page had fetched it, or a failing network. Said to the visitor, who may press again; a failed
 /// load is not kept, so the next call loads it again. Such parts are split with wasm-split's
 /// `fallible`, not `#[leptos::lazy]`, whose failed load panics and so ends the page's wasm.
 pub(crate) struct NotLoaded;

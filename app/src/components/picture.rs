@@ -39,7 +39,10 @@ impl Layout {
 /// A responsive image: WebP and progressive JPEG variants by `srcset`/`sizes`, the box
 /// reserved by `width`/`height`, and a ThumbHash preview painted behind it until it loads (or,
 /// offline, behind the worker's "available when online" image). Save-Data and 2G links get the
-/// lite variants. Without a `picture` (pipeline not run) it is the plain thumbnail.
+/// lite variants: on the server, when the request says so (`Save-Data`, 2G `ECT`); a page the
+/// server drew does not switch them afterwards, as its islands start at `load`, once its eager
+/// pictures have loaded, and a second, lesser copy would cost the link more. Without a
+/// `picture` (pipeline not run) it is the plain thumbnail.
 #[component]
 pub fn ResponsiveImage(
     picture: Option<Picture>,
@@ -59,7 +62,8 @@ pub fn ResponsiveImage(
     };
     let lite = connectivity::save_data() && !p.lite.is_empty();
     let widths = if lite { &p.lite } else { &p.widths };
-    let src = src_width(widths).map_or(fallback.url, |w| p.url(w, ImageFormat::Jpeg, lite));
+    let src_width = widths.iter().copied().find(|&w| w >= 480).or(widths.last().copied());
+    let src = src_width.map_or(fallback.url, |w| p.url(w, ImageFormat::Jpeg, lite));
     let (webp, jpeg) = (p.srcset(ImageFormat::Webp, lite), p.srcset(ImageFormat::Jpeg, lite));
     let img = NodeRef::<html::Img>::new();
     // In the page only, once the element is there (a picture the server drew is not hydrated:
@@ -73,54 +77,13 @@ pub fn ResponsiveImage(
             let _ = web_sys::HtmlElement::style(&img).set_property("background-image", preview);
         }
     });
-    // The server draws the lite variants for a request saving data (`Save-Data`, 2G `ECT`).
-    // A work's picture drawn at full quality also carries its lite ones, for a page that finds
-    // a 2G link the request did not say (`switch_to_lite`).
-    let later = (matches!(layout, Layout::Hero) && !lite && !p.lite.is_empty()).then(|| {
-        let src = src_width(&p.lite).map(|w| p.url(w, ImageFormat::Jpeg, true));
-        (p.srcset(ImageFormat::Webp, true), p.srcset(ImageFormat::Jpeg, true), src)
-    });
-    let (lite_webp, lite_jpeg, lite_src) = match later {
-        Some((webp, jpeg, src)) => (Some(webp), Some(jpeg), src),
-        None => (None, None, None),
-    };
     view! {
         <picture>
-            <source type="image/webp" srcset=webp sizes=layout.sizes() data-lite-srcset=lite_webp />
+            <source type="image/webp" srcset=webp sizes=layout.sizes() />
             <img src=src srcset=jpeg sizes=layout.sizes() node_ref=img data-thumbhash=thumbhash
-                data-lite-srcset=lite_jpeg data-lite-src=lite_src
                 width=p.width height=p.height alt=alt class="pic"
                 loading=loading fetchpriority=fetchpriority decoding="async" />
         </picture>
     }
     .into_any()
-}
-
-/// The `src` of a browser that reads no `srcset`: the first width of at least 480 px.
-fn src_width(widths: &[u32]) -> Option<u32> {
-    widths.iter().copied().find(|&w| w >= 480).or(widths.last().copied())
-}
-
-/// On a page the server drew, which hydrates none of its pictures: a work's picture drawn at full
-/// quality switches to the lite variants the server wrote beside it (`data-lite-srcset`,
-/// `data-lite-src`) when the page finds a link saving data (2G, Save-Data) that its request did
-/// not say. The `<source>` comes before its `<img>`, so the browser picks again from both.
-#[cfg(feature = "hydrate")]
-pub fn switch_to_lite() {
-    use wasm_bindgen::JsCast;
-    if !connectivity::save_data() {
-        return;
-    }
-    let Ok(found) = document().query_selector_all("[data-lite-srcset]") else { return };
-    for i in 0..found.length() {
-        let Some(element) = found.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok())
-        else {
-            continue;
-        };
-        for (from, to) in [("data-lite-srcset", "srcset"), ("data-lite-src", "src")] {
-            if let Some(value) = element.get_attribute(from) {
-                let _ = element.set_attribute(to, &value);
-            }
-        }
-    }
 }

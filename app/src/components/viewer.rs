@@ -29,7 +29,7 @@ use crate::placeholder;
     leptos::wasm_split::wasm_split(open_viewer, wasm_split_path = ::leptos::wasm_split, fallible)
 )]
 pub fn open_viewer(picture: String, alt: String, title: String) -> Result<(), NotLoaded> {
-    // The work's `Picture` as the server wrote it (`WorkPicture`): parsed here, in the part.
+    // The work's `Picture` as JSON (`WorkFigure` writes it): parsed here, in the part.
     let picture: Picture = serde_json::from_str(&picture).map_err(|_| NotLoaded)?;
     let Some(body) = document().body() else { return Ok(()) };
     // Type-erased: the handle's type names the view, whose close handler holds the handle.
@@ -69,7 +69,7 @@ fn Viewer(
     Effect::new(move |_| {
         if let Some(d) = dialog.get() {
             let d: HtmlDialogElement = d;
-            // Suspense builds the view before attaching it, and a detached dialog cannot open
+            // `mount_to` builds the view before attaching it, and a detached dialog cannot open
             // as modal: wait one frame until it is in the document.
             request_animation_frame(move || {
                 let _ = d.show_modal();

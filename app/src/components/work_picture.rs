@@ -1,11 +1,15 @@
+//! The work, large, on its page: `WorkFigure` draws it; where the picture pipeline made its
+//! variants, it can be viewed full size (`zoomable`): in the island `WorkPicture` on a page the
+//! server drew, directly in the whole app.
+
 use leptos::either::Either;
 use leptos::prelude::*;
 use vitrine_protocol::{ImageRef, Picture};
 
 use super::{open_viewer, Layout, ResponsiveImage};
 
-/// The work, large, on its page. With a picture pipeline's variants, the island below, which
-/// zooms it; without, the thumbnail, and a link to the original under it.
+/// The work, large. With a picture pipeline's variants, it can be viewed full size; without,
+/// it is the thumbnail, with a link to the original under it.
 #[component]
 pub fn WorkFigure(
     picture: Option<Picture>,
@@ -20,30 +24,35 @@ pub fn WorkFigure(
         let alt = alt.clone();
         move || view! { <ResponsiveImage picture fallback=thumb alt layout=Layout::Hero eager=true /> }
     };
-    match zoom {
-        Some(zoom) => Either::Left(view! { <WorkPicture zoom alt title>{image()}</WorkPicture> }),
-        None => {
-            let label = format!(
-                "View the full-size original ({} × {} JPEG)",
-                original.width, original.height
-            );
-            Either::Right(view! {
-                <figure>
-                    <div class="zoomable">{image()}</div>
-                    <figcaption><a class="link" href=original.url>{label}</a></figcaption>
-                </figure>
-            })
-        }
-    }
+    let Some(zoom) = zoom else {
+        let label =
+            format!("View the full-size original ({} × {} JPEG)", original.width, original.height);
+        return Either::Left(view! {
+            <figure>
+                <div class="zoomable">{image()}</div>
+                <figcaption><a class="link" href=original.url>{label}</a></figcaption>
+            </figure>
+        });
+    };
+    // The whole app draws it in the browser, where an island's children are not drawn.
+    #[cfg(feature = "hydrate")]
+    let zoomable = zoomable(zoom, alt, title, image());
+    #[cfg(not(feature = "hydrate"))]
+    let zoomable = view! { <WorkPicture zoom alt title>{image()}</WorkPicture> };
+    Either::Right(zoomable)
 }
 
-/// A work that can be viewed full size: tapping it (or the button under it) opens the viewer,
-/// a lazy part. An island, for those two handlers; the picture is its children, which the
-/// server draws and the page does not hydrate (a picture that finds a 2G link switches to its
-/// lite variants without it: `picture::switch_to_lite`), so the page's first load carries no
-/// picture view. `zoom` is the work's `Picture` as JSON, which only the viewer's part parses.
+/// A work that can be viewed full size, on a page the server drew. An island, for its two
+/// handlers; the picture is its children, which the server draws and the page does not
+/// hydrate, so the page's first load carries no picture view. `zoom` is the work's `Picture`
+/// as JSON, which only the viewer's part parses.
 #[island]
 pub fn WorkPicture(zoom: String, alt: String, title: String, children: Children) -> impl IntoView {
+    zoomable(zoom, alt, title, children())
+}
+
+/// `picture`, which a tap (or the button under it) opens full size in the viewer, a lazy part.
+fn zoomable(zoom: String, alt: String, title: String, picture: impl IntoView) -> impl IntoView {
     // The viewer's part could not be loaded: said under the button, which tries again.
     let failed = RwSignal::new(false);
     let open = move || {
@@ -63,9 +72,7 @@ pub fn WorkPicture(zoom: String, alt: String, title: String, children: Children)
     view! {
         <figure>
             // A pointer shortcut; keyboards and screen readers use the button below.
-            <div class="zoomable can-zoom" on:click=move |_| open()>
-                {children()}
-            </div>
+            <div class="zoomable can-zoom" on:click=move |_| open()>{picture}</div>
             <figcaption>
                 <button type="button" class="link" aria-haspopup="dialog" on:click=move |_| open_too()>
                     "View full size"

@@ -86,6 +86,11 @@ impl DropInfo {
     }
 }
 
+/// What a work has left to sell: its stock, or what its drop has left of it if it is in one.
+pub fn for_sale(stock: u32, drop: Option<&DropInfo>) -> u32 {
+    drop.map_or(stock, |d| stock.min(d.remaining))
+}
+
 impl fmt::Display for Phase {
     /// "Starts in 02:14:05", "Live — 37 left", "Sold out", "Ended". Past a day the countdown
     /// says days, so it never wraps.

@@ -107,8 +107,13 @@ fn the_phase_reads_as_the_storefront_shows_it() {
     assert_eq!(info.phase(START).to_string(), "Live — 37 left");
     assert_eq!(info.phase(END).to_string(), "Live — 37 left");
     assert_eq!(info.phase(END.plus(1)).to_string(), "Ended");
-    let gone = DropInfo { remaining: 0, ..info };
+    let gone = DropInfo { remaining: 0, ..info.clone() };
     assert_eq!(gone.phase(START).to_string(), "Sold out");
+    // A work in a drop has for sale what the drop has left of its stock.
+    assert_eq!(for_sale(5, None), 5);
+    assert_eq!(for_sale(5, Some(&info)), 5);
+    assert_eq!(for_sale(50, Some(&info)), 37);
+    assert_eq!(for_sale(50, Some(&gone)), 0);
 }
 
 #[test]

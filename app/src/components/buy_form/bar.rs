@@ -3,7 +3,7 @@
 //! part cannot load (offline before the page fetched it) says so, and the next press retries.
 
 use leptos::prelude::*;
-use vitrine_protocol::drops::{DropInfo, Phase};
+use vitrine_protocol::drops::{self, DropInfo, Phase};
 use vitrine_protocol::{ItemId, Money};
 
 use super::{buy_form, sells, show, Form};
@@ -15,8 +15,8 @@ use crate::server_clock::{device_now, use_server_clock};
 /// by the first press, which draws it into the panel itself, so the page's start does not run
 /// it (it was most of the item page's blocking time) and its first load carries none of its
 /// view. `boot.js` fetches its files while the page is idle (not compiling them), so a press
-/// offline finds them in the browser's cache. A sold-out work's waitlist is its bar: the
-/// server draws it, and the page loads its part at once and draws it again in its place.
+/// offline finds them in the browser's cache. A sold-out work's waitlist is its bar: its part
+/// loads at once.
 ///
 /// `quote` is the signed quote's JSON as the server wrote it: only the form's part parses it,
 /// so the first load carries no parser for it.
@@ -32,20 +32,14 @@ pub fn BuyArea(
     let sheet = NodeRef::<leptos::html::Dialog>::new();
     // Where the part draws the sheet, or a sold-out work's waitlist.
     let place = NodeRef::<leptos::html::Div>::new();
-    let sold_out = drop.as_ref().map_or(stock, |d| stock.min(d.remaining)) == 0;
+    let sold_out = drops::for_sale(stock, drop.as_ref()) == 0;
     // Pressed, and the part is loading (a slow link may take seconds).
     let opening = RwSignal::new(false);
     // The part could not be loaded: said, and the next press loads it again.
     let failed = RwSignal::new(false);
-    // Drawn by the server only: the page's first load carries no view of it (its part draws
-    // it again there).
-    #[cfg(not(feature = "hydrate"))]
-    let waitlist =
-        sold_out.then(|| view! { <super::waitlist::Waitlist item title=title.clone() /> });
-    #[cfg(feature = "hydrate")]
-    let waitlist = ();
     let load = {
-        let owner = Owner::current();
+        // Weak: the island's owner holds this closure.
+        let owner = Owner::current().map(|owner| owner.downgrade());
         let drop = drop.clone();
         // The part's drawing, kept while the island is: dropping it removes it.
         let drawn = StoredValue::new_local(None::<Box<dyn std::any::Any>>);
@@ -59,7 +53,6 @@ pub fn BuyArea(
             opening.set(true);
             failed.set(false);
             leptos::task::spawn_local(async move {
-                let drawn_here = place.clone();
                 let form =
                     Form { owner, place: place.into(), item, title, quote, stock, drop, sheet };
                 #[cfg(feature = "hydrate")]
@@ -67,18 +60,14 @@ pub fn BuyArea(
                 #[cfg(not(feature = "hydrate"))]
                 let loaded = buy_form(form);
                 match loaded {
+                    // Kept while the island is; an island gone meanwhile (a page left in the
+                    // whole app) drops it at once, which removes the drawing.
                     Ok(handle) => {
-                        drawn.set_value(Some(handle));
-                        show(sheet, true);
-                    }
-                    Err(NotLoaded) => {
-                        // A sold-out work's waitlist as the server drew it does nothing
-                        // without its part: only the notice stays.
-                        if sold_out {
-                            drawn_here.set_inner_html("");
+                        if drawn.try_set_value(Some(handle)).is_none() {
+                            show(sheet, true);
                         }
-                        failed.set(true);
                     }
+                    Err(NotLoaded) => failed.set(true),
                 }
                 opening.set(false);
             });
@@ -107,7 +96,7 @@ pub fn BuyArea(
         <div class="buy-panel has-action-bar">
             {bar}
             <p role="status" class="note opening">{said}</p>
-            <div class="buy-place" node_ref=place>{waitlist}</div>
+            <div class="buy-place" node_ref=place></div>
         </div>
     }
 }
