@@ -194,6 +194,26 @@ pub async fn respond(request: &Request, url: &str) -> Result<Response, JsValue> 
     }
 }
 
+/// Keep the pictures of `urls` the browser already holds, as if they had come through this
+/// worker: a first visit's pictures load before its wasm runs (the shim leaves requests to the
+/// network until then), so without this they would not be there offline. Taken from the HTTP
+/// cache only (`only-if-cached`): a variant the browser did not load is not fetched.
+pub async fn keep_seen(urls: &[String]) -> Result<(), JsValue> {
+    let cache = images().await?;
+    for url in urls {
+        if js::lookup_url(&cache, url).await?.is_some() {
+            continue;
+        }
+        // Not in the browser's cache: an error, and nothing to keep.
+        if let Ok(response) = js::fetch_if_cached(url).await {
+            if response.ok() {
+                store(&cache, &response).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn offline(cache: &Cache, url: &str) -> Result<Response, JsValue> {
     ensure_index(cache).await?;
     let folder = url.rsplit_once('/').map_or(url, |(folder, _)| folder);

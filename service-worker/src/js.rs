@@ -48,6 +48,15 @@ pub async fn fetch_url(url: &str) -> Result<Response, JsValue> {
     JsFuture::from(scope().fetch_with_str(url)).await?.dyn_into()
 }
 
+/// `url` from the browser's HTTP cache only (`only-if-cached`): never from the network.
+pub async fn fetch_if_cached(url: &str) -> Result<Response, JsValue> {
+    let init = web_sys::RequestInit::new();
+    init.set_cache(web_sys::RequestCache::OnlyIfCached);
+    init.set_mode(web_sys::RequestMode::SameOrigin);
+    let request = Request::new_with_str_and_init(url, &init)?;
+    fetch(&request).await
+}
+
 pub async fn put(cache: &Cache, request: &Request, response: &Response) -> Result<(), JsValue> {
     JsFuture::from(cache.put_with_request(request, response)).await.map(drop)
 }

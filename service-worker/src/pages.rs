@@ -98,9 +98,29 @@ pub async fn keep_open_pages() -> Result<(), JsValue> {
     let cache = js::open(CacheKind::Pages).await?;
     for url in urls {
         let response = js::fetch_url(&url).await?;
+        let html = js::text(&response.clone()?).await.unwrap_or_default();
         keep(&cache, &key(&url)?, &response).await?;
+        // Its pictures loaded before this worker ran (`image_cache::keep_seen`).
+        crate::image_cache::keep_seen(&media_urls(&html)).await?;
     }
     Ok(())
+}
+
+/// Every picture variant a page names (`src` and every `srcset` candidate), once each.
+fn media_urls(html: &str) -> Vec<String> {
+    let mut urls: Vec<String> = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("/media/v/") {
+        let from = &rest[start..];
+        let end =
+            from.find(|c: char| c.is_whitespace() || "\"',<>".contains(c)).unwrap_or(from.len());
+        let url = &from[..end];
+        if !urls.iter().any(|u| u == url) {
+            urls.push(url.to_owned());
+        }
+        rest = &from[end..];
+    }
+    urls
 }
 
 /// Pages are kept by path: the query only changes what the app does after it starts (a
@@ -138,4 +158,24 @@ async fn trim(cache: &web_sys::Cache) -> Result<(), JsValue> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::media_urls;
+
+    #[test]
+    fn a_pages_pictures_are_every_variant_it_names_once() {
+        let html = r#"<picture><source type="image/webp" srcset="/media/v/1-a/320.webp 320w, /media/v/1-a/480.webp 480w" sizes="50vw"><img src="/media/v/1-a/480.jpg" srcset="/media/v/1-a/320.jpg 320w,/media/v/1-a/480.jpg 480w" alt="x"></picture><a href="/i/1">/media/v/1-a/320.webp</a>"#;
+        assert_eq!(
+            media_urls(html),
+            [
+                "/media/v/1-a/320.webp",
+                "/media/v/1-a/480.webp",
+                "/media/v/1-a/480.jpg",
+                "/media/v/1-a/320.jpg",
+            ]
+        );
+        assert!(media_urls("<p>no pictures</p>").is_empty());
+    }
 }

@@ -260,6 +260,35 @@ const islandBuilds = (page) => page.evaluate(() => performance.getEntriesByType(
   .filter(Boolean));
 
 /** Make the running app panic, as a bug in any view would (`crash.rs` exports the trigger). */
+test("a first visit's pictures, loaded before the worker ran, come back offline", async () => {
+  const browser = await launchBrowser();
+  try {
+    const { context } = browser;
+    const page = await context.newPage();
+    await page.goto(`${ctx.server.base}/c/tidal-glass`);
+    const first = works(page).first().getByRole("img");
+    await until(() => first.evaluate((img) => img.complete && img.naturalWidth > 0), "the first work's picture to load");
+    const src = await first.evaluate((img) => img.currentSrc);
+    await status(page, "Available offline").waitFor();
+    // Offline, with the worker stopped, in a new tab: the picture itself, from the worker's
+    // image cache, not another size of it and not the worker's "available when online" image.
+    await context.setOffline(true);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("ServiceWorker.enable");
+    await cdp.send("ServiceWorker.stopAllWorkers");
+    const offline = await context.newPage();
+    await offline.goto(`${ctx.server.base}/c/tidal-glass`);
+    await heading(offline, "Tidal Glass").waitFor();
+    const shown = works(offline).first().getByRole("img");
+    await until(() => shown.evaluate((img) => img.complete && img.naturalWidth > 0), "the picture to show offline");
+    assert.equal(await shown.evaluate((img) => img.currentSrc), src);
+    const answer = await offline.evaluate((src) => fetch(src).then((r) => ({ url: r.url, offline: r.headers.get("x-vitrine-offline") })), src);
+    assert.deepEqual(answer, { url: src, offline: null });
+  } finally {
+    await browser.close();
+  }
+});
+
 async function panicTheApp(page) {
   await page.evaluate(async () => {
     const url = performance.getEntriesByType("resource").map((e) => e.name)
