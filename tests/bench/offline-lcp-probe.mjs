@@ -3,7 +3,7 @@
 // navigation's and the first resources' timings (worker start, request, response) and the LCP
 // entries. A diagnostic, not a bench: `node tests/bench/offline-lcp-probe.mjs`.
 // Needs VITRINE_BIN, VITRINE_DIST, VITRINE_MEDIA, CHROMIUM.
-import { freshDatabase, startServer, launchBrowser } from "../e2e/support.mjs";
+import { freshDatabase, startServer, launchBrowser, firstScreenLoaded, coldOfflineTab } from "../e2e/support.mjs";
 import { workboxSite } from "./static-peer.mjs";
 const PATH = "/c/tidal-glass";
 async function sample(base, saved) {
@@ -15,18 +15,11 @@ async function sample(base, saved) {
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 60_000 });
     await page.reload();
     await page.getByRole("heading", { level: 1 }).waitFor();
-    await page.waitForFunction(() => [...document.images]
-      .filter((i) => i.getBoundingClientRect().top < innerHeight).every((i) => i.complete && i.naturalWidth > 0));
+    await firstScreenLoaded(page);
     if (saved) await page.getByRole("status").filter({ hasText: saved }).waitFor({ timeout: 60_000 });
-    await context.setOffline(true);
-    const cdp = await context.newCDPSession(page);
-    await cdp.send("ServiceWorker.enable");
-    await cdp.send("ServiceWorker.stopAllWorkers");
-    const cold = await context.newPage();
-    await cold.goto(`${base}${PATH}`);
+    const { tab: cold } = await coldOfflineTab(page, `${base}${PATH}`);
     await cold.getByRole("heading", { level: 1 }).waitFor();
-    await cold.waitForFunction(() => [...document.images]
-      .filter((i) => i.getBoundingClientRect().top < innerHeight).every((i) => i.complete && i.naturalWidth > 0));
+    await firstScreenLoaded(cold);
     return await cold.evaluate(async () => {
       const nav = performance.getEntriesByType("navigation")[0];
       const lcp = await new Promise((resolve) => new PerformanceObserver((l) => resolve(l.getEntries())).observe({ type: "largest-contentful-paint", buffered: true }));

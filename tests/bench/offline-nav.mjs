@@ -9,7 +9,7 @@
 //   network goes away, every worker is stopped, and a new tab opens the gallery: when its HTML
 //   arrived, first contentful paint, largest contentful paint.
 // Prints a Markdown section. Needs VITRINE_BIN, VITRINE_DIST, VITRINE_MEDIA, CHROMIUM.
-import { freshDatabase, startServer, launchBrowser } from "../e2e/support.mjs";
+import { freshDatabase, startServer, launchBrowser, firstScreenLoaded, coldOfflineTab } from "../e2e/support.mjs";
 import { workboxSite } from "./static-peer.mjs";
 
 const PATH = "/c/tidal-glass";
@@ -33,16 +33,10 @@ async function sample(base, saved) {
     // One visit under the worker: what a returning collector has (the page and its images).
     await page.reload();
     await page.getByRole("heading", { level: 1 }).waitFor();
-    await page.waitForFunction(() => [...document.images]
-      .filter((i) => i.getBoundingClientRect().top < innerHeight).every((i) => i.complete && i.naturalWidth > 0));
+    await firstScreenLoaded(page);
     if (saved) await page.getByRole("status").filter({ hasText: saved }).waitFor({ timeout: 60_000 });
 
-    await context.setOffline(true);
-    const cdp = await context.newCDPSession(page);
-    await cdp.send("ServiceWorker.enable");
-    await cdp.send("ServiceWorker.stopAllWorkers");
-    const cold = await context.newPage();
-    await cold.goto(`${base}${PATH}`);
+    const { tab: cold } = await coldOfflineTab(page, `${base}${PATH}`);
     await cold.getByRole("heading", { level: 1 }).waitFor();
     const offline = await cold.evaluate(async () => {
       const nav = performance.getEntriesByType("navigation")[0];

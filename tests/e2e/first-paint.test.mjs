@@ -5,7 +5,7 @@
 // focus; the rest stays the server's, and its links load pages.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { useStorefront, launchBrowser, heading, status } from "./support.mjs";
+import { useStorefront, launchBrowser, heading, status, coldOfflineTab } from "./support.mjs";
 import { until } from "./shop.mjs";
 
 const ctx = useStorefront();
@@ -240,12 +240,7 @@ test("a first visit is under the worker's control before its wasm arrives; pages
     await status(page, "Available offline").waitFor();
     // Offline, with the worker stopped: it starts again from what it saved (its own wasm
     // too), and a new tab gets the gallery from it.
-    await context.setOffline(true);
-    const cdp = await context.newCDPSession(page);
-    await cdp.send("ServiceWorker.enable");
-    await cdp.send("ServiceWorker.stopAllWorkers");
-    const offline = await context.newPage();
-    const kept = await offline.goto(`${ctx.server.base}/c/tidal-glass`);
+    const { tab: offline, response: kept } = await coldOfflineTab(page, `${ctx.server.base}/c/tidal-glass`);
     assert.ok(kept.fromServiceWorker());
     await heading(offline, "Tidal Glass").waitFor();
   } finally {
@@ -259,7 +254,6 @@ const islandBuilds = (page) => page.evaluate(() => performance.getEntriesByType(
   .map((e) => new URL(e.name).pathname.match(/\/assets\/[a-z]+-[0-9a-f]+\/(islands|item)\.js$/)?.[1])
   .filter(Boolean));
 
-/** Make the running app panic, as a bug in any view would (`crash.rs` exports the trigger). */
 test("a first visit's pictures, loaded before the worker ran, come back offline", async () => {
   const browser = await launchBrowser();
   try {
@@ -272,12 +266,7 @@ test("a first visit's pictures, loaded before the worker ran, come back offline"
     await status(page, "Available offline").waitFor();
     // Offline, with the worker stopped, in a new tab: the picture itself, from the worker's
     // image cache, not another size of it and not the worker's "available when online" image.
-    await context.setOffline(true);
-    const cdp = await context.newCDPSession(page);
-    await cdp.send("ServiceWorker.enable");
-    await cdp.send("ServiceWorker.stopAllWorkers");
-    const offline = await context.newPage();
-    await offline.goto(`${ctx.server.base}/c/tidal-glass`);
+    const { tab: offline } = await coldOfflineTab(page, `${ctx.server.base}/c/tidal-glass`);
     await heading(offline, "Tidal Glass").waitFor();
     const shown = works(offline).first().getByRole("img");
     await until(() => shown.evaluate((img) => img.complete && img.naturalWidth > 0), "the picture to show offline");
@@ -294,6 +283,7 @@ test("a first visit's pictures, loaded before the worker ran, come back offline"
   }
 });
 
+/** Make the running app panic, as a bug in any view would (`crash.rs` exports the trigger). */
 async function panicTheApp(page) {
   await page.evaluate(async () => {
     const url = performance.getEntriesByType("resource").map((e) => e.name)

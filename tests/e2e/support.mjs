@@ -100,6 +100,22 @@ export async function launchBrowser({ thirdPartyStorage = false, ...options } = 
   };
 }
 
+/** Wait until every picture of `page`'s first screen has loaded. */
+export const firstScreenLoaded = (page) => page.waitForFunction(() => [...document.images]
+  .filter((i) => i.getBoundingClientRect().top < innerHeight).every((i) => i.complete && i.naturalWidth > 0));
+
+/** Go offline with every service worker stopped (a cold start, as after the browser let them
+ * go) and open `url` in a new tab of `page`'s context: `{ tab, response }`. */
+export async function coldOfflineTab(page, url) {
+  const context = page.context();
+  await context.setOffline(true);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("ServiceWorker.enable");
+  await cdp.send("ServiceWorker.stopAllWorkers");
+  const tab = await context.newPage();
+  return { tab, response: await tab.goto(url) };
+}
+
 /** The first live region whose text matches. */
 export const status = (page, text) => page.getByRole("status").filter({ hasText: text });
 
