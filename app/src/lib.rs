@@ -49,7 +49,9 @@ pub fn start_islands() {
     leptos::mount::hydrate_islands();
     shared::provide();
     provide_context(routes::PageLoads);
-    leptos::task::spawn_local(async {
-        let _ = placeholder::paint_previews().await;
-    });
+    if placeholder::wanted() {
+        leptos::task::spawn_local(async {
+            let _ = placeholder::paint_previews().await;
+        });
+    }
 }

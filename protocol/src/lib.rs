@@ -18,6 +18,7 @@ pub mod merchant;
 mod money;
 mod order;
 mod picture;
+pub mod preview;
 pub mod sandbox;
 pub mod seal;
 pub mod settlement;

@@ -1,8 +1,8 @@
 //! Images: cache-first, keyed by the variant's own URL (never by `Vary`), bounded by entries and
 //! bytes (`image_lru`), the byte bound a share of `navigator.storage.estimate()`'s quota. On
 //! `QuotaExceededError` the image cache is purged first: never the outbox or the receipts.
-//! Offline, a miss gets another cached size of the same picture, else a placeholder that says
-//! "Available when online" (the page keeps the alt text and paints the ThumbHash behind it).
+//! Offline, a miss gets another cached size of the same picture, else a stand-in that says
+//! "Available when online" over the picture's preview (`stand_in`).
 //!
 //! The hot path (a hit) is one `caches.open` + one `match`, plus counters in memory: no
 //! IndexedDB, no JSON. Counters reach IndexedDB (`meta`) in a batch a moment later.
@@ -230,20 +230,7 @@ async fn offline(cache: &Cache, url: &str) -> Result<Response, JsValue> {
         }
     }
     count(|c| c.placeholders += 1);
-    placeholder()
-}
-
-/// An image the size of a card that says why the picture is missing; transparent above the
-/// caption, so the page's ThumbHash preview shows through.
-fn placeholder() -> Result<Response, JsValue> {
-    const SVG: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="480" height="320" viewBox="0 0 480 320"><rect y="244" width="480" height="76" fill="#15172b" fill-opacity=".78"/><text x="240" y="292" fill="#fff" font-family="system-ui,sans-serif" font-size="28" text-anchor="middle">Available when online</text></svg>"##;
-    let headers = Headers::new()?;
-    headers.set("content-type", "image/svg+xml")?;
-    headers.set("cache-control", "no-store")?;
-    headers.set("x-vitrine-offline", "placeholder")?;
-    let init = ResponseInit::new();
-    init.set_headers(&headers);
-    Response::new_with_opt_str_and_init(Some(SVG), &init)
+    crate::stand_in::response(url).await
 }
 
 /// Keep `response` under its final URL (after a `/img/{item}` redirect, the variant's URL),

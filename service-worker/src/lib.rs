@@ -22,6 +22,7 @@ mod notify;
 mod pages;
 mod replay;
 mod routing;
+mod stand_in;
 mod strategies;
 mod telemetry;
 

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { useStorefront, heading, status, askWorker, loadedImage } from "./support.mjs";
+import { useStorefront, heading, status, askWorker, loadedImage, coldOfflineTab } from "./support.mjs";
 
 const WIDTHS = [160, 320, 480, 640, 960, 1280, 1920];
 const manifest = () =>
@@ -110,6 +110,51 @@ test("the full-size view shows the size already loaded at once, then the largest
   await page.goBack();
   await heading(page, "Orbit Studies").waitFor();
   await viewer.waitFor({ state: "detached" });
+});
+
+test("a work's page whose picture has loaded never fetches the previews' painter; offline, the worker's stand-in carries the work's preview itself", async () => {
+  const painter = (page) => page.evaluate(() => performance.getEntriesByType("resource")
+    .filter((e) => /\/split_paint_previews[^/]*\.wasm$/.test(new URL(e.name).pathname)).length);
+  const page = await ctx.browser.context.newPage();
+  await page.goto(`${ctx.server.base}/i/101`);
+  const work = page.locator("main").getByRole("img").first();
+  const seen = await loadedImage(page, work);
+  await status(page, "Available offline").waitFor();
+  // The islands have run (Buy is enabled) and the viewer's part, fetched on a press, has come:
+  // the painter, asked for as the islands start, would have been fetched before it.
+  await page.getByRole("button", { name: /^Buy · /, disabled: false }).waitFor();
+  await page.getByRole("button", { name: "View full size" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
+  assert.equal(await page.evaluate(() => performance.getEntriesByType("resource")
+    .some((e) => /\/split_open_viewer[^/]*\.wasm$/.test(e.name))), true);
+  assert.equal(await painter(page), 0, "an opaque picture's backdrop is never seen: not fetched");
+
+  // Every size of this picture gone from the worker's cache and the browser's, then offline:
+  // the worker stands in for the picture ("Available when online") over its ThumbHash preview,
+  // from the catalog it saved, so the page needs no painter for it either.
+  const folder = new URL(seen.src).pathname.replace(/[^/]*$/, "");
+  await page.evaluate(async (folder) => {
+    const cache = await caches.open("vitrine-images-v1");
+    for (const key of await cache.keys()) if (new URL(key.url).pathname.startsWith(folder)) await cache.delete(key);
+  }, folder);
+  await (await page.context().newCDPSession(page)).send("Network.clearBrowserCache");
+  const { tab } = await coldOfflineTab(page, `${ctx.server.base}/i/101`);
+  try {
+    await tab.getByRole("button", { name: /^Buy · /, disabled: false }).waitFor();
+    const standIn = await loadedImage(tab, tab.locator("main").getByRole("img").first());
+    assert.match(standIn.alt, /.{20}/, "the alt text is still there");
+    const answer = await tab.evaluate((src) => fetch(src).then(async (r) =>
+      ({ offline: r.headers.get("x-vitrine-offline"), svg: await r.text() })), standIn.src);
+    assert.equal(answer.offline, "placeholder");
+    assert.match(answer.svg, /<image [^>]*href="data:image\/bmp;base64,[A-Za-z0-9+/]+=*"\/>.*Available when online/s);
+    await tab.getByRole("button", { name: "View full size" }).click();
+    await tab.getByRole("dialog").getByRole("button", { name: "Close" }).click();
+    assert.equal(await painter(tab), 0, "the stand-in is a whole picture: no painter either");
+  } finally {
+    await page.context().setOffline(false);
+    await tab.close();
+    await page.close();
+  }
 });
 
 test("offline, a seen image shows and an unseen one shows the placeholder with its alt text", async () => {

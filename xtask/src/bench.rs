@@ -203,6 +203,22 @@ fn first_load(report: &mut String, built: &dist::Dist) -> Result<()> {
         buyable.1,
         item.1 + buyable.1
     )?;
+    let previews = parts_with_chunks(built, "islands", &["paint_previews"])?;
+    let item_previews = parts_with_chunks(built, "item", &["paint_previews"])?;
+    writeln!(
+        report,
+        "The previews' painter (ThumbHash), a part a drawn page fetches once its islands have \
+         started, and only if a picture may still show its backdrop (one not loaded yet, or one \
+         that failed; the worker's offline stand-in carries its own): **{} B** brotli with its chunks for a \
+         gallery, whose lazy pictures below the fold want it (**{} B** with the first load); \
+         **{} B** for a work's page, which online does not fetch it: its one picture is eager \
+         and has loaded by then (tests/e2e/images.test.mjs checks that it is not fetched there, \
+         online or offline).\n",
+        previews.1,
+        islands.1 + previews.1,
+        item_previews.1,
+    )?;
+    lazy_parts(report, built, "islands")?;
     lazy_parts(report, built, "item")?;
     lazy_parts(report, built, "app")?;
     writeln!(

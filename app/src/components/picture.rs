@@ -2,7 +2,7 @@ use leptos::html;
 use leptos::prelude::*;
 use vitrine_protocol::{ImageFormat, ImageRef, Picture};
 
-use crate::{connectivity, placeholder};
+use crate::connectivity;
 
 /// Where an image sits in the layout, as a `sizes` attribute (kept next to style/pages.css's
 /// grid rules: the browser picks a width from it before CSS has loaded).
@@ -70,7 +70,8 @@ pub fn ResponsiveImage(
     // `placeholder::paint_previews` paints its preview from `data-thumbhash`). The ThumbHash
     // preview is set through the CSSOM, which the Content-Security-Policy allows (a `style`
     // attribute in the server's HTML would need 'unsafe-inline').
-    let preview = placeholder::data_url(&p.placeholder).map(|url| format!("url({url})"));
+    let preview =
+        vitrine_protocol::preview::data_url(&p.placeholder).map(|url| format!("url({url})"));
     let thumbhash = p.placeholder.clone();
     Effect::new(move |_| {
         if let (Some(img), Some(preview)) = (img.get(), &preview) {

@@ -18,7 +18,6 @@ use web_sys::HtmlDialogElement;
 
 use super::picture::Layout;
 use super::NotLoaded;
-use crate::placeholder;
 
 /// Open the viewer for `picture` (its JSON), loaded on demand. It mounts itself at the end of `<body>`
 /// and unmounts when closed, so the item page holds no view type of it: every generic
@@ -107,8 +106,9 @@ fn Viewer(
             format!("min(100%, calc((100vh - var(--bar-height)) * {ratio:.4}))")
         }
     };
-    let background =
-        placeholder::data_url(&p.placeholder).map(|url| format!("url({url})")).unwrap_or_default();
+    let background = vitrine_protocol::preview::data_url(&p.placeholder)
+        .map(|url| format!("url({url})"))
+        .unwrap_or_default();
     let state = move || if sharp.get() { "Full size" } else { "Loading full size…" };
     view! {
         <dialog class="viewer" node_ref=dialog aria-label=format!("{title}, full size")
