@@ -9,11 +9,12 @@
 
 use std::cell::{Cell, RefCell};
 
-use js_sys::{Array, ArrayBuffer};
+use js_sys::{Array, ArrayBuffer, Function, Promise};
 use serde::{Deserialize, Serialize};
 use vitrine_protocol::device::ImageCacheStats;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{Cache, Headers, Request, Response, ResponseInit};
 
 use crate::cache_names::CacheKind;
@@ -173,24 +174,65 @@ async fn images() -> Result<Cache, JsValue> {
     Ok(cache)
 }
 
-pub async fn respond(request: &Request, url: &str) -> Result<Response, JsValue> {
+/// The answer to an image request. Once the cache is open (every request after the first), a
+/// hit is the `match` promise and one call back into the worker (`on_match`), with no Rust
+/// future per request: through `future_to_promise`, each hit took about 1 ms longer, a third
+/// of the whole fetch (BENCHMARKS.md, issue 15).
+pub fn answer(request: Request, url: String) -> Promise {
+    let Some(cache) = IMAGES.with(|c| c.borrow().clone()) else {
+        return future_to_promise(async move { Ok(respond(&request, &url).await?.into()) });
+    };
+    let on_match = ON_MATCH.with(|f| f.bind1(&JsValue::NULL, &request));
+    js::then_call(&cache.match_with_str(&url), &on_match)
+}
+
+thread_local! {
+    /// `on_match` as a JS function, made once for the worker's life.
+    static ON_MATCH: Function =
+        Closure::<dyn Fn(Request, JsValue) -> JsValue>::new(on_match).into_js_value().unchecked_into();
+}
+
+/// The cache's answer for `request`: a hit is counted and returned as it is; a miss goes on to
+/// the network (a promise, which the `then` it is returned to follows).
+fn on_match(request: Request, hit: JsValue) -> JsValue {
+    match hit.dyn_into::<Response>() {
+        Ok(hit) => {
+            count(|c| c.hits += 1);
+            let url = request.url();
+            LRU.with(|l| l.borrow_mut().as_mut().map(|l| l.touch(&url)));
+            hit.into()
+        }
+        Err(_) => future_to_promise(async move {
+            let url = request.url();
+            Ok(miss(&images().await?, &request, &url).await?.into())
+        })
+        .into(),
+    }
+}
+
+async fn respond(request: &Request, url: &str) -> Result<Response, JsValue> {
     let cache = images().await?;
     if let Some(hit) = js::lookup_url(&cache, url).await? {
         count(|c| c.hits += 1);
         LRU.with(|l| l.borrow_mut().as_mut().map(|l| l.touch(url)));
         return Ok(hit);
     }
+    miss(&cache, request, url).await
+}
+
+/// Not in the cache: from the network, kept; offline, another size or the stand-in.
+async fn miss(cache: &Cache, request: &Request, url: &str) -> Result<Response, JsValue> {
     count(|c| c.misses += 1);
     match js::fetch(request).await {
         Ok(response) => {
             if response.ok() {
-                if let Err(error) = store(&cache, &response).await {
+                if let Err(error) = store(cache, &response).await {
                     js::warn("image not cached", &error);
                 }
             }
             Ok(response)
         }
-        Err(_) => offline(&cache, url).await,
+        Err(_) => offline(cache, url).await,
     }
 }
 

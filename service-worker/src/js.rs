@@ -7,6 +7,20 @@ use web_sys::{Cache, Headers, Request, Response, ResponseInit, ServiceWorkerGlob
 
 use crate::cache_names::CacheKind;
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// A promise, seen only for `then` with any JS function: js-sys's `then` takes only a
+    /// closure of its own, made per call, where the image cache's hot path passes one made once.
+    type Thenable;
+    #[wasm_bindgen(method)]
+    fn then(this: &Thenable, f: &JsValue) -> Promise;
+}
+
+/// `promise.then(f)`.
+pub fn then_call(promise: &Promise, f: &JsValue) -> Promise {
+    promise.unchecked_ref::<Thenable>().then(f)
+}
+
 pub fn scope() -> ServiceWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }

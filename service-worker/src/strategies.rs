@@ -18,15 +18,20 @@ pub fn on_fetch(event: FetchEvent) -> Option<Promise> {
     let request = event.request();
     let url = request.url();
     let strategy = strategy_for(&request, &url);
-    if strategy == Strategy::Passthrough {
-        return None;
+    match strategy {
+        Strategy::Passthrough => return None,
+        Strategy::Image => return Some(crate::image_cache::answer(request, url)),
+        _ => {}
     }
     Some(future_to_promise(async move {
         let response = match strategy {
             Strategy::AppShell => app_shell(&request).await?,
             Strategy::Page(freshness) => crate::pages::respond(&event, request, freshness).await?,
             Strategy::CacheFirst(kind) => cache_first(&request, kind).await?,
-            Strategy::Image => crate::image_cache::respond(&request, &url).await?,
+            // Answered above, without a future of its own.
+            Strategy::Image => {
+                js::wait(crate::image_cache::answer(request, url)).await?.dyn_into()?
+            }
             Strategy::StaleWhileRevalidate(kind) => {
                 stale_while_revalidate(&event, request, kind).await?
             }
