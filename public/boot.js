@@ -21,11 +21,18 @@ for (const name of ["__RESOLVED_RESOURCES", "__SERIALIZED_ERRORS", "__INCOMPLETE
   globalThis[name] ??= [];
 }
 
-/** Hydrate every island with the export named after it. One nested in another is hydrated by
- * the island around it. One that fails (a bug: the crash page says so) does not stop the rest. */
-function hydrateIslands(islands) {
-  for (const island of document.querySelectorAll("leptos-island")) {
+/** A new task: the browser paints and answers input between pieces of start-up work, none of
+ * them long (a long task is what a phone's tap waits behind; Lighthouse's blocking time counts
+ * each one's excess over 50 ms). */
+const nextTask = () => globalThis.scheduler?.yield?.() ?? new Promise((resolve) => setTimeout(resolve));
+
+/** Hydrate every island with the export named after it, each in a task of its own. One nested
+ * in another is hydrated by the island around it. One that fails (a bug: the crash page says
+ * so) does not stop the rest. */
+async function hydrateIslands(islands) {
+  for (const island of [...document.querySelectorAll("leptos-island")]) {
     if (island.parentElement?.closest("leptos-island")) continue;
+    await nextTask();
     const hydrate = islands[island.dataset.component];
     // A build without this island (its gating in app/src/components/ and `forWork` below
     // disagree): said, so a browser test's console check fails.
@@ -36,15 +43,26 @@ function hydrateIslands(islands) {
   }
 }
 
+/** Once the first screen's pictures have been painted (decoded, then a frame), or 100 ms
+ * at most (a hidden tab draws no frames): the islands' files then never compete with that
+ * paint, and the page's largest paint does not wait on them. */
+async function firstScreenPainted() {
+  const eager = [...document.querySelectorAll('#app img[loading="eager"]')];
+  const painted = Promise.all(eager.map((img) => img.decode().catch(() => {})))
+    .then(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve))));
+  await Promise.race([painted, new Promise((resolve) => setTimeout(resolve, 100))]);
+}
+
 async function start() {
   if (islandsOnly) {
+    await firstScreenPainted();
     // A page with a work's islands (the Buy bar, the work's picture) loads the build that has
     // them (`item-page`); every other page the one with a gallery's controls. Neither carries
     // the other's (app/src/components/mod.rs).
     const forWork = document.querySelector(`${BUY_AREA}, leptos-island[data-component^="WorkPicture"]`);
     const islands = await import(forWork ? "{{item.js}}" : "{{islands.js}}");
     await islands.default({ module_or_path: forWork ? "{{item.wasm}}" : "{{islands.wasm}}" });
-    hydrateIslands(islands);
+    await hydrateIslands(islands);
     if (document.querySelector(BUY_AREA)) fetchWhenIdle("{{item.buy_form}}");
   } else {
     const app = await import("{{app.js}}");
