@@ -18,6 +18,7 @@ async fn fetch_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, JsVa
         return Err(JsValue::from_str(&format!("{url}: HTTP {}", response.status())));
     }
     js::put_url(&api, url, &response.clone()?).await?;
+    crate::stand_in::forget();
     let text = JsFuture::from(response.text()?).await?.as_string().unwrap_or_default();
     serde_json::from_str(&text).map_err(|e| JsValue::from_str(&format!("{url}: {e}")))
 }

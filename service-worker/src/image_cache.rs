@@ -4,8 +4,8 @@
 //! Offline, a miss gets another cached size of the same picture, else a stand-in that says
 //! "Available when online" over the picture's preview (`stand_in`).
 //!
-//! The hot path (a hit) is one `caches.open` + one `match`, plus counters in memory: no
-//! IndexedDB, no JSON. Counters reach IndexedDB (`meta`) in a batch a moment later.
+//! The hot path (a hit) is one `match` on the cache opened once, and one call back into the
+//! worker, plus counters in memory: no IndexedDB, no JSON. Counters reach IndexedDB (`meta`) in a batch a moment later.
 
 use std::cell::{Cell, RefCell};
 
@@ -176,8 +176,8 @@ async fn images() -> Result<Cache, JsValue> {
 
 /// The answer to an image request. Once the cache is open (every request after the first), a
 /// hit is the `match` promise and one call back into the worker (`on_match`), with no Rust
-/// future per request: through `future_to_promise`, each hit took about 1 ms longer, a third
-/// of the whole fetch (BENCHMARKS.md, issue 15).
+/// future per request: through `future_to_promise`, each hit took 0.6–0.75 ms longer, about a
+/// tenth of the whole fetch (BENCHMARKS.md, issue 15).
 pub fn answer(request: Request, url: String) -> Promise {
     let Some(cache) = IMAGES.with(|c| c.borrow().clone()) else {
         return future_to_promise(async move { Ok(respond(&request, &url).await?.into()) });

@@ -28,7 +28,7 @@ pub fn on_fetch(event: FetchEvent) -> Option<Promise> {
             Strategy::AppShell => app_shell(&request).await?,
             Strategy::Page(freshness) => crate::pages::respond(&event, request, freshness).await?,
             Strategy::CacheFirst(kind) => cache_first(&request, kind).await?,
-            // Answered above, without a future of its own.
+            // Not reached: answered above, with no future per request (`image_cache::answer`).
             Strategy::Image => {
                 js::wait(crate::image_cache::answer(request, url)).await?.dyn_into()?
             }
@@ -91,6 +91,10 @@ async fn stale_while_revalidate(
             let response = js::fetch(&request).await?;
             if response.ok() {
                 js::put(&cache, &request, &response.clone()?).await?;
+                if kind == CacheKind::Api {
+                    // The pictures' previews the offline stand-in reads may have changed.
+                    crate::stand_in::forget();
+                }
             }
             Ok::<_, JsValue>(response)
         }

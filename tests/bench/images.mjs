@@ -109,7 +109,10 @@ self.addEventListener("activate", (e) => e.waitUntil(clients.claim()));
 self.addEventListener("fetch", (e) => {
   if (!new URL(e.request.url).pathname.startsWith("/media/")) return;
   e.respondWith((images ??= caches.open("plain")).then((cache) => cache.match(e.request.url).then((hit) => hit ||
-    fetch(e.request).then((response) => { cache.put(e.request, response.clone()); return response; }))));
+    fetch(e.request).then(async (response) => {
+      if (response.ok) await cache.put(e.request, response.clone());
+      return response;
+    }))));
 });`;
 
 /** Workbox 7 `generateSW` with one CacheFirst route for /media/ (or, `plain`, the floor above),

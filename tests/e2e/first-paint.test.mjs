@@ -132,7 +132,8 @@ test("a keyboard user who tabbed into the page before the app arrived keeps thei
 
   await release();
   await page.evaluate(() => { window.focused = document.activeElement; });
-  await page.getByRole("combobox", { name: "Sort by" }).waitFor();
+  // The islands have run: the status bar's island has written what only the page can know.
+  await status(page, "Available offline").waitFor();
   assert.equal(await page.evaluate(() => document.activeElement === window.focused), true,
     "the very link the visitor is on keeps focus: the islands ran around it");
   // Enter opens the work.

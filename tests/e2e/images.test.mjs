@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { useStorefront, heading, status, askWorker, loadedImage, coldOfflineTab } from "./support.mjs";
+import { useStorefront, launchBrowser, heading, status, askWorker, loadedImage, coldOfflineTab } from "./support.mjs";
 
 const WIDTHS = [160, 320, 480, 640, 960, 1280, 1920];
 const manifest = () =>
@@ -157,6 +157,25 @@ test("a work's page whose picture has loaded never fetches the previews' painter
   }
 });
 
+test("a picture that could not load shows its ThumbHash preview: the page fetches the painter for it", async () => {
+  // No worker (it would stand in for the picture): the pictures fail as the network fails them.
+  const browser = await launchBrowser({ serviceWorkers: "block" });
+  try {
+    const page = await browser.context.newPage();
+    await page.route("**/media/**", (route) => route.abort());
+    await page.goto(`${ctx.server.base}/c/tidal-glass`);
+    await heading(page, "Tidal Glass").waitFor();
+    const first = page.getByRole("list", { name: "Works in this collection" }).getByRole("img").first();
+    await page.waitForFunction(
+      (el) => el.complete && el.naturalWidth === 0 && el.style.backgroundImage.startsWith('url("data:image/bmp;base64,'),
+      await first.elementHandle(),
+    );
+    assert.match(await first.getAttribute("alt"), /.{20}/, "the alt text is still there");
+  } finally {
+    await browser.close();
+  }
+});
+
 test("offline, a seen image shows and an unseen one shows the placeholder with its alt text", async () => {
   const page = await ctx.browser.context.newPage();
   await page.goto(`${ctx.server.base}/c/tidal-glass`);
@@ -190,12 +209,9 @@ test("offline, a seen image shows and an unseen one shows the placeholder with i
   const placeholder = await loadedImage(offline, unseen);
   assert.match(placeholder.alt, /^A grid of square tiles .+ winding paths/, "the alt text is still there");
   assert.equal(await header(offline, placeholder.src), "placeholder");
-  // The ThumbHash preview is painted behind it, by a part the page loads once it has started
-  // (from the worker's cache here).
-  await offline.waitForFunction(
-    (el) => el.style.backgroundImage.startsWith('url("data:image/bmp;base64,'),
-    await unseen.elementHandle(),
-  );
+  // The worker's stand-in shows the work's ThumbHash preview, from the catalog it saved.
+  const svg = await offline.evaluate((src) => fetch(src).then((r) => r.text()), placeholder.src);
+  assert.match(svg, /<image [^>]*href="data:image\/bmp;base64,[A-Za-z0-9+/]+=*"\/>/);
 
   const stats = await askWorker(offline, "image_stats");
   assert.ok(stats.image_stats.hits >= 2 && stats.image_stats.placeholders >= 1, JSON.stringify(stats));

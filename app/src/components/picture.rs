@@ -37,8 +37,8 @@ impl Layout {
 }
 
 /// A responsive image: WebP and progressive JPEG variants by `srcset`/`sizes`, the box
-/// reserved by `width`/`height`, and a ThumbHash preview painted behind it until it loads (or,
-/// offline, behind the worker's "available when online" image). Save-Data and 2G links get the
+/// reserved by `width`/`height`, and a ThumbHash preview painted behind it until it loads (the
+/// worker's offline "available when online" image carries the preview itself). Save-Data and 2G links get the
 /// lite variants: on the server, when the request says so (`Save-Data`, 2G `ECT`); a page the
 /// server drew does not switch them afterwards, as its islands start at `load`, once its eager
 /// pictures have loaded, and a second, lesser copy would cost the link more. Without a
@@ -72,7 +72,8 @@ pub fn ResponsiveImage(
     // attribute in the server's HTML would need 'unsafe-inline').
     let preview =
         vitrine_protocol::preview::data_url(&p.placeholder).map(|url| format!("url({url})"));
-    let thumbhash = p.placeholder.clone();
+    // No hash, nothing to paint: no attribute, so the painter is not fetched for it.
+    let thumbhash = (!p.placeholder.is_empty()).then(|| p.placeholder.clone());
     Effect::new(move |_| {
         if let (Some(img), Some(preview)) = (img.get(), &preview) {
             let _ = web_sys::HtmlElement::style(&img).set_property("background-image", preview);
