@@ -5,7 +5,8 @@
 //! "Available when online" over the picture's preview (`stand_in`).
 //!
 //! The hot path (a hit) is one `match` on the cache opened once, and one call back into the
-//! worker, plus counters in memory: no IndexedDB, no JSON. Counters reach IndexedDB (`meta`) in a batch a moment later.
+//! worker, plus counters in memory: no IndexedDB, no JSON. Counters reach IndexedDB (`meta`)
+//! in a batch a moment later.
 
 use std::cell::{Cell, RefCell};
 
@@ -174,16 +175,23 @@ async fn images() -> Result<Cache, JsValue> {
     Ok(cache)
 }
 
-/// The answer to an image request. Once the cache is open (every request after the first), a
-/// hit is the `match` promise and one call back into the worker (`on_match`), with no Rust
-/// future per request: through `future_to_promise`, each hit took 0.6–0.75 ms longer, about a
-/// tenth of the whole fetch (BENCHMARKS.md, issue 15).
+/// The answer to an image request: a hit is the `match` promise and one call back into the
+/// worker (`on_match`), with no Rust future per request (the cache is opened once, by the
+/// first): through `future_to_promise`, each hit took 0.6–0.75 ms longer, about a tenth of the
+/// whole fetch (BENCHMARKS.md, issue 15).
 pub fn answer(request: Request, url: String) -> Promise {
-    let Some(cache) = IMAGES.with(|c| c.borrow().clone()) else {
-        return future_to_promise(async move { Ok(respond(&request, &url).await?.into()) });
-    };
-    let on_match = ON_MATCH.with(|f| f.bind1(&JsValue::NULL, &request));
-    js::then_call(&cache.match_with_str(&url), &on_match)
+    match IMAGES.with(|c| c.borrow().clone()) {
+        Some(cache) => look_up(&cache, &request, &url),
+        None => future_to_promise(async move {
+            // A promise resolved with a promise follows it.
+            Ok(look_up(&images().await?, &request, &url).into())
+        }),
+    }
+}
+
+fn look_up(cache: &Cache, request: &Request, url: &str) -> Promise {
+    let on_match = ON_MATCH.with(|f| f.bind1(&JsValue::NULL, request));
+    js::then_call(&cache.match_with_str(url), &on_match)
 }
 
 thread_local! {
@@ -208,16 +216,6 @@ fn on_match(request: Request, hit: JsValue) -> JsValue {
         })
         .into(),
     }
-}
-
-async fn respond(request: &Request, url: &str) -> Result<Response, JsValue> {
-    let cache = images().await?;
-    if let Some(hit) = js::lookup_url(&cache, url).await? {
-        count(|c| c.hits += 1);
-        LRU.with(|l| l.borrow_mut().as_mut().map(|l| l.touch(url)));
-        return Ok(hit);
-    }
-    miss(&cache, request, url).await
 }
 
 /// Not in the cache: from the network, kept; offline, another size or the stand-in.
