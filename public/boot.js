@@ -107,6 +107,39 @@ function cannotStart() {
   root.replaceChildren(note);
 }
 
+// Pictures and the worker. Where the browser has static routes (`public/sw.js`), it answers
+// a picture the worker kept from the image cache itself, and fetches any other past the
+// worker. So the page tells the worker what it showed (counted, marked used, and kept from
+// the browser's HTTP cache: service-worker/src/pictures_shown.rs), and asks the worker itself
+// for a picture it could not load that way (offline, never kept): `?fallback` is not routed,
+// and the worker answers it with another size it kept or "Available when online" over the
+// picture's preview. A picture through the worker (`?` in its URL) was counted there.
+const VARIANT = /\/media\/v\/[^?#]*$/;
+/** What each picture was last reported showing: its load event may follow this module. */
+const reported = new WeakMap();
+/** Tell the worker these pictures were shown: at once, as the page may be left any moment. */
+function reportShown(imgs) {
+  const fresh = imgs.filter((img) => VARIANT.test(img.currentSrc) && reported.get(img) !== img.currentSrc);
+  for (const img of fresh) reported.set(img, img.currentSrc);
+  const urls = fresh.map((img) => img.currentSrc);
+  if (urls.length) navigator.serviceWorker?.controller?.postMessage(JSON.stringify({ pictures_shown: { urls } }));
+}
+function pictureFailed(img) {
+  if (!VARIANT.test(img.currentSrc) || !navigator.serviceWorker?.controller) return;
+  const viaWorker = (list) => list.replace(/\/media\/v\/[^\s,?#]+/g, "$&?fallback");
+  const sources = img.parentElement?.tagName === "PICTURE" ? img.parentElement.querySelectorAll("source") : [];
+  for (const source of sources) source.srcset = viaWorker(source.srcset);
+  if (img.srcset) img.srcset = viaWorker(img.srcset);
+  if (img.getAttribute("src")) img.src = viaWorker(img.getAttribute("src"));
+}
+// On the document: a picture's `load` never reaches the window.
+document.addEventListener("load", (e) => { if (e.target instanceof HTMLImageElement) reportShown([e.target]); }, true);
+document.addEventListener("error", (e) => { if (e.target instanceof HTMLImageElement) pictureFailed(e.target); }, true);
+// What loaded or failed before this module ran.
+const settled = [...document.images].filter((img) => img.complete);
+reportShown(settled.filter((img) => img.naturalWidth > 0));
+for (const img of settled.filter((img) => img.naturalWidth === 0)) pictureFailed(img);
+
 // The worker is registered by the page itself, in a line of its own (index.html; the
 // Content-Security-Policy allows it by its hash): as early as a static site registers its
 // worker, not once this module runs, or at `load` (the first visit came under control about

@@ -36,7 +36,21 @@ let activation = null;
 const activateLate = () => (activation ??= ready()
   .then((sw) => sw.on_activate().then(() => sw.on_start()))
   .catch((error) => { activation = null; console.warn("vitrine: activation", error); }));
+// `cache_names.rs`'s name for the image cache; its test checks this line.
+const IMAGES = "vitrine-images-v1";
 self.addEventListener("install", (e) => {
+  // A picture variant (content-addressed, no query) this device kept is answered by the
+  // browser from the image cache, without waking this worker: a fetch handler, even 10 lines
+  // of JS, cost about twice as much a hit (BENCHMARKS.md, issue 15). A miss goes to the
+  // network past the worker; the page tells the worker what it showed (`pictures_shown`),
+  // which keeps it, and asks the worker itself (`?fallback`) for one it could not load.
+  // Browsers without static routes send every picture through `on_fetch`, as before.
+  if (e.addRoutes) {
+    e.waitUntil(e.addRoutes({
+      condition: { urlPattern: { pathname: "/media/v/*", search: "" }, requestMethod: "GET" },
+      source: { cacheName: IMAGES },
+    }).catch((error) => console.warn("vitrine: static route", error)));
+  }
   if (!first) e.waitUntil(ready().then((sw) => sw.on_install()));
 });
 self.addEventListener("activate", (e) => {

@@ -59,6 +59,13 @@ mod tests {
     }
 
     #[test]
+    fn the_shim_routes_pictures_to_the_image_cache_s_name() {
+        let shim = include_str!("../../public/sw.js");
+        assert!(shim.contains(&format!(r#"const IMAGES = "{}";"#, CacheKind::Images.name())));
+        assert!(shim.contains("source: { cacheName: IMAGES }"));
+    }
+
+    #[test]
     fn only_other_vitrine_versions_are_outdated() {
         assert!(!is_outdated(&CacheKind::Api.name()));
         assert!(!is_outdated(&CacheKind::Precache.name()));

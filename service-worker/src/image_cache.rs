@@ -4,9 +4,15 @@
 //! Offline, a miss gets another cached size of the same picture, else a stand-in that says
 //! "Available when online" over the picture's preview (`stand_in`).
 //!
-//! The hot path (a hit) is one `match` on the cache opened once, and one call back into the
-//! worker, plus counters in memory: no IndexedDB, no JSON. Counters reach IndexedDB (`meta`)
-//! in a batch a moment later.
+//! Where the browser has static routes (`public/sw.js`), it answers a kept variant from this
+//! cache itself, and sends a miss to the network past the worker. The page then reports what
+//! it showed (`pictures_shown`): that counts the hits and misses, marks pictures used, and keeps what
+//! the browser fetched, from its HTTP cache. A picture the page could not load that way it asks
+//! for again with `?fallback`, which is not routed, so the worker answers it as below.
+//!
+//! Through the worker, a hit is one `match` on the cache opened once, and one call back into
+//! the worker, plus counters in memory: no IndexedDB, no JSON. Counters reach IndexedDB
+//! (`meta`) in a batch a moment later.
 
 use std::cell::{Cell, RefCell};
 
@@ -36,6 +42,9 @@ thread_local! {
     static PENDING: Cell<Counters> = const { Cell::new(Counters::ZERO) };
     static FLUSH_SCHEDULED: Cell<bool> = const { Cell::new(false) };
 }
+
+/// What a page asks for again when a picture failed past the worker (`public/boot.js`).
+const FALLBACK_QUERY: &str = "?fallback";
 
 /// What the image cache counts, summed over the device's lifetime.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,6 +157,7 @@ async fn flush() -> Result<Counters, device_db::DbError> {
 }
 
 pub async fn stats() -> Result<ImageCacheStats, JsValue> {
+    crate::pictures_shown::taken().await;
     let cache = images().await?;
     ensure_index(&cache).await?;
     let totals = flush().await.map_err(|e| JsValue::from_str(&e.0))?;
@@ -180,6 +190,15 @@ async fn images() -> Result<Cache, JsValue> {
 /// first): through `future_to_promise`, each hit took 0.6–0.75 ms longer, about a tenth of the
 /// whole fetch (BENCHMARKS.md, issue 15).
 pub fn answer(request: Request, url: String) -> Promise {
+    // Asked again by a page that could not load the variant (`FALLBACK_QUERY`): the variant
+    // itself, by its own URL, kept under it.
+    let (request, url) = match url.strip_suffix(FALLBACK_QUERY) {
+        Some(variant) if url.contains("/media/v/") => match Request::new_with_str(variant) {
+            Ok(request) => (request, variant.to_owned()),
+            Err(error) => return Promise::reject(&error),
+        },
+        _ => (request, url),
+    };
     match IMAGES.with(|c| c.borrow().clone()) {
         Some(cache) => look_up(&cache, &request, &url),
         None => future_to_promise(async move {
@@ -241,17 +260,42 @@ async fn miss(cache: &Cache, request: &Request, url: &str) -> Result<Response, J
 pub async fn keep_seen(urls: &[String]) -> Result<(), JsValue> {
     let cache = images().await?;
     for url in urls {
-        if js::lookup_url(&cache, url).await?.is_some() {
-            continue;
-        }
-        // Not in the browser's cache: an error, and nothing to keep.
-        if let Ok(response) = js::fetch_if_cached(url).await {
-            if response.ok() {
-                store(&cache, &response).await?;
-            }
+        if js::lookup_url(&cache, url).await?.is_none() {
+            keep_from_browser(&cache, url).await?;
         }
     }
     Ok(())
+}
+
+/// Keep `url` from the browser's HTTP cache (`only-if-cached`), if it is there.
+pub(crate) async fn keep_from_browser(cache: &Cache, url: &str) -> Result<(), JsValue> {
+    // Not in the browser's cache: an error, and nothing to keep.
+    if let Ok(response) = js::fetch_if_cached(url).await {
+        if response.ok() {
+            store(cache, &response).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The image cache, its index built.
+pub(crate) async fn indexed() -> Result<Cache, JsValue> {
+    let cache = images().await?;
+    ensure_index(&cache).await?;
+    Ok(cache)
+}
+
+/// Count a picture the browser answered itself: a hit (and marked used) if kept, else a miss;
+/// whether it was kept.
+pub(crate) fn count_shown(url: &str) -> bool {
+    let kept = LRU.with(|l| l.borrow().as_ref().is_some_and(|l| l.contains(url)));
+    if kept {
+        count(|c| c.hits += 1);
+        LRU.with(|l| l.borrow_mut().as_mut().map(|l| l.touch(url)));
+    } else {
+        count(|c| c.misses += 1);
+    }
+    kept
 }
 
 async fn offline(cache: &Cache, url: &str) -> Result<Response, JsValue> {

@@ -20,6 +20,7 @@ mod lifecycle;
 mod messages;
 mod notify;
 mod pages;
+mod pictures_shown;
 mod replay;
 mod routing;
 mod stand_in;

@@ -27,6 +27,12 @@ pub fn on_message(event: ExtendableMessageEvent) -> Promise {
             reply(port.as_ref(), &WorkerReply::Failed { message: "unknown request".into() });
             return Ok(JsValue::UNDEFINED);
         };
+        if let PageRequest::PicturesShown { urls } = request {
+            // Often (a gallery's pictures as they load) and without IndexedDB: not `answer`.
+            crate::pictures_shown::shown(urls).await;
+            reply(port.as_ref(), &WorkerReply::Done);
+            return Ok(JsValue::UNDEFINED);
+        }
         let (answer, then_replay) = match answer(request).await {
             Ok(pair) => pair,
             Err(error) => (WorkerReply::Failed { message: error.0 }, None),
@@ -86,6 +92,8 @@ async fn answer(request: PageRequest) -> Result<(WorkerReply, Option<bool>), DbE
         PageRequest::ImageBudget { max_bytes } => {
             stats_reply(crate::image_cache::set_budget(max_bytes).await)
         }
+        // Taken before the database is opened (`on_message`).
+        PageRequest::PicturesShown { .. } => (WorkerReply::Done, None),
     })
 }
 

@@ -208,6 +208,9 @@ test("offline, a seen image shows and an unseen one shows the placeholder with i
   const unseen = offline.getByRole("list", { name: "Works in this collection" }).getByRole("img").first();
   const placeholder = await loadedImage(offline, unseen);
   assert.match(placeholder.alt, /^A grid of square tiles .+ winding paths/, "the alt text is still there");
+  // The browser's own try (the static route's miss, to the network) failed; the page asked the
+  // worker itself, which no route takes.
+  assert.match(placeholder.src, /\?fallback$/);
   assert.equal(await header(offline, placeholder.src), "placeholder");
   // The worker's stand-in shows the work's ThumbHash preview, from the catalog it saved.
   const svg = await offline.evaluate((src) => fetch(src).then((r) => r.text()), placeholder.src);

@@ -85,7 +85,18 @@ pub enum PageRequest {
         /// Bytes; 0 removes the collector's limit.
         max_bytes: u64,
     },
+    /// Picture variants the page has shown (`public/boot.js`). Where the browser answers
+    /// pictures from the image cache itself (a static route), the worker sees neither hits nor
+    /// misses: this is how it counts them, marks them used, and keeps what the browser fetched
+    /// past it (from the HTTP cache only, never the network). Not answered.
+    PicturesShown {
+        /// Same-origin `/media/v/` URLs; anything else is ignored.
+        urls: Vec<String>,
+    },
 }
+
+/// Most URLs one `PicturesShown` is read for: a gallery shows a few dozen.
+pub const MAX_PICTURES_SHOWN: usize = 200;
 
 /// The image cache's counters since this device first installed Vitrine, plus its size now.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -214,6 +225,20 @@ mod tests {
         assert_eq!(ready, WorkerNotice::OfflineReady);
         let reply = serde_json::to_string(&WorkerReply::OfflineReady { ready: true }).unwrap();
         assert_eq!(reply, r#"{"offline_ready":{"ready":true}}"#);
+    }
+
+    /// What `public/boot.js` sends after showing pictures.
+    #[test]
+    fn the_pages_report_of_pictures_shown_reads_as_boot_js_writes_it() {
+        let boot = include_str!("../../../public/boot.js");
+        assert!(boot.contains("JSON.stringify({ pictures_shown: { urls } })"));
+        let shown: PageRequest =
+            serde_json::from_str(r#"{"pictures_shown":{"urls":["/media/v/1-a/480.webp"]}}"#)
+                .unwrap();
+        assert_eq!(
+            shown,
+            PageRequest::PicturesShown { urls: vec!["/media/v/1-a/480.webp".into()] }
+        );
     }
 
     /// The spellings the browser tests and the claims bench send to the worker.
