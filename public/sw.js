@@ -73,6 +73,13 @@ self.addEventListener("fetch", (e) => {
 });
 // Offline checkout: pages ask by message; Background Sync and every worker start replay the outbox.
 self.addEventListener("message", (e) => {
+  // A page's report of the pictures it showed (`boot.js`) is not its start: on a first visit
+  // they load while the page starts. A first install whose wasm has not started drops it, so as
+  // not to start the wasm then; `complete` keeps the open pages' pictures.
+  if (typeof e.data === "string" && e.data.startsWith('{"pictures_shown"')) {
+    if (sw || !first) e.waitUntil(ready().then((sw) => sw.on_message(e)));
+    return;
+  }
   pageStarted();
   if (first && activated) started.then(activateLate);
   e.waitUntil(ready().then((sw) => sw.on_message(e)));

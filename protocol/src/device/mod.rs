@@ -232,6 +232,9 @@ mod tests {
     fn the_pages_report_of_pictures_shown_reads_as_boot_js_writes_it() {
         let boot = include_str!("../../../public/boot.js");
         assert!(boot.contains("JSON.stringify({ pictures_shown: { urls } })"));
+        // The shim tells it from a page's start by its first bytes.
+        let shim = include_str!("../../../public/sw.js");
+        assert!(shim.contains(r#"e.data.startsWith('{"pictures_shown"')"#));
         let shown: PageRequest =
             serde_json::from_str(r#"{"pictures_shown":{"urls":["/media/v/1-a/480.webp"]}}"#)
                 .unwrap();
