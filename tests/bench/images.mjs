@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, extname } from "node:path";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { freshDatabase, startServer, launchBrowser, heading, askWorker, loadedImage } from "../e2e/support.mjs";
+import { freshDatabase, startServer, launchBrowser, heading, status, askWorker, loadedImage } from "../e2e/support.mjs";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const media = process.env.VITRINE_MEDIA;
@@ -100,7 +100,9 @@ async function timeCached(page, urls, byHand = null) {
       })));
     }
     // The condition, polled: every picture in one of the side's caches.
+    const deadline = Date.now() + 30_000;
     while (!(await Promise.all(urls.map((u) => caches.match(u)))).every(Boolean)) {
+      if (Date.now() > deadline) throw new Error("the side's worker did not keep the pictures shown");
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const start = performance.now();
@@ -191,6 +193,10 @@ async function workerOverhead(db) {
         const page = await browser.context.newPage();
         await page.goto(`${base}/`);
         await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+        // Ours: once its wasm runs and it has saved the release (a first install's worker
+        // leaves what the page shows before then to `complete`, which keeps only the pictures
+        // the open pages' HTML names).
+        if (base === server.base) await status(page, "Available offline").waitFor();
         const { rounds, viaWorker } = await timeCached(page, urls, byHand);
         results[name].rounds.push(...rounds);
         results[name].via.push(viaWorker);
