@@ -115,18 +115,31 @@ function cannotStart() {
 // and the worker answers it with another size it kept or "Available when online" over the
 // picture's preview. A picture through the worker (`?` in its URL) was counted there.
 const VARIANT = /\/media\/v\/[^?#]*$/;
-/** What each picture was last reported showing: its load event may follow this module. */
-const reported = new WeakMap();
-/** Tell the worker these pictures were shown: at once, as the page may be left any moment. */
+/** The pictures this document has reported: another `<img>` of one (the viewer's preview, an
+ * element drawn anew) is answered from the browser's memory, not a cache, and is not counted. */
+const reported = new Set();
+/** Reported, not yet sent: sent together, 50 ms after the first, or as the page is left. */
+let unsent = [];
 function reportShown(imgs) {
-  const fresh = imgs.filter((img) => VARIANT.test(img.currentSrc) && reported.get(img) !== img.currentSrc);
-  for (const img of fresh) reported.set(img, img.currentSrc);
-  const urls = fresh.map((img) => img.currentSrc);
-  if (urls.length) navigator.serviceWorker?.controller?.postMessage(JSON.stringify({ pictures_shown: { urls } }));
+  for (const img of imgs) {
+    const url = img.currentSrc;
+    if (!VARIANT.test(url) || reported.has(url)) continue;
+    reported.add(url);
+    if (unsent.push(url) === 1) setTimeout(sendShown, 50);
+  }
 }
+function sendShown() {
+  // `MAX_PICTURES_SHOWN` (protocol/src/device) a message.
+  while (unsent.length) {
+    const urls = unsent.splice(0, 200);
+    navigator.serviceWorker?.controller?.postMessage(JSON.stringify({ pictures_shown: { urls } }));
+  }
+}
+addEventListener("pagehide", sendShown);
 function pictureFailed(img) {
   if (!VARIANT.test(img.currentSrc) || !navigator.serviceWorker?.controller) return;
-  const viaWorker = (list) => list.replace(/\/media\/v\/[^\s,?#]+/g, "$&?fallback");
+  // Idempotent: a picture that fails again through the worker is not asked `?fallback?fallback`.
+  const viaWorker = (list) => list.replace(/(\/media\/v\/[^\s,?#]+)(\?fallback)?/g, "$1?fallback");
   const sources = img.parentElement?.tagName === "PICTURE" ? img.parentElement.querySelectorAll("source") : [];
   for (const source of sources) source.srcset = viaWorker(source.srcset);
   if (img.srcset) img.srcset = viaWorker(img.srcset);

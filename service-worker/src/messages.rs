@@ -28,7 +28,8 @@ pub fn on_message(event: ExtendableMessageEvent) -> Promise {
             return Ok(JsValue::UNDEFINED);
         };
         if let PageRequest::PicturesShown { urls } = request {
-            // Often (a gallery's pictures as they load) and without IndexedDB: not `answer`.
+            // Often (a gallery's pictures as they load), taken in turn (`pictures_shown`):
+            // not through `answer`, which opens the outbox's database for every request.
             crate::pictures_shown::shown(urls).await;
             reply(port.as_ref(), &WorkerReply::Done);
             return Ok(JsValue::UNDEFINED);

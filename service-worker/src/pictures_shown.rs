@@ -1,29 +1,37 @@
-//! Pictures the browser answers itself. Where it has static routes (`public/sw.js`), a kept
+//! Pictures the browser answers itself. Where `public/sw.js` added its static route, a kept
 //! variant comes from the image cache and a miss from the network, neither through the worker.
 //! The page reports what it showed (`PageRequest::PicturesShown`, from `public/boot.js`): each
 //! is counted a hit (and marked used) if kept, else a miss, which the worker keeps from the
-//! browser's HTTP cache (never fetched again). Without static routes every picture came
-//! through `image_cache::answer`, which counted it: the report is ignored.
+//! browser's HTTP cache (never fetched again). Without the route (a browser without static
+//! routes, or one that refused it) every picture came through `image_cache::answer`, which
+//! counted it: the report is ignored.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use js_sys::Promise;
 use vitrine_protocol::device::MAX_PICTURES_SHOWN;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::future_to_promise;
 
+use crate::cache_names::CacheKind;
 use crate::image_cache;
 use crate::js;
+
+/// What `public/sw.js` keeps in this release's precache once the route is added (its test
+/// checks the shim's spelling).
+const ROUTED: &str = "/.vitrine-pictures-routed";
 
 thread_local! {
     /// The last report being taken: reports are taken one at a time, and the image cache's
     /// counters are read after them (`taken`).
     static LAST: RefCell<Option<Promise>> = const { RefCell::new(None) };
+    /// The route was found added (it stays for this release's life).
+    static ROUTE_SEEN: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Take a page's report of the variants it showed.
 pub async fn shown(urls: Vec<String>) {
-    if !routed() {
+    if !routed().await {
         return;
     }
     let previous = LAST.with(|s| s.borrow_mut().take());
@@ -48,35 +56,54 @@ pub async fn taken() {
     }
 }
 
+/// Count and keep each picture; one that cannot be kept (storage refused it) is said and
+/// skipped, and the rest are still taken.
 async fn keep(urls: Vec<String>) -> Result<(), JsValue> {
     let origin = js::scope().location().origin();
-    let cache = image_cache::indexed().await?;
     for url in urls.iter().take(MAX_PICTURES_SHOWN).filter(|url| is_variant(&origin, url)) {
+        // Indexed again for each: a new budget (`set_budget`) rebuilds the index meanwhile.
+        let cache = image_cache::indexed().await?;
         if !image_cache::count_shown(url) {
-            image_cache::keep_from_browser(&cache, url).await?;
+            if let Err(error) = image_cache::keep_from_browser(&cache, url).await {
+                js::warn("could not keep a picture shown", &error);
+            }
         }
     }
     Ok(())
 }
 
-/// A picture variant of this origin as the static route takes it: `/media/v/…`, no query.
+/// A picture variant of this origin as the static route takes it: `/media/v/…`, no query, and
+/// nothing the URL parser would rewrite (dot segments, escapes, backslashes), so what is kept
+/// is under the URL reported.
 fn is_variant(origin: &str, url: &str) -> bool {
-    url.strip_prefix(origin).is_some_and(|path| {
-        path.starts_with("/media/v/") && !path.contains(['?', '#']) && !path.contains("/../")
-    })
+    let Some(path) = url.strip_prefix(origin) else {
+        return false;
+    };
+    let plain = path.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b));
+    plain
+        && path.starts_with("/media/v/")
+        && path.split('/').all(|segment| segment != "." && segment != "..")
 }
 
-/// Whether this browser answers pictures by static route: it has `InstallEvent.addRoutes`,
-/// which `public/sw.js` calls at install.
-fn routed() -> bool {
-    let install = js_sys::Reflect::get(&js::scope(), &"InstallEvent".into());
-    let prototype = install.and_then(|i| js_sys::Reflect::get(&i, &"prototype".into()));
-    prototype.is_ok_and(|p| js_sys::Reflect::has(&p, &"addRoutes".into()).unwrap_or(false))
+/// Whether this release's static route was added: `public/sw.js` marks it in the precache
+/// once `addRoutes` resolves. Without the mark (no static routes, or refused) pictures come
+/// through the worker, which counted them.
+async fn routed() -> bool {
+    if ROUTE_SEEN.get() {
+        return true;
+    }
+    let marked = async {
+        let cache = js::open(CacheKind::Precache).await?;
+        Ok::<_, JsValue>(js::lookup_url(&cache, ROUTED).await?.is_some())
+    };
+    let seen = marked.await.unwrap_or(false);
+    ROUTE_SEEN.set(seen);
+    seen
 }
 
 #[cfg(test)]
 mod tests {
-    use super::is_variant;
+    use super::{is_variant, ROUTED};
 
     #[test]
     fn only_this_origin_s_variants_without_a_query_are_taken() {
@@ -88,5 +115,21 @@ mod tests {
         assert!(!is_variant(origin, "http://127.0.0.1:8080.evil.test/media/v/a/1.webp"));
         assert!(!is_variant(origin, "http://evil.test/media/v/a/1.webp"));
         assert!(!is_variant(origin, "/media/v/a/1.webp"), "absolute, as currentSrc is");
+        for rewritten in [
+            "/media/v/%2e%2e/%2e%2e/api/v1/items",
+            "/media/v/../../api",
+            "/media/v/./a",
+            "/media/v/a\\..\\..\\api",
+            "/media/v/a%2F1.webp",
+        ] {
+            assert!(!is_variant(origin, &format!("{origin}{rewritten}")), "{rewritten}");
+        }
+    }
+
+    #[test]
+    fn the_shim_marks_the_route_where_the_worker_looks() {
+        let shim = include_str!("../../public/sw.js");
+        assert!(shim.contains(&format!(r#"const ROUTED = "{ROUTED}";"#)));
+        assert!(shim.contains("cache.put(ROUTED, new Response())"));
     }
 }

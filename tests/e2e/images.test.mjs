@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { useStorefront, launchBrowser, heading, status, askWorker, loadedImage, coldOfflineTab } from "./support.mjs";
+import { until } from "./shop.mjs";
 
 const WIDTHS = [160, 320, 480, 640, 960, 1280, 1920];
 const manifest = () =>
@@ -124,9 +125,16 @@ test("a work's page whose picture has loaded never fetches the previews' painter
   // the painter, asked for as the islands start, would have been fetched before it.
   await page.getByRole("button", { name: /^Buy · /, disabled: false }).waitFor();
   await page.getByRole("button", { name: "View full size" }).click();
-  await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
+  const dialog = page.getByRole("dialog");
+  const inViewer = await loadedImage(page, dialog.getByRole("img"));
+  await dialog.getByRole("button", { name: "Close" }).click();
   assert.equal(await page.evaluate(() => performance.getEntriesByType("resource")
     .some((e) => /\/split_open_viewer[^/]*\.wasm$/.test(e.name))), true);
+  // What the page showed is kept once its reports are taken: all of it before it is deleted
+  // below, or a late report would keep a size again.
+  const isKept = (src) => page.evaluate((src) => caches.open("vitrine-images-v1")
+    .then((c) => c.match(src)).then(Boolean), src);
+  await until(async () => await isKept(seen.src) && await isKept(inViewer.src), "the pictures shown to be kept");
   assert.equal(await painter(page), 0, "an opaque picture's backdrop is never seen: not fetched");
 
   // Every size of this picture gone from the worker's cache and the browser's, then offline:

@@ -232,6 +232,8 @@ mod tests {
     fn the_pages_report_of_pictures_shown_reads_as_boot_js_writes_it() {
         let boot = include_str!("../../../public/boot.js");
         assert!(boot.contains("JSON.stringify({ pictures_shown: { urls } })"));
+        // No more in one message than the worker reads.
+        assert!(boot.contains(&format!("unsent.splice(0, {MAX_PICTURES_SHOWN})")));
         // The shim tells it from a page's start by its first bytes.
         let shim = include_str!("../../../public/sw.js");
         assert!(shim.contains(r#"e.data.startsWith('{"pictures_shown"')"#));
