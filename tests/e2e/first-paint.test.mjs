@@ -298,7 +298,10 @@ test("when the app stops on a bug, the page stays readable and says how to go on
   const page = await ctx.browser.context.newPage();
   await page.goto(`${ctx.server.base}/c/tidal-glass`);
   await heading(page, "Tidal Glass").waitFor();
-  await page.getByRole("combobox", { name: "Sort by" }).waitFor(); // the islands are running
+  // The islands are running once a sort chosen reorders the works (the server drew the control).
+  const featured = await works(page).first().textContent();
+  await page.getByRole("combobox", { name: "Sort by" }).selectOption({ label: "Price: high to low" });
+  await until(async () => (await works(page).first().textContent()) !== featured, "the sort's island to run");
   await panicTheApp(page);
   const alert = page.getByRole("alert").filter({ hasText: "This page stopped working." });
   await alert.waitFor();
