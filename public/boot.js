@@ -56,7 +56,7 @@ async function hydrateIslands(islands) {
  * fetched before it are, to Lighthouse, what that paint waited on (BENCHMARKS.md, issue 15).
  * A hidden tab draws no frames, and does not wait. */
 async function firstScreenPainted() {
-  if (document.hidden) return;
+  if (document.hidden || wasHidden()) return;
   await contentfulPaint();
   const eager = [...document.querySelectorAll('#app img[loading="eager"]')];
   const painted = Promise.all(eager.map((img) => img.decode().catch(() => {})))
@@ -64,11 +64,15 @@ async function firstScreenPainted() {
   await Promise.race([painted, new Promise((resolve) => setTimeout(resolve, 100))]);
 }
 
+/** Whether this page was hidden at any moment: one hidden before its first paint may never
+ * report it (`visibility-state` entries, where the browser has them). */
+const wasHidden = () => performance.getEntriesByType("visibility-state").some((e) => e.name === "hidden");
+
 /** The page's first contentful paint, or, where it cannot be observed, now; a tab hidden
  * meanwhile, or 3 s, end the wait, so the page never stays without its islands. */
 function contentfulPaint() {
   const painted = () => performance.getEntriesByName("first-contentful-paint").length > 0;
-  if (!PerformanceObserver.supportedEntryTypes?.includes("paint") || painted()) return;
+  if (!globalThis.PerformanceObserver?.supportedEntryTypes?.includes("paint") || painted()) return;
   return new Promise((resolve) => {
     const observer = new PerformanceObserver(() => { if (painted()) done(); });
     const done = () => {
@@ -141,7 +145,8 @@ const VARIANT = /\/media\/v\/[^?#]*$/;
 /** The pictures this document has reported: another `<img>` of one (the viewer's preview, an
  * element drawn anew) is answered from the browser's memory, not a cache, and is not counted. */
 const reported = new Set();
-/** Reported, not yet sent: sent together, 50 ms after the first, or as the page is left. */
+/** Reported, not yet sent: sent together, 50 ms after the first, or as the page is hidden or
+ * left; kept until a worker is in charge of the page. */
 let unsent = [];
 function reportShown(imgs) {
   for (const img of imgs) {
@@ -152,13 +157,17 @@ function reportShown(imgs) {
   }
 }
 function sendShown() {
-  // `MAX_PICTURES_SHOWN` (protocol/src/device) a message.
+  const worker = navigator.serviceWorker?.controller;
+  if (!worker) return;
+  // At most `MAX_PICTURES_SHOWN` (protocol/src/device) in a message.
   while (unsent.length) {
     const urls = unsent.splice(0, 200);
-    navigator.serviceWorker?.controller?.postMessage(JSON.stringify({ pictures_shown: { urls } }));
+    worker.postMessage(JSON.stringify({ pictures_shown: { urls } }));
   }
 }
 addEventListener("pagehide", sendShown);
+document.addEventListener("visibilitychange", () => { if (document.hidden) sendShown(); });
+navigator.serviceWorker?.addEventListener("controllerchange", sendShown);
 function pictureFailed(img) {
   if (!VARIANT.test(img.currentSrc) || !navigator.serviceWorker?.controller) return;
   // Idempotent: a picture that fails again through the worker is not asked `?fallback?fallback`.

@@ -49,11 +49,18 @@ self.addEventListener("install", (e) => {
   // which keeps it, and asks the worker itself (`?fallback`) for one it could not load.
   // Browsers without static routes send every picture through `on_fetch`, as before.
   if (e.addRoutes) {
-    e.waitUntil(e.addRoutes({
+    // Added while the event is dispatched; marked once added. The mark is taken away first: a
+    // mark left by this release's earlier install would otherwise stand for a refused route.
+    const added = e.addRoutes({
       condition: { urlPattern: { pathname: "/media/v/*", search: "" }, requestMethod: "GET" },
       source: { cacheName: IMAGES },
-    }).then(() => caches.open(PRECACHE)).then((cache) => cache.put(ROUTED, new Response()))
-      .catch((error) => console.warn("vitrine: static route", error)));
+    });
+    added.catch(() => {}); // awaited below, after the mark is gone
+    e.waitUntil(caches.open(PRECACHE).then(async (cache) => {
+      await cache.delete(ROUTED);
+      try { await added; } catch (error) { return console.warn("vitrine: static route refused", error); }
+      await cache.put(ROUTED, new Response()).catch((error) => console.warn("vitrine: static route not marked", error));
+    }).catch((error) => console.warn("vitrine: static route", error)));
   }
   if (!first) e.waitUntil(ready().then((sw) => sw.on_install()));
 });

@@ -384,7 +384,7 @@ async fn delete_all(cache: &Cache, urls: Vec<String>) -> Result<(), JsValue> {
     Ok(())
 }
 
-fn is_quota_error(error: &JsValue) -> bool {
+pub(crate) fn is_quota_error(error: &JsValue) -> bool {
     js_sys::Reflect::get(error, &"name".into())
         .ok()
         .and_then(|n| n.as_string())

@@ -10,7 +10,7 @@ use std::cell::{Cell, RefCell};
 
 use js_sys::Promise;
 use vitrine_protocol::device::MAX_PICTURES_SHOWN;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::cache_names::CacheKind;
@@ -29,18 +29,18 @@ thread_local! {
     static ROUTE_SEEN: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Take a page's report of the variants it showed.
+/// Take a page's report of the variants it showed. Queued at once, in the order received, so
+/// that `taken` waits for it; whether the route was added is asked in turn.
 pub async fn shown(urls: Vec<String>) {
-    if !routed().await {
-        return;
-    }
     let previous = LAST.with(|s| s.borrow_mut().take());
     let task = future_to_promise(async move {
         if let Some(previous) = previous {
             let _ = js::wait(previous).await;
         }
-        if let Err(error) = keep(urls).await {
-            js::warn("could not keep the pictures shown", &error);
+        if routed().await {
+            if let Err(error) = keep(urls).await {
+                js::warn("could not keep the pictures shown", &error);
+            }
         }
         Ok(JsValue::UNDEFINED)
     });
@@ -48,25 +48,32 @@ pub async fn shown(urls: Vec<String>) {
     let _ = js::wait(task).await;
 }
 
-/// Once every report received so far is taken.
+/// Once every report received so far is taken, those received meanwhile included.
 pub async fn taken() {
-    let last = LAST.with(|s| s.borrow().clone());
-    if let Some(last) = last {
-        let _ = js::wait(last).await;
+    loop {
+        let Some(last) = LAST.with(|s| s.borrow().clone()) else { return };
+        let _ = js::wait(last.clone()).await;
+        if LAST.with(|s| s.borrow().as_ref().is_some_and(|now| js_sys::Object::is(now, &last))) {
+            return;
+        }
     }
 }
 
-/// Count and keep each picture; one that cannot be kept (storage refused it) is said and
-/// skipped, and the rest are still taken.
+/// Count and keep each picture. One that cannot be kept is said and skipped, and the rest are
+/// still counted and kept; but a full device (the image cache was just emptied for it) stops
+/// the keeping, not the counting: the next picture would only fill it again.
 async fn keep(urls: Vec<String>) -> Result<(), JsValue> {
     let origin = js::scope().location().origin();
+    let mut full = false;
     for url in urls.iter().take(MAX_PICTURES_SHOWN).filter(|url| is_variant(&origin, url)) {
         // Indexed again for each: a new budget (`set_budget`) rebuilds the index meanwhile.
         let cache = image_cache::indexed().await?;
-        if !image_cache::count_shown(url) {
-            if let Err(error) = image_cache::keep_from_browser(&cache, url).await {
-                js::warn("could not keep a picture shown", &error);
-            }
+        if image_cache::count_shown(url) || full {
+            continue;
+        }
+        if let Err(error) = image_cache::keep_from_browser(&cache, url).await {
+            js::warn("could not keep a picture shown", &error);
+            full = image_cache::is_quota_error(&error);
         }
     }
     Ok(())
@@ -87,18 +94,34 @@ fn is_variant(origin: &str, url: &str) -> bool {
 
 /// Whether this release's static route was added: `public/sw.js` marks it in the precache
 /// once `addRoutes` resolves. Without the mark (no static routes, or refused) pictures come
-/// through the worker, which counted them.
+/// through the worker, which counted them. The precache is not opened where it is gone (a newer
+/// release deleted it): opening it would make it again.
 async fn routed() -> bool {
     if ROUTE_SEEN.get() {
         return true;
     }
-    let marked = async {
-        let cache = js::open(CacheKind::Precache).await?;
+    if !has_static_routes() {
+        return false;
+    }
+    let seen = async {
+        let caches = js::scope().caches()?;
+        let name = CacheKind::Precache.name();
+        if !js::wait(caches.has(&name)).await?.is_truthy() {
+            return Ok(false);
+        }
+        let cache: web_sys::Cache = js::wait(caches.open(&name)).await?.dyn_into()?;
         Ok::<_, JsValue>(js::lookup_url(&cache, ROUTED).await?.is_some())
     };
-    let seen = marked.await.unwrap_or(false);
+    let seen = seen.await.unwrap_or(false);
     ROUTE_SEEN.set(seen);
     seen
+}
+
+/// Whether this browser has static routes at all (`InstallEvent.addRoutes`).
+fn has_static_routes() -> bool {
+    let install = js_sys::Reflect::get(&js::scope(), &"InstallEvent".into());
+    let prototype = install.and_then(|i| js_sys::Reflect::get(&i, &"prototype".into()));
+    prototype.is_ok_and(|p| js_sys::Reflect::has(&p, &"addRoutes".into()).unwrap_or(false))
 }
 
 #[cfg(test)]

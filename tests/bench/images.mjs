@@ -221,7 +221,7 @@ async function workerOverhead(db) {
     const [rust, workbox, workboxRouted, floor, floorRouted] = Object.values(results).map((r) => median(r.rounds));
     say();
     say(`Ratio Rust / Workbox's CacheFirst handler (median of 21 rounds a side, 3 alternating passes): **${(rust / workbox).toFixed(2)}×** (issue 15's goal ≤ 0.6×); ` +
-      `Rust / Workbox with the same static route: **${(rust / workboxRouted).toFixed(2)}×** (both answered by the browser: the route, not the worker, is what is fast); ` +
+      `Rust / Workbox with the same static route: **${(rust / workboxRouted).toFixed(2)}×** (both answered by the browser from Cache Storage, neither worker running); ` +
       `the plain JS floor / Workbox: ${(floor / workbox).toFixed(2)}×, with the static route: ${(floorRouted / workbox).toFixed(2)}×.`);
   } finally { await browser.close(); await server.kill(); wb.close(); wbRouted.close(); plain.close(); routed.close(); }
 }

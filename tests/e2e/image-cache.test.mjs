@@ -44,7 +44,7 @@ test("a kept picture comes from the image cache without the worker; a new one is
   // The page reported it: the worker counted a miss and kept the picture from the HTTP cache.
   await until(async () => (await askWorker(page, "image_stats")).image_stats.misses > before.misses,
     "the worker to count the page's report");
-  assert.ok(await isKept(page, first.src), "kept once reported");
+  await until(() => isKept(page, first.src), "the picture to be kept once reported");
 
   const again = await ctx.browser.context.newPage();
   await again.goto(`${ctx.server.base}/i/103`);
@@ -56,6 +56,75 @@ test("a kept picture comes from the image cache without the worker; a new one is
     "the worker to count the hit the page reported");
   await page.close();
   await again.close();
+});
+
+test("without the shim's mark that the static route was added, the page's reports are not counted", async () => {
+  const page = await ctx.browser.context.newPage();
+  await page.goto(`${ctx.server.base}/`);
+  await heading(page, "Collections").waitFor();
+  await status(page, "Available offline").waitFor();
+  const [unmarked, marked] = await page.evaluate(() => Promise.all([105, 106].map((id) =>
+    fetch(`/api/v1/items/${id}`).then((r) => r.json()))));
+  // As if the browser had refused `addRoutes` (each picture then comes through the worker,
+  // which counts it there): no mark in this release's precache, and a worker started anew.
+  const mark = (put) => page.evaluate(async (put) => {
+    const precache = await caches.open((await caches.keys()).find((name) => name.endsWith("-precache")));
+    if (put) await precache.put("/.vitrine-pictures-routed", new Response());
+    else await precache.delete("/.vitrine-pictures-routed");
+  }, put);
+  await mark(false);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("ServiceWorker.enable");
+  await cdp.send("ServiceWorker.stopAllWorkers");
+  await page.goto(`${ctx.server.base}/i/${unmarked.id}`);
+  await heading(page, unmarked.title).waitFor();
+  const ignored = await loadedImage(page, page.getByRole("img", { name: unmarked.alt }));
+
+  // Left: the page sends its report as it goes, and the worker has taken it once it answers.
+  await page.goto(`${ctx.server.base}/`);
+  await heading(page, "Collections").waitFor();
+  await askWorker(page, "image_stats");
+  // Marked again: the next page's report is taken.
+  await mark(true);
+  await page.goto(`${ctx.server.base}/i/${marked.id}`);
+  await heading(page, marked.title).waitFor();
+  const taken = await loadedImage(page, page.getByRole("img", { name: marked.alt }));
+  await until(() => isKept(page, taken.src), "the marked report to be taken");
+  assert.ok(!(await isKept(page, ignored.src)), "the report sent without the mark kept nothing");
+  await page.close();
+});
+
+test("a picture shown twice in a page is reported once; a page left within the batch's delay still sends it", async () => {
+  const page = await ctx.browser.context.newPage();
+  await page.goto(`${ctx.server.base}/c/tidal-glass`);
+  await heading(page, "Tidal Glass").waitFor();
+  await status(page, "Available offline").waitFor();
+  // What the page sends its worker, noted where the next page of this tab can read it.
+  await page.evaluate(() => {
+    const worker = navigator.serviceWorker.controller;
+    const send = worker.postMessage.bind(worker);
+    worker.postMessage = (message, ...rest) => {
+      sessionStorage.setItem("sent", `${sessionStorage.getItem("sent") ?? ""}${message}\n`);
+      return send(message, ...rest);
+    };
+  });
+  // Another size of a work's picture, not shown yet, shown twice (as the viewer does).
+  const other = await page.locator("main img").first().evaluate((img) =>
+    img.srcset.split(",").map((c) => new URL(c.trim().split(" ")[0], location.href).href).find((u) => u.includes("/media/v/") && u !== img.currentSrc));
+  assert.ok(other, "a second size in the srcset");
+  await page.evaluate((src) => Promise.all([1, 2].map(() => new Promise((resolve, reject) => {
+    const img = document.body.appendChild(new Image());
+    img.onload = resolve;
+    img.onerror = reject;
+    img.src = src;
+  }))), other);
+  // Left at once: what is unsent goes as the page is hidden.
+  await page.goto(`${ctx.server.base}/`);
+  await heading(page, "Collections").waitFor();
+  const sent = await page.evaluate(() => sessionStorage.getItem("sent") ?? "");
+  const urls = sent.split("\n").filter(Boolean).flatMap((m) => JSON.parse(m).pictures_shown?.urls ?? []);
+  assert.deepEqual(urls.filter((u) => u === other), [other], `sent: ${sent}`);
+  await page.close();
 });
 
 test("browsing every work keeps the image cache within its bound", async () => {
