@@ -67,6 +67,10 @@ test("the full-size view shows the size already loaded at once, then the largest
   await heading(page, "Perihelion").waitFor();
   const work = page.getByRole("img", { name: /^Concentric rings/ });
   const hero = await loadedImage(page, work.first());
+  // The islands have run (Buy, drawn disabled until its island runs, is enabled; the work's
+  // picture, before it on the page, was hydrated first): the server draws "View full size",
+  // which does nothing until then.
+  await page.getByRole("button", { name: /^Buy · /, disabled: false }).waitFor();
 
   await page.getByRole("button", { name: "View full size" }).focus();
   await page.keyboard.press("Enter");
