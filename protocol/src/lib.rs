@@ -36,7 +36,7 @@ pub use ids::{ItemId, ParseIdError, Slug};
 pub use keys::{PublishedKey, PublishedKeys};
 pub use money::{Currency, Money};
 pub use order::{Order, OrderState, SuggestedAction};
-pub use picture::{ImageFormat, Picture};
+pub use picture::{is_variant_path, ImageFormat, Picture, VARIANTS_PATH};
 
 /// Paths of the JSON API, shared so the app, the worker and the server never disagree.
 pub mod paths {

@@ -4,6 +4,16 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Where every picture variant is served. Content-addressed (each folder is named after a hash
+/// of its original), so a variant once kept stays right: the worker keeps them across releases,
+/// and `public/sw.js` routes this prefix to the image cache.
+pub const VARIANTS_PATH: &str = "/media/v/";
+
+/// Whether a URL's `path` (no origin) is a picture variant's.
+pub fn is_variant_path(path: &str) -> bool {
+    path.starts_with(VARIANTS_PATH)
+}
+
 /// An encoding the pipeline produces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

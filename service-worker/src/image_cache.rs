@@ -193,7 +193,7 @@ pub fn answer(request: Request, url: String) -> Promise {
     // Asked again by a page that could not load the variant (`FALLBACK_QUERY`): the variant
     // itself, by its own URL, kept under it.
     let (request, url) = match url.strip_suffix(FALLBACK_QUERY) {
-        Some(variant) if is_variant_path(variant) => match Request::new_with_str(variant) {
+        Some(variant) if is_variant_url(variant) => match Request::new_with_str(variant) {
             Ok(request) => (request, variant.to_owned()),
             Err(error) => return Promise::reject(&error),
         },
@@ -209,8 +209,8 @@ pub fn answer(request: Request, url: String) -> Promise {
 }
 
 /// Whether `url`'s path is a picture variant's (`/media/v/…`).
-fn is_variant_path(url: &str) -> bool {
-    crate::routing::split_url(url).is_some_and(|(_, path)| path.starts_with("/media/v/"))
+fn is_variant_url(url: &str) -> bool {
+    crate::routing::split_url(url).is_some_and(|(_, path)| vitrine_protocol::is_variant_path(path))
 }
 
 fn look_up(cache: &Cache, request: &Request, url: &str) -> Promise {
@@ -306,7 +306,7 @@ pub(crate) fn count_shown(url: &str) -> bool {
 async fn offline(cache: &Cache, url: &str) -> Result<Response, JsValue> {
     ensure_index(cache).await?;
     let folder = url.rsplit_once('/').map_or(url, |(folder, _)| folder);
-    let others = if is_variant_path(url) {
+    let others = if is_variant_url(url) {
         LRU.with(|l| l.borrow().as_ref().map(|l| l.with_prefix(&format!("{folder}/"))))
             .unwrap_or_default()
     } else {
@@ -362,7 +362,7 @@ pub async fn adopt(old: &Cache) -> Result<(), JsValue> {
     let keys: Array = js::wait(old.keys()).await?.into();
     for key in keys.iter() {
         let Ok(request) = key.dyn_into::<Request>() else { continue };
-        if !request.url().contains("/media/v/") {
+        if !is_variant_url(&request.url()) {
             continue;
         }
         if let Some(response) = js::lookup(old, &request).await? {

@@ -88,7 +88,7 @@ fn is_variant(origin: &str, url: &str) -> bool {
     };
     let plain = path.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b));
     plain
-        && path.starts_with("/media/v/")
+        && vitrine_protocol::is_variant_path(path)
         && path.split('/').all(|segment| segment != "." && segment != "..")
 }
 
@@ -154,5 +154,15 @@ mod tests {
         let shim = include_str!("../../public/sw.js");
         assert!(shim.contains(&format!(r#"const ROUTED = "{ROUTED}";"#)));
         assert!(shim.contains("cache.put(ROUTED, new Response())"));
+    }
+
+    #[test]
+    fn the_shim_routes_and_the_page_reports_the_variants_path() {
+        let path = vitrine_protocol::VARIANTS_PATH;
+        let shim = include_str!("../../public/sw.js");
+        assert!(shim.contains(&format!(r#"pathname: "{path}*""#)), "sw.js's static route");
+        let boot = include_str!("../../public/boot.js");
+        let pattern = path.replace('/', "\\/");
+        assert!(boot.contains(&format!("const VARIANT = /{pattern}")), "boot.js's VARIANT");
     }
 }

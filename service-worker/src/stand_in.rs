@@ -44,7 +44,7 @@ pub fn forget() {
 pub async fn response(url: &str) -> Result<Response, JsValue> {
     let folder = split_url(url)
         .map(|(_, path)| path)
-        .filter(|path| path.starts_with("/media/v/"))
+        .filter(|path| vitrine_protocol::is_variant_path(path))
         .and_then(|path| path.rsplit_once('/'))
         .map(|(folder, _)| format!("{folder}/"));
     let preview = match folder {

@@ -77,7 +77,7 @@ pub fn run(media: &Path, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<Rep
         let bytes = std::fs::read(&path).map_err(io(&path))?;
         let digest =
             Sha256::new().chain_update(fingerprint.as_bytes()).chain_update(&bytes).finalize();
-        let folder = format!("{stem}-{}", &hex(&digest)[..10]);
+        let folder = format!("{}-{}", plain_name(&stem), &hex(&digest)[..10]);
         match previous.images.get(&stem) {
             Some(entry)
                 if entry.base == base_url(&folder) && complete(&out_root, &folder, entry) =>
@@ -153,8 +153,18 @@ fn originals(media: &Path) -> Result<Vec<PathBuf>, AssetsError> {
     Ok(paths)
 }
 
+/// `stem` with anything but ASCII letters, digits, `.`, `_` and `-` made a `-`: a variant's URL
+/// is then the folder's name as written, with nothing to escape, which the worker's check of
+/// the pictures a page reports requires (service-worker/src/pictures_shown.rs). The hash after
+/// it keeps two names that read alike apart.
+fn plain_name(stem: &str) -> String {
+    stem.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '-' })
+        .collect()
+}
+
 fn base_url(folder: &str) -> String {
-    format!("/media/{VARIANTS_DIR}/{folder}/")
+    format!("{}{folder}/", vitrine_protocol::VARIANTS_PATH)
 }
 
 fn complete(out_root: &Path, folder: &str, entry: &Entry) -> bool {
@@ -232,4 +242,17 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AssetsError> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_name;
+
+    #[test]
+    fn folder_names_need_no_escaping_in_a_url() {
+        assert_eq!(plain_name("101-ab12"), "101-ab12");
+        assert_eq!(plain_name("Sea glass #2"), "Sea-glass--2");
+        assert_eq!(plain_name("vague_été.v2"), "vague_-t-.v2");
+        assert_eq!(plain_name("a/b\\c?d%2e"), "a-b-c-d-2e");
+    }
 }

@@ -75,6 +75,22 @@ fn variants_are_deterministic_and_decode_at_their_size() {
 }
 
 #[test]
+fn an_original_named_with_spaces_or_accents_gets_plain_variant_urls() {
+    let media = tempfile::tempdir().unwrap();
+    draw_original(media.path(), "Sea glass été #2.jpg", 3);
+    pipeline::run(media.path(), &|_, _| {}).unwrap();
+    let entry = &read_manifest(media.path()).images["Sea glass été #2"];
+    // Nothing a URL would escape: the worker keeps a reported picture only under a plain URL.
+    assert!(entry.base.starts_with("/media/v/Sea-glass--t---2-"), "{}", entry.base);
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-".contains(c);
+    assert!(entry.base.chars().all(plain), "{}", entry.base);
+    for v in &entry.variants {
+        let rel = format!("{}{}", entry.base.trim_start_matches("/media/"), v.file);
+        assert!(media.path().join(&rel).is_file(), "{rel} written where its URL says");
+    }
+}
+
+#[test]
 fn unchanged_originals_are_not_encoded_again() {
     let dir = tempfile::tempdir().unwrap();
     draw_original(dir.path(), "1-a.jpg", 1);
