@@ -59,6 +59,9 @@ test("with JavaScript off, the home page, a gallery and a work arrive whole, and
     await heading(page, first.title).waitFor();
     assert.match(await page.getByRole("definition").filter({ hasText: /[0-9]\.[0-9]{2} [A-Z]{3}/ }).first().textContent(), /[0-9]/);
     await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link", { name: "Tidal Glass" }).waitFor();
+    // What needs a script is drawn unusable, not as if it worked: Buy, and the full-size view.
+    assert.equal(await page.getByRole("button", { name: /^Buy · / }).isDisabled(), true);
+    assert.equal(await page.getByRole("button", { name: "View full size" }).isDisabled(), true);
     await page.goto(`${ctx.server.base}/i/999999`);
     await heading(page, "Not found").waitFor();
   } finally {

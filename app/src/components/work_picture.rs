@@ -69,12 +69,21 @@ fn zoomable(zoom: String, alt: String, title: String, picture: impl IntoView) ->
         });
     };
     let open_too = open.clone();
+    // Drawn disabled, and enabled once this runs: on a page the server drew, a press before
+    // the island has run would do nothing (the islands wait for the first paint: boot.js).
+    let button = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(button) = button.get() {
+            button.set_disabled(false);
+        }
+    });
     view! {
         <figure>
             // A pointer shortcut; keyboards and screen readers use the button below.
             <div class="zoomable can-zoom" on:click=move |_| open()>{picture}</div>
             <figcaption>
-                <button type="button" class="link" aria-haspopup="dialog" on:click=move |_| open_too()>
+                <button type="button" class="link" aria-haspopup="dialog" disabled=true
+                    node_ref=button on:click=move |_| open_too()>
                     "View full size"
                 </button>
             </figcaption>
