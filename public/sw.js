@@ -41,6 +41,8 @@ const IMAGES = "vitrine-images-v1";
 // Kept in this release's precache once its static route is added: the worker counts the
 // pictures a page reports only then (`pictures_shown.rs`; its test checks this line).
 const ROUTED = "/.vitrine-pictures-routed";
+/** Settled once this install's mark is written or refused: reports wait for it. */
+let marked = Promise.resolve();
 self.addEventListener("install", (e) => {
   // A picture variant (content-addressed, no query) this device kept is answered by the
   // browser from the image cache, without waking this worker: a fetch handler, even 10 lines
@@ -56,18 +58,22 @@ self.addEventListener("install", (e) => {
       source: { cacheName: IMAGES },
     });
     added.catch(() => {}); // awaited below, after the mark is gone
-    e.waitUntil(caches.open(PRECACHE).then(async (cache) => {
+    marked = caches.open(PRECACHE).then(async (cache) => {
       await cache.delete(ROUTED);
       try { await added; } catch (error) { return console.warn("vitrine: static route refused", error); }
       await cache.put(ROUTED, new Response()).catch((error) => console.warn("vitrine: static route not marked", error));
-    }).catch((error) => console.warn("vitrine: static route", error)));
+    }).catch((error) => console.warn("vitrine: static route", error));
+    // A first install is not kept waiting for the mark (its cache writes were a tenth of the
+    // first visit's wait for control: BENCHMARKS.md, issue 15): it ignores reports until its
+    // wasm runs, and its activation waits for the mark instead. An update is kept waiting.
+    if (!first) e.waitUntil(marked);
   }
   if (!first) e.waitUntil(ready().then((sw) => sw.on_install()));
 });
 self.addEventListener("activate", (e) => {
   if (!first) return e.waitUntil(ready().then((sw) => sw.on_activate()));
   activated = true;
-  e.waitUntil(self.clients.claim());
+  e.waitUntil(Promise.all([self.clients.claim(), marked]));
   setTimeout(pageStarted, 2000);
   started.then(activateLate);
 });
@@ -88,7 +94,7 @@ self.addEventListener("message", (e) => {
   // they load while the page starts. A first install whose wasm has not started drops it, so as
   // not to start the wasm then; `complete` keeps the open pages' pictures.
   if (typeof e.data === "string" && e.data.startsWith('{"pictures_shown"')) {
-    if (sw || !first) e.waitUntil(ready().then((sw) => sw.on_message(e)));
+    if (sw || !first) e.waitUntil(marked.then(ready).then((sw) => sw.on_message(e)));
     return;
   }
   pageStarted();
