@@ -38,10 +38,13 @@ const activateLate = () => (activation ??= ready()
   .catch((error) => { activation = null; console.warn("vitrine: activation", error); }));
 // `cache_names.rs`'s name for the image cache; its test checks this line.
 const IMAGES = "vitrine-images-v1";
-// Kept in this release's precache once its static route is added: the worker counts the
-// pictures a page reports only then (`pictures_shown.rs`; its test checks this line).
-const ROUTED = "/.vitrine-pictures-routed";
-/** Settled once this install's mark is written or refused: reports wait for it. */
+// Kept in this release's precache where the browser refused its static route: the worker
+// then counts the pictures a page reports only at its fetch handler (`pictures_shown.rs`; its
+// test checks this line). A refusal, not a success, is written: a write lost (the browser shut
+// down meanwhile, Cache Storage cleared) then counts a picture twice, rather than keeping no
+// picture a page showed for the rest of the release.
+const NOT_ROUTED = "/.vitrine-pictures-not-routed";
+/** Settled once this install has said whether its route was refused: reports wait for it. */
 let marked = Promise.resolve();
 self.addEventListener("install", (e) => {
   // A picture variant (content-addressed, no query) this device kept is answered by the
@@ -51,21 +54,24 @@ self.addEventListener("install", (e) => {
   // which keeps it, and asks the worker itself (`?fallback`) for one it could not load.
   // Browsers without static routes send every picture through `on_fetch`, as before.
   if (e.addRoutes) {
-    // Added while the event is dispatched; marked once added. The mark is taken away first: a
-    // mark left by this release's earlier install would otherwise stand for a refused route.
+    // Added while the event is dispatched. A refusal left by this release's earlier install is
+    // taken away first.
     const added = e.addRoutes({
       condition: { urlPattern: { pathname: "/media/v/*", search: "" }, requestMethod: "GET" },
       source: { cacheName: IMAGES },
     });
-    added.catch(() => {}); // awaited below, after the mark is gone
+    // The browser may store the route after the event: install ends once it has.
+    e.waitUntil(added.catch(() => {}));
     marked = caches.open(PRECACHE).then(async (cache) => {
-      await cache.delete(ROUTED);
-      try { await added; } catch (error) { return console.warn("vitrine: static route refused", error); }
-      await cache.put(ROUTED, new Response()).catch((error) => console.warn("vitrine: static route not marked", error));
-    }).catch((error) => console.warn("vitrine: static route", error));
-    // A first install is not kept waiting for the mark (its cache writes were a tenth of the
-    // first visit's wait for control: BENCHMARKS.md, issue 15): it ignores reports until its
-    // wasm runs, and its activation waits for the mark instead. An update is kept waiting.
+      await cache.delete(NOT_ROUTED);
+      try { await added; } catch (error) {
+        console.warn("vitrine: static route refused", error);
+        await cache.put(NOT_ROUTED, new Response());
+      }
+    }).catch((error) => console.warn("vitrine: static route's refusal not kept", error));
+    // A first install does not wait for these cache writes (they were a tenth of the first
+    // visit's wait for control, and a page's fetches wait for activation): it ignores reports
+    // until its wasm runs, and reports wait for them. An update waits.
     if (!first) e.waitUntil(marked);
   }
   if (!first) e.waitUntil(ready().then((sw) => sw.on_install()));
@@ -73,7 +79,7 @@ self.addEventListener("install", (e) => {
 self.addEventListener("activate", (e) => {
   if (!first) return e.waitUntil(ready().then((sw) => sw.on_activate()));
   activated = true;
-  e.waitUntil(Promise.all([self.clients.claim(), marked]));
+  e.waitUntil(self.clients.claim());
   setTimeout(pageStarted, 2000);
   started.then(activateLate);
 });

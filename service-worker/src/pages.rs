@@ -110,7 +110,7 @@ pub async fn keep_open_pages() -> Result<(), JsValue> {
 fn media_urls(html: &str) -> Vec<String> {
     let mut urls: Vec<String> = Vec::new();
     let mut rest = html;
-    while let Some(start) = rest.find("/media/v/") {
+    while let Some(start) = rest.find(vitrine_protocol::VARIANTS_PATH) {
         let from = &rest[start..];
         let end =
             from.find(|c: char| c.is_whitespace() || "\"',<>".contains(c)).unwrap_or(from.len());

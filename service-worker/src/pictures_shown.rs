@@ -17,15 +17,15 @@ use crate::cache_names::CacheKind;
 use crate::image_cache;
 use crate::js;
 
-/// What `public/sw.js` keeps in this release's precache once the route is added (its test
-/// checks the shim's spelling).
-const ROUTED: &str = "/.vitrine-pictures-routed";
+/// What `public/sw.js` keeps in this release's precache where the browser refused the route
+/// (its test checks the shim's spelling).
+const NOT_ROUTED: &str = "/.vitrine-pictures-not-routed";
 
 thread_local! {
     /// The last report being taken: reports are taken one at a time, and the image cache's
     /// counters are read after them (`taken`).
     static LAST: RefCell<Option<Promise>> = const { RefCell::new(None) };
-    /// The route was found added (it stays for this release's life).
+    /// The route was found not refused (it stays for this release's life).
     static ROUTE_SEEN: Cell<bool> = const { Cell::new(false) };
 }
 
@@ -92,10 +92,11 @@ fn is_variant(origin: &str, url: &str) -> bool {
         && path.split('/').all(|segment| segment != "." && segment != "..")
 }
 
-/// Whether this release's static route was added: `public/sw.js` marks it in the precache
-/// once `addRoutes` resolves. Without the mark (no static routes, or refused) pictures come
-/// through the worker, which counted them. The precache is not opened where it is gone (a newer
-/// release deleted it): opening it would make it again.
+/// Whether this release's static route takes the pictures: the browser has static routes, and
+/// `public/sw.js` did not mark them refused in the precache (where `addRoutes` rejected; each
+/// picture then comes through the worker, which counted it). Where the precache is gone (a
+/// newer release deleted it, or storage was cleared) no refusal was kept: routed. It is not
+/// opened then: opening it would make it again.
 async fn routed() -> bool {
     if ROUTE_SEEN.get() {
         return true;
@@ -103,18 +104,19 @@ async fn routed() -> bool {
     if !has_static_routes() {
         return false;
     }
-    let seen = async {
+    let refused = async {
         let caches = js::scope().caches()?;
         let name = CacheKind::Precache.name();
         if !js::wait(caches.has(&name)).await?.is_truthy() {
             return Ok(false);
         }
         let cache: web_sys::Cache = js::wait(caches.open(&name)).await?.dyn_into()?;
-        Ok::<_, JsValue>(js::lookup_url(&cache, ROUTED).await?.is_some())
+        Ok::<_, JsValue>(js::lookup_url(&cache, NOT_ROUTED).await?.is_some())
     };
-    let seen = seen.await.unwrap_or(false);
-    ROUTE_SEEN.set(seen);
-    seen
+    // Storage that cannot be read says nothing either way: not counted, and asked again.
+    let Ok(refused) = refused.await else { return false };
+    ROUTE_SEEN.set(!refused);
+    !refused
 }
 
 /// Whether this browser has static routes at all (`InstallEvent.addRoutes`).
@@ -126,7 +128,7 @@ fn has_static_routes() -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_variant, ROUTED};
+    use super::{is_variant, NOT_ROUTED};
 
     #[test]
     fn only_this_origin_s_variants_without_a_query_are_taken() {
@@ -152,8 +154,8 @@ mod tests {
     #[test]
     fn the_shim_marks_the_route_where_the_worker_looks() {
         let shim = include_str!("../../public/sw.js");
-        assert!(shim.contains(&format!(r#"const ROUTED = "{ROUTED}";"#)));
-        assert!(shim.contains("cache.put(ROUTED, new Response())"));
+        assert!(shim.contains(&format!(r#"const NOT_ROUTED = "{NOT_ROUTED}";"#)));
+        assert!(shim.contains("cache.put(NOT_ROUTED, new Response())"));
     }
 
     #[test]

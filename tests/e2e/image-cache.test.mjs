@@ -58,39 +58,40 @@ test("a kept picture comes from the image cache without the worker; a new one is
   await again.close();
 });
 
-test("without the shim's mark that the static route was added, the page's reports are not counted", async () => {
+test("where the shim marked the static route refused, the page's reports are not counted", async () => {
   const page = await ctx.browser.context.newPage();
   await page.goto(`${ctx.server.base}/`);
   await heading(page, "Collections").waitFor();
   await status(page, "Available offline").waitFor();
-  const [unmarked, marked] = await page.evaluate(() => Promise.all([105, 106].map((id) =>
+  const [refused, routed] = await page.evaluate(() => Promise.all([105, 106].map((id) =>
     fetch(`/api/v1/items/${id}`).then((r) => r.json()))));
   // As if the browser had refused `addRoutes` (each picture then comes through the worker,
-  // which counts it there): no mark in this release's precache, and a worker started anew.
-  const mark = (put) => page.evaluate(async (put) => {
+  // which counts it there): the shim's mark of a refusal in this release's precache, and a
+  // worker started anew.
+  const markRefused = (put) => page.evaluate(async (put) => {
     const precache = await caches.open((await caches.keys()).find((name) => name.endsWith("-precache")));
-    if (put) await precache.put("/.vitrine-pictures-routed", new Response());
-    else await precache.delete("/.vitrine-pictures-routed");
+    if (put) await precache.put("/.vitrine-pictures-not-routed", new Response());
+    else await precache.delete("/.vitrine-pictures-not-routed");
   }, put);
-  await mark(false);
+  await markRefused(true);
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("ServiceWorker.enable");
   await cdp.send("ServiceWorker.stopAllWorkers");
-  await page.goto(`${ctx.server.base}/i/${unmarked.id}`);
-  await heading(page, unmarked.title).waitFor();
-  const ignored = await loadedImage(page, page.getByRole("img", { name: unmarked.alt }));
+  await page.goto(`${ctx.server.base}/i/${refused.id}`);
+  await heading(page, refused.title).waitFor();
+  const ignored = await loadedImage(page, page.getByRole("img", { name: refused.alt }));
 
   // Left: the page sends its report as it goes, and the worker has taken it once it answers.
   await page.goto(`${ctx.server.base}/`);
   await heading(page, "Collections").waitFor();
   await askWorker(page, "image_stats");
-  // Marked again: the next page's report is taken.
-  await mark(true);
-  await page.goto(`${ctx.server.base}/i/${marked.id}`);
-  await heading(page, marked.title).waitFor();
-  const taken = await loadedImage(page, page.getByRole("img", { name: marked.alt }));
-  await until(() => isKept(page, taken.src), "the marked report to be taken");
-  assert.ok(!(await isKept(page, ignored.src)), "the report sent without the mark kept nothing");
+  // The refusal gone (as after a lost write, or cleared storage): the next page's report is taken.
+  await markRefused(false);
+  await page.goto(`${ctx.server.base}/i/${routed.id}`);
+  await heading(page, routed.title).waitFor();
+  const taken = await loadedImage(page, page.getByRole("img", { name: routed.alt }));
+  await until(() => isKept(page, taken.src), "the report to be taken once no refusal is marked");
+  assert.ok(!(await isKept(page, ignored.src)), "the report sent under the refusal kept nothing");
   await page.close();
 });
 
