@@ -75,9 +75,15 @@ pub fn run(media: &Path, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<Rep
             continue;
         };
         let bytes = std::fs::read(&path).map_err(io(&path))?;
-        let digest =
-            Sha256::new().chain_update(fingerprint.as_bytes()).chain_update(&bytes).finalize();
-        let folder = format!("{}-{}", plain_name(&stem), &hex(&digest)[..10]);
+        let plain = plain_name(&stem);
+        let mut digest = Sha256::new().chain_update(fingerprint.as_bytes()).chain_update(&bytes);
+        // Two originals with the same bytes whose names read alike once made plain ("a b",
+        // "a-b") would share a folder, and two encoders would write its files at once: such a
+        // name is in the hash. A plain name is not, so its folder stays as it was.
+        if plain != stem {
+            digest.update(stem.as_bytes());
+        }
+        let folder = format!("{plain}-{}", &hex(&digest.finalize())[..10]);
         match previous.images.get(&stem) {
             Some(entry)
                 if entry.base == base_url(&folder) && complete(&out_root, &folder, entry) =>
@@ -153,13 +159,13 @@ fn originals(media: &Path) -> Result<Vec<PathBuf>, AssetsError> {
     Ok(paths)
 }
 
-/// `stem` with anything but ASCII letters, digits, `.`, `_` and `-` made a `-`: a variant's URL
-/// is then the folder's name as written, with nothing to escape, which the worker's check of
-/// the pictures a page reports requires (service-worker/src/pictures_shown.rs). The hash after
-/// it keeps two names that read alike apart.
+/// `stem` with anything but ASCII letters, digits, `_` and `-` made a `-`: a variant's URL is
+/// then the folder's name as written, with nothing to escape, which the worker's check of the
+/// pictures a page reports requires (service-worker/src/pictures_shown.rs); and with no `.`,
+/// which would end the name where `static_files::is_immutable` looks for its hash.
 fn plain_name(stem: &str) -> String {
     stem.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '-' })
+        .map(|c| if c.is_ascii_alphanumeric() || "_-".contains(c) { c } else { '-' })
         .collect()
 }
 
@@ -252,7 +258,7 @@ mod tests {
     fn folder_names_need_no_escaping_in_a_url() {
         assert_eq!(plain_name("101-ab12"), "101-ab12");
         assert_eq!(plain_name("Sea glass #2"), "Sea-glass--2");
-        assert_eq!(plain_name("vague_été.v2"), "vague_-t-.v2");
+        assert_eq!(plain_name("vague_été.v2"), "vague_-t--v2");
         assert_eq!(plain_name("a/b\\c?d%2e"), "a-b-c-d-2e");
     }
 }

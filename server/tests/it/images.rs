@@ -91,6 +91,23 @@ fn an_original_named_with_spaces_or_accents_gets_plain_variant_urls() {
 }
 
 #[test]
+fn two_same_originals_whose_names_read_alike_once_plain_get_folders_of_their_own() {
+    let media = tempfile::tempdir().unwrap();
+    draw_original(media.path(), "Sea glass.jpg", 4);
+    std::fs::copy(
+        media.path().join("originals/Sea glass.jpg"),
+        media.path().join("originals/Sea-glass.jpg"),
+    )
+    .unwrap();
+    let report = pipeline::run(media.path(), &|_, _| {}).unwrap();
+    assert_eq!(report.encoded, 2);
+    let images = read_manifest(media.path()).images;
+    let (spaced, plain) = (&images["Sea glass"].base, &images["Sea-glass"].base);
+    assert_ne!(spaced, plain, "one folder each");
+    assert!(spaced.starts_with("/media/v/Sea-glass-") && plain.starts_with("/media/v/Sea-glass-"));
+}
+
+#[test]
 fn unchanged_originals_are_not_encoded_again() {
     let dir = tempfile::tempdir().unwrap();
     draw_original(dir.path(), "1-a.jpg", 1);
