@@ -12,7 +12,7 @@ use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use governor::clock::{Clock, DefaultClock};
+use governor::clock::{Clock, DefaultClock, Reference};
 use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
@@ -45,15 +45,17 @@ impl RateLimit {
     }
 }
 
-/// Every this many checks, the buckets that have refilled are dropped: the work is a pass over
-/// the map, so its cost per check stays a fraction of the check's own.
-const PRUNE_EVERY: u64 = 4096;
+/// How often the buckets that have refilled are dropped: the pass walks the whole map, so under
+/// a flood from many addresses it runs this often, not once every so many requests.
+const PRUNE_EVERY: Duration = Duration::from_secs(10);
 
 /// A token bucket per client (`client_key`).
 pub struct PerClient<C: Clock = DefaultClock> {
     limiter: RateLimiter<IpAddr, DefaultKeyedStateStore<IpAddr>, C, NoOpMiddleware<C::Instant>>,
     clock: C,
-    checks: AtomicU64,
+    start: C::Instant,
+    /// When the last pass ran, in ns since `start`: one request in each `PRUNE_EVERY` runs it.
+    pruned_at: AtomicU64,
 }
 
 impl PerClient {
@@ -66,12 +68,22 @@ impl<C: Clock + Clone> PerClient<C> {
     fn with_clock(limit: RateLimit, clock: C) -> Self {
         let quota = Quota::per_minute(limit.per_minute).allow_burst(limit.burst);
         let limiter = RateLimiter::new(quota, DefaultKeyedStateStore::default(), clock.clone());
-        PerClient { limiter, clock, checks: AtomicU64::new(0) }
+        let start = clock.now();
+        PerClient { limiter, clock, start, pruned_at: AtomicU64::new(0) }
     }
 
     /// Take a token for `client`, or say how long until one is free.
     pub fn check(&self, client: IpAddr) -> Result<(), Duration> {
-        if self.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
+        let now = self.clock.now();
+        let since_start = now.duration_since(self.start).as_u64();
+        let last = self.pruned_at.load(Ordering::Relaxed);
+        let due = Duration::from_nanos(since_start.saturating_sub(last)) >= PRUNE_EVERY;
+        if due
+            && self
+                .pruned_at
+                .compare_exchange(last, since_start, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
             self.prune();
         }
         self.limiter
@@ -141,26 +153,26 @@ mod tests {
 
     #[test]
     fn a_flood_from_many_addresses_does_not_keep_their_buckets() {
+        // A token a minute, two at once: a bucket drawn down stays so across a pass.
         let clock = FakeRelativeClock::default();
-        let per_minute = NonZeroU32::MIN.saturating_add(59);
+        let (one, two) = (NonZeroU32::MIN, NonZeroU32::MIN.saturating_add(1));
         let limiter =
-            PerClient::with_clock(RateLimit { per_minute, burst: per_minute }, clock.clone());
-        let address = |i: u64| IpAddr::V4(u32::try_from(i).unwrap().into());
-        for i in 0..PRUNE_EVERY - 1 {
+            PerClient::with_clock(RateLimit { per_minute: one, burst: two }, clock.clone());
+        let address = |i: u32| IpAddr::V4(i.into());
+        for i in 0..5000 {
             assert!(limiter.check(address(i)).is_ok());
         }
-        assert_eq!(limiter.clients(), usize::try_from(PRUNE_EVERY).unwrap() - 1);
-        // A minute later every bucket is full again; the next check prunes them all but its own.
-        clock.advance(Duration::from_secs(60));
-        assert!(limiter.check(address(PRUNE_EVERY)).is_ok());
+        assert_eq!(limiter.clients(), 5000, "not pruned before PRUNE_EVERY");
+        // Ten minutes later every bucket is full again; the next check prunes them all but its own.
+        clock.advance(Duration::from_secs(600));
+        assert!(limiter.check(address(5000)).is_ok());
         assert_eq!(limiter.clients(), 1);
-        // One still drawn down is kept, and still limited.
-        for _ in 0..60 {
-            let _ = limiter.check(address(1));
-        }
+        // One drawn down is kept through the next pass, and still limited.
+        assert!(limiter.check(address(1)).is_ok() && limiter.check(address(1)).is_ok());
         assert!(limiter.check(address(1)).is_err());
-        limiter.prune();
-        assert_eq!(limiter.clients(), 2);
+        clock.advance(PRUNE_EVERY);
+        assert!(limiter.check(address(2)).is_ok());
+        assert_eq!(limiter.clients(), 3, "5000 and 1 not full yet, and 2");
         assert!(limiter.check(address(1)).is_err(), "pruning gives no one tokens back");
     }
 }
