@@ -17,7 +17,11 @@ const SAMPLES = Number(process.env.OFFLINE_SAMPLES ?? 15);
 // First visit → controlled alone is cheap to sample, and noisy here (±10 % between samples of
 // one side): more samples, and an interval for the ratio, say whether a difference is real.
 const CONTROLLED_SAMPLES = Number(process.env.CONTROLLED_SAMPLES ?? 40);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 
 /** A 95 % percentile-bootstrap interval for median(a) / median(b); seeded, so one run's
  * samples always give the same interval. */
@@ -27,7 +31,7 @@ function ratioInterval(a, b, rounds = 4000) {
   const resample = (xs) => xs.map(() => xs[Math.floor(random() * xs.length)]);
   const ratios = Array.from({ length: rounds }, () => median(resample(a)) / median(resample(b)))
     .sort((x, y) => x - y);
-  return [ratios[Math.floor(rounds * 0.025)], ratios[Math.floor(rounds * 0.975)]];
+  return [ratios[Math.round(rounds * 0.025) - 1], ratios[Math.round(rounds * 0.975) - 1]];
 }
 
 /** A first visit in a fresh context: the page, and ms from its navigation's start to
@@ -107,7 +111,9 @@ try {
   // More first visits, alternating too; the offline samples' first visits count among them.
   for (const side of Object.values(sides)) side.controlled = side.runs.map((r) => r.controlled);
   for (let i = SAMPLES; i < CONTROLLED_SAMPLES; i++) {
-    for (const side of Object.values(sides)) side.controlled.push(await firstVisit(side.base));
+    // Sides in turn, in reverse every other round: none always follows another.
+    const order = i % 2 ? Object.values(sides).reverse() : Object.values(sides);
+    for (const side of order) side.controlled.push(await firstVisit(side.base));
   }
   out.push("### The worker: first visit → controlled, and offline cold navigation, vs the static Workbox peer");
   out.push("");
