@@ -88,7 +88,7 @@ impl<C: Clock + Clone> PerClient<C> {
         }
         self.limiter
             .check_key(&client_key(client))
-            .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
+            .map_err(|not_until| not_until.wait_time_from(now))
     }
 
     /// Drop the buckets no different from a new one (full again).
@@ -108,7 +108,7 @@ impl<C: Clock + Clone> PerClient<C> {
 /// an IPv6 address's /64.
 fn client_key(address: IpAddr) -> IpAddr {
     match address {
-        IpAddr::V4(v4) => IpAddr::V4(v4),
+        v4 @ IpAddr::V4(_) => v4,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => IpAddr::V4(v4),
             None => {
