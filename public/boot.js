@@ -86,9 +86,23 @@ function contentfulPaint() {
   });
 }
 
+/** The web app manifest, linked once the first screen has painted rather than in the HTML: a
+ * browser that installs apps fetches the manifest, then its icon, as soon as it sees the link,
+ * and those fetches compete with the first screen's pictures on a phone's link. Ending before
+ * the first frame, they are also what Lighthouse's simulation counts the largest paint as
+ * waiting on (BENCHMARKS.md, issue 15, thirteenth part). Chromium reads a link added later. */
+function linkManifest() {
+  if (document.querySelector('link[rel="manifest"]')) return;
+  const link = document.createElement("link");
+  link.rel = "manifest";
+  link.href = "/manifest.webmanifest";
+  document.head.append(link);
+}
+
 async function start() {
+  if (islandsOnly) await firstScreenPainted();
+  linkManifest();
   if (islandsOnly) {
-    await firstScreenPainted();
     // A page with a work's islands (the Buy bar, the work's picture) loads the build that has
     // them (`item-page`); every other page the one with a gallery's controls. Neither carries
     // the other's (app/src/components/mod.rs).

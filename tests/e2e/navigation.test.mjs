@@ -198,6 +198,9 @@ test("the storefront is installable as an app", async () => {
   const page = await ctx.browser.context.newPage();
   await page.goto(`${ctx.server.base}/`);
   await heading(page, "Collections").waitFor();
+  // Not in the HTML: `boot.js` links it once the first screen has painted.
+  assert.equal(await page.locator('head link[rel="manifest"]').count(), 0);
+  await page.locator('head link[rel="manifest"]').waitFor({ state: "attached" });
   const cdp = await ctx.browser.context.newCDPSession(page);
   const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
   assert.deepEqual(installabilityErrors, []);

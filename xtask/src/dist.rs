@@ -82,6 +82,7 @@ pub fn build_release(sh: &Shell, out: &str, release: Option<&str>) -> Result<Dis
         out.hashed(icon.name, &icons::png(&icon)?)?;
     }
     out.plain("manifest.webmanifest", icons::web_manifest(&out.assets)?.as_bytes())?;
+    out.assets.insert("favicon.svg".into(), icons::favicon_data_url());
     // At a fixed URL: merchants paste it into their own sites (docs/embed.md).
     out.plain("embed.js", &std::fs::read(root.join("public/embed.js"))?)?;
     let mut index = fill(&std::fs::read_to_string(root.join("public/index.html"))?, &out.assets);
