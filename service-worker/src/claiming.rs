@@ -5,7 +5,7 @@
 
 use rexie::Rexie;
 use serde::de::DeserializeOwned;
-use vitrine_protocol::claims::{BatchTerms, Claim, SignedVoucher, FREE_RAIL};
+use vitrine_protocol::claims::{BatchTerms, Claim, SignedVoucher, FREE_RAIL, MAX_CLAIM_ATTEMPTS};
 use vitrine_protocol::device::{ClaimRequest, Receipt, VoucherView, WorkerReply};
 use vitrine_protocol::signing::{PublicKey, Signed};
 use vitrine_protocol::PublishedKeys;
@@ -123,6 +123,23 @@ async fn claimer(db: &Rexie, kiosk: bool) -> Result<DeviceRecord, DbError> {
     }
 }
 
+/// This device's last attempt at `voucher` and its receipt, if it made any: attempts are
+/// made in order, each only once the one before it gave the voucher back.
+async fn latest_attempt(
+    db: &Rexie,
+    voucher: &SignedVoucher,
+    device: &PublicKey,
+) -> Result<Option<(u8, Receipt)>, DbError> {
+    let mut latest = None;
+    for attempt in 0..=MAX_CLAIM_ATTEMPTS {
+        match device_db::receipt(db, voucher.attempt_id(device, attempt)).await? {
+            Some(receipt) => latest = Some((attempt, receipt)),
+            None => break,
+        }
+    }
+    Ok(latest)
+}
+
 /// `PageRequest::ClaimCheck`.
 pub async fn check(
     db: &Rexie,
@@ -137,8 +154,8 @@ pub async fn check(
     };
     let record = claimer(db, kiosk).await?;
     let key = device_key::secret(&record)?;
-    let id = checked.voucher.intent_id(&key.public());
-    let receipt = device_db::receipt(db, id).await?.map(Box::new);
+    let receipt =
+        latest_attempt(db, &checked.voucher, &key.public()).await?.map(|(_, r)| Box::new(r));
     let v = checked.voucher.voucher;
     let Ok(item) = vitrine_protocol::ItemId::try_from(i64::from(v.item)) else {
         return Ok(WorkerReply::Refused { reason: "This claim code names no work.".into() });
@@ -153,7 +170,8 @@ pub async fn check(
     })))
 }
 
-/// `PageRequest::Claim`: sign and store, once per voucher on this device.
+/// `PageRequest::Claim`: sign and store, once per voucher on this device, or once more after
+/// the last attempt gave the voucher back (declined, expired).
 pub async fn claim(db: &Rexie, request: ClaimRequest) -> Result<WorkerReply, DbError> {
     let now = drops::corrected(js::now(), request.clock_offset_ms);
     let checked = match check_code(db, &request.code, now).await? {
@@ -162,13 +180,19 @@ pub async fn claim(db: &Rexie, request: ClaimRequest) -> Result<WorkerReply, DbE
     };
     let record = claimer(db, request.kiosk).await?;
     let key = device_key::secret(&record)?;
-    let id = checked.voucher.intent_id(&key.public());
-    if let Some(existing) = device_db::receipt(db, id).await? {
-        return Ok(WorkerReply::AlreadyClaimed {
-            at: existing.created_at,
-            receipt: Box::new(existing),
-        });
-    }
+    let public = key.public();
+    // The next attempt once the last one gave the voucher back; otherwise the claim stands.
+    let attempt = match latest_attempt(db, &checked.voucher, &public).await? {
+        None => 0,
+        Some((n, last)) if last.status.gives_voucher_back() && n < MAX_CLAIM_ATTEMPTS => n + 1,
+        Some((_, existing)) => {
+            return Ok(WorkerReply::AlreadyClaimed {
+                at: existing.created_at,
+                receipt: Box::new(existing),
+            })
+        }
+    };
+    let id = checked.voucher.attempt_id(&public, attempt);
     let Some(certificate) = record.certificate.clone() else {
         let reason = if request.kiosk {
             "This kiosk is not set up: sign in with a claims token while online."
@@ -204,6 +228,7 @@ pub async fn claim(db: &Rexie, request: ClaimRequest) -> Result<WorkerReply, DbE
     let claim = Signed::sign(
         Claim {
             id,
+            attempt,
             voucher: checked.voucher,
             certificate,
             device_time: now,

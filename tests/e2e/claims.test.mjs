@@ -1,7 +1,8 @@
 // QR claims (issue 13) in a real browser, through the real worker and IndexedDB: a collector
 // opens a claim link with no network, reloads, and the claim reaches the shop once when the
 // network is back; a kiosk set up online redeems 30 typed codes offline, one of them twice,
-// and 29 reach the shop while the duplicate is refused on the tablet itself.
+// and 29 reach the shop while the duplicate is refused on the tablet itself; a priced code
+// whose card is declined is claimed again with another card, and paid for once.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { useBrowserAndDatabase, merchantApi, merchantToken, status, heading } from "./support.mjs";
@@ -14,10 +15,11 @@ const ctx = useBrowserAndDatabase();
 const token = () => merchantToken(ctx.db.db, "claims");
 
 
-/** A batch of `count` free vouchers for work 101, as the merchant makes one; with its vouchers. */
-async function freeBatch(base, bearer, count) {
+/** A batch of `count` vouchers for work 101 at `amount_minor` cents (free by default), as the
+ * merchant makes one; with its vouchers. */
+async function makeBatch(base, bearer, count, amount_minor = 0) {
   const made = await merchantApi(base, bearer, "POST", "/api/v1/merchant/claims", {
-    item: 101, count, price: { amount_minor: 0, currency: "EUR" },
+    item: 101, count, price: { amount_minor, currency: "EUR" },
     expires_at: Date.now() + 86_400_000, per_person_limit: 1,
   });
   const vouchers = await merchantApi(base, bearer, "GET", `/api/v1/merchant/claims/${made.id}/vouchers`);
@@ -34,7 +36,7 @@ async function checked(page, what) {
 
 test("a collector claims offline from a link, reloads, and the claim arrives once", () => withShop(ctx.db.db, async (s) => {
   const bearer = token();
-  const batch = await freeBatch(s.direct(), bearer, 2);
+  const batch = await makeBatch(s.direct(), bearer, 2);
   const voucher = batch.vouchers[0];
   // The collector has visited the shop before (the worker keeps keys, terms and a certificate).
   const page = await ctx.browser.context.newPage();
@@ -69,9 +71,44 @@ test("a collector claims offline from a link, reloads, and the claim arrives onc
   await page.close();
 }));
 
+test("a declined card gives the code back: the collector tries another card and pays once", () => withShop(ctx.db.db, async (s) => {
+  const bearer = token();
+  const batch = await makeBatch(s.direct(), bearer, 1, 500);
+  const voucher = batch.vouchers[0];
+  const page = await ctx.browser.context.newPage();
+  await page.goto(`${s.proxy.base}/c/tidal-glass`);
+  await status(page, "Available offline").waitFor();
+
+  await page.goto(`${s.proxy.base}/claim/${voucher.code}`);
+  await heading(page, "Claim a work").waitFor();
+  await page.getByLabel("Payment method").selectOption({ label: "4000 0000 0000 0002 — is declined" });
+  const claimIt = page.getByRole("button", { name: /^Claim for / });
+  await claimIt.press("Enter");
+  await page.waitForURL(/\/receipts\/[0-9a-f-]{36}$/);
+  const declined = new URL(page.url()).pathname.split("/").pop();
+  await status(page, "Status: Payment declined — nothing charged").waitFor({ timeout: SETTLED });
+  assert.equal(await claimedIn(s.direct(), bearer, batch.id), 0, "the declined claim gave the code back");
+
+  // Scanned again: the form once more, saying why, with a card that approves.
+  await page.goto(`${s.proxy.base}/claim/${voucher.code}`);
+  await status(page, "the card was declined").waitFor();
+  await checked(page, "claim page after a declined card");
+  assert.equal(await page.getByLabel("Payment method").inputValue(), "4242424242424242");
+  await claimIt.press("Enter");
+  await page.waitForURL((url) => /\/receipts\/[0-9a-f-]{36}$/.test(url.pathname) && !url.pathname.endsWith(declined));
+  await status(page, "Status: Paid").waitFor({ timeout: SETTLED });
+  assert.equal(await claimedIn(s.direct(), bearer, batch.id), 1, "paid for once");
+
+  // And again: claimed, not offered a third time.
+  await page.goto(`${s.proxy.base}/claim/${voucher.code}`);
+  await page.getByText(/You claimed this work on this phone/).waitFor();
+  assert.equal(await claimIt.count(), 0);
+  await page.close();
+}));
+
 test("a kiosk redeems 30 codes offline, one twice: 29 reach the shop, 1 is refused on the tablet", () => withShop(ctx.db.db, async (s) => {
   const bearer = token();
-  const batch = await freeBatch(s.direct(), bearer, 29);
+  const batch = await makeBatch(s.direct(), bearer, 29);
   const kiosk = await ctx.browser.context.newPage();
   await kiosk.goto(`${s.proxy.base}/kiosk`);
   await heading(kiosk, "Kiosk").waitFor();

@@ -1,14 +1,15 @@
 //! `/claim/{code}` (and `/CLAIM/{code}`, as the QR code spells it): a voucher scanned by a
 //! collector. The worker checks the code against the shop's keys offline; the work comes from
 //! the cached catalog (its picture from the image cache, or its ThumbHash placeholder). A
-//! claim is signed and queued like a purchase; claiming twice on this phone is one claim.
+//! claim is signed and queued like a purchase; claiming twice on this phone is one claim,
+//! unless the first was declined: then the code is claimed again, with another card.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use leptos_router::{lazy_route, LazyRoute};
-use vitrine_protocol::device::{ClaimRequest, VoucherView};
+use vitrine_protocol::device::{ClaimRequest, ReceiptStatus, VoucherView};
 use vitrine_protocol::{sandbox, Payment};
 
 use super::receipts::when;
@@ -103,7 +104,12 @@ fn Voucher(voucher: VoucherView) -> impl IntoView {
             busy.set(false);
         });
     };
-    let claimed_before = voucher.receipt.clone();
+    // A last attempt that was declined (or whose hold ran out) gave the voucher back: the
+    // form again, saying so; the worker makes the next attempt.
+    let (claimed_before, tried_before) = match voucher.receipt.clone() {
+        Some(r) if r.status.gives_voucher_back() => (None, Some(r)),
+        receipt => (receipt, None),
+    };
     view! {
         <article class="claim">
             <ItemPicture item layout=Layout::Card />
@@ -120,6 +126,16 @@ fn Voucher(voucher: VoucherView) -> impl IntoView {
                     <p><A href=routes::receipt(r.id) attr:class="btn btn-primary">"See the receipt"</A></p>
                 }.into_any(),
                 None => view! {
+                    {tried_before.map(|r| view! {
+                        <p role="status" class="note">
+                            {format!(
+                                "Your try on {} did not go through: {}. Nothing was charged, and the code can be claimed again: try another card. ",
+                                when(r.created_at),
+                                if r.status == ReceiptStatus::Declined { "the card was declined" } else { "the payment did not complete in time" },
+                            )}
+                            <A href=routes::receipt(r.id) attr:class="link">"See that receipt"</A>
+                        </p>
+                    })}
                     <form novalidate on:submit=move |ev| { ev.prevent_default(); claim(); }>
                         {(price.is_some() && !free).then(|| view! {
                             <div class="field">

@@ -18,8 +18,13 @@ pub const FREE_RAIL: &str = "free";
 /// (string), buyer wallet (option), buyer email (option).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claim {
-    /// `voucher.intent_id(device key)`: the idempotency key, and the order's id.
+    /// `voucher.attempt_id(device key, attempt)`: the idempotency key, and the order's id.
+    /// Signed, so `attempt` needs no signature of its own: another attempt makes another id.
     pub id: IntentId,
+    /// 0 for the device's first claim of this voucher; one more for each try after a declined
+    /// or expired one (`MAX_CLAIM_ATTEMPTS` at most).
+    #[serde(default)]
+    pub attempt: u8,
     /// The voucher, as its code.
     pub voucher: SignedVoucher,
     /// The server-signed grant for the device key that signs this claim (format 2).

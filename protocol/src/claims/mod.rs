@@ -37,6 +37,9 @@ pub const BODY_LEN: usize = 20;
 pub const VOUCHER_LEN: usize = BODY_LEN + 64;
 /// Most vouchers in one batch (serials are 16 bits; serial 0 is never issued).
 pub const MAX_BATCH: u32 = 10_000;
+/// The last attempt a device may make at one voucher (`SignedVoucher::attempt_id`): each
+/// declined attempt is an order on the ledger, so a device cannot make them without end.
+pub const MAX_CLAIM_ATTEMPTS: u8 = 9;
 
 /// An expiry in Unix seconds (a voucher's, a batch's) as the last millisecond it still allows.
 pub fn last_millisecond(expires_at: u32) -> UnixMillis {
@@ -184,15 +187,27 @@ impl SignedVoucher {
         Ok(&self.voucher)
     }
 
-    /// The id of the intent that claims this voucher from the device with key `device`: the
-    /// same voucher scanned twice on one device is one intent; on two devices, two intents,
-    /// and the server takes the first. A UUID v7 whose time is the voucher's expiry and whose
-    /// random bits are `sha256("vitrine/claim-intent/v1\0" ‖ voucher ‖ device key)`.
+    /// The id of the intent that first claims this voucher from the device with key `device`:
+    /// the same voucher scanned twice on one device is one intent; on two devices, two
+    /// intents, and the server takes the first. `attempt_id(device, 0)`.
     pub fn intent_id(&self, device: &PublicKey) -> IntentId {
+        self.attempt_id(device, 0)
+    }
+
+    /// The id of the device's `attempt`-th claim of this voucher: a priced claim whose payment
+    /// was declined (or whose hold expired) gives the voucher back, and the device tries again
+    /// with another card as attempt 1, 2, … (at most `MAX_CLAIM_ATTEMPTS`), each a new intent.
+    /// A UUID v7 whose time is the voucher's expiry and whose random bits are
+    /// `sha256("vitrine/claim-intent/v1\0" ‖ voucher ‖ device key [‖ attempt as u8, if not 0])`:
+    /// attempt 0 is the id devices made before attempts existed.
+    pub fn attempt_id(&self, device: &PublicKey, attempt: u8) -> IntentId {
         let mut h = Sha256::new();
         h.update(b"vitrine/claim-intent/v1\0");
         h.update(self.to_bytes());
         h.update(device.0);
+        if attempt != 0 {
+            h.update([attempt]);
+        }
         let digest = h.finalize();
         let mut random = [0u8; 10];
         random.copy_from_slice(&digest[..10]);

@@ -83,6 +83,29 @@ fn one_device_makes_one_claim_intent_two_devices_two() {
 }
 
 #[test]
+fn each_attempt_is_another_intent_and_the_first_is_the_id_devices_made_before_attempts() {
+    use sha2::{Digest, Sha256};
+    let signed = SignedVoucher::sign(voucher(), &key());
+    let a = SecretKey::from_bytes([7; 32]).public();
+    let ids: Vec<IntentId> = (0..=MAX_CLAIM_ATTEMPTS).map(|n| signed.attempt_id(&a, n)).collect();
+    let mut distinct = ids.clone();
+    distinct.sort_unstable_by_key(|id| *id.as_bytes());
+    distinct.dedup();
+    assert_eq!(distinct.len(), ids.len());
+    assert_eq!(ids[0], signed.intent_id(&a));
+    // Attempt 0 is derived as before attempts existed: outboxes and orders keep their ids.
+    let digest = Sha256::new()
+        .chain_update(b"vitrine/claim-intent/v1\0")
+        .chain_update(signed.to_bytes())
+        .chain_update(a.0)
+        .finalize();
+    let mut random = [0u8; 10];
+    random.copy_from_slice(&digest[..10]);
+    let before = IntentId::new_v7(u64::from(signed.voucher.expires_at) * 1000, random);
+    assert_eq!(ids[0], before);
+}
+
+#[test]
 fn the_qr_payload_is_upper_case_where_alphanumeric_mode_can_carry_it() {
     assert_eq!(qr_payload("http://127.0.0.1:8080", "123"), "HTTP://127.0.0.1:8080/CLAIM/123");
     assert_eq!(qr_payload("https://shop.example/", "123"), "HTTPS://SHOP.EXAMPLE/CLAIM/123");

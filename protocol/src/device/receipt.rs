@@ -39,6 +39,13 @@ impl ReceiptStatus {
         }
     }
 
+    /// Whether a claim that ended so gave its voucher back (the server's settlement releases
+    /// the voucher of an order declined or expired): nothing was paid, and the device may try
+    /// the voucher again, as its next attempt.
+    pub fn gives_voucher_back(self) -> bool {
+        matches!(self, ReceiptStatus::Declined | ReceiptStatus::Expired)
+    }
+
     /// Whether the worker still has something to do for this receipt.
     pub fn is_final(self) -> bool {
         !matches!(self, ReceiptStatus::Waiting | ReceiptStatus::Held)

@@ -29,6 +29,10 @@ fn voucher() -> SignedVoucher {
 fn document() -> Value {
     let s = voucher();
     let code = s.code();
+    let device = fixtures::device_key().public();
+    let claim_ids: Vec<Value> = [0, 1, claims::MAX_CLAIM_ATTEMPTS]
+        .map(|n| json!({ "attempt": n, "id": s.attempt_id(&device, n).to_string() }))
+        .into();
     json!({
         "about": "Claim voucher vectors, format 1. The server key is the ed25519 secret of 32 bytes of 9. `voucher` is the body's fields; a client must build exactly `body` and `signing_bytes` (the domain tag, then the body), read `code` back to the same voucher and signature, and verify it with `server_public`. The format is specified in docs/protocol.md.",
         "server_public": fixtures::server_key().public().to_string(),
@@ -43,6 +47,9 @@ fn document() -> Value {
         "short_code": s.voucher.short_code(),
         "qr_payload": claims::qr_payload("http://127.0.0.1:8080", &code),
         "claim": claim_entry(),
+        // The id of the fixtures' device's claim at attempts 0, 1 and the last
+        // (`SignedVoucher::attempt_id`); attempt 0 is the claim's id above.
+        "claim_ids": claim_ids,
     })
 }
 
@@ -52,6 +59,7 @@ fn claim_entry() -> Value {
     let voucher = voucher();
     let claim = Claim {
         id: voucher.intent_id(&device.public()),
+        attempt: 0,
         voucher,
         certificate: fixtures::certificate(),
         device_time: UnixMillis(1_788_000_000_000),
@@ -90,4 +98,16 @@ fn the_checked_in_code_reads_back_and_verifies_with_the_published_key() {
     let claim: Signed<Claim> = serde_json::from_value(file["claim"]["input"].clone()).unwrap();
     assert!(claim.verify(&fixtures::device_key().public()).is_ok());
     assert_eq!(claim.body.id, read.intent_id(&fixtures::device_key().public()));
+    // A claim stored before attempts existed has no `attempt`: it reads as attempt 0, and its
+    // signature still verifies (the attempt is bound by the signed id, not signed itself).
+    let mut old = file["claim"]["input"].clone();
+    old.as_object_mut().unwrap().remove("attempt").unwrap();
+    let claim: Signed<Claim> = serde_json::from_value(old).unwrap();
+    assert_eq!(claim.body.attempt, 0);
+    assert!(claim.verify(&fixtures::device_key().public()).is_ok());
+    for entry in file["claim_ids"].as_array().unwrap() {
+        let attempt = u8::try_from(entry["attempt"].as_u64().unwrap()).unwrap();
+        let id = read.attempt_id(&fixtures::device_key().public(), attempt).to_string();
+        assert_eq!(entry["id"], id.as_str());
+    }
 }

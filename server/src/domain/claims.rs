@@ -2,14 +2,14 @@
 //! (the writer's, in its batch): the device's certificate and signature, the voucher's
 //! signature by one of our keys that still verifies (a retired key for as long as the ring
 //! verifies what it signed, as `/api/v1/keys` publishes, so a phone checks the same), the
-//! claim's id derived from voucher and device, the batch (ours, this work, not revoked), and
+//! claim's id derived from voucher, device and attempt, the batch (ours, this work, not revoked), and
 //! the acceptance rule with the voucher standing for the quote: the batch's price from its
 //! creation to the voucher's expiry, so a claim scanned offline before the expiry is honoured
 //! when it arrives, and one dated outside it is not. Last, whether a free claim comes from one
 //! of the batch's merchant's kiosks, whose claims the writer counts per email only.
 
 use vitrine_protocol::acceptance::{self, Refusal};
-use vitrine_protocol::claims::{Claim, FREE_RAIL};
+use vitrine_protocol::claims::{Claim, FREE_RAIL, MAX_CLAIM_ATTEMPTS};
 use vitrine_protocol::signing::Signed;
 use vitrine_protocol::{ErrorCode, Format, ItemId, KeyId, Money, OfflineLimit, Quote, UnixMillis};
 
@@ -88,10 +88,16 @@ fn check_with(
         }
         _ => reject(ErrorCode::VoucherInvalid, p.message()),
     })?;
-    if claim.id != claim.voucher.intent_id(&cert.device_key) {
+    if claim.attempt > MAX_CLAIM_ATTEMPTS {
         return Err(reject(
             ErrorCode::BadRequest,
-            "the claim's id is not the one its voucher and device key make",
+            format!("a device tries a voucher at most {} times", u16::from(MAX_CLAIM_ATTEMPTS) + 1),
+        ));
+    }
+    if claim.id != claim.voucher.attempt_id(&cert.device_key, claim.attempt) {
+        return Err(reject(
+            ErrorCode::BadRequest,
+            "the claim's id is not the one its voucher, device key and attempt make",
         ));
     }
     let item = ItemId::try_from(i64::from(voucher.item))

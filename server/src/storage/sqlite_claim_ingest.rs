@@ -1,9 +1,10 @@
 //! The writer's reads and writes about claim vouchers, inside its batch transaction: which of
 //! the batch's vouchers are claimed already, who holds orders claimed from their batches (for
 //! the per-person limit), and marking vouchers claimed by the batch's new orders. Only run
-//! when the batch holds claims, so purchases pay nothing for them.
+//! when the batch holds claims, so purchases pay nothing for them. And the settler's one write
+//! about vouchers: an order that ends without payment gives its voucher back.
 
-use sqlx::{QueryBuilder, Sqlite, Transaction};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, Transaction};
 use vitrine_protocol::signing::PublicKey;
 use vitrine_protocol::waitlist::normalise_email;
 use vitrine_protocol::{IntentId, UnixMillis};
@@ -90,5 +91,28 @@ pub(super) async fn claim(
             return Err(corrupt(&format!("{batch}-{serial} was claimed under the writer")));
         }
     }
+    Ok(())
+}
+
+/// `order` ended without payment (declined, expired: already written, in this transaction):
+/// the voucher it claimed, if any, is claimable again, and the release is kept on record
+/// (migration 0020). A purchase claimed none, and this changes nothing.
+pub(super) async fn give_back(
+    conn: &mut SqliteConnection,
+    order: &str,
+    now: UnixMillis,
+) -> Result<(), StorageError> {
+    sqlx::query(
+        "INSERT INTO voucher_releases (batch_id, serial, order_id, claimed_at, released_at)
+         SELECT batch_id, serial, order_id, claimed_at, ? FROM vouchers WHERE order_id = ?",
+    )
+    .bind(now.0)
+    .bind(order)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE vouchers SET order_id = NULL, claimed_at = NULL WHERE order_id = ?")
+        .bind(order)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }

@@ -21,7 +21,8 @@ use set_wide::{open_at_once, resolve_at_once};
 /// The fast paths: a pass's attempts and approvals in a few set-wide statements.
 mod set_wide;
 
-/// Release a hold: the order leaves `held` (at most once) and its stock returns.
+/// Release a hold: the order leaves `held` (at most once), its stock returns, and so does the
+/// voucher of a claim.
 async fn release(
     conn: &mut SqliteConnection,
     id: &str,
@@ -49,6 +50,8 @@ async fn release(
         .execute(&mut *conn)
         .await?;
     ledger(&mut *conn, id, "release", item, quantity, now).await?;
+    // Nothing was paid: a claim's voucher may be claimed again, with another card.
+    super::sqlite_claim_ingest::give_back(&mut *conn, id, now).await?;
     // An authorization not captured leaves its sale pending: the release voids it
     // (order_flow: Authorized + Expired or Declined → Void(Sale)).
     if money::open_sale(&mut *conn, id).await? {

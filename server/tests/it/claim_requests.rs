@@ -59,6 +59,7 @@ pub(crate) fn claim_at(
     let rail = Payment { rail: FREE_RAIL.into(), token: String::new() };
     let claim = Claim {
         id: voucher.intent_id(&device.key.public()),
+        attempt: 0,
         voucher,
         certificate: device.certificate.clone(),
         device_time: at,

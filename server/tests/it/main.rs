@@ -5,6 +5,7 @@ mod card_faults;
 mod catalog;
 mod claim_batches;
 mod claim_requests;
+mod claim_retries;
 mod claim_terms;
 mod claims;
 mod conflicts;
