@@ -1,8 +1,11 @@
-//! A priced claim whose card is declined gives its voucher back, and the device tries again
-//! with another card as a new attempt (`SignedVoucher::attempt_id`): the collector who paid
-//! nothing keeps the work they were handed. The abuse cases: an attempt while the voucher is
-//! held or paid, one past the last, an attempt number that does not make the claim's id, and
-//! the database refusing to give back a voucher whose order was paid.
+//! A priced claim whose card is declined, or whose hold expires, gives its voucher back, and
+//! the device tries again with another card as a new attempt (`SignedVoucher::attempt_id`):
+//! a collector who paid nothing does not lose the code they were handed. The abuse cases: an
+//! attempt while the voucher is held or paid, one past the last, an attempt number that does
+//! not make the claim's id, and the database refusing to give back a voucher whose order was
+//! paid.
+
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use vitrine_protocol::claims::{Claim, SignedVoucher, MAX_CLAIM_ATTEMPTS};
@@ -10,7 +13,9 @@ use vitrine_protocol::signing::Signed;
 use vitrine_protocol::{sandbox, ApiError, ErrorCode, OrderState, Payment};
 
 use crate::claim_requests::{batch, claim, claimed_vouchers, post, WORK};
-use crate::helpers::{spawn_app, Device, TestApp};
+use vitrine_server::domain::keys::Policy;
+
+use crate::helpers::{spawn_app, spawn_app_with, Device, TestApp};
 
 /// The device's `attempt`-th claim of `voucher`, paid with the sandbox `card`.
 fn attempt(device: &Device, voucher: SignedVoucher, attempt: u8, card: &str) -> Signed<Claim> {
@@ -98,6 +103,20 @@ async fn a_held_voucher_is_not_given_back_and_a_declined_one_goes_to_whoever_ask
     assert_eq!(post(&app, &theirs).await.status(), StatusCode::CREATED);
     app.wait_for_state(theirs.body.id, OrderState::Paid).await;
     assert_eq!(claimed_vouchers(&app).await, 2);
+}
+
+#[tokio::test]
+async fn a_hold_that_expires_before_the_card_answers_gives_the_voucher_back() {
+    let policy = Policy { escrow_ttl: Duration::from_millis(500), ..Policy::default() };
+    let app = spawn_app_with(policy).await;
+    let b = batch(&app, 1, 500, 86_400_000, 1).await;
+    let device = app.device().await;
+    // The card answers after 2 s; the hold lasts 0.5 s.
+    let slow = attempt(&device, b.vouchers[0], 0, sandbox::APPROVE_AFTER_DELAY);
+    assert_eq!(post(&app, &slow).await.status(), StatusCode::CREATED);
+    app.wait_for_state(slow.body.id, OrderState::Expired).await;
+    assert_eq!(claimed_vouchers(&app).await, 0);
+    assert_eq!(releases(&app).await, [slow.body.id.to_string()]);
 }
 
 #[tokio::test]
