@@ -86,11 +86,12 @@ function contentfulPaint() {
   });
 }
 
-/** The web app manifest, linked once the first screen has painted rather than in the HTML: a
- * browser that installs apps fetches the manifest, then its icon, as soon as it sees the link,
- * and those fetches compete with the first screen's pictures on a phone's link. Ending before
- * the first frame, they are also what Lighthouse's simulation counts the largest paint as
- * waiting on (BENCHMARKS.md, issue 15, thirteenth part). Chromium reads a link added later. */
+/** The web app manifest, linked once the page has started (its islands hydrated, or the app
+ * running, or failed to) rather than in the HTML: a browser that installs apps fetches the
+ * manifest, then its icon, and checks them as soon as it sees the link, which would compete
+ * with the first screen's pictures on a phone's link and with the islands' start. Ending before
+ * the first frame, those fetches are also what Lighthouse's simulation counts the largest paint
+ * as waiting on (BENCHMARKS.md, issue 15, thirteenth part). Chromium reads a link added later. */
 function linkManifest() {
   if (document.querySelector('link[rel="manifest"]')) return;
   const link = document.createElement("link");
@@ -100,9 +101,8 @@ function linkManifest() {
 }
 
 async function start() {
-  if (islandsOnly) await firstScreenPainted();
-  linkManifest();
   if (islandsOnly) {
+    await firstScreenPainted();
     // A page with a work's islands (the Buy bar, the work's picture) loads the build that has
     // them (`item-page`); every other page the one with a gallery's controls. Neither carries
     // the other's (app/src/components/mod.rs).
@@ -207,6 +207,6 @@ for (const img of settled.filter((img) => img.naturalWidth === 0)) pictureFailed
 // A page the server drew is readable and its links work already: its first screen's pictures
 // load before the wasm competes with them for the network (on a slow phone link the wasm
 // fetched early doubled the largest paint; BENCHMARKS.md). The shell starts at once.
-const run = () => start().catch(cannotStart);
+const run = () => start().catch(cannotStart).finally(linkManifest);
 if (drawn && document.readyState !== "complete") addEventListener("load", run, { once: true });
 else run();

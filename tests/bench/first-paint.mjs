@@ -50,7 +50,7 @@ try {
   out.push("");
   out.push(`Medians of ${RUNS} runs each, sides alternating (tests/bench/first-paint.mjs).`);
   out.push("");
-  out.push("| page | side | performance | LCP | TBT | FCP | CLS | scores |\n|---|---|---:|---:|---:|---:|---:|---|");
+  out.push("| page | side | performance | LCP | TBT | FCP | CLS | scores | TBT each |\n|---|---|---:|---:|---:|---:|---:|---|---|");
   for (const path of PAGES) {
     const runs = { vitrine: [], "static Workbox": [] };
     for (let i = 0; i < RUNS; i++) {
@@ -61,7 +61,7 @@ try {
       const m = (k) => median(rs.map((r) => r[k]));
       out.push(`| \`${path}\` | ${side} | **${Math.round(m("score"))}** | ${(m("lcp") / 1000).toFixed(2)} s | ` +
         `${Math.round(m("tbt"))} ms | ${(m("fcp") / 1000).toFixed(2)} s | ${m("cls").toFixed(3)} | ` +
-        `${rs.map((r) => Math.round(r.score)).join(", ")} |`);
+        `${rs.map((r) => Math.round(r.score)).join(", ")} | ${rs.map((r) => Math.round(r.tbt)).join(", ")} |`);
     }
   }
 } finally {

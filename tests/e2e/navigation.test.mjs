@@ -198,7 +198,7 @@ test("the storefront is installable as an app", async () => {
   const page = await ctx.browser.context.newPage();
   await page.goto(`${ctx.server.base}/`);
   await heading(page, "Collections").waitFor();
-  // Not in the HTML: `boot.js` links it once the first screen has painted.
+  // Not in the HTML: `boot.js` links it once the page has started.
   assert.equal(await page.locator('head link[rel="manifest"]').count(), 0);
   await page.locator('head link[rel="manifest"]').waitFor({ state: "attached" });
   const cdp = await ctx.browser.context.newCDPSession(page);
