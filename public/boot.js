@@ -10,7 +10,8 @@
 // would need that merchant's `frame-ancestors`, which only the framed page carries, so the
 // frame's pages are drawn by the app in that one document.
 const drawn = document.getElementById("app")?.hasChildNodes();
-const islandsOnly = drawn && !document.documentElement.classList.contains("embedded");
+const embedded = document.documentElement.classList.contains("embedded");
+const islandsOnly = drawn && !embedded;
 /** A work's Buy bar (`BuyArea`), where the page has one. */
 const BUY_AREA = 'leptos-island[data-component^="BuyArea"]';
 
@@ -93,7 +94,8 @@ function contentfulPaint() {
  * the first frame, those fetches are also what Lighthouse's simulation counts the largest paint
  * as waiting on (BENCHMARKS.md, issue 15, thirteenth part). Chromium reads a link added later. */
 function linkManifest() {
-  if (document.querySelector('link[rel="manifest"]')) return;
+  // A framed storefront is not installed: its host's page is.
+  if (embedded || document.querySelector('link[rel="manifest"]')) return;
   const link = document.createElement("link");
   link.rel = "manifest";
   link.href = "/manifest.webmanifest";

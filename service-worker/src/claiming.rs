@@ -123,8 +123,9 @@ async fn claimer(db: &Rexie, kiosk: bool) -> Result<DeviceRecord, DbError> {
     }
 }
 
-/// This device's last attempt at `voucher` and its receipt, if it made any: attempts are
-/// made in order, each only once the one before it gave the voucher back.
+/// This device's last attempt at `voucher` and its receipt, if it made any. Attempts are made
+/// in order, each once the one before it gave the voucher back; every one is looked for, so
+/// a receipt deleted on the device does not bring back an id the shop has seen.
 async fn latest_attempt(
     db: &Rexie,
     voucher: &SignedVoucher,
@@ -132,12 +133,16 @@ async fn latest_attempt(
 ) -> Result<Option<(u8, Receipt)>, DbError> {
     let mut latest = None;
     for attempt in 0..=MAX_CLAIM_ATTEMPTS {
-        match device_db::receipt(db, voucher.attempt_id(device, attempt)).await? {
-            Some(receipt) => latest = Some((attempt, receipt)),
-            None => break,
+        if let Some(receipt) = device_db::receipt(db, voucher.attempt_id(device, attempt)).await? {
+            latest = Some((attempt, receipt));
         }
     }
     Ok(latest)
+}
+
+/// Whether attempt `n`, which ended as `receipt` says, leaves this device another try.
+fn may_try_again(n: u8, receipt: &Receipt) -> bool {
+    receipt.status.gives_voucher_back() && n < MAX_CLAIM_ATTEMPTS
 }
 
 /// `PageRequest::ClaimCheck`.
@@ -154,8 +159,9 @@ pub async fn check(
     };
     let record = claimer(db, kiosk).await?;
     let key = device_key::secret(&record)?;
-    let receipt =
-        latest_attempt(db, &checked.voucher, &key.public()).await?.map(|(_, r)| Box::new(r));
+    let latest = latest_attempt(db, &checked.voucher, &key.public()).await?;
+    let may_try_again = latest.as_ref().is_some_and(|(n, r)| may_try_again(*n, r));
+    let receipt = latest.map(|(_, r)| Box::new(r));
     let v = checked.voucher.voucher;
     let Ok(item) = vitrine_protocol::ItemId::try_from(i64::from(v.item)) else {
         return Ok(WorkerReply::Refused { reason: "This claim code names no work.".into() });
@@ -167,6 +173,7 @@ pub async fn check(
         expires_at: v.expires_at_ms(),
         terms: checked.terms,
         receipt,
+        may_try_again,
     })))
 }
 
@@ -184,7 +191,7 @@ pub async fn claim(db: &Rexie, request: ClaimRequest) -> Result<WorkerReply, DbE
     // The next attempt once the last one gave the voucher back; otherwise the claim stands.
     let attempt = match latest_attempt(db, &checked.voucher, &public).await? {
         None => 0,
-        Some((n, last)) if last.status.gives_voucher_back() && n < MAX_CLAIM_ATTEMPTS => n + 1,
+        Some((n, last)) if may_try_again(n, &last) => n + 1,
         Some((_, existing)) => {
             return Ok(WorkerReply::AlreadyClaimed {
                 at: existing.created_at,

@@ -107,7 +107,7 @@ fn Voucher(voucher: VoucherView) -> impl IntoView {
     // A last attempt that was declined (or whose hold ran out) gave the voucher back: the
     // form again, saying so; the worker makes the next attempt.
     let (claimed_before, tried_before) = match voucher.receipt.clone() {
-        Some(r) if r.status.gives_voucher_back() => (None, Some(r)),
+        Some(r) if voucher.may_try_again => (None, Some(r)),
         receipt => (receipt, None),
     };
     view! {
@@ -121,6 +121,10 @@ fn Voucher(voucher: VoucherView) -> impl IntoView {
             </dl>
             <p class="note">"This code is genuine: this phone checked the shop's signature, with or without a connection."</p>
             {match claimed_before {
+                Some(r) if r.status.gives_voucher_back() => view! {
+                    <p role="status">"This phone has made its last try at this code, and nothing was charged. Another phone may still claim it."</p>
+                    <p><A href=routes::receipt(r.id) attr:class="btn btn-primary">"See the receipt"</A></p>
+                }.into_any(),
                 Some(r) => view! {
                     <p role="status">{format!("You claimed this work on this phone on {}.", when(r.created_at))}</p>
                     <p><A href=routes::receipt(r.id) attr:class="btn btn-primary">"See the receipt"</A></p>

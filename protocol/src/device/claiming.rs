@@ -19,8 +19,12 @@ pub struct VoucherView {
     pub expires_at: UnixMillis,
     /// The batch's terms, when this device has them (online, or cached from an earlier visit).
     pub terms: Option<BatchTerms>,
-    /// This device's claim of the code, when it made one already.
+    /// This device's claim of the code, when it made one already (its latest attempt).
     pub receipt: Option<Box<Receipt>>,
+    /// Whether this device may claim it again: its latest attempt gave the voucher back
+    /// (`ReceiptStatus::gives_voucher_back`) and was not its last (`MAX_CLAIM_ATTEMPTS`).
+    #[serde(default)]
+    pub may_try_again: bool,
 }
 
 /// Claim a voucher from this device.

@@ -18,6 +18,14 @@ CREATE TABLE voucher_releases (
     FOREIGN KEY (batch_id, serial) REFERENCES vouchers (batch_id, serial)
 ) WITHOUT ROWID;
 
+-- A release is written only for the order that holds the voucher now, as it holds it, once
+-- that order has ended without payment.
+CREATE TRIGGER voucher_releases_of_the_holder BEFORE INSERT ON voucher_releases
+WHEN NOT EXISTS (SELECT 1 FROM vouchers v JOIN orders o ON o.id = v.order_id
+                 WHERE v.batch_id = NEW.batch_id AND v.serial = NEW.serial
+                   AND v.order_id = NEW.order_id AND v.claimed_at = NEW.claimed_at
+                   AND o.state IN ('declined', 'expired'))
+BEGIN SELECT RAISE(ABORT, 'a voucher release names the order that holds it and ended without payment'); END;
 CREATE TRIGGER voucher_releases_append_only BEFORE UPDATE ON voucher_releases
 BEGIN SELECT RAISE(ABORT, 'a voucher release is never changed'); END;
 CREATE TRIGGER voucher_releases_no_delete BEFORE DELETE ON voucher_releases
@@ -36,3 +44,16 @@ WHEN NEW.key_id IS NOT OLD.key_id OR NEW.nonce IS NOT OLD.nonce
         OR NOT EXISTS (SELECT 1 FROM voucher_releases r WHERE r.batch_id = OLD.batch_id
                        AND r.serial = OLD.serial AND r.order_id = OLD.order_id)))
 BEGIN SELECT RAISE(ABORT, 'a voucher is claimed once, given back only by an order that ended without payment, and otherwise never changes'); END;
+
+-- Vouchers held by claims that ended without payment before this migration are given back
+-- now, as the settlement gives them back from here on. A hold that expired with a card
+-- authorization still open waits for the void (`storage/sqlite_settlement.rs`): here, only
+-- orders with no charge left open.
+INSERT INTO voucher_releases (batch_id, serial, order_id, claimed_at, released_at)
+SELECT v.batch_id, v.serial, v.order_id, v.claimed_at, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)
+FROM vouchers v JOIN orders o ON o.id = v.order_id
+WHERE o.state IN ('declined', 'expired')
+  AND NOT EXISTS (SELECT 1 FROM settlement_attempts a WHERE a.order_id = o.id AND a.kind = 'charge'
+                  AND (a.outcome IS NULL OR a.outcome NOT IN ('voided', 'declined')));
+UPDATE vouchers SET order_id = NULL, claimed_at = NULL
+WHERE order_id IN (SELECT order_id FROM voucher_releases);

@@ -1,7 +1,8 @@
 //! Claims of vouchers. `POST /api/v1/claims`: a voucher claimed from a device, exactly once,
 //! through the same writer, idempotency and replay as a purchase (`intents`). The order's id
-//! is the claim's, derived from voucher and device, so one device scanning a voucher twice
-//! makes one order; a second device gets `already_claimed`, with when, never by whom.
+//! is the claim's, derived from voucher, device and attempt, so one device scanning a voucher
+//! twice makes one order (a new attempt only once the last one's payment failed, which gives
+//! the voucher back); a second device gets `already_claimed`, with when, never by whom.
 //! `POST /api/v1/claims/batch`: a kiosk's queue, each claim judged by the same function.
 //! `GET /api/v1/claims/terms`: every open batch's public terms.
 

@@ -156,7 +156,7 @@ fn refused(refusal: &Refusal) -> ApiError {
         Refusal::AlreadyClaimed { at } => ApiError::new(
             ErrorCode::AlreadyClaimed,
             format!(
-                "This voucher was claimed on {}; each voucher is claimed once.",
+                "This voucher was claimed on {}; a voucher goes to one claim, and comes back only if that claim's payment fails.",
                 clock::http_date(*at)
             ),
         ),

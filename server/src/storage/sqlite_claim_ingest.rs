@@ -96,7 +96,9 @@ pub(super) async fn claim(
 
 /// `order` ended without payment (declined, expired: already written, in this transaction):
 /// the voucher it claimed, if any, is claimable again, and the release is kept on record
-/// (migration 0020). A purchase claimed none, and this changes nothing.
+/// (migration 0020). Not while a charge of it may still be open at its rail (a hold that
+/// expired while the card was still deciding): that waits for the void, which calls this
+/// again. A purchase claimed none, and this changes nothing.
 pub(super) async fn give_back(
     conn: &mut SqliteConnection,
     order: &str,
@@ -104,15 +106,25 @@ pub(super) async fn give_back(
 ) -> Result<(), StorageError> {
     sqlx::query(
         "INSERT INTO voucher_releases (batch_id, serial, order_id, claimed_at, released_at)
-         SELECT batch_id, serial, order_id, claimed_at, ? FROM vouchers WHERE order_id = ?",
+         SELECT v.batch_id, v.serial, v.order_id, v.claimed_at, ? FROM vouchers v
+         JOIN orders o ON o.id = v.order_id
+         WHERE v.order_id = ? AND o.state IN ('declined', 'expired')
+           AND NOT EXISTS (SELECT 1 FROM settlement_attempts a
+                           WHERE a.order_id = v.order_id AND a.kind = 'charge'
+                             AND (a.outcome IS NULL OR a.outcome NOT IN ('voided', 'declined')))",
     )
     .bind(now.0)
     .bind(order)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE vouchers SET order_id = NULL, claimed_at = NULL WHERE order_id = ?")
-        .bind(order)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE vouchers SET order_id = NULL, claimed_at = NULL
+         WHERE order_id = ?1
+           AND EXISTS (SELECT 1 FROM voucher_releases r WHERE r.order_id = ?1
+                         AND r.batch_id = vouchers.batch_id AND r.serial = vouchers.serial)",
+    )
+    .bind(order)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }

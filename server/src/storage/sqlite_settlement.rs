@@ -50,7 +50,8 @@ async fn release(
         .execute(&mut *conn)
         .await?;
     ledger(&mut *conn, id, "release", item, quantity, now).await?;
-    // Nothing was paid: a claim's voucher may be claimed again, with another card.
+    // Nothing was paid: a claim's voucher may be claimed again, with another card (once no
+    // charge of it is left open at the rail).
     super::sqlite_claim_ingest::give_back(&mut *conn, id, now).await?;
     // An authorization not captured leaves its sale pending: the release voids it
     // (order_flow: Authorized + Expired or Declined → Void(Sale)).
@@ -363,6 +364,15 @@ impl SettlementStore for SqliteStorage {
         let mut tx = self.begin_write().await?;
         finish_attempt(&mut tx.tx, void_key, AttemptOutcome::Voided, None, now).await?;
         finish_attempt(&mut tx.tx, charge_key, AttemptOutcome::Voided, None, now).await?;
+        // The charge is undone at the rail: an expired claim's voucher may go back now.
+        let orders: Vec<String> =
+            sqlx::query_scalar("SELECT order_id FROM settlement_attempts WHERE key = ?")
+                .bind(charge_key)
+                .fetch_all(&mut *tx.tx)
+                .await?;
+        for order in orders {
+            super::sqlite_claim_ingest::give_back(&mut tx.tx, &order, now).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

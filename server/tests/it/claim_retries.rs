@@ -115,6 +115,17 @@ async fn a_hold_that_expires_before_the_card_answers_gives_the_voucher_back() {
     let slow = attempt(&device, b.vouchers[0], 0, sandbox::APPROVE_AFTER_DELAY);
     assert_eq!(post(&app, &slow).await.status(), StatusCode::CREATED);
     app.wait_for_state(slow.body.id, OrderState::Expired).await;
+    // Given back once the pending charge is voided at the rail, never before it.
+    app.wait_until("the voucher to be given back", || async { !releases(&app).await.is_empty() })
+        .await;
+    let voided: Vec<String> = sqlx::query_scalar(
+        "SELECT outcome FROM settlement_attempts WHERE order_id = ? AND kind = 'charge'",
+    )
+    .bind(slow.body.id.to_string())
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(voided, ["voided"]);
     assert_eq!(claimed_vouchers(&app).await, 0);
     assert_eq!(releases(&app).await, [slow.body.id.to_string()]);
 }
@@ -155,15 +166,17 @@ async fn the_database_gives_back_only_a_voucher_whose_order_ended_unpaid_and_on_
     app.wait_for_state(paid.body.id, OrderState::Paid).await;
     let id = paid.body.id.to_string();
     let clear = "UPDATE vouchers SET order_id = NULL, claimed_at = NULL WHERE order_id = ?";
-    // Paid: not even with a release on record.
-    sqlx::query(
+    // A release is never written for a paid order...
+    let e = sqlx::query(
         "INSERT INTO voucher_releases (batch_id, serial, order_id, claimed_at, released_at)
          SELECT batch_id, serial, order_id, claimed_at, 0 FROM vouchers WHERE order_id = ?",
     )
     .bind(&id)
     .execute(&app.db)
     .await
-    .unwrap();
+    .unwrap_err();
+    assert!(e.to_string().contains("ended without payment"), "{e}");
+    // ...and without one, a voucher is not given back.
     let e = sqlx::query(clear).bind(&id).execute(&app.db).await.unwrap_err();
     assert!(e.to_string().contains("a voucher is claimed once"), "{e}");
     // Nor handed from one order to another.
@@ -174,7 +187,33 @@ async fn the_database_gives_back_only_a_voucher_whose_order_ended_unpaid_and_on_
         .unwrap_err();
     assert!(e.to_string().contains("a voucher is claimed once"), "{e}");
     assert_eq!(claimed_vouchers(&app).await, 1);
-    // Releases are never rewritten.
+}
+
+#[tokio::test]
+async fn a_release_on_record_is_never_changed_or_deleted() {
+    let app = spawn_app().await;
+    let b = batch(&app, 1, 500, 86_400_000, 1).await;
+    let device = app.device().await;
+    let declined = attempt(&device, b.vouchers[0], 0, sandbox::DECLINE);
+    assert_eq!(post(&app, &declined).await.status(), StatusCode::CREATED);
+    app.wait_for_state(declined.body.id, OrderState::Declined).await;
+    assert_eq!(releases(&app).await.len(), 1);
     let e = sqlx::query("DELETE FROM voucher_releases").execute(&app.db).await.unwrap_err();
     assert!(e.to_string().contains("never deleted"), "{e}");
+    let e = sqlx::query("UPDATE voucher_releases SET released_at = 0")
+        .execute(&app.db)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("never changed"), "{e}");
+    // Nor written twice for the same claim, now that the voucher is no longer its.
+    let e = sqlx::query(
+        "INSERT INTO voucher_releases (batch_id, serial, order_id, claimed_at, released_at)
+         VALUES (?, 1, ?, 0, 0)",
+    )
+    .bind(b.batch.id)
+    .bind(declined.body.id.to_string())
+    .execute(&app.db)
+    .await
+    .unwrap_err();
+    assert!(e.to_string().contains("ended without payment"), "{e}");
 }

@@ -57,7 +57,8 @@ impl ClaimBook {
         Ok(())
     }
 
-    /// The voucher is `o`'s from now on, whatever its order comes to (held or a conflict).
+    /// The voucher is `o`'s from now on, whatever its order comes to (held or a conflict),
+    /// unless its payment fails: the settlement then gives it back (`give_back` in storage).
     pub fn take(&mut self, t: &ClaimTicket, now: UnixMillis) {
         self.claimed.insert((t.batch, t.serial), now);
     }
