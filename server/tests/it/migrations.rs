@@ -1,6 +1,7 @@
 //! Migration 0018 rebuilds the money ledger's two tables to widen their CHECKs (gas and fee
 //! accounts in gwei, fee transfers): every account, balance and transfer comes through as it
 //! was, ids and sequence included, and the ledger's rules hold on the rebuilt tables.
+//! Migration 0020 gives back the vouchers of claims that had failed before it.
 
 use std::borrow::Cow;
 
@@ -37,19 +38,25 @@ async fn run(db: &SqlitePool, sql: &str) -> Result<(), sqlx::Error> {
     sqlx::query(sql).execute(db).await.map(|_| ())
 }
 
-#[tokio::test]
-async fn the_ledger_rebuild_keeps_every_account_balance_and_transfer_and_its_rules() {
-    let dir = tempfile::tempdir().unwrap();
+/// A database migrated up to (not including) `version`, with foreign keys as asked.
+async fn migrated_before(dir: &tempfile::TempDir, version: i64, foreign_keys: bool) -> SqlitePool {
     let options = SqliteConnectOptions::new()
-        .filename(dir.path().join("ledger.db"))
+        .filename(dir.path().join("before.db"))
         .create_if_missing(true)
-        .foreign_keys(true);
+        .foreign_keys(foreign_keys);
     let db = SqlitePoolOptions::new().max_connections(1).connect_with(options).await.unwrap();
     let mut before = sqlx::migrate!("migrations/sqlite");
     let earlier: Vec<_> =
-        before.migrations.iter().filter(|m| m.version < REBUILT).cloned().collect();
+        before.migrations.iter().filter(|m| m.version < version).cloned().collect();
     before.migrations = Cow::Owned(earlier);
     before.run(&db).await.unwrap();
+    db
+}
+
+#[tokio::test]
+async fn the_ledger_rebuild_keeps_every_account_balance_and_transfer_and_its_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = migrated_before(&dir, REBUILT, true).await;
     // A ledger as 0012 kept it: a captured sale, a refund, a sale still pending.
     for sql in [
         "INSERT INTO accounts (code, owner, currency, must_not_owe)
@@ -142,4 +149,70 @@ async fn the_ledger_rebuild_keeps_every_account_balance_and_transfer_and_its_rul
     .unwrap();
     let fees = &accounts(&db).await[4];
     assert_eq!((fees.1.as_str(), fees.8), ("fees", 630_000));
+}
+
+#[tokio::test]
+async fn vouchers_of_claims_that_failed_before_0020_are_given_back_and_no_other() {
+    let dir = tempfile::tempdir().unwrap();
+    // Only the tables the rule reads: orders, their charges, vouchers.
+    let db = migrated_before(&dir, 20, false).await;
+    let order = |id: &str, state: &str| {
+        format!(
+            "INSERT INTO orders (id, request_hash, device_key, item_id, quantity, amount_minor,
+               currency, rail, payment_token, device_time, state, hold_expires_at,
+               response_status, response_body, created_at, updated_at)
+             VALUES ('{id}', zeroblob(32), zeroblob(32), 101, 1, 500, 'EUR', 'sandbox-card', '',
+               0, '{state}', {hold}, 201, '{{}}', 0, 0)",
+            hold = if state == "held" { "1" } else { "NULL" },
+        )
+    };
+    let voucher = |serial: u16, order: &str| {
+        format!(
+            "INSERT INTO vouchers (batch_id, serial, key_id, nonce, signature, order_id, claimed_at)
+             VALUES (1, {serial}, 1, zeroblob(4), zeroblob(64), '{order}', 7)"
+        )
+    };
+    let charge = |order: &str, outcome: &str| {
+        format!(
+            "INSERT INTO settlement_attempts (key, order_id, kind, started_at, outcome)
+             VALUES ('{order}/charge', '{order}', 'charge', 0, '{outcome}')"
+        )
+    };
+    for sql in [
+        order("declined", "declined"),
+        charge("declined", "declined"),
+        voucher(1, "declined"),
+        // Expired while its card was still deciding: waits for the void.
+        order("expired-open", "expired"),
+        charge("expired-open", "pending"),
+        voucher(2, "expired-open"),
+        order("expired-voided", "expired"),
+        charge("expired-voided", "voided"),
+        voucher(3, "expired-voided"),
+        order("paid", "paid"),
+        charge("paid", "approved"),
+        voucher(4, "paid"),
+        order("held", "held"),
+        voucher(5, "held"),
+    ] {
+        run(&db, &sql).await.unwrap();
+    }
+    sqlx::migrate!("migrations/sqlite").run(&db).await.unwrap();
+
+    let released: Vec<(i64, String, i64)> =
+        sqlx::query_as("SELECT serial, order_id, claimed_at FROM voucher_releases ORDER BY serial")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+    assert_eq!(released, [(1, "declined".into(), 7), (3, "expired-voided".into(), 7)]);
+    let holders: Vec<(i64, Option<String>)> =
+        sqlx::query_as("SELECT serial, order_id FROM vouchers ORDER BY serial")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+    let held = |s: &str| Some(s.to_owned());
+    assert_eq!(
+        holders,
+        [(1, None), (2, held("expired-open")), (3, None), (4, held("paid")), (5, held("held"))]
+    );
 }
