@@ -96,7 +96,7 @@ pub async fn tick(
     for void in storage.open_voids().await? {
         let Some(rail) = rails.get(&void.rail) else { continue };
         match with_timeout(rail.void(&void.charge_key, now)).await {
-            Ok(()) => storage.finish_void(&void.void_key, &void.charge_key, clock::now()).await?,
+            Ok(()) => storage.finish_void(&void, clock::now()).await?,
             Err(error) => tracing::warn!(%error, order = %void.order, "void failed; will retry"),
         }
     }

@@ -147,13 +147,8 @@ pub trait SettlementStore: Send + Sync + 'static {
     /// Voids written and not yet confirmed.
     async fn open_voids(&self) -> Result<Vec<OpenVoid>, StorageError>;
 
-    /// The rail confirmed the void: both attempts are finished.
-    async fn finish_void(
-        &self,
-        void_key: &str,
-        charge_key: &str,
-        now: UnixMillis,
-    ) -> Result<(), StorageError>;
+    /// The rail confirmed the void: both attempts are finished, and a claim's voucher goes back.
+    async fn finish_void(&self, void: &OpenVoid, now: UnixMillis) -> Result<(), StorageError>;
 
     /// Take an order out of the automatic flow, for a person, with a code.
     async fn to_review(&self, id: &str, code: &str, now: UnixMillis) -> Result<(), StorageError>;

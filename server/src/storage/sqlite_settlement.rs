@@ -355,24 +355,12 @@ impl SettlementStore for SqliteStorage {
             .collect())
     }
 
-    async fn finish_void(
-        &self,
-        void_key: &str,
-        charge_key: &str,
-        now: UnixMillis,
-    ) -> Result<(), StorageError> {
+    async fn finish_void(&self, void: &OpenVoid, now: UnixMillis) -> Result<(), StorageError> {
         let mut tx = self.begin_write().await?;
-        finish_attempt(&mut tx.tx, void_key, AttemptOutcome::Voided, None, now).await?;
-        finish_attempt(&mut tx.tx, charge_key, AttemptOutcome::Voided, None, now).await?;
+        finish_attempt(&mut tx.tx, &void.void_key, AttemptOutcome::Voided, None, now).await?;
+        finish_attempt(&mut tx.tx, &void.charge_key, AttemptOutcome::Voided, None, now).await?;
         // The charge is undone at the rail: an expired claim's voucher may go back now.
-        let orders: Vec<String> =
-            sqlx::query_scalar("SELECT order_id FROM settlement_attempts WHERE key = ?")
-                .bind(charge_key)
-                .fetch_all(&mut *tx.tx)
-                .await?;
-        for order in orders {
-            super::sqlite_claim_ingest::give_back(&mut tx.tx, &order, now).await?;
-        }
+        super::sqlite_claim_ingest::give_back(&mut tx.tx, &void.order, now).await?;
         tx.commit().await?;
         Ok(())
     }
